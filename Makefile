@@ -1,0 +1,80 @@
+# hnbtre: top-level build.  `make help` lists the targets.
+
+KVER ?= $(shell find /lib/modules -maxdepth 1 -name '6.1.*' -printf '%f\n' 2>/dev/null | sort -V | tail -n 1)
+KDIR ?= /lib/modules/$(KVER)/build
+BUILD := $(CURDIR)/build
+# PEM file with the operator roots embedded in the module (empty: none).
+HNBTRE_ROOTS ?=
+LINUX_SOURCE_TAR ?= /usr/src/linux-source-6.1.tar.xz
+# Only the parts of the kernel source that the selftests and checkpatch use.
+KSRC := $(BUILD)/linux-src
+KSELFTEST := $(BUILD)/kselftest
+
+.PHONY: all deps module userspace kselftest checkpatch check demo bench clean help
+
+all: module userspace kselftest
+
+help:
+	@echo "make [HNBTRE_ROOTS=certs.pem]  build module, userspace and kselftests"
+	@echo "make check                     install deps, build, run every test"
+	@echo "make demo                      end-to-end demonstration in a VM"
+	@echo "make bench                     benchmarks (ratios)"
+	@echo "make checkpatch                kernel style check of kernel/"
+	@echo "make clean"
+
+# Installs only what is missing; needs root when something is.
+deps:
+	@scripts/install-deps
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) HNBTRE_ROOTS=$(if $(HNBTRE_ROOTS),$(abspath $(HNBTRE_ROOTS))) modules
+
+userspace:
+	$(MAKE) -C userspace O=$(BUILD)
+
+$(KSRC)/.extracted: $(LINUX_SOURCE_TAR)
+	rm -rf $(KSRC) && mkdir -p $(KSRC)
+	tar -xJf $(LINUX_SOURCE_TAR) -C $(KSRC) --strip-components=1 \
+		linux-source-6.1/tools/testing/selftests/lib.mk \
+		linux-source-6.1/tools/testing/selftests/Makefile \
+		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.1/tools/testing/selftests/kselftest.h \
+		linux-source-6.1/tools/testing/selftests/kselftest \
+		linux-source-6.1/tools/testing/selftests/run_kselftest.sh \
+		linux-source-6.1/scripts/checkpatch.pl \
+		linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch \
+		linux-source-6.1/scripts/subarch.include
+	touch $@
+
+# Our suite is copied into the extracted framework so that `include ../lib.mk`
+# and "../kselftest_harness.h" resolve as they do in a kernel tree.
+kselftest: $(KSRC)/.extracted
+	rm -rf $(KSRC)/tools/testing/selftests/hnbtre
+	cp -r selftests/hnbtre $(KSRC)/tools/testing/selftests/hnbtre
+	$(MAKE) -C $(KSRC)/tools/testing/selftests TARGETS=hnbtre \
+		KSFT_INSTALL_PATH=$(KSELFTEST) install >/dev/null
+
+checkpatch: $(KSRC)/.extracted
+	scripts/checkpatch-tap $(KSRC)/scripts/checkpatch.pl
+
+# `make check` uses the test PKI root so that the tests can sign manifests.
+check: deps
+	scripts/mkpki
+	$(MAKE) all HNBTRE_ROOTS=$(BUILD)/pki/root.pem
+	scripts/check
+
+demo: deps
+	scripts/mkpki
+	$(MAKE) all HNBTRE_ROOTS=$(BUILD)/pki/root.pem
+	scripts/demo
+
+bench: deps
+	scripts/mkpki
+	$(MAKE) all HNBTRE_ROOTS=$(BUILD)/pki/root.pem
+	scripts/bench
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-$(MAKE) -C userspace O=$(BUILD) clean
+	rm -rf $(BUILD)
