@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * securityfs interface: /sys/kernel/security/hnbtre/
+ * (Documentation/ABI/testing/securityfs-hnbtre).
+ */
+
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/security.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "hnbtre.h"
+
+struct dentry *hnbtre_dir;
+static struct dentry *entries[16];
+static unsigned int nr_entries;
+
+static const char manifest_trailer_magic[] = "~hnbtre manifest signature~\n";
+
+static ssize_t state_read(struct file *file, char __user *buf, size_t count,
+			  loff_t *ppos)
+{
+	const char *name = hnbtre_state_name(hnbtre_state_get());
+	char line[16];
+	int len;
+
+	len = scnprintf(line, sizeof(line), "%s\n", name);
+	return simple_read_from_buffer(buf, count, ppos, line, len);
+}
+
+static const struct file_operations state_fops = {
+	.read = state_read,
+	.llseek = generic_file_llseek,
+};
+
+static ssize_t read_digest(char __user *buf, size_t count, loff_t *ppos,
+			   bool tim)
+{
+	struct hnbtre_status status;
+	char line[8 + 2 * SHA256_DIGEST_SIZE + 1];
+	int len;
+
+	hnbtre_status_get(&status);
+	if (tim ? !status.validated : !status.has_manifest)
+		return -ENODATA;
+	len = scnprintf(line, sizeof(line), "sha256:%*phN\n",
+			SHA256_DIGEST_SIZE, tim ? status.tim : status.rim);
+	return simple_read_from_buffer(buf, count, ppos, line, len);
+}
+
+static ssize_t tim_read(struct file *file, char __user *buf, size_t count,
+			loff_t *ppos)
+{
+	return read_digest(buf, count, ppos, true);
+}
+
+static ssize_t rim_read(struct file *file, char __user *buf, size_t count,
+			loff_t *ppos)
+{
+	return read_digest(buf, count, ppos, false);
+}
+
+static const struct file_operations tim_fops = {
+	.read = tim_read,
+	.llseek = generic_file_llseek,
+};
+
+static const struct file_operations rim_fops = {
+	.read = rim_read,
+	.llseek = generic_file_llseek,
+};
+
+static int components_show(struct seq_file *m, void *v)
+{
+	struct hnbtre_manifest *manifest;
+	unsigned int i;
+
+	mutex_lock(&hnbtre_lock);
+	manifest = hnbtre_active_manifest();
+	for (i = 0; manifest && i < manifest->count; i++) {
+		struct hnbtre_component *c = manifest->components[i];
+
+		seq_printf(m, "%s %s ", hnbtre_verdict_name(c->verdict),
+			   c->path);
+		if (c->verdict == HNBTRE_MISSING || c->verdict == HNBTRE_PENDING)
+			seq_puts(m, "sha256:-\n");
+		else
+			seq_printf(m, "sha256:%*phN\n", SHA256_DIGEST_SIZE,
+				   c->measured);
+	}
+	mutex_unlock(&hnbtre_lock);
+	return 0;
+}
+
+static int components_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, components_show, NULL);
+}
+
+static const struct file_operations components_fops = {
+	.open = components_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+/* The active manifest's body, rebuilt from the parsed (canonical) form. */
+static int manifest_show(struct seq_file *m, void *v)
+{
+	struct hnbtre_manifest *manifest;
+	unsigned int i;
+	int ret = 0;
+
+	mutex_lock(&hnbtre_lock);
+	manifest = hnbtre_active_manifest();
+	if (!manifest) {
+		ret = -ENODATA;
+		goto out;
+	}
+	seq_printf(m, "hnbtre-manifest 1\nversion %llu\n", manifest->version);
+	for (i = 0; i < manifest->count; i++) {
+		struct hnbtre_component *c = manifest->components[i];
+
+		seq_printf(m, "%s sha256:%*phN %s\n", c->path,
+			   SHA256_DIGEST_SIZE, c->reference,
+			   hnbtre_class_name(c->class));
+	}
+out:
+	mutex_unlock(&hnbtre_lock);
+	return ret;
+}
+
+/* A signed manifest being written: one writer at a time. */
+struct manifest_upload {
+	u8 *data;
+	size_t len;
+	size_t size;
+	bool finished;
+};
+
+static atomic_t manifest_writer = ATOMIC_INIT(0);
+
+static int manifest_open(struct inode *inode, struct file *file)
+{
+	struct manifest_upload *upload;
+
+	if (!(file->f_mode & FMODE_WRITE))
+		return single_open(file, manifest_show, NULL);
+	if (file->f_mode & FMODE_READ)
+		return -EINVAL;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (atomic_cmpxchg(&manifest_writer, 0, 1))
+		return -EBUSY;
+	upload = kzalloc(sizeof(*upload), GFP_KERNEL);
+	if (!upload) {
+		atomic_set(&manifest_writer, 0);
+		return -ENOMEM;
+	}
+	file->private_data = upload;
+	return 0;
+}
+
+static int manifest_release(struct inode *inode, struct file *file)
+{
+	struct manifest_upload *upload = file->private_data;
+
+	if (!(file->f_mode & FMODE_WRITE))
+		return single_release(inode, file);
+	kvfree(upload->data);
+	kfree(upload);
+	atomic_set(&manifest_writer, 0);
+	return 0;
+}
+
+static int upload_append(struct manifest_upload *upload,
+			 const char __user *buf, size_t count)
+{
+	if (count > HNBTRE_MANIFEST_MAX_SIZE - upload->len)
+		return -EFBIG;
+	if (upload->len + count > upload->size) {
+		size_t size = max_t(size_t, upload->size * 2, PAGE_SIZE);
+		u8 *data;
+
+		while (size < upload->len + count)
+			size *= 2;
+		size = min_t(size_t, size, HNBTRE_MANIFEST_MAX_SIZE);
+		data = kvmalloc(size, GFP_KERNEL);
+		if (!data)
+			return -ENOMEM;
+		if (upload->data)
+			memcpy(data, upload->data, upload->len);
+		kvfree(upload->data);
+		upload->data = data;
+		upload->size = size;
+	}
+	if (copy_from_user(upload->data + upload->len, buf, count))
+		return -EFAULT;
+	upload->len += count;
+	return 0;
+}
+
+static bool upload_complete(const struct manifest_upload *upload)
+{
+	size_t magic_len = sizeof(manifest_trailer_magic) - 1;
+
+	return upload->len >= magic_len &&
+	       !memcmp(upload->data + upload->len - magic_len,
+		       manifest_trailer_magic, magic_len);
+}
+
+/*
+ * Writes accumulate until the data ends with the signature trailer; that
+ * write verifies, loads and validates the manifest and returns the result.
+ */
+static ssize_t manifest_write(struct file *file, const char __user *buf,
+			      size_t count, loff_t *ppos)
+{
+	struct manifest_upload *upload = file->private_data;
+	struct hnbtre_manifest *manifest;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (upload->finished || *ppos != upload->len)
+		return -EINVAL;
+	if (!count)
+		return 0;
+	ret = upload_append(upload, buf, count);
+	if (ret)
+		return ret;
+	*ppos += count;
+	if (!upload_complete(upload))
+		return count;
+
+	upload->finished = true;
+	manifest = hnbtre_manifest_parse_signed(upload->data, upload->len);
+	if (IS_ERR(manifest))
+		return PTR_ERR(manifest);
+	ret = hnbtre_load_manifest(manifest);
+	return ret ? ret : count;
+}
+
+static ssize_t manifest_read(struct file *file, char __user *buf,
+			     size_t count, loff_t *ppos)
+{
+	if (file->f_mode & FMODE_WRITE)
+		return -EINVAL;
+	return seq_read(file, buf, count, ppos);
+}
+
+static const struct file_operations manifest_fops = {
+	.open = manifest_open,
+	.read = manifest_read,
+	.write = manifest_write,
+	.llseek = no_llseek,
+	.release = manifest_release,
+};
+
+static ssize_t validate_write(struct file *file, const char __user *buf,
+			      size_t count, loff_t *ppos)
+{
+	char cmd[3] = {};
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (*ppos != 0 || count == 0 || count > 2)
+		return -EINVAL;
+	if (copy_from_user(cmd, buf, count))
+		return -EFAULT;
+	if (strcmp(cmd, "1") && strcmp(cmd, "1\n"))
+		return -EINVAL;
+	ret = hnbtre_validate("validate");
+	return ret ? ret : count;
+}
+
+static const struct file_operations validate_fops = {
+	.write = validate_write,
+	.llseek = no_llseek,
+};
+
+/**
+ * hnbtre_fs_add - add a file to /sys/kernel/security/hnbtre/
+ * @name: file name
+ * @mode: permissions
+ * @fops: its operations
+ *
+ * Files are removed by hnbtre_fs_exit().
+ *
+ * Return: 0 or -errno.
+ */
+int hnbtre_fs_add(const char *name, umode_t mode,
+		  const struct file_operations *fops)
+{
+	struct dentry *dentry;
+
+	if (nr_entries == ARRAY_SIZE(entries))
+		return -ENOSPC;
+	dentry = securityfs_create_file(name, mode, hnbtre_dir, NULL, fops);
+	if (IS_ERR(dentry))
+		return PTR_ERR(dentry);
+	entries[nr_entries++] = dentry;
+	return 0;
+}
+
+int hnbtre_fs_init(void)
+{
+	int ret;
+
+	hnbtre_dir = securityfs_create_dir("hnbtre", NULL);
+	if (IS_ERR(hnbtre_dir))
+		return PTR_ERR(hnbtre_dir);
+	ret = hnbtre_fs_add("state", 0444, &state_fops);
+	if (!ret)
+		ret = hnbtre_fs_add("tim", 0444, &tim_fops);
+	if (!ret)
+		ret = hnbtre_fs_add("rim", 0444, &rim_fops);
+	if (!ret)
+		ret = hnbtre_fs_add("components", 0444, &components_fops);
+	if (!ret)
+		ret = hnbtre_fs_add("manifest", 0600, &manifest_fops);
+	if (!ret)
+		ret = hnbtre_fs_add("validate", 0200, &validate_fops);
+	if (ret)
+		hnbtre_fs_exit();
+	return ret;
+}
+
+/* securityfs_remove() is not recursive in 6.1: children first. */
+void hnbtre_fs_exit(void)
+{
+	while (nr_entries)
+		securityfs_remove(entries[--nr_entries]);
+	securityfs_remove(hnbtre_dir);
+	hnbtre_dir = NULL;
+}

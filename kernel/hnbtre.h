@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * hnbtre: the trusted environment (TrE) of a Linux H(e)NB.
+ * Internal interfaces between the files of the module.
+ */
+#ifndef _SECURITY_HNBTRE_H
+#define _SECURITY_HNBTRE_H
+
+#include <linux/fs.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <crypto/sha2.h>
+
+#define HNBTRE_MANIFEST_MAX_SIZE	(4 << 20)
+#define HNBTRE_MANIFEST_MAX_COMPONENTS	65536
+#define HNBTRE_PATH_MAX			4095
+
+enum hnbtre_state {
+	HNBTRE_UNVALIDATED,
+	HNBTRE_TRUSTED,
+	HNBTRE_FAILED,
+	HNBTRE_TAMPERED,
+};
+
+/* Ordered by precedence: when several apply, the highest one is reported. */
+enum hnbtre_verdict {
+	HNBTRE_PENDING,
+	HNBTRE_OK,
+	HNBTRE_UNSIGNED,
+	HNBTRE_BADSIG,
+	HNBTRE_MISMATCH,
+	HNBTRE_MISSING,
+	HNBTRE_VERDICT_COUNT,
+};
+
+enum hnbtre_class {
+	HNBTRE_CLASS_NORMAL,
+	HNBTRE_CLASS_DISTRESS,
+	HNBTRE_CLASS_TRE,
+};
+
+struct hnbtre_watch;
+
+/**
+ * struct hnbtre_component - one designated component
+ * @watch: fsnotify mark on the component's inode, NULL while unwatched
+ * @reference: SHA-256 from the manifest (the component's RIM)
+ * @measured: SHA-256 measured at the last validation
+ * @verdict: result of the last validation
+ * @class: component class from the manifest
+ * @path: absolute path, NUL terminated
+ *
+ * One allocation per component, path included.  The mark is a separate
+ * object because fsnotify may still hold it after the component is gone.
+ */
+struct hnbtre_component {
+	struct hnbtre_watch *watch;
+	u8 reference[SHA256_DIGEST_SIZE];
+	u8 measured[SHA256_DIGEST_SIZE];
+	u8 verdict;
+	u8 class;
+	char path[];
+};
+
+/**
+ * struct hnbtre_manifest - a verified, parsed manifest
+ * @version: manifest version (anti-rollback)
+ * @generation: identifies the manifest to its fsnotify marks
+ * @rim: platform RIM: the TIM function over the reference digests
+ * @count: number of components
+ * @components: sorted by path bytes
+ */
+struct hnbtre_manifest {
+	u64 version;
+	u32 generation;
+	u8 rim[SHA256_DIGEST_SIZE];
+	unsigned int count;
+	struct hnbtre_component *components[];
+};
+
+/**
+ * struct hnbtre_status - consistent snapshot of the TrE's state
+ * @state: current state
+ * @validated: a validation has run against the active manifest
+ * @has_manifest: a manifest is active
+ * @tim: TIM of the last validation (valid if @validated)
+ * @rim: platform RIM of the active manifest (valid if @has_manifest)
+ * @manifest_version: version of the active manifest
+ * @validations: number of validations since the module was loaded
+ * @verdicts: number of components per verdict
+ */
+struct hnbtre_status {
+	enum hnbtre_state state;
+	bool validated;
+	bool has_manifest;
+	u8 tim[SHA256_DIGEST_SIZE];
+	u8 rim[SHA256_DIGEST_SIZE];
+	u64 manifest_version;
+	u64 validations;
+	unsigned int verdicts[HNBTRE_VERDICT_COUNT];
+};
+
+/* state.c */
+extern struct mutex hnbtre_lock;
+enum hnbtre_state hnbtre_state_get(void);
+const char *hnbtre_state_name(enum hnbtre_state state);
+const char *hnbtre_verdict_name(enum hnbtre_verdict verdict);
+void hnbtre_status_get(struct hnbtre_status *status);
+struct hnbtre_manifest *hnbtre_active_manifest(void);
+int hnbtre_load_manifest(struct hnbtre_manifest *manifest);
+int hnbtre_validate(const char *reason);
+void hnbtre_component_changed(u32 generation, u32 index, u32 mask);
+int hnbtre_state_init(void);
+void hnbtre_state_exit(void);
+
+/* manifest.c */
+struct hnbtre_manifest *hnbtre_manifest_parse_signed(const u8 *data,
+						     size_t len);
+void hnbtre_manifest_free(struct hnbtre_manifest *manifest);
+const char *hnbtre_class_name(enum hnbtre_class class);
+
+/* appraise.c */
+void hnbtre_appraise(struct hnbtre_component *component, struct file *file);
+
+/* tim.c */
+void hnbtre_tim(struct hnbtre_manifest *manifest, bool reference,
+		u8 out[SHA256_DIGEST_SIZE]);
+
+/* watch.c */
+int hnbtre_watch(struct hnbtre_component *component, struct file *file,
+		 u32 generation, u32 index);
+void hnbtre_unwatch(struct hnbtre_component *component);
+int hnbtre_watch_init(void);
+void hnbtre_watch_exit(void);
+
+/* measure.c */
+void hnbtre_measure(const struct hnbtre_status *status);
+extern int hnbtre_pcr;
+
+/* roots.c; the DER list of built-in roots is in roots_blob.S */
+extern struct key *hnbtre_roots;
+extern const u8 hnbtre_roots_der[];
+extern const u8 hnbtre_roots_der_end[];
+int hnbtre_roots_init(void);
+void hnbtre_roots_exit(void);
+
+/* fs.c */
+extern struct dentry *hnbtre_dir;
+int hnbtre_fs_add(const char *name, umode_t mode,
+		  const struct file_operations *fops);
+int hnbtre_fs_init(void);
+void hnbtre_fs_exit(void);
+
+#endif /* _SECURITY_HNBTRE_H */

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * hnbtre: the trusted environment (TrE) of a Linux H(e)NB.
+ *
+ * Secure start-up validation of the designated components against a
+ * signed manifest of reference values, the TrE state and its exposure.
+ * Documentation/kernel.md describes the design.
+ */
+
+#include <linux/init.h>
+#include <linux/module.h>
+
+#include "hnbtre.h"
+
+static int __init hnbtre_init(void)
+{
+	int ret;
+
+	ret = hnbtre_roots_init();
+	if (ret)
+		return ret;
+	ret = hnbtre_state_init();
+	if (ret)
+		goto out_roots;
+	ret = hnbtre_fs_init();
+	if (ret)
+		goto out_state;
+	pr_info("hnbtre: TrE ready, state unvalidated, PCR %d\n", hnbtre_pcr);
+	return 0;
+
+out_state:
+	hnbtre_state_exit();
+out_roots:
+	hnbtre_roots_exit();
+	return ret;
+}
+
+static void __exit hnbtre_exit(void)
+{
+	/* No new requests first, then the state, then what it relies on. */
+	hnbtre_fs_exit();
+	hnbtre_state_exit();
+	hnbtre_roots_exit();
+}
+
+/* Built in, it must start after IMA and the TPM driver. */
+late_initcall(hnbtre_init);
+module_exit(hnbtre_exit);
+
+MODULE_DESCRIPTION("hnbtre: trusted environment of a femtocell (H(e)NB)");
+MODULE_LICENSE("GPL");

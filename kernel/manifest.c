@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Signed manifests: the reference values (RIMs) of the designated
+ * components.  Format in Documentation/manifest.md:
+ *
+ *   body || PKCS#7 || be32 PKCS#7 length || "~hnbtre manifest signature~\n"
+ *
+ * The body is strict line-oriented text; anything unexpected is -EBADMSG.
+ */
+
+#include <asm/unaligned.h>
+#include <linux/ctype.h>
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/verification.h>
+#include <linux/vmalloc.h>
+
+#include "hnbtre.h"
+
+static const char sig_magic[] = "~hnbtre manifest signature~\n";
+#define SIG_MAGIC_LEN	(sizeof(sig_magic) - 1)
+#define TRAILER_LEN	(4 + SIG_MAGIC_LEN)
+
+static const char header_line[] = "hnbtre-manifest 1\n";
+static const char *const class_names[] = {
+	[HNBTRE_CLASS_NORMAL] = "normal",
+	[HNBTRE_CLASS_DISTRESS] = "distress",
+	[HNBTRE_CLASS_TRE] = "tre",
+};
+
+/**
+ * hnbtre_class_name - the manifest name of a component class
+ * @class: the class
+ *
+ * Return: "normal", "distress" or "tre".
+ */
+const char *hnbtre_class_name(enum hnbtre_class class)
+{
+	return class_names[class];
+}
+
+struct cursor {
+	const char *pos;
+	const char *end;
+};
+
+/* Take the next line without its "\n"; false if there is no complete line. */
+static bool next_line(struct cursor *cur, const char **line, size_t *len)
+{
+	const char *nl = memchr(cur->pos, '\n', cur->end - cur->pos);
+
+	if (!nl)
+		return false;
+	*line = cur->pos;
+	*len = nl - cur->pos;
+	cur->pos = nl + 1;
+	return true;
+}
+
+static size_t count_lines(const char *s, size_t len)
+{
+	size_t n = 0;
+	const char *nl;
+
+	while ((nl = memchr(s, '\n', len))) {
+		n++;
+		len -= nl + 1 - s;
+		s = nl + 1;
+	}
+	return n;
+}
+
+static bool parse_version(const char *s, size_t len, u64 *version)
+{
+	char buf[21];
+
+	if (len == 0 || len >= sizeof(buf) || s[0] == '0')
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	/* kstrtou64 accepts a leading '+' and a trailing newline: refuse both. */
+	if (strspn(buf, "0123456789") != len)
+		return false;
+	return kstrtou64(buf, 10, version) == 0;
+}
+
+/*
+ * Absolute, canonical and printable: no empty, "." or ".." component, no
+ * trailing slash, no byte <= 0x20 or 0x7f.
+ */
+static bool path_is_valid(const char *path, size_t len)
+{
+	size_t i, start;
+
+	if (len < 2 || len > HNBTRE_PATH_MAX || path[0] != '/' ||
+	    path[len - 1] == '/')
+		return false;
+	for (i = 0; i < len; i++) {
+		if ((u8)path[i] <= 0x20 || path[i] == 0x7f)
+			return false;
+	}
+	for (start = 1; start <= len; start = i + 1) {
+		const char *slash = memchr(path + start, '/', len - start);
+		size_t seg;
+
+		i = slash ? slash - path : len;
+		seg = i - start;
+		if (seg == 0 || (seg == 1 && path[start] == '.') ||
+		    (seg == 2 && path[start] == '.' && path[start + 1] == '.'))
+			return false;
+	}
+	return true;
+}
+
+static bool parse_hex_digest(const char *s, u8 *digest)
+{
+	size_t i;
+
+	/* hex2bin() also accepts upper case: the format is lower case only. */
+	for (i = 0; i < 2 * SHA256_DIGEST_SIZE; i++) {
+		if (!isdigit(s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
+			return false;
+	}
+	return hex2bin(digest, s, SHA256_DIGEST_SIZE) == 0;
+}
+
+static int parse_class(const char *s, size_t len)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(class_names); i++) {
+		if (len == strlen(class_names[i]) &&
+		    !memcmp(s, class_names[i], len))
+			return i;
+	}
+	return -1;
+}
+
+/* "<path> sha256:<64 hex> <class>" */
+static struct hnbtre_component *parse_component(const char *line, size_t len)
+{
+	static const char algo[] = " sha256:";
+	const size_t digest_part = sizeof(algo) - 1 + 2 * SHA256_DIGEST_SIZE;
+	struct hnbtre_component *c;
+	const char *sp, *rest;
+	size_t path_len;
+	int class;
+
+	sp = memchr(line, ' ', len);
+	if (!sp)
+		return NULL;
+	path_len = sp - line;
+	rest = sp;
+	if (len - path_len < digest_part + 2 ||
+	    memcmp(rest, algo, sizeof(algo) - 1) ||
+	    rest[digest_part] != ' ')
+		return NULL;
+	class = parse_class(rest + digest_part + 1,
+			    len - path_len - digest_part - 1);
+	if (class < 0 || !path_is_valid(line, path_len))
+		return NULL;
+
+	c = kzalloc(struct_size(c, path, path_len + 1), GFP_KERNEL);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	if (!parse_hex_digest(rest + sizeof(algo) - 1, c->reference)) {
+		kfree(c);
+		return NULL;
+	}
+	memcpy(c->path, line, path_len);
+	c->class = class;
+	c->verdict = HNBTRE_PENDING;
+	return c;
+}
+
+/**
+ * hnbtre_manifest_free - free a manifest that is not active
+ * @manifest: the manifest, or NULL
+ *
+ * Components that are still watched are released through their marks.
+ */
+void hnbtre_manifest_free(struct hnbtre_manifest *manifest)
+{
+	unsigned int i;
+
+	if (!manifest)
+		return;
+	for (i = 0; i < manifest->count; i++)
+		hnbtre_unwatch(manifest->components[i]);
+	kvfree(manifest);
+}
+
+static struct hnbtre_manifest *parse_body(const char *body, size_t len)
+{
+	struct cursor cur = { body, body + len };
+	struct hnbtre_manifest *m;
+	const char *line;
+	size_t line_len, lines;
+	u64 version;
+	int ret = -EBADMSG;
+
+	if (memchr(body, '\0', len) || len < sizeof(header_line) - 1 ||
+	    memcmp(body, header_line, sizeof(header_line) - 1) ||
+	    body[len - 1] != '\n')
+		return ERR_PTR(-EBADMSG);
+	cur.pos += sizeof(header_line) - 1;
+	if (!next_line(&cur, &line, &line_len) || line_len < 9 ||
+	    memcmp(line, "version ", 8) ||
+	    !parse_version(line + 8, line_len - 8, &version))
+		return ERR_PTR(-EBADMSG);
+
+	/* Every remaining line is a component: size the table exactly. */
+	lines = count_lines(cur.pos, cur.end - cur.pos);
+	if (lines == 0 || lines > HNBTRE_MANIFEST_MAX_COMPONENTS)
+		return ERR_PTR(-EBADMSG);
+	m = kvzalloc(struct_size(m, components, lines), GFP_KERNEL);
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	m->version = version;
+
+	while (next_line(&cur, &line, &line_len)) {
+		struct hnbtre_component *c;
+
+		c = parse_component(line, line_len);
+		if (IS_ERR_OR_NULL(c)) {
+			ret = c ? PTR_ERR(c) : -EBADMSG;
+			goto fail;
+		}
+		m->components[m->count++] = c;
+		/* Strictly ascending: one canonical form, no duplicates. */
+		if (m->count > 1 &&
+		    strcmp(m->components[m->count - 2]->path, c->path) >= 0)
+			goto fail;
+	}
+	return m;
+fail:
+	hnbtre_manifest_free(m);
+	return ERR_PTR(ret);
+}
+
+/**
+ * hnbtre_manifest_parse_signed - verify and parse a signed manifest
+ * @data: body, PKCS#7 signature and trailer
+ * @len: length of @data
+ *
+ * The PKCS#7 SignedData must be a detached signature over the body by a
+ * key that chains to .hnbtre_roots.  The body is checked before the
+ * signature so that garbage is refused cheaply and distinctly.
+ *
+ * Return: the manifest, or ERR_PTR: -EBADMSG malformed (trailer, body or
+ * PKCS#7), -ENOKEY signer not trusted, -EKEYREJECTED signature invalid,
+ * -ENOMEM.
+ */
+struct hnbtre_manifest *hnbtre_manifest_parse_signed(const u8 *data,
+						     size_t len)
+{
+	struct hnbtre_manifest *m;
+	size_t sig_len, body_len;
+	int ret;
+
+	if (len <= TRAILER_LEN ||
+	    memcmp(data + len - SIG_MAGIC_LEN, sig_magic, SIG_MAGIC_LEN))
+		return ERR_PTR(-EBADMSG);
+	sig_len = get_unaligned_be32(data + len - TRAILER_LEN);
+	if (sig_len == 0 || sig_len >= len - TRAILER_LEN)
+		return ERR_PTR(-EBADMSG);
+	body_len = len - TRAILER_LEN - sig_len;
+
+	m = parse_body(data, body_len);
+	if (IS_ERR(m))
+		return m;
+
+	ret = verify_pkcs7_signature(data, body_len, data + body_len, sig_len,
+				     hnbtre_roots,
+				     VERIFYING_UNSPECIFIED_SIGNATURE,
+				     NULL, NULL);
+	if (ret) {
+		/* Only these three are promised to userspace. */
+		if (ret != -ENOKEY && ret != -EKEYREJECTED && ret != -ENOMEM)
+			ret = ret == -ENOPKG ? -EKEYREJECTED : -EBADMSG;
+		goto fail;
+	}
+
+	hnbtre_tim(m, true, m->rim);
+	return m;
+fail:
+	hnbtre_manifest_free(m);
+	return ERR_PTR(ret);
+}

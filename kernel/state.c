@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The TrE state machine (Documentation/kernel.md):
+ *
+ *   unvalidated --validation--> trusted | failed
+ *   trusted --change to a component--> tampered
+ *   failed | tampered | trusted --validation--> trusted | failed
+ *
+ * Validations and manifest changes are serialised by hnbtre_lock.  The
+ * state itself is an atomic so that the tamper transition can happen in
+ * fsnotify's handler, which runs in the writer's context, possibly with
+ * the component's inode locked: it must never wait for hnbtre_lock, which
+ * is held while components are opened.
+ */
+
+#include <linux/atomic.h>
+#include <linux/audit.h>
+#include <linux/fs.h>
+#include <linux/fsnotify_backend.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "hnbtre.h"
+
+DEFINE_MUTEX(hnbtre_lock);
+
+static atomic_t hnbtre_state = ATOMIC_INIT(HNBTRE_UNVALIDATED);
+
+/* Protected by hnbtre_lock. */
+static struct hnbtre_manifest *active;
+static struct hnbtre_status status;
+static u32 last_generation;
+
+/* Generations whose marks matter now; 0 is none. */
+static atomic_t active_generation = ATOMIC_INIT(0);
+static atomic_t validating_generation = ATOMIC_INIT(0);
+/* Changes seen while validating_generation was being validated. */
+static atomic_t changes_while_validating = ATOMIC_INIT(0);
+
+/* The change that made the state tampered, reported by tamper_work. */
+static DEFINE_SPINLOCK(tamper_lock);
+static struct {
+	u32 generation;
+	u32 index;
+	u32 mask;
+} tamper;
+static void report_tamper(struct work_struct *work);
+static DECLARE_WORK(tamper_work, report_tamper);
+
+static const char *const state_names[] = {
+	[HNBTRE_UNVALIDATED] = "unvalidated",
+	[HNBTRE_TRUSTED] = "trusted",
+	[HNBTRE_FAILED] = "failed",
+	[HNBTRE_TAMPERED] = "tampered",
+};
+
+static const char *const verdict_names[] = {
+	[HNBTRE_PENDING] = "pending",
+	[HNBTRE_OK] = "ok",
+	[HNBTRE_UNSIGNED] = "unsigned",
+	[HNBTRE_BADSIG] = "badsig",
+	[HNBTRE_MISMATCH] = "mismatch",
+	[HNBTRE_MISSING] = "missing",
+};
+
+/**
+ * hnbtre_state_get - the current TrE state
+ *
+ * Lock free: a tamper transition is visible as soon as the write that
+ * caused it has returned.
+ *
+ * Return: the state.
+ */
+enum hnbtre_state hnbtre_state_get(void)
+{
+	return atomic_read(&hnbtre_state);
+}
+
+/**
+ * hnbtre_state_name - the ABI name of a state
+ * @state: the state
+ *
+ * Return: "unvalidated", "trusted", "failed" or "tampered".
+ */
+const char *hnbtre_state_name(enum hnbtre_state state)
+{
+	return state_names[state];
+}
+
+/**
+ * hnbtre_verdict_name - the ABI name of a component verdict
+ * @verdict: the verdict
+ *
+ * Return: "pending", "ok", "unsigned", "badsig", "mismatch" or "missing".
+ */
+const char *hnbtre_verdict_name(enum hnbtre_verdict verdict)
+{
+	return verdict_names[verdict];
+}
+
+/**
+ * hnbtre_status_get - consistent snapshot of state, TIM, RIM and verdicts
+ * @out: filled in
+ *
+ * Waits for a validation in progress.
+ */
+void hnbtre_status_get(struct hnbtre_status *out)
+{
+	mutex_lock(&hnbtre_lock);
+	*out = status;
+	out->state = hnbtre_state_get();
+	mutex_unlock(&hnbtre_lock);
+}
+
+/**
+ * hnbtre_active_manifest - the active manifest
+ *
+ * Context: hnbtre_lock held; the manifest stays valid until it is dropped.
+ * Return: the manifest or NULL.
+ */
+struct hnbtre_manifest *hnbtre_active_manifest(void)
+{
+	lockdep_assert_held(&hnbtre_lock);
+	return active;
+}
+
+/*
+ * audit_log_untrustedstring() is not exported: the same convention by
+ * hand, quoted if harmless, else hex.
+ */
+static void audit_log_path(struct audit_buffer *ab, const char *path)
+{
+	const char *p;
+
+	for (p = path; *p; p++) {
+		if (*p == '"' || *p < 0x21 || *p > 0x7e)
+			break;
+	}
+	if (!*p) {
+		audit_log_format(ab, " path=\"%s\"", path);
+		return;
+	}
+	audit_log_format(ab, " path=");
+	for (p = path; *p; p++)
+		audit_log_format(ab, "%02X", (u8)*p);
+}
+
+static void audit_transition(enum hnbtre_state old, enum hnbtre_state new,
+			     const char *reason, const char *path)
+{
+	struct audit_buffer *ab;
+
+	pr_info("hnbtre: state %s -> %s (%s%s%s)\n", state_names[old],
+		state_names[new], reason, path ? " " : "", path ?: "");
+	ab = audit_log_start(audit_context(), GFP_KERNEL,
+			     AUDIT_INTEGRITY_STATUS);
+	if (!ab)
+		return;
+	audit_log_format(ab, "op=hnbtre_state old=%s new=%s reason=%s",
+			 state_names[old], state_names[new], reason);
+	if (path)
+		audit_log_path(ab, path);
+	audit_log_end(ab);
+}
+
+/**
+ * hnbtre_component_changed - a watched component was changed
+ * @generation: generation of the manifest the component belongs to
+ * @index: index of the component in that manifest
+ * @mask: fsnotify event mask
+ *
+ * Called by fsnotify in the context of the process that made the change.
+ * Sets the state to tampered at once if it was trusted; the audit record
+ * and the measurement follow from a work item.
+ */
+void hnbtre_component_changed(u32 generation, u32 index, u32 mask)
+{
+	if (generation == (u32)atomic_read(&validating_generation))
+		atomic_inc(&changes_while_validating);
+	if (generation != (u32)atomic_read(&active_generation))
+		return;
+	if (atomic_cmpxchg(&hnbtre_state, HNBTRE_TRUSTED, HNBTRE_TAMPERED) !=
+	    HNBTRE_TRUSTED)
+		return;
+	spin_lock(&tamper_lock);
+	tamper.generation = generation;
+	tamper.index = index;
+	tamper.mask = mask;
+	spin_unlock(&tamper_lock);
+	schedule_work(&tamper_work);
+}
+
+static const char *change_name(u32 mask)
+{
+	if (mask & FS_MODIFY)
+		return "write";
+	if (mask & FS_MOVE_SELF)
+		return "rename";
+	if (mask & FS_DELETE_SELF)
+		return "delete";
+	return "attribute";
+}
+
+static void report_tamper(struct work_struct *work)
+{
+	const char *path = NULL;
+	u32 generation, index, mask;
+
+	spin_lock(&tamper_lock);
+	generation = tamper.generation;
+	index = tamper.index;
+	mask = tamper.mask;
+	spin_unlock(&tamper_lock);
+
+	mutex_lock(&hnbtre_lock);
+	/* A validation may have ended the tampered state meanwhile. */
+	if (active && active->generation == generation &&
+	    hnbtre_state_get() == HNBTRE_TAMPERED) {
+		if (index < active->count)
+			path = active->components[index]->path;
+		audit_transition(HNBTRE_TRUSTED, HNBTRE_TAMPERED,
+				 change_name(mask), path);
+		status.state = HNBTRE_TAMPERED;
+		hnbtre_measure(&status);
+	}
+	mutex_unlock(&hnbtre_lock);
+}
+
+/*
+ * Appraise every component of @m and watch each one that exists.  The
+ * verdicts are stored in the components; the summary in @result.
+ */
+static int validate_manifest(struct hnbtre_manifest *m,
+			     struct hnbtre_status *result)
+{
+	unsigned int i;
+	int ret = 0;
+
+	atomic_set(&changes_while_validating, 0);
+	atomic_set(&validating_generation, m->generation);
+	memset(result->verdicts, 0, sizeof(result->verdicts));
+
+	for (i = 0; i < m->count; i++) {
+		struct hnbtre_component *c = m->components[i];
+		struct file *file;
+
+		/* A symlink could be redirected without touching a watch. */
+		file = filp_open(c->path, O_RDONLY | O_LARGEFILE | O_NOFOLLOW,
+				 0);
+		hnbtre_appraise(c, file);
+		if (IS_ERR(file)) {
+			hnbtre_unwatch(c);
+		} else {
+			ret = hnbtre_watch(c, file, m->generation, i);
+			filp_close(file, NULL);
+			if (ret)
+				break;
+		}
+		result->verdicts[c->verdict]++;
+		cond_resched();
+	}
+	atomic_set(&validating_generation, 0);
+	if (ret)
+		return ret;
+
+	hnbtre_tim(m, false, result->tim);
+	memcpy(result->rim, m->rim, sizeof(result->rim));
+	result->validated = true;
+	result->has_manifest = true;
+	result->manifest_version = m->version;
+	result->state = result->verdicts[HNBTRE_OK] == m->count ?
+			HNBTRE_TRUSTED : HNBTRE_FAILED;
+	return 0;
+}
+
+/* Make @result the current status; @m is already the active manifest. */
+static void commit(struct hnbtre_status *result, const char *reason)
+{
+	enum hnbtre_state old = hnbtre_state_get();
+
+	/* A change behind the validation's back voids a trusted result. */
+	if (atomic_read(&changes_while_validating) &&
+	    result->state == HNBTRE_TRUSTED) {
+		result->state = HNBTRE_FAILED;
+		reason = "changed-during-validation";
+	}
+	result->validations = status.validations + 1;
+	status = *result;
+	atomic_set(&hnbtre_state, result->state);
+	audit_transition(old, result->state, reason, NULL);
+	hnbtre_measure(&status);
+}
+
+static bool same_manifest(const struct hnbtre_manifest *a,
+			  const struct hnbtre_manifest *b)
+{
+	unsigned int i;
+
+	if (a->version != b->version || a->count != b->count)
+		return false;
+	for (i = 0; i < a->count; i++) {
+		const struct hnbtre_component *x = a->components[i];
+		const struct hnbtre_component *y = b->components[i];
+
+		if (strcmp(x->path, y->path) || x->class != y->class ||
+		    memcmp(x->reference, y->reference, SHA256_DIGEST_SIZE))
+			return false;
+	}
+	return true;
+}
+
+/**
+ * hnbtre_load_manifest - make a verified manifest active and validate it
+ * @m: the manifest; owned by this function from now on
+ *
+ * The manifest and the result of validating against it become active
+ * together; on any error nothing changes.
+ *
+ * Return: 0; -ESTALE if @m is older than the active manifest; -EEXIST if
+ * it has the same version but different contents; -ENOMEM.
+ */
+int hnbtre_load_manifest(struct hnbtre_manifest *m)
+{
+	struct hnbtre_manifest *old;
+	struct hnbtre_status result = {};
+	int ret;
+
+	mutex_lock(&hnbtre_lock);
+	if (active && m->version < active->version) {
+		ret = -ESTALE;
+		goto fail;
+	}
+	if (active && m->version == active->version &&
+	    !same_manifest(m, active)) {
+		ret = -EEXIST;
+		goto fail;
+	}
+	/* Never 0, which means "no manifest" to the handler. */
+	m->generation = ++last_generation ?: ++last_generation;
+	ret = validate_manifest(m, &result);
+	if (ret)
+		goto fail;
+
+	old = active;
+	active = m;
+	atomic_set(&active_generation, m->generation);
+	commit(&result, "manifest-loaded");
+	mutex_unlock(&hnbtre_lock);
+	hnbtre_manifest_free(old);
+	return 0;
+fail:
+	mutex_unlock(&hnbtre_lock);
+	hnbtre_manifest_free(m);
+	return ret;
+}
+
+/**
+ * hnbtre_validate - validate the active manifest's components now
+ * @reason: why, for the audit record
+ *
+ * Return: 0 (the result is the state), -ENODATA without a manifest,
+ * -ENOMEM.
+ */
+int hnbtre_validate(const char *reason)
+{
+	struct hnbtre_status result = {};
+	int ret = -ENODATA;
+
+	mutex_lock(&hnbtre_lock);
+	if (active) {
+		ret = validate_manifest(active, &result);
+		if (!ret)
+			commit(&result, reason);
+	}
+	mutex_unlock(&hnbtre_lock);
+	return ret;
+}
+
+int hnbtre_state_init(void)
+{
+	return hnbtre_watch_init();
+}
+
+void hnbtre_state_exit(void)
+{
+	atomic_set(&active_generation, 0);
+	cancel_work_sync(&tamper_work);
+	mutex_lock(&hnbtre_lock);
+	hnbtre_manifest_free(active);
+	active = NULL;
+	mutex_unlock(&hnbtre_lock);
+	hnbtre_watch_exit();
+}
