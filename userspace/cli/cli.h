@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The hnbtre command: one function per subcommand. */
+#ifndef HNBTRE_CLI_H
+#define HNBTRE_CLI_H
+
+/* Exit codes (Documentation/cli.md). */
+#define EXIT_OK			0
+#define EXIT_NOT_TRUSTED	1	/* validate, status: state is not trusted */
+#define EXIT_ERROR		2	/* usage or system error, refused input */
+
+struct command {
+	const char *group;	/* NULL for top-level commands */
+	const char *name;
+	const char *usage;
+	int (*run)(int argc, char **argv);
+};
+
+extern const struct command manifest_commands[];
+extern const struct command status_commands[];
+
+/* Print "hnbtre: <message>" to stderr. */
+void die_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

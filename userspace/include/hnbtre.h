@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libhnbtre: userspace side of the hnbtre TrE.
+ *
+ * Functions return 0 or a negative errno; where a message helps, it is
+ * written to the caller's buffer of HNBTRE_ERR_LEN bytes.
+ */
+#ifndef HNBTRE_H
+#define HNBTRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define HNBTRE_DIGEST_LEN	32
+#define HNBTRE_PATH_MAX		4095
+#define HNBTRE_MAX_COMPONENTS	65536
+#define HNBTRE_MANIFEST_MAX	(4 << 20)
+#define HNBTRE_ERR_LEN		256
+#define HNBTRE_SIG_MAGIC	"~hnbtre manifest signature~\n"
+#define HNBTRE_SIG_MAGIC_LEN	28
+#define HNBTRE_SIG_TRAILER_LEN	(4 + HNBTRE_SIG_MAGIC_LEN)
+#define HNBTRE_DEFAULT_SECURITYFS "/sys/kernel/security/hnbtre"
+
+enum hnbtre_class {
+	HNBTRE_CLASS_NORMAL,
+	HNBTRE_CLASS_DISTRESS,
+	HNBTRE_CLASS_TRE,
+};
+
+struct hnbtre_component {
+	char *path;
+	uint8_t digest[HNBTRE_DIGEST_LEN];
+	enum hnbtre_class class;
+};
+
+struct hnbtre_manifest {
+	uint64_t version;
+	size_t count;
+	struct hnbtre_component *components;	/* sorted by path bytes */
+};
+
+/**
+ * hnbtre_class_name() - manifest name of a component class
+ * @class: the class
+ *
+ * Return: "normal", "distress" or "tre".
+ */
+const char *hnbtre_class_name(enum hnbtre_class class);
+
+/**
+ * hnbtre_class_parse() - class from its manifest name
+ * @name: "normal", "distress" or "tre"
+ *
+ * Return: the class, or -EINVAL.
+ */
+int hnbtre_class_parse(const char *name);
+
+/**
+ * hnbtre_path_valid() - whether a path may appear in a manifest
+ * @path: the path
+ * @len: its length in bytes
+ *
+ * Absolute, canonical (no empty, "." or ".." component, no trailing "/"),
+ * no byte <= 0x20 or 0x7f, at most HNBTRE_PATH_MAX bytes.
+ *
+ * Return: 1 if valid, else 0.
+ */
+int hnbtre_path_valid(const char *path, size_t len);
+
+/**
+ * hnbtre_manifest_parse() - parse a manifest body with the kernel's rules
+ * @body: the text (not NUL terminated)
+ * @len: its length
+ * @out: the result, to be freed with hnbtre_manifest_free()
+ * @err: message on failure
+ *
+ * Return: 0, -EBADMSG (with the line number in @err), -ENOMEM.
+ */
+int hnbtre_manifest_parse(const char *body, size_t len,
+			  struct hnbtre_manifest *out, char *err);
+
+/**
+ * hnbtre_manifest_free() - free what hnbtre_manifest_parse() allocated
+ * @manifest: the manifest
+ */
+void hnbtre_manifest_free(struct hnbtre_manifest *manifest);
+
+/**
+ * hnbtre_manifest_format() - write a manifest body
+ * @manifest: components sorted by path
+ * @out: the stream
+ *
+ * Return: 0 or -EIO.
+ */
+int hnbtre_manifest_format(const struct hnbtre_manifest *manifest,
+			   FILE *out);
+
+/**
+ * hnbtre_manifest_split() - split a signed manifest into body and signature
+ * @data: body || PKCS#7 || be32 length || magic
+ * @len: its length
+ * @body_len: length of the body, which starts at @data
+ * @sig: start of the PKCS#7 DER
+ * @sig_len: its length
+ *
+ * Only the framing is checked, not the body or the signature.
+ *
+ * Return: 0 or -EBADMSG.
+ */
+int hnbtre_manifest_split(const uint8_t *data, size_t len, size_t *body_len,
+			  const uint8_t **sig, size_t *sig_len);
+
+/**
+ * hnbtre_tim() - TIM or RIM over "<path> sha256:<hex>\n" lines
+ * @manifest: components sorted by path
+ * @digests: per component digest, or NULL for the manifest's own
+ *	(reference) digests, which gives the platform RIM
+ * @present: per component, 0 if it could not be read ("sha256:-"); NULL
+ *	means all present
+ * @out: the SHA-256
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int hnbtre_tim(const struct hnbtre_manifest *manifest,
+	       const uint8_t (*digests)[HNBTRE_DIGEST_LEN],
+	       const int *present, uint8_t out[HNBTRE_DIGEST_LEN]);
+
+/**
+ * hnbtre_hex() - lowercase hex of a digest
+ * @digest: HNBTRE_DIGEST_LEN bytes
+ * @out: 2 * HNBTRE_DIGEST_LEN + 1 bytes
+ */
+void hnbtre_hex(const uint8_t *digest, char *out);
+
+/**
+ * hnbtre_hash_file() - SHA-256 of a file, streaming
+ * @path: the file
+ * @out: the digest
+ *
+ * Return: 0 or -errno.
+ */
+int hnbtre_hash_file(const char *path, uint8_t out[HNBTRE_DIGEST_LEN]);
+
+/**
+ * hnbtre_read_file() - read a whole file into memory
+ * @path: the file
+ * @max: refuse files larger than this (-EFBIG)
+ * @data: malloc'ed contents, NUL terminated for convenience
+ * @len: length without the NUL
+ *
+ * Return: 0 or -errno.
+ */
+int hnbtre_read_file(const char *path, size_t max, uint8_t **data,
+		     size_t *len);
+
+/**
+ * hnbtre_securityfs() - the hnbtre securityfs directory
+ *
+ * Return: $HNBTRE_SECURITYFS if set, else HNBTRE_DEFAULT_SECURITYFS.
+ */
+const char *hnbtre_securityfs(void);
+
+/**
+ * hnbtre_sysfs_read() - read a file of the securityfs directory
+ * @name: file name, e.g. "state"
+ * @data: malloc'ed contents, NUL terminated
+ * @len: length
+ *
+ * Return: 0 or -errno (-ENODATA: nothing to report yet).
+ */
+int hnbtre_sysfs_read(const char *name, char **data, size_t *len);
+
+/**
+ * hnbtre_sysfs_write() - write a buffer to a securityfs file in one write()
+ * @name: file name
+ * @data: the bytes
+ * @len: their number
+ *
+ * Return: 0 or the -errno of open() or write().
+ */
+int hnbtre_sysfs_write(const char *name, const void *data, size_t len);
+
+/**
+ * hnbtre_manifest_errstr() - what an errno from loading a manifest means
+ * @err: negative errno
+ *
+ * Return: a static message.
+ */
+const char *hnbtre_manifest_errstr(int err);
+
+#endif /* HNBTRE_H */

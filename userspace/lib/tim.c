@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * TIM and platform RIM, the userspace twin of kernel/tim.c:
+ * SHA-256 over "<path> sha256:<hex>\n" (or "sha256:-" for an unreadable
+ * component) for every component, sorted by path bytes.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "hnbtre.h"
+
+void hnbtre_hex(const uint8_t *digest, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < HNBTRE_DIGEST_LEN; i++) {
+		out[2 * i] = digits[digest[i] >> 4];
+		out[2 * i + 1] = digits[digest[i] & 15];
+	}
+	out[2 * HNBTRE_DIGEST_LEN] = '\0';
+}
+
+int hnbtre_tim(const struct hnbtre_manifest *manifest,
+	       const uint8_t (*digests)[HNBTRE_DIGEST_LEN],
+	       const int *present, uint8_t out[HNBTRE_DIGEST_LEN])
+{
+	char hex[2 * HNBTRE_DIGEST_LEN + 1];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok;
+	size_t i;
+
+	if (!ctx)
+		return -ENOMEM;
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	for (i = 0; ok && i < manifest->count; i++) {
+		const struct hnbtre_component *c = &manifest->components[i];
+
+		ok = EVP_DigestUpdate(ctx, c->path, strlen(c->path)) &&
+		     EVP_DigestUpdate(ctx, " sha256:", 8);
+		if (present && !present[i]) {
+			ok = ok && EVP_DigestUpdate(ctx, "-", 1);
+		} else {
+			hnbtre_hex(digests ? digests[i] : c->digest, hex);
+			ok = ok && EVP_DigestUpdate(ctx, hex, strlen(hex));
+		}
+		ok = ok && EVP_DigestUpdate(ctx, "\n", 1);
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, out, NULL);
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -ENOMEM;
+}

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Files, hashing and the securityfs directory. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "hnbtre.h"
+
+int hnbtre_hash_file(const char *path, uint8_t out[HNBTRE_DIGEST_LEN])
+{
+	unsigned char buf[1 << 16];
+	EVP_MD_CTX *ctx;
+	ssize_t n;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			goto out;
+		}
+		if (!EVP_DigestUpdate(ctx, buf, n)) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	if (!EVP_DigestFinal_ex(ctx, out, NULL))
+		ret = -ENOMEM;
+out:
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	return ret;
+}
+
+static int read_fd(int fd, size_t max, uint8_t **data, size_t *len)
+{
+	size_t size = 4096, used = 0;
+	uint8_t *buf = malloc(size + 1);
+	ssize_t n;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		if (used == size) {
+			uint8_t *bigger;
+
+			if (size > max) {
+				free(buf);
+				return -EFBIG;
+			}
+			size *= 2;
+			bigger = realloc(buf, size + 1);
+			if (!bigger) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = bigger;
+		}
+		n = read(fd, buf + used, size - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = -errno;
+
+			free(buf);
+			return err;
+		}
+		if (n == 0)
+			break;
+		used += n;
+	}
+	if (used > max) {
+		free(buf);
+		return -EFBIG;
+	}
+	buf[used] = '\0';
+	*data = buf;
+	*len = used;
+	return 0;
+}
+
+int hnbtre_read_file(const char *path, size_t max, uint8_t **data,
+		     size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = read_fd(fd, max, data, len);
+	close(fd);
+	return ret;
+}
+
+const char *hnbtre_securityfs(void)
+{
+	const char *dir = getenv("HNBTRE_SECURITYFS");
+
+	return dir && *dir ? dir : HNBTRE_DEFAULT_SECURITYFS;
+}
+
+static int sysfs_path(const char *name, char *path)
+{
+	int n = snprintf(path, PATH_MAX, "%s/%s", hnbtre_securityfs(), name);
+
+	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+int hnbtre_sysfs_read(const char *name, char **data, size_t *len)
+{
+	char path[PATH_MAX];
+	int ret = sysfs_path(name, path);
+
+	if (ret)
+		return ret;
+	return hnbtre_read_file(path, HNBTRE_MANIFEST_MAX * 4,
+				(uint8_t **)data, len);
+}
+
+int hnbtre_sysfs_write(const char *name, const void *data, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd, ret = sysfs_path(name, path);
+
+	if (ret)
+		return ret;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, data, len);
+	ret = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
+	if (close(fd) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+const char *hnbtre_manifest_errstr(int err)
+{
+	switch (err) {
+	case -EBADMSG:
+		return "malformed manifest (format, a line, a path, or the signature framing)";
+	case -ENOKEY:
+		return "the signer does not chain to an operator root held by the TrE";
+	case -EKEYREJECTED:
+		return "the signature does not verify";
+	case -ESTALE:
+		return "older than the active manifest (rollback refused)";
+	case -EEXIST:
+		return "same version as the active manifest but different contents";
+	case -EFBIG:
+		return "manifest too large";
+	case -EBUSY:
+		return "another manifest is being loaded";
+	case -EPERM:
+		return "not permitted (needs CAP_SYS_ADMIN)";
+	case -ENOENT:
+		return "hnbtre is not loaded (no securityfs directory)";
+	default:
+		return strerror(-err);
+	}
+}
