@@ -1,0 +1,111 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared helpers of the hnbtre shell selftests: TAP output, a fresh
+# module, components signed with evmctl, signed manifests.
+#
+# HNBTRE_TOP must name the hnbtre checkout (module, CLI, test PKI);
+# without it, or without root, the tests are skipped (kselftest exit 4).
+
+KSFT_SKIP=4
+SFS=/sys/kernel/security/hnbtre
+TOP=${HNBTRE_TOP:-}
+MODULE=$TOP/kernel/hnbtre.ko
+HNBTRE=$TOP/build/bin/hnbtre
+PKI=$TOP/build/pki
+WRITE=$(dirname "$(readlink -f "$0")")/hnbtre_write
+tap_n=0
+tap_failed=0
+
+tap_init() {
+	echo "TAP version 13"
+	echo "1..$1"
+	if [ -z "$TOP" ] || [ ! -f "$MODULE" ] || [ "$(id -u)" != 0 ] ||
+	   [ ! -d /sys/kernel/security ]; then
+		local i
+		for i in $(seq "$1"); do
+			echo "ok $i # SKIP needs root, securityfs and HNBTRE_TOP with a built hnbtre"
+		done
+		exit $KSFT_SKIP
+	fi
+	WORK=$(mktemp -d /tmp/hnbtre-test.XXXXXX)
+}
+
+# check NAME COMMAND...: one TAP result from COMMAND's exit status.
+check() {
+	local name=$1 out
+	shift
+	tap_n=$((tap_n + 1))
+	if out=$("$@" 2>&1); then
+		echo "ok $tap_n - $name"
+	else
+		echo "not ok $tap_n - $name"
+		[ -n "$out" ] && echo "$out" | sed 's/^/# /'
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
+tap_done() {
+	exit $((tap_failed > 0))
+}
+
+fails() { ! "$@"; }
+
+# fresh_module [PARAMS...]: unload hnbtre if loaded, load it again.
+fresh_module() {
+	if [ -d $SFS ]; then
+		rmmod hnbtre || return 1
+	fi
+	insmod "$MODULE" "$@" || return 1
+	if ! grep -q 'hnbtre test root CA' /proc/keys; then
+		echo "hnbtre.ko lacks the test root: build it with make HNBTRE_ROOTS=build/pki/root.pem"
+		return 1
+	fi
+	# The component signing key chains to the built-in test root.
+	keyctl padd asymmetric "" %:.hnbtre_roots < "$PKI/ima.der" > /dev/null
+}
+
+# sign_component FILE [KEY]: security.ima v2 signature by KEY (default
+# the trusted component key).
+sign_component() {
+	evmctl ima_sign --key "${2:-$PKI/ima.key}" -a sha256 "$1" > /dev/null 2>&1
+}
+
+# make_components DIR N: N files with distinct content, each signed.
+make_components() {
+	local i
+	mkdir -p "$1"
+	for i in $(seq -w 1 "$2"); do
+		echo "component $i of $1" > "$1/c$i"
+		sign_component "$1/c$i"
+	done
+}
+
+# signed_manifest OUT VERSION FILE...: manifest signed by the trusted signer.
+signed_manifest() {
+	local out=$1 version=$2
+	shift 2
+	"$HNBTRE" manifest build --version "$version" "$@" > "$out.body" &&
+	"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
+		"$out.body" "$out"
+}
+
+state() { cat $SFS/state; }
+
+# expect_errno ERRNO FILE < DATA: one write() of DATA fails with ERRNO.
+expect_errno() {
+	local got
+	got=$("$WRITE" "$2")
+	[ "$got" = "$1" ] || { echo "expected $1, got $got"; return 1; }
+}
+
+# The TIM recomputed outside the module: sorted "<path> sha256:<hex>" lines.
+independent_tim() {
+	local f
+	for f in "$@"; do
+		if [ -f "$f" ]; then
+			echo "$f sha256:$(sha256sum < "$f" | cut -d' ' -f1)"
+		else
+			echo "$f sha256:-"
+		fi
+	done | LC_ALL=C sort | sha256sum | sed 's/^\([0-9a-f]*\).*/sha256:\1/'
+}
