@@ -151,4 +151,22 @@ int hnbtre_fs_add(const char *name, umode_t mode,
 int hnbtre_fs_init(void);
 void hnbtre_fs_exit(void);
 
+/* devkey.c (Documentation/devkey.md) */
+#define HNBTRE_DEVKEY_DESCRIPTION	"hnbtre:device"
+struct key;
+struct key *hnbtre_devkey_find(void);
+int hnbtre_devkey_sign(struct key *key, const u8 digest[SHA256_DIGEST_SIZE],
+		       u8 *sig, size_t sig_size);
+int hnbtre_devkey_size(struct key *key);
+int hnbtre_devkey_init(void);
+void hnbtre_devkey_exit(void);
+
+/* identity.c */
+#define HNBTRE_IDENTITY_MAX		128
+const char *hnbtre_identity(size_t *len);
+int hnbtre_identity_init(void);
+
+/* attest.c (Documentation/attestation.md) */
+int hnbtre_attest_init(void);
+
 #endif /* _SECURITY_HNBTRE_H */

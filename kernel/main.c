@@ -25,9 +25,21 @@ static int __init hnbtre_init(void)
 	ret = hnbtre_fs_init();
 	if (ret)
 		goto out_state;
+	ret = hnbtre_devkey_init();
+	if (ret)
+		goto out_fs;
+	ret = hnbtre_identity_init();
+	if (!ret)
+		ret = hnbtre_attest_init();
+	if (ret)
+		goto out_devkey;
 	pr_info("hnbtre: TrE ready, state unvalidated, PCR %d\n", hnbtre_pcr);
 	return 0;
 
+out_devkey:
+	hnbtre_devkey_exit();
+out_fs:
+	hnbtre_fs_exit();
 out_state:
 	hnbtre_state_exit();
 out_roots:
@@ -39,6 +51,7 @@ static void __exit hnbtre_exit(void)
 {
 	/* No new requests first, then the state, then what it relies on. */
 	hnbtre_fs_exit();
+	hnbtre_devkey_exit();
 	hnbtre_state_exit();
 	hnbtre_roots_exit();
 }

@@ -4,30 +4,30 @@
 # gate following the state live, unreadable key material, bypass attempts,
 # unload refusal, wrapper parsing errors.  TAP 13; run as root in a VM.
 . "$(dirname "$0")/gate_lib.sh"
-
-echo "TAP version 13"
-load_module || bail "insmod failed"
-openssl x509 -in "$pki/device.pem" -pubkey -noout > "$work/devpub.pem"
-head -c 1000 /dev/urandom > "$work/data"
-openssl dgst -sha256 -binary "$work/data" > "$work/digest"
-head -c 32 /dev/urandom > "$work/secret"
-openssl pkeyutl -encrypt -pubin -inkey "$work/devpub.pem" \
-	-pkeyopt rsa_padding_mode:pkcs1 -in "$work/secret" -out "$work/cipher"
+tap_init 48
+fresh_module || exit 1
+openssl x509 -in "$PKI/device.pem" -pubkey -noout > "$WORK/devpub.pem"
+head -c 1000 /dev/urandom > "$WORK/data"
+openssl dgst -sha256 -binary "$WORK/data" > "$WORK/digest"
+head -c 32 /dev/urandom > "$WORK/secret"
+openssl pkeyutl -encrypt -pubin -inkey "$WORK/devpub.pem" \
+	-pkeyopt rsa_padding_mode:pkcs1 -in "$WORK/secret" -out "$WORK/cipher"
 
 sign() {
-	keyctl pkey_sign "$1" 0 "$work/digest" enc=pkcs1 hash=sha256 > "$work/sig" &&
-	openssl dgst -sha256 -verify "$work/devpub.pem" -signature "$work/sig" \
-		"$work/data" >/dev/null
+	keyctl pkey_sign "$1" 0 "$WORK/digest" enc=pkcs1 hash=sha256 > "$WORK/sig" &&
+	openssl dgst -sha256 -verify "$WORK/devpub.pem" -signature "$WORK/sig" \
+		"$WORK/data" >/dev/null
 }
 decrypt() {
-	keyctl pkey_decrypt "$1" 0 "$work/cipher" enc=pkcs1 > "$work/plain" &&
-	cmp -s "$work/plain" "$work/secret"
+	keyctl pkey_decrypt "$1" 0 "$WORK/cipher" enc=pkcs1 > "$WORK/plain" &&
+	cmp -s "$WORK/plain" "$WORK/secret"
 }
 query_ops() { keyctl pkey_query "$1" 0 enc=pkcs1 hash=sha256; }
 query_open() {
-	query_ops "$1" >&2 query_ops "$1" | grep -q '^sign=y' && query_ops "$1" | grep -q '^dec=y'; }
+	query_ops "$1" | grep -q '^sign=y' && query_ops "$1" | grep -q '^decrypt=y'
+}
 query_closed() {
-	query_ops "$1" | grep -q '^sign=n' && query_ops "$1" | grep -q '^dec=n' &&
+	query_ops "$1" | grep -q '^sign=n' && query_ops "$1" | grep -q '^decrypt=n' &&
 	query_ops "$1" | grep -q '^verify=y'
 }
 # matrix STATE KEY: the three operations in a state
@@ -45,44 +45,43 @@ matrix() {
 }
 
 # Wrapper parsing
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$work/small.key" 2>/dev/null
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/ec.key" 2>/dev/null
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$work/big.key" 2>/dev/null
-wrap_key "$work/small.key" "$work/small.wrapped"
-wrap_key "$work/ec.key" "$work/ec.wrapped"
-wrap_key "$work/big.key" "$work/big.wrapped"
-wrap_key "$pki/device.key" "$work/device.wrapped"
-head -c -1 "$work/device.wrapped" > "$work/truncated.wrapped"
-cp "$work/device.wrapped" "$work/trailing.wrapped"; echo >> "$work/trailing.wrapped"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$WORK/small.key" 2>/dev/null
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/ec.key" 2>/dev/null
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$WORK/big.key" 2>/dev/null
+wrap_key "$WORK/small.key" "$WORK/small.wrapped"
+wrap_key "$WORK/ec.key" "$WORK/ec.wrapped"
+wrap_key "$WORK/big.key" "$WORK/big.wrapped"
+wrap_key "$PKI/device.key" "$WORK/device.wrapped"
+head -c -1 "$WORK/device.wrapped" > "$WORK/truncated.wrapped"
+cp "$WORK/device.wrapped" "$WORK/trailing.wrapped"; echo >> "$WORK/trailing.wrapped"
 refuses "Invalid argument" "1024-bit RSA key refused" \
-	keyctl padd asymmetric hnbtre:device @s < "$work/small.wrapped"
+	keyctl padd asymmetric hnbtre:device @s < "$WORK/small.wrapped"
 refuses "Package not installed" "EC key refused with ENOPKG" \
-	keyctl padd asymmetric hnbtre:device @s < "$work/ec.wrapped"
+	keyctl padd asymmetric hnbtre:device @s < "$WORK/ec.wrapped"
 refuses "Bad message" "truncated wrapper refused with EBADMSG" \
-	keyctl padd asymmetric hnbtre:device @s < "$work/truncated.wrapped"
+	keyctl padd asymmetric hnbtre:device @s < "$WORK/truncated.wrapped"
 refuses "Bad message" "trailing bytes refused with EBADMSG" \
-	keyctl padd asymmetric hnbtre:device @s < "$work/trailing.wrapped"
+	keyctl padd asymmetric hnbtre:device @s < "$WORK/trailing.wrapped"
 refuses "Invalid argument" "other key description refused" \
-	keyctl padd asymmetric other %:.hnbtre_device < "$work/device.wrapped"
+	keyctl padd asymmetric other %:.hnbtre_device < "$WORK/device.wrapped"
 check "the keyring is still empty after the refusals" \
 	test -z "$(keyctl rdescribe %:.hnbtre_device >/dev/null && keyctl list %:.hnbtre_device | grep -v 'keyring is empty')"
 
 # Load once
-key=$(load_device_key) && ok "device key loaded into .hnbtre_device" ||
-	{ not_ok "device key loaded into .hnbtre_device"; finish; }
+key=$(load_device_key)
+check "device key loaded into .hnbtre_device" test -n "$key"
 refuses "File exists" "second device key refused with EEXIST" \
-	keyctl padd asymmetric hnbtre:device %:.hnbtre_device < "$work/big.wrapped"
+	keyctl padd asymmetric hnbtre:device %:.hnbtre_device < "$WORK/big.wrapped"
 other=$(keyctl newring other @s)
-bigkey=$(keyctl padd asymmetric hnbtre:device "$other" < "$work/big.wrapped") &&
-	ok "3072-bit key accepted outside the device keyring" ||
-	not_ok "3072-bit key accepted outside the device keyring"
+bigkey=$(keyctl padd asymmetric hnbtre:device "$other" < "$WORK/big.wrapped")
+check "3072-bit key accepted outside the device keyring" test -n "$bigkey"
 refuses "Key was rejected" "a user key cannot enter .hnbtre_device" \
 	keyctl link "$(keyctl add user hnbtre:device secret "$other")" %:.hnbtre_device
 modprobe pkcs8_key_parser
-openssl pkcs8 -topk8 -nocrypt -in "$pki/device.key" -outform DER > "$work/device.pk8"
+openssl pkcs8 -topk8 -nocrypt -in "$PKI/device.key" -outform DER > "$WORK/device.pk8"
 refuses "Key was rejected" "the stock PKCS#8 parser's key cannot enter .hnbtre_device" \
-	keyctl padd asymmetric stock %:.hnbtre_device < "$work/device.pk8"
-stock=$(keyctl padd asymmetric stock "$other" < "$work/device.pk8")
+	keyctl padd asymmetric stock %:.hnbtre_device < "$WORK/device.pk8"
+stock=$(keyctl padd asymmetric stock "$other" < "$WORK/device.pk8")
 refuses "Key was rejected" "linking an ungated key into .hnbtre_device refused" \
 	keyctl link "$stock" %:.hnbtre_device
 
@@ -93,19 +92,19 @@ done
 check "setperm can grant read" keyctl setperm "$key" 0x3f3f0000
 refuses "" "keyctl read fails even after setperm grants read" keyctl read "$key"
 check "/proc/keys shows no key material" \
-	sh -c "! grep -a -F \"$(openssl rsa -in "$pki/device.key" -noout -modulus 2>/dev/null | cut -c9-40)\" /proc/keys"
+	sh -c "! grep -a -F \"$(openssl rsa -in "$PKI/device.key" -noout -modulus 2>/dev/null | cut -c9-40)\" /proc/keys"
 
 # The matrix, and the gate following the state live on one key handle
 matrix "$(state)" "$key"
-make_trusted && ok "validation makes the TrE trusted" || not_ok "validation makes the TrE trusted"
+check "validation makes the TrE trusted" make_trusted
 matrix trusted "$key"
 tamper
 check "tampering closes the TrE at once" test "$(state)" = tampered
 matrix tampered "$key"
-revalidate
+echo 1 > $SFS/validate 2>/dev/null
 check "validation after tampering: failed" test "$(state)" = failed
 matrix failed "$key"
-repair
+repair 2>/dev/null
 check "repair and re-validation: trusted" test "$(state)" = trusted
 matrix trusted "$key"
 tamper
@@ -114,11 +113,19 @@ keyctl link "$key" "$third"
 refuses "Key was rejected" "linking the key into another keyring does not bypass the gate" \
 	sign "$(keyctl search "$third" asymmetric hnbtre:device)"
 refuses "Key was rejected" "a gated key in another keyring is gated too" \
-	keyctl pkey_sign "$bigkey" 0 "$work/digest" enc=pkcs1 hash=sha256
+	keyctl pkey_sign "$bigkey" 0 "$WORK/digest" enc=pkcs1 hash=sha256
 check "refusals are audited with key, operation and state" \
 	sh -c "dmesg | grep -q 'op=hnbtre_key_refused key=$key operation=sign state=tampered'"
 check "stock key on the same material is not affected by hnbtre" sign "$stock"
 
 refuses "in use" "rmmod refused while a gated key exists" rmmod hnbtre
 check "module still loaded" grep -q '^hnbtre ' /proc/modules
-finish
+refuses "not permitted" "the device key cannot be unlinked (KEEP)" \
+	keyctl unlink "$key" %:.hnbtre_device
+refuses "not permitted" "the device key cannot be revoked (KEEP)" keyctl revoke "$key"
+refuses "not permitted" "the device key cannot be invalidated (KEEP)" keyctl invalidate "$key"
+refuses "File exists" "no second device key while the first exists" \
+	keyctl padd asymmetric hnbtre:device %:.hnbtre_device < "$WORK/device.wrapped"
+check "unload succeeds once every gated key is gone" \
+	unload_with_keys "$bigkey" "$key"
+tap_done

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Attestation: securityfs "attest" takes a nonce and returns a statement
+ * of the TrE's state built and signed here with the device key
+ * (byte-exact format in Documentation/attestation.md).  Available in every
+ * state: a failed attestation is what the distress function and the
+ * H(e)MS need, so signing does not go through the gate.
+ */
+
+#include <linux/atomic.h>
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/key.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <asm/unaligned.h>
+#include <crypto/sha2.h>
+
+#include "hnbtre.h"
+
+/* Format identifier and domain separation: never a TLS or IKE prefix. */
+static const u8 attest_magic[16] = "HNBTRE-ATTEST-1\n";
+
+#define ATTEST_NONCE_MIN	16
+#define ATTEST_NONCE_MAX	64
+
+/* Offsets of the fixed header (Documentation/attestation.md). */
+#define OFF_BODY_LEN		16
+#define OFF_SIG_LEN		20
+#define OFF_STATE		22
+#define OFF_FLAGS		23
+#define OFF_MANIFEST_VERSION	24
+#define OFF_COUNTER		32
+#define OFF_BOOT_EPOCH		40
+#define OFF_UPTIME		48
+#define OFF_VALIDATIONS		56
+#define OFF_TIM			64
+#define OFF_RIM			96
+#define OFF_VERDICTS		128
+#define OFF_NONCE_LEN		152
+#define OFF_IDENTITY_LEN	153
+#define ATTEST_HEADER_SIZE	154
+
+#define FLAG_VALIDATED		0x01
+#define FLAG_HAS_MANIFEST	0x02
+
+static_assert(OFF_VERDICTS + 4 * HNBTRE_VERDICT_COUNT == OFF_NONCE_LEN);
+
+/* Per boot (per load), never repeats: orders a device's attestations. */
+static atomic64_t attest_counter = ATOMIC64_INIT(0);
+
+/* Per open file: the pending nonce and the blob built for it. */
+struct attest_request {
+	struct mutex lock;
+	u8 nonce[ATTEST_NONCE_MAX];
+	size_t nonce_len;
+	u8 *blob;
+	size_t blob_len;
+};
+
+static void fill_body(u8 *blob, const struct hnbtre_status *st,
+		      const u8 *nonce, size_t nonce_len,
+		      const char *identity, size_t identity_len,
+		      size_t body_len, size_t sig_len)
+{
+	unsigned int i;
+
+	memcpy(blob, attest_magic, sizeof(attest_magic));
+	put_unaligned_be32(body_len, blob + OFF_BODY_LEN);
+	put_unaligned_be16(sig_len, blob + OFF_SIG_LEN);
+	blob[OFF_STATE] = st->state;
+	blob[OFF_FLAGS] = (st->validated ? FLAG_VALIDATED : 0) |
+			  (st->has_manifest ? FLAG_HAS_MANIFEST : 0);
+	put_unaligned_be64(st->has_manifest ? st->manifest_version : 0,
+			   blob + OFF_MANIFEST_VERSION);
+	put_unaligned_be64(atomic64_inc_return(&attest_counter),
+			   blob + OFF_COUNTER);
+	put_unaligned_be64(ktime_get_real_seconds() -
+			   ktime_get_boottime_seconds(),
+			   blob + OFF_BOOT_EPOCH);
+	put_unaligned_be64(ktime_get_boottime_ns(), blob + OFF_UPTIME);
+	put_unaligned_be64(st->validations, blob + OFF_VALIDATIONS);
+	if (st->validated)
+		memcpy(blob + OFF_TIM, st->tim, SHA256_DIGEST_SIZE);
+	if (st->has_manifest)
+		memcpy(blob + OFF_RIM, st->rim, SHA256_DIGEST_SIZE);
+	for (i = 0; i < HNBTRE_VERDICT_COUNT; i++)
+		put_unaligned_be32(st->verdicts[i], blob + OFF_VERDICTS + 4 * i);
+	blob[OFF_NONCE_LEN] = nonce_len;
+	blob[OFF_IDENTITY_LEN] = identity_len;
+	memcpy(blob + ATTEST_HEADER_SIZE, nonce, nonce_len);
+	memcpy(blob + ATTEST_HEADER_SIZE + nonce_len, identity, identity_len);
+}
+
+/* Builds and signs the blob for the pending nonce. */
+static int attest_build(struct attest_request *req)
+{
+	u8 digest[SHA256_DIGEST_SIZE];
+	struct hnbtre_status st;
+	size_t identity_len, body_len;
+	const char *identity;
+	struct key *key;
+	int sig_len, ret;
+	u8 *blob;
+
+	key = hnbtre_devkey_find();
+	if (IS_ERR(key))
+		return PTR_ERR(key);
+	sig_len = hnbtre_devkey_size(key);
+	if (sig_len < 0) {
+		ret = sig_len;
+		goto out_key;
+	}
+	identity = hnbtre_identity(&identity_len);
+	body_len = ATTEST_HEADER_SIZE + req->nonce_len + identity_len;
+	ret = -ENOMEM;
+	blob = kzalloc(body_len + sig_len, GFP_KERNEL);
+	if (!blob)
+		goto out_key;
+
+	hnbtre_status_get(&st);
+	fill_body(blob, &st, req->nonce, req->nonce_len, identity,
+		  identity_len, body_len, sig_len);
+	sha256(blob, body_len, digest);
+	ret = hnbtre_devkey_sign(key, digest, blob + body_len, sig_len);
+	if (ret >= 0 && ret != sig_len)
+		ret = -EIO;
+	if (ret < 0) {
+		kfree(blob);
+		goto out_key;
+	}
+	req->blob = blob;
+	req->blob_len = body_len + sig_len;
+	ret = 0;
+out_key:
+	key_put(key);
+	return ret;
+}
+
+static int attest_open(struct inode *inode, struct file *file)
+{
+	struct attest_request *req;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	mutex_init(&req->lock);
+	file->private_data = req;
+	return 0;
+}
+
+static int attest_release(struct inode *inode, struct file *file)
+{
+	struct attest_request *req = file->private_data;
+
+	kfree(req->blob);
+	kfree(req);
+	return 0;
+}
+
+/* A nonce replaces any pending one; the next read starts at offset 0. */
+static ssize_t attest_write(struct file *file, const char __user *buf,
+			    size_t count, loff_t *ppos)
+{
+	struct attest_request *req = file->private_data;
+	u8 nonce[ATTEST_NONCE_MAX];
+
+	if (count < ATTEST_NONCE_MIN || count > ATTEST_NONCE_MAX)
+		return -EINVAL;
+	if (copy_from_user(nonce, buf, count))
+		return -EFAULT;
+	mutex_lock(&req->lock);
+	memcpy(req->nonce, nonce, count);
+	req->nonce_len = count;
+	kfree(req->blob);
+	req->blob = NULL;
+	req->blob_len = 0;
+	*ppos = 0;
+	mutex_unlock(&req->lock);
+	return count;
+}
+
+static ssize_t attest_read(struct file *file, char __user *buf, size_t count,
+			   loff_t *ppos)
+{
+	struct attest_request *req = file->private_data;
+	ssize_t ret;
+
+	mutex_lock(&req->lock);
+	if (!req->nonce_len) {
+		ret = -ENODATA;
+		goto out;
+	}
+	if (!req->blob) {
+		ret = attest_build(req);
+		if (ret)
+			goto out;
+	}
+	ret = simple_read_from_buffer(buf, count, ppos, req->blob,
+				      req->blob_len);
+out:
+	mutex_unlock(&req->lock);
+	return ret;
+}
+
+static const struct file_operations attest_fops = {
+	.open = attest_open,
+	.read = attest_read,
+	.write = attest_write,
+	.llseek = no_llseek,
+	.release = attest_release,
+};
+
+/**
+ * hnbtre_attest_init - create the attest file
+ *
+ * Return: 0 or -errno.
+ */
+int hnbtre_attest_init(void)
+{
+	return hnbtre_fs_add("attest", 0600, &attest_fops);
+}

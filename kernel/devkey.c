@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The TrE-gated device key (Documentation/devkey.md).
+ *
+ * An asymmetric key parser accepts only the hnbtre wrapper
+ * ("HNBTRE-DEVKEY-1\0" followed by an unencrypted PKCS#8 RSA key) and gives
+ * the key a subtype whose private-key operations are refused unless the TrE
+ * state is trusted.  The gate is part of the key object, so it applies in
+ * every keyring the key is linked into.  The device key itself lives in the
+ * module-owned keyring .hnbtre_device, which accepts one such key.
+ */
+
+#include <linux/atomic.h>
+#include <linux/audit.h>
+#include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/key.h>
+#include <linux/key-type.h>
+#include <linux/module.h>
+#include <linux/ratelimit.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <crypto/internal/rsa.h>
+#include <crypto/public_key.h>
+#include <keys/asymmetric-parser.h>
+#include <keys/asymmetric-subtype.h>
+#include <keys/asymmetric-type.h>
+
+#include "hnbtre.h"
+
+static const u8 devkey_magic[16] = "HNBTRE-DEVKEY-1";
+
+/* DER of OID 1.2.840.113549.1.1.1 (rsaEncryption) */
+static const u8 oid_rsa_encryption[] = {
+	0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01
+};
+
+static struct key *device_keyring;
+
+/* One DER element inside [*pos, end). */
+struct der_tlv {
+	u8 tag;
+	const u8 *value;
+	size_t len;
+};
+
+/*
+ * Reads the element at *pos and advances past it.  Only definite, minimal
+ * lengths up to 64 KiB exist in the keys we accept.
+ */
+static int der_next(const u8 **pos, const u8 *end, u8 tag,
+		    struct der_tlv *tlv)
+{
+	const u8 *p = *pos;
+	size_t len;
+
+	if (end - p < 2 || p[0] != tag)
+		return -EBADMSG;
+	len = p[1];
+	p += 2;
+	if (len == 0x81) {
+		if (end - p < 1 || p[0] < 0x80)
+			return -EBADMSG;
+		len = p[0];
+		p += 1;
+	} else if (len == 0x82) {
+		if (end - p < 2 || p[0] == 0)
+			return -EBADMSG;
+		len = (p[0] << 8) | p[1];
+		p += 2;
+	} else if (len & 0x80) {
+		return -EBADMSG;
+	}
+	if (len > end - p)
+		return -EBADMSG;
+	tlv->tag = tag;
+	tlv->value = p;
+	tlv->len = len;
+	*pos = p + len;
+	return 0;
+}
+
+/* Modulus size in bytes, without the sign byte. */
+static size_t rsa_modulus_size(const struct rsa_key *rsa)
+{
+	const u8 *n = rsa->n;
+	size_t len = rsa->n_sz;
+
+	while (len && !*n) {
+		n++;
+		len--;
+	}
+	return len;
+}
+
+/*
+ * PrivateKeyInfo ::= SEQUENCE { version INTEGER (0),
+ *	AlgorithmIdentifier SEQUENCE { rsaEncryption, NULL },
+ *	privateKey OCTET STRING (RSAPrivateKey) }
+ * exactly as `hnbtre key wrap` writes it; anything else is refused.
+ */
+static int parse_pkcs8_rsa(const u8 *data, size_t len, struct der_tlv *key)
+{
+	const u8 *end = data + len, *pos = data, *inner_end;
+	struct der_tlv seq, version, algo;
+	struct rsa_key rsa = {};
+	const u8 *apos;
+	size_t bits;
+	int ret;
+
+	ret = der_next(&pos, end, 0x30, &seq);
+	if (ret || pos != end)
+		return -EBADMSG;
+	pos = seq.value;
+	inner_end = seq.value + seq.len;
+	ret = der_next(&pos, inner_end, 0x02, &version);
+	if (ret || version.len != 1 || version.value[0] != 0)
+		return -EBADMSG;
+	ret = der_next(&pos, inner_end, 0x30, &algo);
+	if (ret)
+		return ret;
+	apos = algo.value;
+	if (algo.len < sizeof(oid_rsa_encryption) ||
+	    memcmp(apos, oid_rsa_encryption, sizeof(oid_rsa_encryption)))
+		return -ENOPKG;
+	apos += sizeof(oid_rsa_encryption);
+	if (algo.value + algo.len - apos != 2 || apos[0] != 0x05 || apos[1])
+		return -EBADMSG;
+	ret = der_next(&pos, inner_end, 0x04, key);
+	if (ret || pos != inner_end)
+		return -EBADMSG;
+	if (rsa_parse_priv_key(&rsa, key->value, key->len))
+		return -EBADMSG;
+	bits = rsa_modulus_size(&rsa) * 8;
+	if (bits != 2048 && bits != 3072)
+		return -EINVAL;
+	return 0;
+}
+
+static const char *op_name(enum kernel_pkey_operation op)
+{
+	switch (op) {
+	case kernel_pkey_sign:
+		return "sign";
+	case kernel_pkey_decrypt:
+		return "decrypt";
+	default:
+		return "other";
+	}
+}
+
+static void audit_refusal(const struct key *key,
+			  enum kernel_pkey_operation op,
+			  enum hnbtre_state state)
+{
+	static DEFINE_RATELIMIT_STATE(limit, 5 * HZ, 10);
+	struct audit_buffer *ab;
+
+	if (!__ratelimit(&limit))
+		return;
+	ab = audit_log_start(audit_context(), GFP_KERNEL,
+			     AUDIT_INTEGRITY_STATUS);
+	if (!ab)
+		return;
+	audit_log_format(ab, "op=hnbtre_key_refused key=%d operation=%s state=%s pid=%d",
+			 key_serial(key), op_name(op), hnbtre_state_name(state),
+			 task_tgid_nr(current));
+	audit_log_end(ab);
+}
+
+static bool is_private_op(enum kernel_pkey_operation op)
+{
+	return op == kernel_pkey_sign || op == kernel_pkey_decrypt;
+}
+
+/* The gate: private-key operations only while the TrE state is trusted. */
+static int gated_eds_op(struct kernel_pkey_params *params, const void *in,
+			void *out)
+{
+	enum hnbtre_state state = hnbtre_state_get();
+
+	if (is_private_op(params->op) && state != HNBTRE_TRUSTED) {
+		audit_refusal(params->key, params->op, state);
+		return -EKEYREJECTED;
+	}
+	return public_key_subtype.eds_op(params, in, out);
+}
+
+static int gated_query(const struct kernel_pkey_params *params,
+		       struct kernel_pkey_query *info)
+{
+	int ret = public_key_subtype.query(params, info);
+
+	if (!ret && hnbtre_state_get() != HNBTRE_TRUSTED)
+		info->supported_ops &= ~(KEYCTL_SUPPORTS_SIGN |
+					 KEYCTL_SUPPORTS_DECRYPT);
+	return ret;
+}
+
+static void gated_describe(const struct key *key, struct seq_file *m)
+{
+	seq_puts(m, "hnbtre-gated ");
+	public_key_subtype.describe(key, m);
+}
+
+/* asymmetric_key_destroy() drops the module reference after this. */
+static void gated_destroy(void *payload_crypto, void *payload_auth)
+{
+	public_key_subtype.destroy(payload_crypto, payload_auth);
+}
+
+static int gated_verify_signature(const struct key *key,
+				  const struct public_key_signature *sig)
+{
+	return public_key_subtype.verify_signature(key, sig);
+}
+
+static struct asymmetric_key_subtype gated_subtype = {
+	.owner = THIS_MODULE,
+	.name = "hnbtre_gated",
+	.name_len = sizeof("hnbtre_gated") - 1,
+	.describe = gated_describe,
+	.destroy = gated_destroy,
+	.query = gated_query,
+	.eds_op = gated_eds_op,
+	.verify_signature = gated_verify_signature,
+};
+
+static int devkey_parse(struct key_preparsed_payload *prep)
+{
+	const u8 *data = prep->data;
+	struct public_key *pub;
+	struct der_tlv rsa_key;
+	int ret;
+
+	if (prep->datalen < sizeof(devkey_magic) ||
+	    memcmp(data, devkey_magic, sizeof(devkey_magic)))
+		return -EBADMSG;
+	if (prep->orig_description &&
+	    strcmp(prep->orig_description, HNBTRE_DEVKEY_DESCRIPTION))
+		return -EINVAL;
+	ret = parse_pkcs8_rsa(data + sizeof(devkey_magic),
+			      prep->datalen - sizeof(devkey_magic), &rsa_key);
+	if (ret)
+		return ret;
+
+	pub = kzalloc(sizeof(*pub), GFP_KERNEL);
+	if (!pub)
+		return -ENOMEM;
+	pub->key = kmemdup(rsa_key.value, rsa_key.len, GFP_KERNEL);
+	if (!pub->key)
+		goto nomem;
+	pub->keylen = rsa_key.len;
+	pub->key_is_private = true;
+	pub->pkey_algo = "rsa";
+	pub->id_type = "PKCS8";
+	if (!prep->orig_description) {
+		prep->description = kstrdup(HNBTRE_DEVKEY_DESCRIPTION,
+					    GFP_KERNEL);
+		if (!prep->description)
+			goto nomem;
+	}
+
+	/* Per key; also keeps the module loaded while gated keys exist. */
+	__module_get(THIS_MODULE);
+	prep->payload.data[asym_subtype] = &gated_subtype;
+	prep->payload.data[asym_key_ids] = NULL;
+	prep->payload.data[asym_crypto] = pub;
+	prep->payload.data[asym_auth] = NULL;
+	prep->quotalen = 100;
+	return 0;
+
+nomem:
+	public_key_free(pub);
+	return -ENOMEM;
+}
+
+static struct asymmetric_key_parser devkey_parser = {
+	.owner = THIS_MODULE,
+	.name = "hnbtre_devkey",
+	.parse = devkey_parse,
+};
+
+/* Set by the first key admitted to .hnbtre_device, until unload. */
+static atomic_t device_key_admitted = ATOMIC_INIT(0);
+
+/*
+ * .hnbtre_device admits one gated key per load of the module: other keys
+ * are refused with EKEYREJECTED, a second gated key with EEXIST, even
+ * after the first one was unlinked or revoked.
+ */
+static int restrict_device_keyring(struct key *keyring,
+				   const struct key_type *type,
+				   const union key_payload *payload,
+				   struct key *restriction_key)
+{
+	if (type != &key_type_asymmetric ||
+	    payload->data[asym_subtype] != &gated_subtype)
+		return -EKEYREJECTED;
+	if (atomic_cmpxchg(&device_key_admitted, 0, 1))
+		return -EEXIST;
+	return 0;
+}
+
+/**
+ * hnbtre_devkey_find - the device key in .hnbtre_device
+ *
+ * Return: a reference to the key (key_put() it) or ERR_PTR(-ENOKEY).
+ */
+struct key *hnbtre_devkey_find(void)
+{
+	key_ref_t ref;
+
+	ref = keyring_search(make_key_ref(device_keyring, true),
+			     &key_type_asymmetric, HNBTRE_DEVKEY_DESCRIPTION,
+			     false);
+	if (IS_ERR(ref))
+		return ERR_PTR(-ENOKEY);
+	return key_ref_to_ptr(ref);
+}
+
+/**
+ * hnbtre_devkey_sign - sign a SHA-256 digest with the device key, ungated
+ * @key: a key from hnbtre_devkey_find()
+ * @digest: SHA-256 of the data
+ * @sig: receives the RSASSA-PKCS1-v1_5 signature
+ * @sig_size: size of @sig, at least the modulus size
+ *
+ * For the TrE's own statements (attestation), which must be available in
+ * every state; userspace use goes through the gate instead.
+ *
+ * Return: the signature length or -errno.
+ */
+int hnbtre_devkey_sign(struct key *key, const u8 digest[SHA256_DIGEST_SIZE],
+		       u8 *sig, size_t sig_size)
+{
+	struct kernel_pkey_params params = {
+		.key = key,
+		.encoding = "pkcs1",
+		.hash_algo = "sha256",
+		.in_len = SHA256_DIGEST_SIZE,
+		.out_len = sig_size,
+		.op = kernel_pkey_sign,
+	};
+	int ret;
+
+	down_read(&key->sem);
+	ret = key_validate(key);
+	if (!ret && asymmetric_key_subtype(key) != &gated_subtype)
+		ret = -ENOKEY;
+	if (!ret)
+		ret = public_key_subtype.eds_op(&params, digest, sig);
+	up_read(&key->sem);
+	return ret;
+}
+
+/**
+ * hnbtre_devkey_size - modulus size of the device key in bytes
+ * @key: a key from hnbtre_devkey_find()
+ *
+ * Return: the size or -errno.
+ */
+int hnbtre_devkey_size(struct key *key)
+{
+	struct kernel_pkey_params params = {
+		.key = key,
+		.encoding = "pkcs1",
+		.hash_algo = "sha256",
+	};
+	struct kernel_pkey_query info;
+	int ret;
+
+	down_read(&key->sem);
+	ret = key_validate(key);
+	if (!ret && asymmetric_key_subtype(key) != &gated_subtype)
+		ret = -ENOKEY;
+	if (!ret)
+		ret = public_key_subtype.query(&params, &info);
+	up_read(&key->sem);
+	return ret ? ret : info.max_sig_size;
+}
+
+int hnbtre_devkey_init(void)
+{
+	struct key_restriction *restriction;
+	int ret;
+
+	restriction = kzalloc(sizeof(*restriction), GFP_KERNEL);
+	if (!restriction)
+		return -ENOMEM;
+	restriction->check = restrict_device_keyring;
+	/* Users of the key link the keyring to possess its key (devkey.md). */
+	device_keyring =
+		keyring_alloc(".hnbtre_device", GLOBAL_ROOT_UID, GLOBAL_ROOT_GID,
+			      current_cred(),
+			      (KEY_POS_ALL & ~KEY_POS_SETATTR) |
+			      KEY_USR_VIEW | KEY_USR_READ | KEY_USR_SEARCH |
+			      KEY_USR_WRITE | KEY_USR_LINK,
+			      KEY_ALLOC_NOT_IN_QUOTA | KEY_ALLOC_SET_KEEP,
+			      restriction, NULL);
+	if (IS_ERR(device_keyring)) {
+		kfree(restriction);
+		return PTR_ERR(device_keyring);
+	}
+	ret = register_asymmetric_key_parser(&devkey_parser);
+	if (ret)
+		key_put(device_keyring);
+	return ret;
+}
+
+/* Only reachable while no gated key exists (each one pins the module). */
+void hnbtre_devkey_exit(void)
+{
+	unregister_asymmetric_key_parser(&devkey_parser);
+	key_put(device_keyring);
+}

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The H(e)NB identity, set once per boot (Documentation/devkey.md):
+ * the module parameter identity= (hnbtre.identity= on the kernel command
+ * line when built in) or else the TPM NV index identity_nv_index=, read
+ * once at initialisation.  Neither can change afterwards.
+ */
+
+#include <linux/ctype.h>
+#include <linux/gfp.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+#include <linux/tpm.h>
+#include <asm/unaligned.h>
+
+#include "hnbtre.h"
+
+static char *identity_param;
+module_param_named(identity, identity_param, charp, 0444);
+MODULE_PARM_DESC(identity, "H(e)NB identity (printable ASCII, 1..128 bytes)");
+
+static uint identity_nv_index;
+module_param(identity_nv_index, uint, 0444);
+MODULE_PARM_DESC(identity_nv_index,
+		 "TPM 2.0 NV index holding the identity when identity= is unset");
+
+static char identity[HNBTRE_IDENTITY_MAX + 1];
+static size_t identity_len;
+
+#define TPM2_ST_NO_SESSIONS	0x8001
+#define TPM2_ST_SESSIONS	0x8002
+#define TPM2_CC_NV_READ		0x0000014e
+#define TPM2_CC_NV_READ_PUBLIC	0x00000169
+#define TPM2_RS_PW		0x40000009
+#define TPM2_HEADER_SIZE	10
+
+static bool identity_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len < 1 || len > HNBTRE_IDENTITY_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (s[i] <= 0x20 || s[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * Sends the command in @page (a whole page: tpm_send() writes the response
+ * there) and returns the response length, or -errno for a transport error
+ * or a TPM error code.
+ */
+static int tpm_command(struct tpm_chip *chip, u8 *page, size_t len)
+{
+	int rc = tpm_send(chip, page, len);
+	u32 rsp_len;
+
+	if (rc)
+		return rc < 0 ? rc : -EIO;
+	rsp_len = get_unaligned_be32(page + 2);
+	if (rsp_len < TPM2_HEADER_SIZE || rsp_len > PAGE_SIZE)
+		return -EIO;
+	return rsp_len;
+}
+
+/* Size of the NV index's data, from TPM2_NV_ReadPublic. */
+static int nv_data_size(struct tpm_chip *chip, u8 *page)
+{
+	u16 policy_len;
+	int len;
+
+	put_unaligned_be16(TPM2_ST_NO_SESSIONS, page);
+	put_unaligned_be32(14, page + 2);
+	put_unaligned_be32(TPM2_CC_NV_READ_PUBLIC, page + 6);
+	put_unaligned_be32(identity_nv_index, page + 10);
+	len = tpm_command(chip, page, 14);
+	if (len < 0)
+		return len;
+	/* TPM2B_NV_PUBLIC: size, index, nameAlg, attributes, authPolicy */
+	if (len < TPM2_HEADER_SIZE + 14)
+		return -EIO;
+	policy_len = get_unaligned_be16(page + TPM2_HEADER_SIZE + 12);
+	if (len < TPM2_HEADER_SIZE + 16 + policy_len)
+		return -EIO;
+	return get_unaligned_be16(page + TPM2_HEADER_SIZE + 14 + policy_len);
+}
+
+/* TPM2_NV_Read with the index's own (empty) authorization value. */
+static int nv_read(struct tpm_chip *chip, u8 *page, u16 size)
+{
+	u16 data_len;
+	int len;
+
+	put_unaligned_be16(TPM2_ST_SESSIONS, page);
+	put_unaligned_be32(35, page + 2);
+	put_unaligned_be32(TPM2_CC_NV_READ, page + 6);
+	put_unaligned_be32(identity_nv_index, page + 10);
+	put_unaligned_be32(identity_nv_index, page + 14);
+	put_unaligned_be32(9, page + 18);
+	put_unaligned_be32(TPM2_RS_PW, page + 22);
+	put_unaligned_be16(0, page + 26);	/* nonce */
+	page[28] = 0;				/* session attributes */
+	put_unaligned_be16(0, page + 29);	/* password */
+	put_unaligned_be16(size, page + 31);
+	put_unaligned_be16(0, page + 33);	/* offset */
+	len = tpm_command(chip, page, 35);
+	if (len < 0)
+		return len;
+	/* parameterSize, then TPM2B_MAX_NV_BUFFER */
+	if (len < TPM2_HEADER_SIZE + 6)
+		return -EIO;
+	data_len = get_unaligned_be16(page + TPM2_HEADER_SIZE + 4);
+	if (data_len != size || len < TPM2_HEADER_SIZE + 6 + data_len)
+		return -EIO;
+	if (!identity_valid(page + TPM2_HEADER_SIZE + 6, data_len))
+		return -EINVAL;
+	memcpy(identity, page + TPM2_HEADER_SIZE + 6, data_len);
+	identity_len = data_len;
+	return 0;
+}
+
+static int identity_from_nv(void)
+{
+	struct tpm_chip *chip = tpm_default_chip();
+	u8 *page = NULL;
+	int ret = -ENODEV;
+
+	if (!chip)
+		return ret;
+	if (!tpm_is_tpm2(chip))
+		goto out;
+	ret = -ENOMEM;
+	page = (u8 *)__get_free_page(GFP_KERNEL);
+	if (!page)
+		goto out;
+	ret = nv_data_size(chip, page);
+	if (ret == 0 || ret > HNBTRE_IDENTITY_MAX)
+		ret = -EINVAL;
+	else if (ret > 0)
+		ret = nv_read(chip, page, ret);
+out:
+	free_page((unsigned long)page);
+	put_device(&chip->dev);
+	return ret;
+}
+
+/**
+ * hnbtre_identity - the device identity
+ * @len: receives its length (0 while unset)
+ *
+ * Return: the identity, not NUL terminated when @len is used; it never
+ * changes after hnbtre_identity_init().
+ */
+const char *hnbtre_identity(size_t *len)
+{
+	*len = identity_len;
+	return identity;
+}
+
+static ssize_t identity_read(struct file *file, char __user *buf,
+			     size_t count, loff_t *ppos)
+{
+	char line[HNBTRE_IDENTITY_MAX + 2];
+
+	if (!identity_len)
+		return -ENODATA;
+	memcpy(line, identity, identity_len);
+	line[identity_len] = '\n';
+	return simple_read_from_buffer(buf, count, ppos, line,
+				       identity_len + 1);
+}
+
+static const struct file_operations identity_fops = {
+	.read = identity_read,
+	.llseek = generic_file_llseek,
+};
+
+/**
+ * hnbtre_identity_init - set the identity and create the identity file
+ *
+ * An invalid identity= refuses the module (-EINVAL); an unreadable or
+ * invalid NV index leaves the identity unset, with an error in the log.
+ *
+ * Return: 0 or -errno.
+ */
+int hnbtre_identity_init(void)
+{
+	int ret;
+
+	if (identity_param) {
+		size_t len = strlen(identity_param);
+
+		if (!identity_valid(identity_param, len)) {
+			pr_err("hnbtre: identity= must be 1..%d printable ASCII bytes\n",
+			       HNBTRE_IDENTITY_MAX);
+			return -EINVAL;
+		}
+		memcpy(identity, identity_param, len);
+		identity_len = len;
+	} else if (identity_nv_index) {
+		ret = identity_from_nv();
+		if (ret)
+			pr_err("hnbtre: no identity from TPM NV index 0x%08x: %d\n",
+			       identity_nv_index, ret);
+	}
+	return hnbtre_fs_add("identity", 0444, &identity_fops);
+}
