@@ -17,6 +17,8 @@ struct command {
 
 extern const struct command manifest_commands[];
 extern const struct command status_commands[];
+extern const struct command key_commands[];
+extern const struct command attest_commands[];
 
 /* Print "hnbtre: <message>" to stderr. */
 void die_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

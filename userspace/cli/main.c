@@ -12,6 +12,8 @@
 static const struct command *const tables[] = {
 	manifest_commands,
 	status_commands,
+	key_commands,
+	attest_commands,
 };
 
 void die_msg(const char *fmt, ...)

@@ -189,4 +189,123 @@ int hnbtre_sysfs_write(const char *name, const void *data, size_t len);
  */
 const char *hnbtre_manifest_errstr(int err);
 
+
+/* Attestation (Documentation/attestation.md) and the device key wrapper. */
+#define HNBTRE_ATTEST_MAGIC	"HNBTRE-ATTEST-1\n"
+#define HNBTRE_ATTEST_MAGIC_LEN	16
+#define HNBTRE_ATTEST_HEADER_LEN 154
+#define HNBTRE_NONCE_MIN	16
+#define HNBTRE_NONCE_MAX	64
+#define HNBTRE_IDENTITY_MAX	128
+#define HNBTRE_VERDICT_KINDS	6	/* pending ok unsigned badsig mismatch missing */
+#define HNBTRE_DEVKEY_MAGIC	"HNBTRE-DEVKEY-1"	/* 16 bytes with its NUL */
+#define HNBTRE_DEVKEY_MAGIC_LEN	16
+
+/* TrE states as the attestation encodes them. */
+enum hnbtre_tre_state {
+	HNBTRE_STATE_UNVALIDATED,
+	HNBTRE_STATE_TRUSTED,
+	HNBTRE_STATE_FAILED,
+	HNBTRE_STATE_TAMPERED,
+};
+
+/* A parsed attestation; the pointers point into the blob. */
+struct hnbtre_attestation {
+	enum hnbtre_tre_state state;
+	int validated;		/* tim is meaningful */
+	int has_manifest;	/* rim and manifest_version are meaningful */
+	uint64_t manifest_version;
+	uint64_t counter;
+	uint64_t boot_epoch;
+	uint64_t uptime_ns;
+	uint64_t validations;
+	uint8_t tim[HNBTRE_DIGEST_LEN];
+	uint8_t rim[HNBTRE_DIGEST_LEN];
+	uint32_t verdicts[HNBTRE_VERDICT_KINDS];
+	const uint8_t *nonce;
+	size_t nonce_len;
+	const char *identity;	/* not NUL terminated */
+	size_t identity_len;
+	const uint8_t *body;	/* signed bytes */
+	size_t body_len;
+	const uint8_t *sig;
+	size_t sig_len;
+};
+
+/* Why an attestation was rejected: hnbtre_verify_attestation() results. */
+enum hnbtre_attest_verdict {
+	HNBTRE_ATTEST_VALID,
+	HNBTRE_ATTEST_MALFORMED,
+	HNBTRE_ATTEST_BAD_SIGNATURE,
+	HNBTRE_ATTEST_WRONG_NONCE,
+	HNBTRE_ATTEST_WRONG_IDENTITY,
+	HNBTRE_ATTEST_NOT_TRUSTED,
+	HNBTRE_ATTEST_TIM_NOT_RIM,
+};
+
+/**
+ * hnbtre_state_name() - name of a TrE state
+ * @state: the state
+ *
+ * Return: "unvalidated", "trusted", "failed", "tampered" or "invalid".
+ */
+const char *hnbtre_state_name(enum hnbtre_tre_state state);
+
+/**
+ * hnbtre_attest() - ask the TrE for a signed attestation
+ * @nonce: HNBTRE_NONCE_MIN..HNBTRE_NONCE_MAX bytes
+ * @nonce_len: their number
+ * @blob: malloc'ed attestation
+ * @len: its length
+ *
+ * Return: 0 or -errno (-ENOKEY: no device key loaded).
+ */
+int hnbtre_attest(const uint8_t *nonce, size_t nonce_len, uint8_t **blob,
+		  size_t *len);
+
+/**
+ * hnbtre_attestation_parse() - split an attestation into its fields
+ * @blob: the attestation
+ * @len: its length
+ * @out: the fields
+ *
+ * Checks the structure only, not the signature.
+ *
+ * Return: 0 or -EBADMSG.
+ */
+int hnbtre_attestation_parse(const uint8_t *blob, size_t len,
+			     struct hnbtre_attestation *out);
+
+/**
+ * hnbtre_verify_attestation() - check an attestation as the H(e)MS does
+ * @blob: the attestation
+ * @len: its length
+ * @cert_path: the device certificate (PEM or DER); its subject CN (and
+ *	subjectAltName URI urn:hnbtre:identity:<id>, if present) must carry
+ *	the attested identity
+ * @nonce: the nonce the verifier sent
+ * @nonce_len: its length
+ * @expected_rim: the platform RIM the verifier expects, or NULL to compare
+ *	the TIM with the RIM inside the attestation
+ * @out: the parsed fields (valid unless the result is MALFORMED), or NULL
+ *
+ * Checks, in this order: structure, signature, nonce, identity, state
+ * trusted, TIM equal to the expected RIM.
+ *
+ * Return: an enum hnbtre_attest_verdict, or -errno if the certificate
+ * cannot be read.
+ */
+int hnbtre_verify_attestation(const uint8_t *blob, size_t len,
+			      const char *cert_path, const uint8_t *nonce,
+			      size_t nonce_len, const uint8_t *expected_rim,
+			      struct hnbtre_attestation *out);
+
+/**
+ * hnbtre_attest_verdict_str() - what a verdict means
+ * @verdict: an enum hnbtre_attest_verdict
+ *
+ * Return: a static message.
+ */
+const char *hnbtre_attest_verdict_str(int verdict);
+
 #endif /* HNBTRE_H */

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* hnbtre key wrap: the device key wrapper (Documentation/devkey.md). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "cli.h"
+#include "hnbtre.h"
+
+/* An unencrypted PKCS#8 key, PEM or DER. */
+static EVP_PKEY *read_pkcs8(const char *path)
+{
+	BIO *bio = BIO_new_file(path, "rb");
+	EVP_PKEY *key;
+
+	if (!bio)
+		return NULL;
+	key = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)"");
+	if (!key && BIO_reset(bio) == 0)
+		key = d2i_PrivateKey_bio(bio, NULL);
+	BIO_free(bio);
+	return key;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int wrap(int argc, char **argv)
+{
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	unsigned char *der = NULL;
+	EVP_PKEY *key;
+	int der_len = 0, bits, fd = -1, ret = EXIT_ERROR;
+
+	if (argc != 3) {
+		die_msg("usage: key wrap IN.pk8 OUT|-");
+		return EXIT_ERROR;
+	}
+	key = read_pkcs8(argv[1]);
+	if (!key) {
+		die_msg("%s: not an unencrypted private key", argv[1]);
+		return EXIT_ERROR;
+	}
+	bits = EVP_PKEY_get_bits(key);
+	if (!EVP_PKEY_is_a(key, "RSA") || (bits != 2048 && bits != 3072)) {
+		die_msg("%s: the device key must be RSA 2048 or 3072 (the 6.1 kernel signs nothing else)",
+			argv[1]);
+		goto out;
+	}
+	p8 = EVP_PKEY2PKCS8(key);
+	der_len = p8 ? i2d_PKCS8_PRIV_KEY_INFO(p8, &der) : -1;
+	if (der_len <= 0) {
+		die_msg("cannot encode the key as PKCS#8");
+		goto out;
+	}
+	/* Never overwrite: the output holds a private key. */
+	fd = strcmp(argv[2], "-") ?
+	     open(argv[2], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) :
+	     STDOUT_FILENO;
+	if (fd < 0) {
+		die_msg("%s: %s", argv[2], strerror(errno));
+		goto out;
+	}
+	if (write_all(fd, HNBTRE_DEVKEY_MAGIC, HNBTRE_DEVKEY_MAGIC_LEN) ||
+	    write_all(fd, der, der_len) ||
+	    (fd != STDOUT_FILENO && close(fd))) {
+		die_msg("%s: %s", argv[2], strerror(errno));
+		goto out;
+	}
+	ret = EXIT_OK;
+out:
+	OPENSSL_clear_free(der, der_len > 0 ? der_len : 0);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	EVP_PKEY_free(key);
+	return ret;
+}
+
+const struct command key_commands[] = {
+	{ "key", "wrap", "IN.pk8 OUT|-   device key wrapper for keyctl padd", wrap },
+	{}
+};

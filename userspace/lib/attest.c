@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Attestations: asking the TrE for one and checking one
+ * (byte-exact format in Documentation/attestation.md).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "hnbtre.h"
+
+/* Offsets of the fixed header, as in kernel/attest.c. */
+#define OFF_BODY_LEN		16
+#define OFF_SIG_LEN		20
+#define OFF_STATE		22
+#define OFF_FLAGS		23
+#define OFF_MANIFEST_VERSION	24
+#define OFF_COUNTER		32
+#define OFF_BOOT_EPOCH		40
+#define OFF_UPTIME		48
+#define OFF_VALIDATIONS		56
+#define OFF_TIM			64
+#define OFF_RIM			96
+#define OFF_VERDICTS		128
+#define OFF_NONCE_LEN		152
+#define OFF_IDENTITY_LEN	153
+#define FLAG_VALIDATED		0x01
+#define FLAG_HAS_MANIFEST	0x02
+
+#define IDENTITY_URI_PREFIX	"urn:hnbtre:identity:"
+
+static uint64_t be(const uint8_t *p, int bytes)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < bytes; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+const char *hnbtre_state_name(enum hnbtre_tre_state state)
+{
+	static const char *const names[] = {
+		"unvalidated", "trusted", "failed", "tampered",
+	};
+
+	return (unsigned int)state < 4 ? names[state] : "invalid";
+}
+
+int hnbtre_attest(const uint8_t *nonce, size_t nonce_len, uint8_t **blob,
+		  size_t *len)
+{
+	size_t size = 1024, used = 0;
+	char path[PATH_MAX];
+	uint8_t *buf;
+	ssize_t n;
+	int fd, ret = 0;
+
+	if (nonce_len < HNBTRE_NONCE_MIN || nonce_len > HNBTRE_NONCE_MAX)
+		return -EINVAL;
+	n = snprintf(path, sizeof(path), "%s/attest", hnbtre_securityfs());
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(size);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	n = write(fd, nonce, nonce_len);
+	if (n < 0 || (size_t)n != nonce_len) {
+		ret = n < 0 ? -errno : -EIO;
+		goto out;
+	}
+	while ((n = read(fd, buf + used, size - used)) > 0) {
+		used += n;
+		if (used == size) {
+			uint8_t *bigger = realloc(buf, size * 2);
+
+			if (!bigger) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			buf = bigger;
+			size *= 2;
+		}
+	}
+	if (n < 0)
+		ret = -errno;
+out:
+	close(fd);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	*blob = buf;
+	*len = used;
+	return 0;
+}
+
+int hnbtre_attestation_parse(const uint8_t *blob, size_t len,
+			     struct hnbtre_attestation *out)
+{
+	size_t body_len, sig_len, nonce_len, identity_len;
+	int i;
+
+	if (len < HNBTRE_ATTEST_HEADER_LEN ||
+	    memcmp(blob, HNBTRE_ATTEST_MAGIC, HNBTRE_ATTEST_MAGIC_LEN))
+		return -EBADMSG;
+	body_len = be(blob + OFF_BODY_LEN, 4);
+	sig_len = be(blob + OFF_SIG_LEN, 2);
+	nonce_len = blob[OFF_NONCE_LEN];
+	identity_len = blob[OFF_IDENTITY_LEN];
+	if (nonce_len < HNBTRE_NONCE_MIN || nonce_len > HNBTRE_NONCE_MAX ||
+	    identity_len > HNBTRE_IDENTITY_MAX ||
+	    body_len != HNBTRE_ATTEST_HEADER_LEN + nonce_len + identity_len ||
+	    (sig_len != 256 && sig_len != 384) || len != body_len + sig_len ||
+	    blob[OFF_STATE] > HNBTRE_STATE_TAMPERED ||
+	    (blob[OFF_FLAGS] & ~(FLAG_VALIDATED | FLAG_HAS_MANIFEST)))
+		return -EBADMSG;
+
+	memset(out, 0, sizeof(*out));
+	out->state = blob[OFF_STATE];
+	out->validated = !!(blob[OFF_FLAGS] & FLAG_VALIDATED);
+	out->has_manifest = !!(blob[OFF_FLAGS] & FLAG_HAS_MANIFEST);
+	out->manifest_version = be(blob + OFF_MANIFEST_VERSION, 8);
+	out->counter = be(blob + OFF_COUNTER, 8);
+	out->boot_epoch = be(blob + OFF_BOOT_EPOCH, 8);
+	out->uptime_ns = be(blob + OFF_UPTIME, 8);
+	out->validations = be(blob + OFF_VALIDATIONS, 8);
+	memcpy(out->tim, blob + OFF_TIM, HNBTRE_DIGEST_LEN);
+	memcpy(out->rim, blob + OFF_RIM, HNBTRE_DIGEST_LEN);
+	for (i = 0; i < HNBTRE_VERDICT_KINDS; i++)
+		out->verdicts[i] = be(blob + OFF_VERDICTS + 4 * i, 4);
+	out->nonce = blob + HNBTRE_ATTEST_HEADER_LEN;
+	out->nonce_len = nonce_len;
+	out->identity = (const char *)out->nonce + nonce_len;
+	out->identity_len = identity_len;
+	out->body = blob;
+	out->body_len = body_len;
+	out->sig = blob + body_len;
+	out->sig_len = sig_len;
+	return 0;
+}
+
+static X509 *load_cert(const char *path, int *err)
+{
+	X509 *cert = NULL;
+	BIO *bio = BIO_new_file(path, "rb");
+
+	if (!bio) {
+		*err = -ENOENT;
+		return NULL;
+	}
+	cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	if (!cert && BIO_reset(bio) == 0)
+		cert = d2i_X509_bio(bio, NULL);
+	BIO_free(bio);
+	*err = cert ? 0 : -EBADMSG;
+	return cert;
+}
+
+static int signature_ok(X509 *cert, const struct hnbtre_attestation *a)
+{
+	EVP_PKEY *key = X509_get0_pubkey(cert);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok;
+
+	ok = key && ctx &&
+	     EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
+	     EVP_DigestVerify(ctx, a->sig, a->sig_len, a->body,
+			      a->body_len) == 1;
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+static int string_is(const ASN1_STRING *s, const char *prefix,
+		     const char *value, size_t len)
+{
+	size_t plen = strlen(prefix);
+
+	return (size_t)ASN1_STRING_length(s) == plen + len &&
+	       !memcmp(ASN1_STRING_get0_data(s), prefix, plen) &&
+	       !memcmp(ASN1_STRING_get0_data(s) + plen, value, len);
+}
+
+/*
+ * The certificate names the identity in its subject CN; an identity URI in
+ * subjectAltName, if present, must name the same one.
+ */
+static int identity_ok(X509 *cert, const struct hnbtre_attestation *a)
+{
+	X509_NAME *subject = X509_get_subject_name(cert);
+	GENERAL_NAMES *names;
+	int i, idx, ok;
+
+	if (!a->identity_len)
+		return 0;
+	idx = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+	if (idx < 0 || X509_NAME_get_index_by_NID(subject, NID_commonName,
+						  idx) >= 0)
+		return 0;
+	ok = string_is(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject,
+								    idx)),
+		       "", a->identity, a->identity_len);
+	names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	for (i = 0; ok && i < sk_GENERAL_NAME_num(names); i++) {
+		const GENERAL_NAME *name = sk_GENERAL_NAME_value(names, i);
+		const ASN1_STRING *uri = name->d.uniformResourceIdentifier;
+		size_t plen = strlen(IDENTITY_URI_PREFIX);
+
+		if (name->type == GEN_URI &&
+		    (size_t)ASN1_STRING_length(uri) >= plen &&
+		    !memcmp(ASN1_STRING_get0_data(uri), IDENTITY_URI_PREFIX,
+			    plen))
+			ok = string_is(uri, IDENTITY_URI_PREFIX, a->identity,
+				       a->identity_len);
+	}
+	GENERAL_NAMES_free(names);
+	return ok;
+}
+
+int hnbtre_verify_attestation(const uint8_t *blob, size_t len,
+			      const char *cert_path, const uint8_t *nonce,
+			      size_t nonce_len, const uint8_t *expected_rim,
+			      struct hnbtre_attestation *out)
+{
+	struct hnbtre_attestation a;
+	X509 *cert;
+	int err, verdict;
+
+	cert = load_cert(cert_path, &err);
+	if (!cert)
+		return err;
+	if (hnbtre_attestation_parse(blob, len, &a))
+		verdict = HNBTRE_ATTEST_MALFORMED;
+	else if (!signature_ok(cert, &a))
+		verdict = HNBTRE_ATTEST_BAD_SIGNATURE;
+	else if (a.nonce_len != nonce_len || memcmp(a.nonce, nonce, nonce_len))
+		verdict = HNBTRE_ATTEST_WRONG_NONCE;
+	else if (!identity_ok(cert, &a))
+		verdict = HNBTRE_ATTEST_WRONG_IDENTITY;
+	else if (a.state != HNBTRE_STATE_TRUSTED)
+		verdict = HNBTRE_ATTEST_NOT_TRUSTED;
+	else if (!a.validated || !a.has_manifest ||
+		 memcmp(a.tim, expected_rim ? expected_rim : a.rim,
+			HNBTRE_DIGEST_LEN))
+		verdict = HNBTRE_ATTEST_TIM_NOT_RIM;
+	else
+		verdict = HNBTRE_ATTEST_VALID;
+	X509_free(cert);
+	if (out && verdict != HNBTRE_ATTEST_MALFORMED)
+		*out = a;
+	return verdict;
+}
+
+const char *hnbtre_attest_verdict_str(int verdict)
+{
+	switch (verdict) {
+	case HNBTRE_ATTEST_VALID:
+		return "valid";
+	case HNBTRE_ATTEST_MALFORMED:
+		return "malformed attestation";
+	case HNBTRE_ATTEST_BAD_SIGNATURE:
+		return "bad signature";
+	case HNBTRE_ATTEST_WRONG_NONCE:
+		return "wrong nonce (replayed or for another request)";
+	case HNBTRE_ATTEST_WRONG_IDENTITY:
+		return "wrong identity (not the certificate's)";
+	case HNBTRE_ATTEST_NOT_TRUSTED:
+		return "state not trusted";
+	case HNBTRE_ATTEST_TIM_NOT_RIM:
+		return "TIM differs from the expected RIM";
+	default:
+		return verdict < 0 ? strerror(-verdict) : "unknown verdict";
+	}
+}
