@@ -248,15 +248,19 @@ static int validate_manifest(struct hnbtre_manifest *m,
 		/* A symlink could be redirected without touching a watch. */
 		file = filp_open(c->path, O_RDONLY | O_LARGEFILE | O_NOFOLLOW,
 				 0);
-		hnbtre_appraise(c, file);
+		/* Watch first: a change while hashing must be seen. */
 		if (IS_ERR(file)) {
 			hnbtre_unwatch(c);
 		} else {
 			ret = hnbtre_watch(c, file, m->generation, i);
-			filp_close(file, NULL);
-			if (ret)
+			if (ret) {
+				filp_close(file, NULL);
 				break;
+			}
 		}
+		hnbtre_appraise(c, file);
+		if (!IS_ERR(file))
+			filp_close(file, NULL);
 		result->verdicts[c->verdict]++;
 		cond_resched();
 	}

@@ -18,7 +18,7 @@
 /**
  * struct hnbtre_watch - fsnotify mark of one component
  * @mark: the mark; fsnotify owns its lifetime once attached
- * @inode: the inode it is attached to, compared but never dereferenced
+ * @inode: the inode it was attached to, compared but never dereferenced
  * @generation: generation of the manifest of the component
  * @index: index of the component in that manifest
  *
@@ -54,6 +54,21 @@ static const struct fsnotify_ops hnbtre_fsnotify_ops = {
 	.free_mark = hnbtre_free_mark,
 };
 
+/*
+ * fsnotify drops the marks of an inode whose last link is removed, and the
+ * inode may then be freed and its memory reused by a new one: a mark
+ * still attached proves that its inode is the one at that address.
+ */
+static bool mark_attached(struct hnbtre_watch *w)
+{
+	bool attached;
+
+	spin_lock(&w->mark.lock);
+	attached = w->mark.flags & FSNOTIFY_MARK_FLAG_ATTACHED;
+	spin_unlock(&w->mark.lock);
+	return attached;
+}
+
 /**
  * hnbtre_watch - watch the inode a component resolves to now
  * @component: the component
@@ -73,7 +88,7 @@ int hnbtre_watch(struct hnbtre_component *component, struct file *file,
 	struct hnbtre_watch *w = component->watch;
 	int ret;
 
-	if (w && w->inode == inode) {
+	if (w && w->inode == inode && mark_attached(w)) {
 		w->generation = generation;
 		w->index = index;
 		return 0;
