@@ -31,7 +31,7 @@ components_ok() {
 
 last_logged_event() {
 	grep ' hnbtre-state ' $log | tail -n 1 | awk '{ print $NF }' |
-		perl -ne 'print pack("H*", $_)'
+		perl -ne 'chomp; print pack("H*", $_)'
 }
 
 ima_log_has_result() {

@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Tamper after validation, by each kind of change: the very next read of
+# state says tampered, and an audit record names the change.  Repair and
+# re-validation return to trusted.
+. "$(dirname "$0")/lib.sh"
+tap_init 19
+
+# tampered_by NAME CHANGE REASON: a trusted device, CHANGE on c2, then
+# state and audit.
+tampered_by() {
+	local change=$1 reason=$2 target=$WORK/img/c2 before
+	restore || return 1
+	[ "$(state)" = trusted ] || { echo "not trusted before: $(state)"; return 1; }
+	before=$(dmesg | grep -c 'op=hnbtre_state')
+	$change "$target" || return 1
+	# No sleep: the transition happens inside the changing syscall.
+	[ "$(state)" = tampered ] || { echo "state $(state)"; return 1; }
+	# The audit record is written from a work item just after.
+	for _ in $(seq 50); do
+		dmesg | grep 'op=hnbtre_state' | tail -n +$((before + 1)) |
+			grep -q "old=trusted new=tampered reason=$reason path=\"$target\"" && return 0
+		sleep 0.1
+	done
+	echo "no audit record with reason=$reason"
+	dmesg | grep 'op=hnbtre_state' | tail -n 3
+	return 1
+}
+
+# Put every component back as signed (xattrs included) and validate.
+restore() {
+	rm -rf "$WORK/img" "$WORK/moved"
+	cp -a "$WORK/orig" "$WORK/img"
+	echo 1 > $SFS/validate
+}
+
+do_write() { echo evil >> "$1"; }
+do_overwrite_same() { printf c 1<> "$1"; }
+do_truncate() { truncate -s 0 "$1"; }
+do_rename() { mv "$1" "$WORK/moved"; }
+do_unlink() { rm "$1"; }
+do_replace() { echo new > "$WORK/new"; mv "$WORK/new" "$1"; }
+do_setxattr() { sign_component "$1" "$PKI/evil-ima.key"; }
+do_removexattr() { setfattr -x security.ima "$1"; }
+do_chmod() { chmod 4755 "$1"; }
+
+load() {
+	signed_manifest "$WORK/m" 1 "$WORK"/img/* && "$HNBTRE" manifest load "$WORK/m"
+}
+
+check "module loads" fresh_module
+make_components "$WORK/img" 3
+cp -a "$WORK/img" "$WORK/orig"
+check "trusted start" load
+check "write" tampered_by do_write write
+check "rewrite of the same byte" tampered_by do_overwrite_same write
+check "truncate" tampered_by do_truncate write
+check "rename" tampered_by do_rename rename
+check "unlink" tampered_by do_unlink attribute
+check "replaced by rename over it" tampered_by do_replace attribute
+check "setxattr security.ima" tampered_by do_setxattr attribute
+check "removexattr security.ima" tampered_by do_removexattr attribute
+check "chmod" tampered_by do_chmod attribute
+
+after_unlink_then_validate() {
+	restore && rm "$WORK/img/c2" && echo 1 > $SFS/validate &&
+	[ "$(state)" = failed ] && grep -q "^missing $WORK/img/c2 sha256:-" $SFS/components
+}
+check "validation after unlink: failed, missing" after_unlink_then_validate
+repair_is_trusted() { restore && [ "$(state)" = trusted ]; }
+check "repair and re-validation: trusted" repair_is_trusted
+
+# The replaced component's new inode is watched after re-validation.
+replaced_then_written() {
+	restore && do_replace "$WORK/img/c2" && cp -a "$WORK/orig/c2" "$WORK/img/c2" &&
+	echo 1 > $SFS/validate &&
+	[ "$(state)" = trusted ] && do_write "$WORK/img/c2" && [ "$(state)" = tampered ]
+}
+check "a replaced component is watched on its new inode" replaced_then_written
+
+tamper_closes_until_validate() {
+	restore && do_write "$WORK/img/c2" && [ "$(state)" = tampered ] &&
+	echo 1 > $SFS/validate && [ "$(state)" = failed ] &&
+	grep -q "^mismatch $WORK/img/c2 " $SFS/components
+}
+check "tampered then validated: failed with mismatch" tamper_closes_until_validate
+
+untouched_stays_trusted() {
+	restore && cat "$WORK/img/c2" > /dev/null &&
+	cp "$WORK/img/c1" "$WORK/copy" && echo x > "$WORK/unrelated" &&
+	[ "$(state)" = trusted ]
+}
+check "reading, copying and unrelated writes keep trusted" untouched_stays_trusted
+
+failed_stays_failed() {
+	restore && rm "$WORK/img/c2" && echo 1 > $SFS/validate &&
+	[ "$(state)" = failed ] && echo x > "$WORK/img/c1" && [ "$(state)" = failed ]
+}
+check "a change while failed stays failed" failed_stays_failed
+
+ima_logs_tamper() {
+	restore && do_write "$WORK/img/c2" &&
+	for _ in $(seq 50); do
+		grep ' hnbtre-state ' /sys/kernel/security/ima/ascii_runtime_measurements |
+			tail -n 1 | awk '{ print $NF }' | perl -ne 'chomp; print pack("H*", $_)' |
+			grep -q 'state=tampered' && return 0
+		sleep 0.1
+	done
+	grep ' hnbtre-state ' /sys/kernel/security/ima/ascii_runtime_measurements |
+		tail -n 3 | awk '{ print $NF }' | perl -ne 'chomp; print pack("H*", $_), "\n"'
+	return 1
+}
+check "the tamper transition is measured into the IMA log" ima_logs_tamper
+check "module unloads with watched components" rmmod hnbtre
+rm -rf "$WORK"
+tap_done

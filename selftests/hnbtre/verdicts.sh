@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Each failure verdict on its own: the component's verdict, state failed,
+# and the TIM (with "sha256:-" for a missing component) recomputed outside.
+. "$(dirname "$0")/lib.sh"
+tap_init 8
+
+version=0
+# verdict_of NAME PREPARE: five good components, PREPARE breaks c3 after
+# the manifest is built; the manifest is loaded and validated.
+verdict_is() {
+	local expected=$1 prepare=$2 dir files
+	version=$((version + 1))
+	dir=$WORK/v$version
+	make_components "$dir" 5
+	files=$(find "$dir" -type f | sort)
+	signed_manifest "$WORK/m$version" "$version" $files || return 1
+	$prepare "$dir/c3" || return 1
+	"$HNBTRE" manifest load "$WORK/m$version" || return 1
+	grep -qx "$expected $dir/c3 .*" $SFS/components || { cat $SFS/components; return 1; }
+	[ "$(grep -vc "^ok " $SFS/components)" = 1 ] || return 1
+	[ "$(state)" = failed ] || { echo "state $(state)"; return 1; }
+	[ "$(cat $SFS/tim)" = "$(independent_tim $files)" ] ||
+		{ echo "tim $(cat $SFS/tim) != $(independent_tim $files)"; return 1; }
+	# The manifest's reference values still give the RIM.
+	[ "$(cat $SFS/rim)" = "$("$HNBTRE" rim "$WORK/m$version")" ]
+}
+
+change_content() { echo "changed" >> "$1"; sign_component "$1"; }
+remove() { rm "$1"; }
+sign_untrusted() { sign_component "$1" "$PKI/evil-ima.key"; }
+corrupt_signature() {
+	local hex
+	hex=$(getfattr --absolute-names -e hex -n security.ima "$1" |
+		sed -n 's/^security.ima=0x//p')
+	# Flip a bit in the last byte of the RSA signature.
+	last=$(( 0x${hex: -2} ^ 1 ))
+	setfattr -n security.ima -v "0x${hex:0:-2}$(printf %02x $last)" "$1"
+}
+strip_signature() { setfattr -x security.ima "$1"; }
+digest_only() {
+	setfattr -n security.ima -v "0x0404$(sha256sum < "$1" | cut -d' ' -f1)" "$1"
+}
+
+check "module loads" fresh_module
+check "content changed (and re-signed): mismatch" verdict_is mismatch change_content
+check "file removed: missing, sha256:- in the TIM" verdict_is missing remove
+check "signed by a key outside the roots: badsig" verdict_is badsig sign_untrusted
+check "signature bytes corrupted: badsig" verdict_is badsig corrupt_signature
+check "no security.ima: unsigned" verdict_is unsigned strip_signature
+check "security.ima is a bare digest (type 04): unsigned" verdict_is unsigned digest_only
+all_good_is_trusted() {
+	version=$((version + 1))
+	make_components "$WORK/v$version" 5
+	signed_manifest "$WORK/m$version" "$version" "$WORK/v$version"/* &&
+	"$HNBTRE" manifest load "$WORK/m$version" &&
+	[ "$(state)" = trusted ] && [ "$(grep -c "^ok " $SFS/components)" = 5 ]
+}
+check "nothing broken: trusted" all_good_is_trusted
+rm -rf "$WORK"
+tap_done
