@@ -59,13 +59,15 @@ repair() {
 	echo 1 > $SFS/validate
 }
 
-# unload_with_keys DECOY KEY...: remove the gated keys, then the module
-# must unload once the key garbage collector has run.  The device key is
-# KEEP, but 6.1 unlinks by type and description: unlinking DECOY (same
+# unload_with_keys KEY...: remove the gated keys, then the module must
+# unload once the key garbage collector has run.  The device key is KEEP,
+# but 6.1 unlinks by type and description: unlinking a decoy (same
 # description, not KEEP) from .hnbtre_device removes the device key.
 unload_with_keys() {
-	local key i
-	for key in "$@"; do
+	local decoy key i
+
+	decoy=$(keyctl padd asymmetric hnbtre:device @s < "$WORK/device.wrapped")
+	for key in "$decoy" "$@"; do
 		keyctl unlink "$key" %:.hnbtre_device >/dev/null 2>&1
 		keyctl unlink "$key" >/dev/null 2>&1
 	done

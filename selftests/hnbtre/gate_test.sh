@@ -127,5 +127,5 @@ refuses "not permitted" "the device key cannot be invalidated (KEEP)" keyctl inv
 refuses "File exists" "no second device key while the first exists" \
 	keyctl padd asymmetric hnbtre:device %:.hnbtre_device < "$WORK/device.wrapped"
 check "unload succeeds once every gated key is gone" \
-	unload_with_keys "$bigkey" "$key"
+	unload_with_keys "$key" "$bigkey"
 tap_done
