@@ -108,11 +108,7 @@ static int attest_build(struct attest_request *req)
 	key = hnbtre_devkey_find();
 	if (IS_ERR(key))
 		return PTR_ERR(key);
-	sig_len = hnbtre_devkey_size(key);
-	if (sig_len < 0) {
-		ret = sig_len;
-		goto out_key;
-	}
+	sig_len = hnbtre_devkey_size();
 	identity = hnbtre_identity(&identity_len);
 	body_len = ATTEST_HEADER_SIZE + req->nonce_len + identity_len;
 	ret = -ENOMEM;

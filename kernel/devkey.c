@@ -137,6 +137,16 @@ static int parse_pkcs8_rsa(const u8 *data, size_t len, struct der_tlv *key)
 	return 0;
 }
 
+/* Of a key this parser accepted: its RSAPrivateKey was checked then. */
+static int public_key_modulus_size(const struct public_key *pub)
+{
+	struct rsa_key rsa = {};
+
+	if (rsa_parse_priv_key(&rsa, pub->key, pub->keylen))
+		return -EBADMSG;
+	return rsa_modulus_size(&rsa);
+}
+
 static const char *op_name(enum kernel_pkey_operation op)
 {
 	switch (op) {
@@ -283,6 +293,8 @@ static struct asymmetric_key_parser devkey_parser = {
 
 /* Set by the first key admitted to .hnbtre_device, until unload. */
 static atomic_t device_key_admitted = ATOMIC_INIT(0);
+/* Its modulus size in bytes, so that attestations need no key query. */
+static int device_key_size;
 
 /*
  * .hnbtre_device admits one gated key per load of the module: other keys
@@ -299,6 +311,7 @@ static int restrict_device_keyring(struct key *keyring,
 		return -EKEYREJECTED;
 	if (atomic_cmpxchg(&device_key_admitted, 0, 1))
 		return -EEXIST;
+	device_key_size = public_key_modulus_size(payload->data[asym_crypto]);
 	return 0;
 }
 
@@ -355,29 +368,13 @@ int hnbtre_devkey_sign(struct key *key, const u8 digest[SHA256_DIGEST_SIZE],
 }
 
 /**
- * hnbtre_devkey_size - modulus size of the device key in bytes
- * @key: a key from hnbtre_devkey_find()
+ * hnbtre_devkey_size - signature size of the device key in bytes
  *
- * Return: the size or -errno.
+ * Return: the modulus size of the key admitted to .hnbtre_device.
  */
-int hnbtre_devkey_size(struct key *key)
+int hnbtre_devkey_size(void)
 {
-	struct kernel_pkey_params params = {
-		.key = key,
-		.encoding = "pkcs1",
-		.hash_algo = "sha256",
-	};
-	struct kernel_pkey_query info;
-	int ret;
-
-	down_read(&key->sem);
-	ret = key_validate(key);
-	if (!ret && asymmetric_key_subtype(key) != &gated_subtype)
-		ret = -ENOKEY;
-	if (!ret)
-		ret = public_key_subtype.query(&params, &info);
-	up_read(&key->sem);
-	return ret ? ret : info.max_sig_size;
+	return device_key_size;
 }
 
 int hnbtre_devkey_init(void)

@@ -157,7 +157,7 @@ struct key;
 struct key *hnbtre_devkey_find(void);
 int hnbtre_devkey_sign(struct key *key, const u8 digest[SHA256_DIGEST_SIZE],
 		       u8 *sig, size_t sig_size);
-int hnbtre_devkey_size(struct key *key);
+int hnbtre_devkey_size(void);
 int hnbtre_devkey_init(void);
 void hnbtre_devkey_exit(void);
 
