@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PER_ROUND 10
+#define PER_ROUND 2
 
 static unsigned char digest[32], sig[512], blob[4096];
 
@@ -78,7 +78,7 @@ static double median(double *v, int n)
 
 int main(int argc, char **argv)
 {
-	int rounds = argc > 3 ? atoi(argv[3]) : 30, r, i, k;
+	int rounds = argc > 3 ? atoi(argv[3]) : 100, r, i, k;
 	long gated, stock;
 	unsigned int gated_len, stock_len;
 	double *g, *s, *a, t;
