@@ -18,42 +18,22 @@
 #include <asm/unaligned.h>
 #include <crypto/sha2.h>
 
+#include "attest_format.h"
 #include "hnbtre.h"
-
-/* Format identifier and domain separation: never a TLS or IKE prefix. */
-static const u8 attest_magic[16] = "HNBTRE-ATTEST-1\n";
-
-#define ATTEST_NONCE_MIN	16
-#define ATTEST_NONCE_MAX	64
-
-/* Offsets of the fixed header (Documentation/attestation.md). */
-#define OFF_BODY_LEN		16
-#define OFF_SIG_LEN		20
-#define OFF_STATE		22
-#define OFF_FLAGS		23
-#define OFF_MANIFEST_VERSION	24
-#define OFF_COUNTER		32
-#define OFF_BOOT_EPOCH		40
-#define OFF_UPTIME		48
-#define OFF_VALIDATIONS		56
-#define OFF_TIM			64
-#define OFF_RIM			96
-#define OFF_VERDICTS		128
-#define OFF_NONCE_LEN		152
-#define OFF_IDENTITY_LEN	153
-#define ATTEST_HEADER_SIZE	154
-
-#define FLAG_VALIDATED		0x01
-#define FLAG_HAS_MANIFEST	0x02
 
 static_assert(OFF_VERDICTS + 4 * HNBTRE_VERDICT_COUNT == OFF_NONCE_LEN);
 
 /* Per boot (per load), never repeats: orders a device's attestations. */
 static atomic64_t attest_counter = ATOMIC64_INIT(0);
 
-/* Per open file: the pending nonce and the blob built for it. */
+/*
+ * Per open file: the pending nonce and the blob built for it.  The digest
+ * lives here because the crypto layer maps it through a scatterlist, which
+ * must not point into a (virtually mapped) stack.
+ */
 struct attest_request {
 	struct mutex lock;
+	u8 digest[SHA256_DIGEST_SIZE];
 	u8 nonce[ATTEST_NONCE_MAX];
 	size_t nonce_len;
 	u8 *blob;
@@ -67,7 +47,7 @@ static void fill_body(u8 *blob, const struct hnbtre_status *st,
 {
 	unsigned int i;
 
-	memcpy(blob, attest_magic, sizeof(attest_magic));
+	memcpy(blob, ATTEST_MAGIC, ATTEST_MAGIC_LEN);
 	put_unaligned_be32(body_len, blob + OFF_BODY_LEN);
 	put_unaligned_be16(sig_len, blob + OFF_SIG_LEN);
 	blob[OFF_STATE] = st->state;
@@ -97,7 +77,6 @@ static void fill_body(u8 *blob, const struct hnbtre_status *st,
 /* Builds and signs the blob for the pending nonce. */
 static int attest_build(struct attest_request *req)
 {
-	u8 digest[SHA256_DIGEST_SIZE];
 	struct hnbtre_status st;
 	size_t identity_len, body_len;
 	const char *identity;
@@ -119,8 +98,8 @@ static int attest_build(struct attest_request *req)
 	hnbtre_status_get(&st);
 	fill_body(blob, &st, req->nonce, req->nonce_len, identity,
 		  identity_len, body_len, sig_len);
-	sha256(blob, body_len, digest);
-	ret = hnbtre_devkey_sign(key, digest, blob + body_len, sig_len);
+	sha256(blob, body_len, req->digest);
+	ret = hnbtre_devkey_sign(key, req->digest, blob + body_len, sig_len);
 	if (ret >= 0 && ret != sig_len)
 		ret = -EIO;
 	if (ret < 0) {

@@ -335,8 +335,8 @@ struct key *hnbtre_devkey_find(void)
 /**
  * hnbtre_devkey_sign - sign a SHA-256 digest with the device key, ungated
  * @key: a key from hnbtre_devkey_find()
- * @digest: SHA-256 of the data
- * @sig: receives the RSASSA-PKCS1-v1_5 signature
+ * @digest: SHA-256 of the data; not on the stack (mapped by a scatterlist)
+ * @sig: receives the RSASSA-PKCS1-v1_5 signature; not on the stack either
  * @sig_size: size of @sig, at least the modulus size
  *
  * For the TrE's own statements (attestation), which must be available in

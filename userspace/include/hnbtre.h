@@ -191,9 +191,6 @@ const char *hnbtre_manifest_errstr(int err);
 
 
 /* Attestation (Documentation/attestation.md) and the device key wrapper. */
-#define HNBTRE_ATTEST_MAGIC	"HNBTRE-ATTEST-1\n"
-#define HNBTRE_ATTEST_MAGIC_LEN	16
-#define HNBTRE_ATTEST_HEADER_LEN 154
 #define HNBTRE_NONCE_MIN	16
 #define HNBTRE_NONCE_MAX	64
 #define HNBTRE_IDENTITY_MAX	128

@@ -17,24 +17,8 @@
 #include <openssl/x509v3.h>
 
 #include "hnbtre.h"
-
-/* Offsets of the fixed header, as in kernel/attest.c. */
-#define OFF_BODY_LEN		16
-#define OFF_SIG_LEN		20
-#define OFF_STATE		22
-#define OFF_FLAGS		23
-#define OFF_MANIFEST_VERSION	24
-#define OFF_COUNTER		32
-#define OFF_BOOT_EPOCH		40
-#define OFF_UPTIME		48
-#define OFF_VALIDATIONS		56
-#define OFF_TIM			64
-#define OFF_RIM			96
-#define OFF_VERDICTS		128
-#define OFF_NONCE_LEN		152
-#define OFF_IDENTITY_LEN	153
-#define FLAG_VALIDATED		0x01
-#define FLAG_HAS_MANIFEST	0x02
+/* The blob layout, shared with the kernel. */
+#include "../../kernel/attest_format.h"
 
 #define IDENTITY_URI_PREFIX	"urn:hnbtre:identity:"
 
@@ -116,8 +100,8 @@ int hnbtre_attestation_parse(const uint8_t *blob, size_t len,
 	size_t body_len, sig_len, nonce_len, identity_len;
 	int i;
 
-	if (len < HNBTRE_ATTEST_HEADER_LEN ||
-	    memcmp(blob, HNBTRE_ATTEST_MAGIC, HNBTRE_ATTEST_MAGIC_LEN))
+	if (len < ATTEST_HEADER_SIZE ||
+	    memcmp(blob, ATTEST_MAGIC, ATTEST_MAGIC_LEN))
 		return -EBADMSG;
 	body_len = be(blob + OFF_BODY_LEN, 4);
 	sig_len = be(blob + OFF_SIG_LEN, 2);
@@ -125,7 +109,7 @@ int hnbtre_attestation_parse(const uint8_t *blob, size_t len,
 	identity_len = blob[OFF_IDENTITY_LEN];
 	if (nonce_len < HNBTRE_NONCE_MIN || nonce_len > HNBTRE_NONCE_MAX ||
 	    identity_len > HNBTRE_IDENTITY_MAX ||
-	    body_len != HNBTRE_ATTEST_HEADER_LEN + nonce_len + identity_len ||
+	    body_len != ATTEST_HEADER_SIZE + nonce_len + identity_len ||
 	    (sig_len != 256 && sig_len != 384) || len != body_len + sig_len ||
 	    blob[OFF_STATE] > HNBTRE_STATE_TAMPERED ||
 	    (blob[OFF_FLAGS] & ~(FLAG_VALIDATED | FLAG_HAS_MANIFEST)))
@@ -144,7 +128,7 @@ int hnbtre_attestation_parse(const uint8_t *blob, size_t len,
 	memcpy(out->rim, blob + OFF_RIM, HNBTRE_DIGEST_LEN);
 	for (i = 0; i < HNBTRE_VERDICT_KINDS; i++)
 		out->verdicts[i] = be(blob + OFF_VERDICTS + 4 * i, 4);
-	out->nonce = blob + HNBTRE_ATTEST_HEADER_LEN;
+	out->nonce = blob + ATTEST_HEADER_SIZE;
 	out->nonce_len = nonce_len;
 	out->identity = (const char *)out->nonce + nonce_len;
 	out->identity_len = identity_len;
