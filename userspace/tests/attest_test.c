@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * hnbtre_verify_attestation() against blobs built here by the documented
+ * layout and signed with OpenSSL: each verdict, and malformed blobs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "hnbtre.h"
+#include "../../kernel/attest_format.h"
+#include "tap.h"
+
+#define IDENTITY "0005B9-0000000001"
+
+static EVP_PKEY *key;
+static const uint8_t nonce[20] = "nonce-of-the-h(e)ms";
+static uint8_t blob[1024];
+static size_t blob_len;
+
+static void put_be(uint8_t *p, uint64_t v, int bytes)
+{
+	while (bytes--) {
+		p[bytes] = v & 0xff;
+		v >>= 8;
+	}
+}
+
+/* A cert for key with subject CN = cn, written to path (PEM). */
+static int write_cert(const char *path, const char *cn)
+{
+	X509 *cert = X509_new();
+	X509_NAME *name = X509_NAME_new();
+	FILE *f = fopen(path, "w");
+	int ok;
+
+	ok = cert && name && f &&
+	     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+					(const unsigned char *)cn, -1, -1, 0) &&
+	     X509_set_subject_name(cert, name) &&
+	     X509_set_issuer_name(cert, name) &&
+	     X509_gmtime_adj(X509_getm_notBefore(cert), 0) &&
+	     X509_gmtime_adj(X509_getm_notAfter(cert), 3600) &&
+	     X509_set_pubkey(cert, key) &&
+	     X509_sign(cert, key, EVP_sha256()) &&
+	     PEM_write_X509(f, cert);
+	if (f)
+		fclose(f);
+	X509_NAME_free(name);
+	X509_free(cert);
+	return ok;
+}
+
+/* Builds and signs a blob; state, TIM byte and identity vary per case. */
+static void build(int state, uint8_t tim_byte, const char *identity)
+{
+	size_t id_len = strlen(identity), body_len;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t sig_len = 256;
+
+	body_len = ATTEST_HEADER_SIZE + sizeof(nonce) + id_len;
+	memset(blob, 0, sizeof(blob));
+	memcpy(blob, ATTEST_MAGIC, ATTEST_MAGIC_LEN);
+	put_be(blob + OFF_BODY_LEN, body_len, 4);
+	put_be(blob + OFF_SIG_LEN, sig_len, 2);
+	blob[OFF_STATE] = state;
+	blob[OFF_FLAGS] = FLAG_VALIDATED | FLAG_HAS_MANIFEST;
+	put_be(blob + OFF_MANIFEST_VERSION, 3, 8);
+	put_be(blob + OFF_COUNTER, 1, 8);
+	memset(blob + OFF_TIM, tim_byte, HNBTRE_DIGEST_LEN);
+	memset(blob + OFF_RIM, 0xaa, HNBTRE_DIGEST_LEN);
+	put_be(blob + OFF_VERDICTS + 4, 5, 4);
+	blob[OFF_NONCE_LEN] = sizeof(nonce);
+	blob[OFF_IDENTITY_LEN] = id_len;
+	memcpy(blob + ATTEST_HEADER_SIZE, nonce, sizeof(nonce));
+	memcpy(blob + ATTEST_HEADER_SIZE + sizeof(nonce), identity, id_len);
+	if (!ctx || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) != 1 ||
+	    EVP_DigestSign(ctx, blob + body_len, &sig_len, blob, body_len) != 1)
+		abort();
+	EVP_MD_CTX_free(ctx);
+	blob_len = body_len + sig_len;
+}
+
+static int verify(const char *cert, const uint8_t *rim)
+{
+	return hnbtre_verify_attestation(blob, blob_len, cert, nonce,
+					 sizeof(nonce), rim, NULL);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/hnbtre-attest-test.XXXXXX", cert[64], other[64];
+	struct hnbtre_attestation a;
+	uint8_t rim[HNBTRE_DIGEST_LEN];
+	int ret;
+
+	tap_plan(16);
+	key = EVP_RSA_gen(2048);
+	if (!key || !mkdtemp(dir))
+		return 1;
+	snprintf(cert, sizeof(cert), "%s/device.pem", dir);
+	snprintf(other, sizeof(other), "%s/other.pem", dir);
+	if (!write_cert(cert, IDENTITY) || !write_cert(other, "someone-else"))
+		return 1;
+
+	build(HNBTRE_STATE_TRUSTED, 0xaa, IDENTITY);
+	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_VALID, "valid attestation");
+	ret = hnbtre_attestation_parse(blob, blob_len, &a);
+	tap_ok(!ret && a.state == HNBTRE_STATE_TRUSTED && a.manifest_version == 3 &&
+	       a.verdicts[1] == 5 && a.identity_len == strlen(IDENTITY) &&
+	       !memcmp(a.identity, IDENTITY, a.identity_len),
+	       "fields parsed at the documented offsets");
+	memset(rim, 0xaa, sizeof(rim));
+	tap_ok(verify(cert, rim) == HNBTRE_ATTEST_VALID, "expected RIM matches");
+	rim[0] ^= 1;
+	tap_ok(verify(cert, rim) == HNBTRE_ATTEST_TIM_NOT_RIM,
+	       "other expected RIM: TIM differs");
+	tap_ok(hnbtre_verify_attestation(blob, blob_len, cert, nonce, 16, NULL,
+					 NULL) == HNBTRE_ATTEST_WRONG_NONCE,
+	       "other nonce: wrong nonce");
+	tap_ok(verify(other, NULL) == HNBTRE_ATTEST_WRONG_IDENTITY,
+	       "certificate of another identity: wrong identity");
+	blob[OFF_STATE] = HNBTRE_STATE_TAMPERED;
+	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_BAD_SIGNATURE,
+	       "state byte altered: bad signature");
+	blob[blob_len - 1] ^= 1;
+	blob[OFF_STATE] = HNBTRE_STATE_TRUSTED;
+	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_BAD_SIGNATURE,
+	       "signature altered: bad signature");
+
+	build(HNBTRE_STATE_FAILED, 0xaa, IDENTITY);
+	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_NOT_TRUSTED,
+	       "signed failed state: not trusted");
+	build(HNBTRE_STATE_TRUSTED, 0xbb, IDENTITY);
+	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_TIM_NOT_RIM,
+	       "TIM differs from the blob's RIM");
+	build(HNBTRE_STATE_TRUSTED, 0xaa, "");
+	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_WRONG_IDENTITY,
+	       "empty identity: wrong identity");
+
+	build(HNBTRE_STATE_TRUSTED, 0xaa, IDENTITY);
+	blob_len--;
+	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_MALFORMED, "truncated: malformed");
+	blob_len += 2;
+	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_MALFORMED, "trailing byte: malformed");
+	blob_len--;
+	blob[0] = 'h';
+	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_MALFORMED, "bad magic: malformed");
+	blob[0] = 'H';
+	blob[OFF_NONCE_LEN] = 15;
+	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_MALFORMED,
+	       "inconsistent nonce length: malformed");
+	blob[OFF_NONCE_LEN] = sizeof(nonce);
+	tap_ok(verify("/nonexistent.pem", NULL) < 0, "unreadable certificate: -errno");
+
+	unlink(cert);
+	unlink(other);
+	rmdir(dir);
+	EVP_PKEY_free(key);
+	return tap_done();
+}
