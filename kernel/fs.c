@@ -244,6 +244,20 @@ static ssize_t manifest_write(struct file *file, const char __user *buf,
 	return ret ? ret : count;
 }
 
+/*
+ * close() of a writer that sent bytes but never the trailer: the data is
+ * discarded, and close() says so rather than succeeding silently.
+ */
+static int manifest_flush(struct file *file, fl_owner_t id)
+{
+	struct manifest_upload *upload = file->private_data;
+
+	if (!(file->f_mode & FMODE_WRITE) || upload->finished || !upload->len)
+		return 0;
+	upload->finished = true;
+	return -EBADMSG;
+}
+
 static ssize_t manifest_read(struct file *file, char __user *buf,
 			     size_t count, loff_t *ppos)
 {
@@ -256,6 +270,7 @@ static const struct file_operations manifest_fops = {
 	.open = manifest_open,
 	.read = manifest_read,
 	.write = manifest_write,
+	.flush = manifest_flush,
 	.llseek = no_llseek,
 	.release = manifest_release,
 };

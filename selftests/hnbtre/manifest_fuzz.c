@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Hostile writes to /sys/kernel/security/hnbtre/manifest: at least 10,000
+ * mutations of a valid signed manifest (bit flips, truncations, length
+ * games in the trailer, random bytes, concurrent writers).  Every write
+ * must fail with a documented errno, or carry the unchanged signed body,
+ * and the state, TIM and active manifest must not change.  The seed
+ * manifest is the active one; manifest_fuzz.sh prepares it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+
+#define SFS "/sys/kernel/security/hnbtre/"
+#define MAGIC "~hnbtre manifest signature~\n"
+#define MAGIC_LEN 28
+#define ITERATIONS 10000
+
+static unsigned char *seed;
+static size_t seed_len, seed_body_len;
+
+static char *read_all(const char *path, size_t *len)
+{
+	static char buf[1 << 20];
+	int fd = open(path, O_RDONLY);
+	ssize_t n, total = 0;
+
+	if (fd < 0)
+		return strdup("");
+	while ((n = read(fd, buf + total, sizeof(buf) - 1 - total)) > 0)
+		total += n;
+	close(fd);
+	buf[total] = '\0';
+	if (len)
+		*len = total;
+	return strdup(buf);
+}
+
+/* state, TIM, RIM and the active manifest, as one string. */
+static char *snapshot(void)
+{
+	char *parts[4], *all;
+
+	parts[0] = read_all(SFS "state", NULL);
+	parts[1] = read_all(SFS "tim", NULL);
+	parts[2] = read_all(SFS "rim", NULL);
+	parts[3] = read_all(SFS "manifest", NULL);
+	if (asprintf(&all, "%s|%s|%s|%s", parts[0], parts[1], parts[2], parts[3]) < 0)
+		all = NULL;
+	for (int i = 0; i < 4; i++)
+		free(parts[i]);
+	return all;
+}
+
+static void put_be32(unsigned char *p, unsigned int v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static int last_mutation;
+
+/* One hostile variant of the seed; returns its length. */
+static size_t mutate(unsigned char *buf, size_t cap)
+{
+	size_t len = seed_len, i, n;
+
+	memcpy(buf, seed, seed_len);
+	last_mutation = rand() % 8;
+	switch (last_mutation) {
+	case 0:	/* bit flips anywhere */
+		for (n = 1 + rand() % 8; n; n--)
+			buf[rand() % len] ^= 1 << (rand() % 8);
+		break;
+	case 1:	/* truncated, then the trailer again */
+		len = rand() % seed_len;
+		if (len + 32 < cap && rand() % 2) {
+			put_be32(buf + len, rand() % (len + 1));
+			memcpy(buf + len + 4, MAGIC, MAGIC_LEN);
+			len += 32;
+		}
+		break;
+	case 2:	/* absurd signature lengths */
+		i = len - 32;
+		switch (rand() % 5) {
+		case 0: put_be32(buf + i, 0); break;
+		case 1: put_be32(buf + i, 0xffffffff); break;
+		case 2: put_be32(buf + i, len - 32); break;
+		case 3: put_be32(buf + i, len - 31); break;
+		default: put_be32(buf + i, rand() % len); break;
+		}
+		break;
+	case 3:	/* random bytes with a plausible trailer */
+		len = 32 + rand() % 4096;
+		for (i = 0; i < len - 32; i++)
+			buf[i] = rand();
+		put_be32(buf + len - 32, rand() % (len - 31));
+		memcpy(buf + len - MAGIC_LEN, MAGIC, MAGIC_LEN);
+		break;
+	case 4:	/* a byte of the body changed to a hostile one */
+		buf[rand() % (seed_len / 4)] = "\0\n\r /.\x7f\xff"[rand() % 8];
+		break;
+	case 5:	/* bytes inserted in the middle */
+		n = 1 + rand() % 64;
+		if (len + n > cap)
+			break;
+		i = rand() % (len - 32);
+		memmove(buf + i + n, buf + i, len - i);
+		for (size_t k = 0; k < n; k++)
+			buf[i + k] = rand();
+		len += n;
+		break;
+	case 6:	/* a run of bytes in the signature zeroed */
+		i = rand() % len;
+		n = rand() % 64;
+		memset(buf + i, 0, i + n < len - 32 ? n : 0);
+		break;
+	default: /* the seed itself: valid and identical, accepted */
+		break;
+	}
+	return len;
+}
+
+/* Write one buffer in a single write(); 0 or errno. */
+static int write_manifest(const unsigned char *buf, size_t len)
+{
+	int fd = open(SFS "manifest", O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, buf, len) != (ssize_t)len)
+		err = errno ? errno : EIO;
+	/* An incomplete upload is refused by close(). */
+	if (close(fd) && !err)
+		err = errno;
+	return err;
+}
+
+static int documented(int err)
+{
+	return err == 0 || err == EBADMSG || err == ENOKEY ||
+	       err == EKEYREJECTED || err == EFBIG || err == ESTALE ||
+	       err == EEXIST || err == EBUSY;
+}
+
+FIXTURE(manifest) {
+	char *before;
+	unsigned char *buf;
+	size_t cap;
+};
+
+FIXTURE_SETUP(manifest)
+{
+	const char *path = getenv("HNBTRE_FUZZ_SEED");
+	unsigned int prng_seed = getenv("HNBTRE_FUZZ_PRNG") ?
+		atoi(getenv("HNBTRE_FUZZ_PRNG")) : (unsigned int)time(NULL);
+
+	if (!path || access(SFS "manifest", W_OK))
+		SKIP(return, "run by manifest_fuzz.sh with hnbtre loaded");
+	free(read_all(path, &seed_len));
+	seed = malloc(seed_len);
+	{
+		int fd = open(path, O_RDONLY);
+
+		ASSERT_EQ((ssize_t)seed_len, read(fd, seed, seed_len));
+		close(fd);
+	}
+	ASSERT_LT(32, seed_len);
+	seed_body_len = seed_len - 32 -
+		((size_t)seed[seed_len - 32] << 24 | seed[seed_len - 31] << 16 |
+		 seed[seed_len - 30] << 8 | seed[seed_len - 29]);
+	TH_LOG("PRNG seed %u (HNBTRE_FUZZ_PRNG reproduces it)", prng_seed);
+	srand(prng_seed);
+	self->cap = seed_len + 8192;
+	self->buf = malloc(self->cap);
+	self->before = snapshot();
+	ASSERT_NE(NULL, self->before);
+}
+
+FIXTURE_TEARDOWN(manifest)
+{
+	free(self->buf);
+	free(self->before);
+}
+
+TEST_F(manifest, mutations_refused_and_nothing_changes)
+{
+	int counts[256] = { 0 };
+	char *after;
+
+	for (int i = 0; i < ITERATIONS; i++) {
+		size_t len = mutate(self->buf, self->cap);
+		int err = write_manifest(self->buf, len);
+
+		/*
+		 * CMS leaves some fields outside the signature (the outer
+		 * digestAlgorithms set, for one), so a changed signature
+		 * part may still verify; a changed body never may.
+		 */
+		if (err == 0 && (len < seed_body_len ||
+				 memcmp(self->buf, seed, seed_body_len)))
+			TH_LOG("iteration %d: mutation %d changed the body and was accepted",
+			       i, last_mutation);
+		ASSERT_TRUE(err != 0 || (len >= seed_body_len &&
+					 !memcmp(self->buf, seed, seed_body_len)));
+		ASSERT_TRUE(documented(err)) TH_LOG("iteration %d: errno %d", i, err);
+		counts[err & 255]++;
+		if (i % 500 == 0) {
+			after = snapshot();
+			ASSERT_STREQ(self->before, after);
+			free(after);
+		}
+	}
+	TH_LOG("accepted %d, EBADMSG %d, ENOKEY %d, EKEYREJECTED %d",
+	       counts[0], counts[EBADMSG], counts[ENOKEY], counts[EKEYREJECTED]);
+	after = snapshot();
+	ASSERT_STREQ(self->before, after);
+	free(after);
+}
+
+TEST_F(manifest, concurrent_writers)
+{
+	pid_t child = fork();
+	int status, busy = 0;
+	char *after;
+
+	ASSERT_LE(0, child);
+	for (int i = 0; i < ITERATIONS / 10; i++) {
+		size_t len = mutate(self->buf, self->cap);
+		int err = write_manifest(self->buf, len);
+
+		if (!documented(err))
+			_exit(child ? 1 : 2);
+		busy += err == EBUSY;
+	}
+	if (!child)
+		_exit(0);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	TH_LOG("%d writes found another writer (EBUSY)", busy);
+	after = snapshot();
+	ASSERT_STREQ(self->before, after);
+	free(after);
+}
+
+TEST_F(manifest, chunked_and_misplaced_writes)
+{
+	int fd = open(SFS "manifest", O_WRONLY);
+
+	ASSERT_LE(0, fd);
+	/* A write at an offset other than the bytes written so far. */
+	ASSERT_EQ(10, write(fd, seed, 10));
+	ASSERT_EQ(-1, pwrite(fd, seed, 10, 100));
+	ASSERT_EQ(EINVAL, errno);
+	/* Never completed: close() reports it. */
+	ASSERT_EQ(-1, close(fd));
+	ASSERT_EQ(EBADMSG, errno);
+	/* A reader cannot write, and a writer cannot read. */
+	fd = open(SFS "manifest", O_RDWR);
+	ASSERT_EQ(-1, fd);
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_HARNESS_MAIN
