@@ -144,6 +144,9 @@ static ssize_t attest_write(struct file *file, const char __user *buf,
 	struct attest_request *req = file->private_data;
 	u8 nonce[ATTEST_NONCE_MAX];
 
+	/* Also here: the fd may have been passed on after open. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	if (count < ATTEST_NONCE_MIN || count > ATTEST_NONCE_MAX)
 		return -EINVAL;
 	if (copy_from_user(nonce, buf, count))
