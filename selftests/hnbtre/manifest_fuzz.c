@@ -70,6 +70,7 @@ static void put_be32(unsigned char *p, unsigned int v)
 }
 
 static int last_mutation;
+static const unsigned int absurd_lengths[] = { 0, 0xffffffff };
 
 /* One hostile variant of the seed; returns its length. */
 static size_t mutate(unsigned char *buf, size_t cap)
@@ -93,13 +94,9 @@ static size_t mutate(unsigned char *buf, size_t cap)
 		break;
 	case 2:	/* absurd signature lengths */
 		i = len - 32;
-		switch (rand() % 5) {
-		case 0: put_be32(buf + i, 0); break;
-		case 1: put_be32(buf + i, 0xffffffff); break;
-		case 2: put_be32(buf + i, len - 32); break;
-		case 3: put_be32(buf + i, len - 31); break;
-		default: put_be32(buf + i, rand() % len); break;
-		}
+		n = rand() % 5;
+		put_be32(buf + i, n < 2 ? absurd_lengths[n] : n == 2 ? len - 32 :
+			 n == 3 ? len - 31 : rand() % len);
 		break;
 	case 3:	/* random bytes with a plausible trailer */
 		len = 32 + rand() % 4096;
