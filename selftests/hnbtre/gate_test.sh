@@ -4,7 +4,7 @@
 # gate following the state live, unreadable key material, bypass attempts,
 # unload refusal, wrapper parsing errors.  TAP 13; run as root in a VM.
 . "$(dirname "$0")/gate_lib.sh"
-tap_init 48
+tap_init 49
 fresh_module || exit 1
 openssl x509 -in "$PKI/device.pem" -pubkey -noout > "$WORK/devpub.pem"
 head -c 1000 /dev/urandom > "$WORK/data"
@@ -66,6 +66,36 @@ refuses "Invalid argument" "other key description refused" \
 	keyctl padd asymmetric other %:.hnbtre_device < "$WORK/device.wrapped"
 check "the keyring is still empty after the refusals" \
 	test -z "$(keyctl rdescribe %:.hnbtre_device >/dev/null && keyctl list %:.hnbtre_device | grep -v 'keyring is empty')"
+
+# mutated_wrappers N: N random mutations of the wrapper (byte flips,
+# truncations, length bytes) are accepted or refused with a parser errno,
+# never anything else; accepted ones go to a scratch keyring, cleared after.
+mutated_wrappers() {
+	local scratch i size off err bad=0
+	scratch=$(keyctl newring scratch @s)
+	size=$(stat -c %s "$WORK/device.wrapped")
+	for i in $(seq "$1"); do
+		cp "$WORK/device.wrapped" "$WORK/mutant"
+		off=$((RANDOM % size))
+		case $((i % 3)) in
+		0) printf "\\x$(printf %02x $((RANDOM % 256)))" |
+			dd of="$WORK/mutant" bs=1 seek=$off conv=notrunc status=none ;;
+		1) truncate -s $off "$WORK/mutant" ;;
+		2) off=$((16 + RANDOM % 40))
+		   printf '\x84' | dd of="$WORK/mutant" bs=1 seek=$off conv=notrunc status=none ;;
+		esac
+		err=$(keyctl padd asymmetric hnbtre:device "$scratch" < "$WORK/mutant" 2>&1 >/dev/null)
+		case $err in
+		""|*"Bad message"*|*"Package not installed"*|*"Invalid argument"*) ;;
+		*) echo "mutation $i at $off: $err"; bad=1 ;;
+		esac
+	done
+	keyctl clear "$scratch"
+	keyctl unlink "$scratch" @s
+	return $bad
+}
+check "300 mutated wrappers: accepted or EBADMSG/ENOPKG/EINVAL, no crash" \
+	mutated_wrappers 300
 
 # Load once
 key=$(load_device_key)
