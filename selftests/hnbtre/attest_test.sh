@@ -5,7 +5,7 @@
 # replayed and altered attestations by `hnbtre verify-attestation`, and
 # 10000 hostile writes.
 . "$(dirname "$0")/gate_lib.sh"
-tap_init 30
+tap_init 32
 HOSTILE=$(dirname "$(readlink -f "$0")")/attest_hostile
 
 id=$(cat "$PKI/identity")
@@ -98,6 +98,18 @@ hostile() {
 	[ $rc = 0 ]
 }
 
+# without CAP_SYS_ADMIN: open fails with EPERM; other users: EACCES (0600)
+no_cap() {
+	setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin \
+		cat $SFS/attest 2>&1 | grep -q 'Operation not permitted'
+}
+other_user() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		cat $SFS/attest 2>&1 | grep -q 'Permission denied'
+}
+
+check "open without CAP_SYS_ADMIN: EPERM" no_cap
+check "open by another user: EACCES" other_user
 check "read without a nonce: ENODATA" read_enodata
 check "15-byte nonce: EINVAL" nonce_einval 15
 check "65-byte nonce: EINVAL" nonce_einval 65
