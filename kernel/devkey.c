@@ -377,6 +377,11 @@ int hnbtre_devkey_size(void)
 	return device_key_size;
 }
 
+/**
+ * hnbtre_devkey_init - create .hnbtre_device and register the key parser
+ *
+ * Return: 0 or -errno.
+ */
 int hnbtre_devkey_init(void)
 {
 	struct key_restriction *restriction;
@@ -405,7 +410,11 @@ int hnbtre_devkey_init(void)
 	return ret;
 }
 
-/* Only reachable while no gated key exists (each one pins the module). */
+/**
+ * hnbtre_devkey_exit - unregister the key parser, drop .hnbtre_device
+ *
+ * Only reachable while no gated key exists: each one pins the module.
+ */
 void hnbtre_devkey_exit(void)
 {
 	unregister_asymmetric_key_parser(&devkey_parser);
