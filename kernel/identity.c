@@ -180,10 +180,9 @@ static const struct file_operations identity_fops = {
 /**
  * hnbtre_identity_init - set the identity and create the identity file
  *
- * An invalid identity= refuses the module (-EINVAL); an unreadable or
- * invalid NV index leaves the identity unset, with an error in the log.
- *
- * Return: 0 or -errno.
+ * Return: 0 or -errno; -EINVAL (the module is refused) for an invalid
+ * identity parameter.  An unreadable or invalid NV index only leaves the
+ * identity unset, with an error in the log.
  */
 int hnbtre_identity_init(void)
 {
