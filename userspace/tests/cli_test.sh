@@ -2,25 +2,7 @@
 # CLI tests on the host: manifest build/sign/rim against independent
 # computations (sha256sum, openssl cms), status/validate/load against a
 # fake securityfs directory.  Needs $HNBTRE (the CLI) and $PKI (scripts/mkpki).
-set -u
-HNBTRE=${HNBTRE:?} PKI=${PKI:?}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-check() {
-	local name=$1
-	shift
-	n=$((n + 1))
-	if "$@" > "$tmp/out" 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		sed 's/^/# /' "$tmp/out"
-		failed=$((failed + 1))
-	fi
-}
-fails() { ! "$@"; }
+. "$(dirname "$0")/tap.sh"
 
 echo "TAP version 13"
 echo "1..17"

@@ -2,25 +2,7 @@
 # hnbtre key wrap on the host: the wrapper is the documented bytes
 # (magic + the PKCS#8 DER openssl writes), and only RSA 2048/3072 keys in
 # plain PKCS#8 are wrapped.  Needs $HNBTRE (the CLI) and $PKI (scripts/mkpki).
-set -u
-HNBTRE=${HNBTRE:?} PKI=${PKI:?}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-check() {
-	local name=$1
-	shift
-	n=$((n + 1))
-	if "$@" > "$tmp/out" 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		sed 's/^/# /' "$tmp/out"
-		failed=$((failed + 1))
-	fi
-}
-fails() { ! "$@"; }
+. "$(dirname "$0")/tap.sh"
 # refused KEY: wrap fails with a message and writes nothing
 refused() {
 	fails "$HNBTRE" key wrap "$1" "$tmp/refused" 2> "$tmp/err" &&
