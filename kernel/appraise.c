@@ -8,8 +8,8 @@
 #include <crypto/hash_info.h>
 #include <crypto/public_key.h>
 #include <keys/asymmetric-type.h>
+#include <linux/fadvise.h>
 #include <linux/fs.h>
-#include <linux/ima.h>
 #include <linux/key.h>
 #include <linux/slab.h>
 #include <linux/xattr.h>
@@ -31,58 +31,40 @@ struct ima_sig_v2 {
 	u8 sig[];
 } __packed;
 
-#define HASH_CHUNK	(64 * 1024)
+#define HASH_CHUNK	(256 * 1024)
+
+/* Allocated once: shash transforms are shared, descriptors are per call. */
+static struct crypto_shash *sha256_tfm;
 
 static int hash_file_content(struct file *file, u8 *digest)
 {
-	struct crypto_shash *tfm;
+	SHASH_DESC_ON_STACK(desc, sha256_tfm);
 	loff_t pos = 0;
 	void *buf;
 	int ret;
 
-	tfm = crypto_alloc_shash("sha256", 0, 0);
-	if (IS_ERR(tfm))
-		return PTR_ERR(tfm);
-	buf = kmalloc(HASH_CHUNK, GFP_KERNEL);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out_tfm;
-	}
-	{
-		SHASH_DESC_ON_STACK(desc, tfm);
+	buf = kvmalloc(HASH_CHUNK, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	/* One pass front to back: ask for the largest readahead. */
+	vfs_fadvise(file, 0, 0, POSIX_FADV_SEQUENTIAL);
+	desc->tfm = sha256_tfm;
+	ret = crypto_shash_init(desc);
+	while (!ret) {
+		ssize_t n = kernel_read(file, buf, HASH_CHUNK, &pos);
 
-		desc->tfm = tfm;
-		ret = crypto_shash_init(desc);
-		while (!ret) {
-			ssize_t n = kernel_read(file, buf, HASH_CHUNK, &pos);
-
-			if (n <= 0) {
-				ret = n;
-				break;
-			}
-			ret = crypto_shash_update(desc, buf, n);
-			cond_resched();
+		if (n <= 0) {
+			ret = n;
+			break;
 		}
-		if (!ret)
-			ret = crypto_shash_final(desc, digest);
-		shash_desc_zero(desc);
+		ret = crypto_shash_update(desc, buf, n);
+		cond_resched();
 	}
-	kfree(buf);
-out_tfm:
-	crypto_free_shash(tfm);
+	if (!ret)
+		ret = crypto_shash_final(desc, digest);
+	shash_desc_zero(desc);
+	kvfree(buf);
 	return ret;
-}
-
-/*
- * IMA already holds the digest of files it measured or appraised; asking
- * it avoids hashing them twice.  It computes the digest itself otherwise,
- * with its configured algorithm, which may not be SHA-256.
- */
-static int measure_content(struct file *file, u8 *digest)
-{
-	if (ima_file_hash(file, digest, SHA256_DIGEST_SIZE) == HASH_ALGO_SHA256)
-		return 0;
-	return hash_file_content(file, digest);
 }
 
 static enum hnbtre_verdict check_signature(struct file *file,
@@ -154,7 +136,7 @@ out:
 void hnbtre_appraise(struct hnbtre_component *component, struct file *file)
 {
 	if (IS_ERR(file) || !S_ISREG(file_inode(file)->i_mode) ||
-	    measure_content(file, component->measured)) {
+	    hash_file_content(file, component->measured)) {
 		memset(component->measured, 0, SHA256_DIGEST_SIZE);
 		component->verdict = HNBTRE_MISSING;
 		return;
@@ -165,4 +147,15 @@ void hnbtre_appraise(struct hnbtre_component *component, struct file *file)
 		return;
 	}
 	component->verdict = check_signature(file, component->measured);
+}
+
+int hnbtre_appraise_init(void)
+{
+	sha256_tfm = crypto_alloc_shash("sha256", 0, 0);
+	return PTR_ERR_OR_ZERO(sha256_tfm);
+}
+
+void hnbtre_appraise_exit(void)
+{
+	crypto_free_shash(sha256_tfm);
 }

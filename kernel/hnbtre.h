@@ -121,6 +121,8 @@ const char *hnbtre_class_name(enum hnbtre_class class);
 
 /* appraise.c */
 void hnbtre_appraise(struct hnbtre_component *component, struct file *file);
+int hnbtre_appraise_init(void);
+void hnbtre_appraise_exit(void);
 
 /* tim.c */
 void hnbtre_tim(struct hnbtre_manifest *manifest, bool reference,

@@ -383,7 +383,14 @@ int hnbtre_validate(const char *reason)
 
 int hnbtre_state_init(void)
 {
-	return hnbtre_watch_init();
+	int ret = hnbtre_appraise_init();
+
+	if (ret)
+		return ret;
+	ret = hnbtre_watch_init();
+	if (ret)
+		hnbtre_appraise_exit();
+	return ret;
 }
 
 void hnbtre_state_exit(void)
@@ -395,4 +402,5 @@ void hnbtre_state_exit(void)
 	active = NULL;
 	mutex_unlock(&hnbtre_lock);
 	hnbtre_watch_exit();
+	hnbtre_appraise_exit();
 }
