@@ -10,9 +10,9 @@ LINUX_SOURCE_TAR ?= /usr/src/linux-source-6.1.tar.xz
 KSRC := $(BUILD)/linux-src
 KSELFTEST := $(BUILD)/kselftest
 
-.PHONY: all deps module userspace kselftest checkpatch check demo bench clean help
+.PHONY: all deps module userspace strongswan kselftest checkpatch check demo bench clean help
 
-all: module userspace kselftest
+all: module userspace strongswan kselftest
 
 help:
 	@echo "make [HNBTRE_ROOTS=certs.pem]  build module, userspace and kselftests"
@@ -31,6 +31,12 @@ module:
 
 userspace:
 	$(MAKE) -C userspace O=$(BUILD)
+
+# The charon plugin (Documentation/strongswan.md): strongSwan's Debian
+# source package is fetched and configured once into build/strongswan-src.
+strongswan:
+	scripts/strongswan-src
+	$(MAKE) -C userspace/strongswan O=$(BUILD)
 
 $(KSRC)/.extracted: $(LINUX_SOURCE_TAR)
 	rm -rf $(KSRC) && mkdir -p $(KSRC)

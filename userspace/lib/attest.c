@@ -216,18 +216,14 @@ static int identity_ok(X509 *cert, const struct hnbtre_attestation *a)
 	return ok;
 }
 
-int hnbtre_verify_attestation(const uint8_t *blob, size_t len,
-			      const char *cert_path, const uint8_t *nonce,
-			      size_t nonce_len, const uint8_t *expected_rim,
-			      struct hnbtre_attestation *out)
+static int verify_with_cert(const uint8_t *blob, size_t len, X509 *cert,
+			    const uint8_t *nonce, size_t nonce_len,
+			    const uint8_t *expected_rim,
+			    struct hnbtre_attestation *out)
 {
 	struct hnbtre_attestation a;
-	X509 *cert;
-	int err, verdict;
+	int verdict;
 
-	cert = load_cert(cert_path, &err);
-	if (!cert)
-		return err;
 	if (hnbtre_attestation_parse(blob, len, &a))
 		verdict = HNBTRE_ATTEST_MALFORMED;
 	else if (!signature_ok(cert, &a))
@@ -244,9 +240,48 @@ int hnbtre_verify_attestation(const uint8_t *blob, size_t len,
 		verdict = HNBTRE_ATTEST_TIM_NOT_RIM;
 	else
 		verdict = HNBTRE_ATTEST_VALID;
-	X509_free(cert);
 	if (out && verdict != HNBTRE_ATTEST_MALFORMED)
 		*out = a;
+	return verdict;
+}
+
+int hnbtre_verify_attestation(const uint8_t *blob, size_t len,
+			      const char *cert_path, const uint8_t *nonce,
+			      size_t nonce_len, const uint8_t *expected_rim,
+			      struct hnbtre_attestation *out)
+{
+	X509 *cert;
+	int err, verdict;
+
+	cert = load_cert(cert_path, &err);
+	if (!cert)
+		return err;
+	verdict = verify_with_cert(blob, len, cert, nonce, nonce_len,
+				   expected_rim, out);
+	X509_free(cert);
+	return verdict;
+}
+
+int hnbtre_verify_attestation_der(const uint8_t *blob, size_t len,
+				  const uint8_t *cert_der, size_t cert_len,
+				  const uint8_t *nonce, size_t nonce_len,
+				  const uint8_t *expected_rim,
+				  struct hnbtre_attestation *out)
+{
+	const unsigned char *p = cert_der;
+	X509 *cert;
+	int verdict;
+
+	if (cert_len > LONG_MAX)
+		return -EBADMSG;
+	cert = d2i_X509(NULL, &p, (long)cert_len);
+	if (!cert || p != cert_der + cert_len) {
+		X509_free(cert);
+		return -EBADMSG;
+	}
+	verdict = verify_with_cert(blob, len, cert, nonce, nonce_len,
+				   expected_rim, out);
+	X509_free(cert);
 	return verdict;
 }
 

@@ -1,0 +1,292 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "hnbtre_creds.h"
+#include "hnbtre_private_key.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <keyutils.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <daemon.h>
+#include <credentials/certificates/x509.h>
+#include <credentials/sets/mem_cred.h>
+
+/** keyring and description of the gated device key (contract.md) */
+#define DEVICE_KEYRING ".hnbtre_device"
+#define DEVICE_KEY_DESC "hnbtre:device"
+/** keyring of the operator roots held by the TrE */
+#define ROOTS_KEYRING ".hnbtre_roots"
+
+typedef struct private_hnbtre_creds_t private_hnbtre_creds_t;
+
+/**
+ * Private data of the credential set
+ */
+struct private_hnbtre_creds_t {
+
+	/**
+	 * Public interface
+	 */
+	hnbtre_creds_t public;
+
+	/**
+	 * What the set offers, replaced as a whole on reload
+	 */
+	mem_cred_t *creds;
+};
+
+/**
+ * Load a certificate (PEM or DER) from a file
+ */
+static certificate_t *load_cert(char *path)
+{
+	certificate_t *cert;
+
+	cert = lib->creds->create(lib->creds, CRED_CERTIFICATE, CERT_X509,
+							  BUILD_FROM_FILE, path, BUILD_END);
+	if (!cert)
+	{
+		DBG1(DBG_CFG, "hnbtre: loading certificate '%s' failed", path);
+	}
+	return cert;
+}
+
+/**
+ * The serial of the device key: configured, or found by name
+ */
+static key_serial_t find_device_key()
+{
+	key_serial_t ring, key;
+	char *configured, *end;
+
+	configured = lib->settings->get_str(lib->settings,
+								"%s.plugins.hnbtre.key", NULL, lib->ns);
+	if (configured)
+	{
+		errno = 0;
+		key = strtol(configured, &end, 0);
+		if (errno || *end || key <= 0)
+		{
+			DBG1(DBG_CFG, "hnbtre: key '%s' is not a key serial", configured);
+			return -1;
+		}
+		return key;
+	}
+	ring = find_key_by_type_and_desc("keyring", DEVICE_KEYRING, 0);
+	key = ring < 0 ? -1 : keyctl_search(ring, "asymmetric", DEVICE_KEY_DESC, 0);
+	if (key < 0)
+	{
+		DBG1(DBG_CFG, "hnbtre: no device key %s in %s (is it loaded, and "
+			 "linked into charon's session keyring?): %s", DEVICE_KEY_DESC,
+			 DEVICE_KEYRING, strerror(errno));
+	}
+	return key;
+}
+
+/**
+ * Add the device certificate and its TrE-backed private key
+ */
+static void load_device(private_hnbtre_creds_t *this, mem_cred_t *creds)
+{
+	struct keyctl_pkey_query query;
+	certificate_t *cert;
+	public_key_t *pubkey;
+	private_key_t *key;
+	key_serial_t serial;
+	char *path;
+
+	path = lib->settings->get_str(lib->settings, "%s.plugins.hnbtre.cert",
+								  NULL, lib->ns);
+	if (!path)
+	{
+		return;
+	}
+	cert = load_cert(path);
+	if (!cert)
+	{
+		return;
+	}
+	pubkey = cert->get_public_key(cert);
+	serial = find_device_key();
+	if (!pubkey || pubkey->get_type(pubkey) != KEY_RSA || serial < 0)
+	{
+		DBG1(DBG_CFG, "hnbtre: no device credentials: %s",
+			 serial < 0 ? "no device key" : "the certificate has no RSA key");
+		DESTROY_IF(pubkey);
+		cert->destroy(cert);
+		return;
+	}
+	/* a key that does not belong to the certificate would only show up as
+	 * a failed AUTH at the peer: catch the obvious mismatch here */
+	if (keyctl_pkey_query(serial, "", &query) < 0 ||
+		query.key_size != (unsigned)pubkey->get_keysize(pubkey))
+	{
+		DBG1(DBG_CFG, "hnbtre: key %d does not match certificate '%Y'",
+			 serial, cert->get_subject(cert));
+		pubkey->destroy(pubkey);
+		cert->destroy(cert);
+		return;
+	}
+	key = hnbtre_private_key_create(serial, pubkey);
+	pubkey->destroy(pubkey);
+	DBG1(DBG_CFG, "hnbtre: device certificate '%Y', private key in the TrE "
+		 "(key %d)", cert->get_subject(cert), serial);
+	creds->add_cert(creds, FALSE, cert);
+	creds->add_key(creds, key);
+}
+
+/**
+ * Whether the key of .hnbtre_roots with the certificate's subject key
+ * identifier verifies the certificate's signature, i.e. the TrE holds the
+ * key that issued it
+ */
+static bool tre_holds_signer(certificate_t *cert)
+{
+	uint8_t digest[SHA256_DIGEST_LENGTH];
+	const ASN1_BIT_STRING *sig;
+	unsigned char *tbs = NULL;
+	const unsigned char *der;
+	chunk_t encoding, skid, hex;
+	key_serial_t ring, key;
+	bool held = FALSE;
+	X509 *x509;
+	int tbs_len;
+	char *desc;
+
+	skid = ((x509_t*)cert)->get_subjectKeyIdentifier((x509_t*)cert);
+	if (!skid.len || !cert->get_encoding(cert, CERT_ASN1_DER, &encoding))
+	{
+		return FALSE;
+	}
+	/* the kernel matches "id:<hex>" against the key's identifiers,
+	 * the subject key identifier among them */
+	hex = chunk_to_hex(skid, NULL, FALSE);
+	desc = malloc(hex.len + 4);
+	snprintf(desc, hex.len + 4, "id:%.*s", (int)hex.len, hex.ptr);
+	chunk_free(&hex);
+	ring = find_key_by_type_and_desc("keyring", ROOTS_KEYRING, 0);
+	key = ring < 0 ? -1 : keyctl_search(ring, "asymmetric", desc, 0);
+	free(desc);
+
+	der = encoding.ptr;
+	x509 = d2i_X509(NULL, &der, encoding.len);
+	if (key >= 0 && x509 &&
+		X509_get_signature_nid(x509) == NID_sha256WithRSAEncryption)
+	{
+		tbs_len = i2d_re_X509_tbs(x509, &tbs);
+		X509_get0_signature(&sig, NULL, x509);
+		held = tbs_len > 0 &&
+			   EVP_Digest(tbs, tbs_len, digest, NULL, EVP_sha256(), NULL) &&
+			   keyctl_pkey_verify(key, "enc=pkcs1 hash=sha256", digest,
+								  sizeof(digest), sig->data, sig->length) == 0;
+	}
+	OPENSSL_free(tbs);
+	X509_free(x509);
+	chunk_free(&encoding);
+	return held;
+}
+
+/**
+ * Add the trust anchors the TrE vouches for
+ */
+static void load_roots(private_hnbtre_creds_t *this, mem_cred_t *creds)
+{
+	enumerator_t *enumerator;
+	certificate_t *cert;
+	char *roots, *path;
+
+	roots = lib->settings->get_str(lib->settings, "%s.plugins.hnbtre.roots",
+								   NULL, lib->ns);
+	if (!roots)
+	{
+		return;
+	}
+	enumerator = enumerator_create_token(roots, ",", " ");
+	while (enumerator->enumerate(enumerator, &path))
+	{
+		cert = load_cert(path);
+		if (!cert)
+		{
+			continue;
+		}
+		if (cert->issued_by(cert, cert, NULL) && tre_holds_signer(cert))
+		{
+			DBG1(DBG_CFG, "hnbtre: trust anchor '%Y' (key held in %s)",
+				 cert->get_subject(cert), ROOTS_KEYRING);
+			creds->add_cert(creds, TRUE, cert);
+		}
+		else
+		{
+			DBG1(DBG_CFG, "hnbtre: '%s' is not a trust anchor: not a "
+				 "self-signed certificate whose key is in %s", path,
+				 ROOTS_KEYRING);
+			cert->destroy(cert);
+		}
+	}
+	enumerator->destroy(enumerator);
+}
+
+METHOD(credential_set_t, create_private_enumerator, enumerator_t*,
+	private_hnbtre_creds_t *this, key_type_t type, identification_t *id)
+{
+	return this->creds->set.create_private_enumerator(&this->creds->set,
+													  type, id);
+}
+
+METHOD(credential_set_t, create_cert_enumerator, enumerator_t*,
+	private_hnbtre_creds_t *this, certificate_type_t cert, key_type_t key,
+	identification_t *id, bool trusted)
+{
+	return this->creds->set.create_cert_enumerator(&this->creds->set,
+												   cert, key, id, trusted);
+}
+
+METHOD(hnbtre_creds_t, reload, void,
+	private_hnbtre_creds_t *this)
+{
+	mem_cred_t *creds = mem_cred_create();
+
+	load_device(this, creds);
+	load_roots(this, creds);
+	this->creds->replace_certs(this->creds, creds, FALSE);
+	this->creds->replace_secrets(this->creds, creds, FALSE);
+	creds->destroy(creds);
+}
+
+METHOD(hnbtre_creds_t, destroy, void,
+	private_hnbtre_creds_t *this)
+{
+	this->creds->destroy(this->creds);
+	free(this);
+}
+
+/*
+ * Described in header
+ */
+hnbtre_creds_t *hnbtre_creds_create()
+{
+	private_hnbtre_creds_t *this;
+
+	INIT(this,
+		.public = {
+			.set = {
+				.create_private_enumerator = _create_private_enumerator,
+				.create_cert_enumerator = _create_cert_enumerator,
+				.create_shared_enumerator = (void*)enumerator_create_empty,
+				.create_cdp_enumerator = (void*)enumerator_create_empty,
+				.cache_cert = (void*)nop,
+			},
+			.reload = _reload,
+			.destroy = _destroy,
+		},
+		.creds = mem_cred_create(),
+	);
+	reload(this);
+	return &this->public;
+}
