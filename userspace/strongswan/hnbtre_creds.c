@@ -10,11 +10,8 @@
 #include <string.h>
 
 #include <keyutils.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
 
 #include <daemon.h>
-#include <credentials/certificates/x509.h>
 #include <credentials/sets/mem_cred.h>
 
 /** keyring and description of the gated device key (contract.md) */
@@ -142,54 +139,36 @@ static void load_device(private_hnbtre_creds_t *this, mem_cred_t *creds)
 }
 
 /**
- * Whether the key of .hnbtre_roots with the certificate's subject key
- * identifier verifies the certificate's signature, i.e. the TrE holds the
- * key that issued it
+ * Whether the kernel admits the certificate into a keyring restricted to
+ * the keys of .hnbtre_roots, i.e. a key the TrE holds signed it.  The
+ * keys of .hnbtre_roots cannot be searched or used from userspace (no
+ * search permission): the kernel's own link restriction does the check.
  */
 static bool tre_holds_signer(certificate_t *cert)
 {
-	uint8_t digest[SHA256_DIGEST_LENGTH];
-	const ASN1_BIT_STRING *sig;
-	unsigned char *tbs = NULL;
-	const unsigned char *der;
-	chunk_t encoding, skid, hex;
-	key_serial_t ring, key;
-	bool held = FALSE;
-	X509 *x509;
-	int tbs_len;
-	char *desc;
+	key_serial_t roots, ring, key = -1;
+	chunk_t encoding;
+	char restriction[32];
 
-	skid = ((x509_t*)cert)->get_subjectKeyIdentifier((x509_t*)cert);
-	if (!skid.len || !cert->get_encoding(cert, CERT_ASN1_DER, &encoding))
+	roots = find_key_by_type_and_desc("keyring", ROOTS_KEYRING, 0);
+	if (roots < 0 || !cert->get_encoding(cert, CERT_ASN1_DER, &encoding))
 	{
 		return FALSE;
 	}
-	/* the kernel matches "id:<hex>" against the key's identifiers,
-	 * the subject key identifier among them */
-	hex = chunk_to_hex(skid, NULL, FALSE);
-	desc = malloc(hex.len + 4);
-	snprintf(desc, hex.len + 4, "id:%.*s", (int)hex.len, hex.ptr);
-	chunk_free(&hex);
-	ring = find_key_by_type_and_desc("keyring", ROOTS_KEYRING, 0);
-	key = ring < 0 ? -1 : keyctl_search(ring, "asymmetric", desc, 0);
-	free(desc);
-
-	der = encoding.ptr;
-	x509 = d2i_X509(NULL, &der, encoding.len);
-	if (key >= 0 && x509 &&
-		X509_get_signature_nid(x509) == NID_sha256WithRSAEncryption)
+	snprintf(restriction, sizeof(restriction), "key_or_keyring:%d", roots);
+	ring = add_key("keyring", "hnbtre:anchor-check", NULL, 0,
+				   KEY_SPEC_PROCESS_KEYRING);
+	if (ring >= 0 &&
+		keyctl_restrict_keyring(ring, "asymmetric", restriction) == 0)
 	{
-		tbs_len = i2d_re_X509_tbs(x509, &tbs);
-		X509_get0_signature(&sig, NULL, x509);
-		held = tbs_len > 0 &&
-			   EVP_Digest(tbs, tbs_len, digest, NULL, EVP_sha256(), NULL) &&
-			   keyctl_pkey_verify(key, "enc=pkcs1 hash=sha256", digest,
-								  sizeof(digest), sig->data, sig->length) == 0;
+		key = add_key("asymmetric", "", encoding.ptr, encoding.len, ring);
 	}
-	OPENSSL_free(tbs);
-	X509_free(x509);
+	if (ring >= 0)
+	{
+		keyctl_invalidate(ring);
+	}
 	chunk_free(&encoding);
-	return held;
+	return key >= 0;
 }
 
 /**

@@ -8,6 +8,9 @@
 
 #include <daemon.h>
 
+/* CAP_SYS_ADMIN (strongSwan's capabilities.h defines only what it uses) */
+#include <linux/capability.h>
+
 typedef struct private_hnbtre_plugin_t private_hnbtre_plugin_t;
 
 /**
@@ -96,6 +99,12 @@ plugin_t *hnbtre_plugin_create()
 {
 	private_hnbtre_plugin_t *this;
 
+	/* writing the attestation nonce to securityfs needs CAP_SYS_ADMIN */
+	if (!lib->caps->keep(lib->caps, CAP_SYS_ADMIN))
+	{
+		DBG1(DBG_CFG, "hnbtre: CAP_SYS_ADMIN not held, the TrE will not "
+			 "attest");
+	}
 	INIT(this,
 		.public = {
 			.plugin = {
