@@ -3,13 +3,22 @@
 # .hnbtre_roots: keys that chain to a root get in, nothing else does, and
 # nothing can be removed, replaced or re-permissioned, not even by root.
 . "$(dirname "$0")/lib.sh"
-tap_init 13
+tap_init 21
 
 roots=%:.hnbtre_roots
 check "module loads; the component key chained to the root was added" fresh_module
 serials() { keyctl rlist $roots | tr ' ' '\n'; }
 root_key=$(serials | head -n 1)
 ima_key=$(serials | tail -n 1)
+# Everything an attempt could change: members, their descriptions and
+# permissions, and the keyring's own.
+keyring_view() {
+	local key
+	for key in $roots $(serials); do
+		keyctl rdescribe "$key" || return 1
+	done
+}
+before=$(keyring_view)
 check "the keyring holds the built-in root and the added key" \
 	test "$(serials | wc -l)" = 2
 check "a certificate from an untrusted CA is refused" \
@@ -17,13 +26,28 @@ check "a certificate from an untrusted CA is refused" \
 check "a self-signed certificate is refused" \
 	fails keyctl padd asymmetric "" $roots < "$PKI/evil-root.der"
 check "a key of another type is refused" fails keyctl add user x y $roots
-check "unlink of a key is refused" fails keyctl unlink "$ima_key" $roots
+# The restriction also holds for keys made elsewhere and linked in.
+outside_key=$(keyctl padd asymmetric "" @s < "$PKI/evil-ima.der")
+check "linking in an untrusted key from another keyring is refused" \
+	fails keyctl link "$outside_key" $roots
+check "unlink of the added key is refused" fails keyctl unlink "$ima_key" $roots
+check "unlink of the root is refused" fails keyctl unlink "$root_key" $roots
 check "clear is refused" fails keyctl clear $roots
 check "revoke of the root is refused" fails keyctl revoke "$root_key"
+check "revoke of the added key is refused" fails keyctl revoke "$ima_key"
+check "revoke of the keyring is refused" fails keyctl revoke $roots
 check "invalidate of the root is refused" fails keyctl invalidate "$root_key"
+check "invalidate of the keyring is refused" fails keyctl invalidate $roots
 check "setperm of the keyring is refused" fails keyctl setperm $roots 0x3f3f3f3f
+check "setperm of a key is refused" fails keyctl setperm "$ima_key" 0x3f3f3f3f
+check "chown of the keyring is refused" fails keyctl chown $roots 65534
+check "a timeout on the root is refused" fails keyctl timeout "$root_key" 1
 check "linking the keyring elsewhere is refused" fails keyctl link $roots @s
 check "a new restriction is refused" fails keyctl restrict_keyring $roots
-check "after all that, the same two keys remain" \
-	test "$(serials | tr '\n' ' ')" = "$root_key $ima_key "
+sleep 1.5
+unchanged() {
+	[ "$(echo "$before" | wc -l)" = 3 ] && [ "$(keyring_view)" = "$before" ]
+}
+check "after all that, the same two keys with the same permissions remain" unchanged
+rm -rf "$WORK"
 tap_done

@@ -109,3 +109,29 @@ independent_tim() {
 		fi
 	done | LC_ALL=C sort | sha256sum | sed 's/^\([0-9a-f]*\).*/sha256:\1/'
 }
+
+IMA_LOG=/sys/kernel/security/ima/ascii_runtime_measurements
+
+# ima_log_next: the line number of the next IMA log entry (a FIRST below).
+ima_log_next() { echo $(($(wc -l < $IMA_LOG) + 1)); }
+
+# extend_chain ALG START [FIRST]: the PCR value that START (hex) becomes
+# when each hnbtre event of the IMA log from line FIRST on is extended into
+# it, new = ALG(old || ALG(buffer)): a replay with perl, outside hnbtre.
+extend_chain() {
+	tail -n +"${3:-1}" $IMA_LOG | grep ' hnbtre-state ' | awk '{ print $NF }' |
+		perl -MDigest::SHA="$1" -ne '
+			BEGIN { $pcr = pack("H*", "'"$2"'") }
+			chomp; $pcr = '"$1"'($pcr . '"$1"'(pack("H*", $_)));
+			END { print uc unpack("H*", $pcr) }'
+}
+
+# pcr_value BANK:PCR: its value in uppercase hex, as tpm2_pcrread prints it.
+pcr_value() { tpm2_pcrread "$1" | sed -n 's/^ *[0-9]* *: 0x//p'; }
+
+# pcr_is BANK:PCR VALUE
+pcr_is() {
+	local got
+	got=$(pcr_value "$1")
+	[ -n "$got" ] && [ "$got" = "$2" ] || { echo "$1 is ${got:-unreadable}, expected $2"; return 1; }
+}

@@ -2,15 +2,17 @@
 /*
  * Hostile writes to /sys/kernel/security/hnbtre/manifest: at least 10,000
  * mutations of a valid signed manifest (bit flips, truncations, length
- * games in the trailer, random bytes, concurrent writers).  Every write
- * must fail with a documented errno, or carry the unchanged signed body,
- * and the state, TIM and active manifest must not change.  The seed
- * manifest is the active one; manifest_fuzz.sh prepares it.
+ * games in the trailer, random bytes, concurrent writers while another
+ * process validates).  Every write must fail with a documented errno, or
+ * carry the unchanged signed body, and the state, TIM and active manifest
+ * must not change.  The seed manifest is the active one; manifest_fuzz.sh
+ * prepares it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,12 +232,37 @@ TEST_F(manifest, mutations_refused_and_nothing_changes)
 	free(after);
 }
 
+/*
+ * Validate and read back the state until killed; exits non-zero if a
+ * validation fails or the state is ever anything but @state.
+ */
+static void validate_loop(const char *state)
+{
+	for (;;) {
+		int fd = open(SFS "validate", O_WRONLY);
+		char *now;
+
+		if (fd < 0 || write(fd, "1", 1) != 1)
+			_exit(3);
+		close(fd);
+		now = read_all(SFS "state", NULL);
+		if (strcmp(now, state))
+			_exit(4);
+		free(now);
+	}
+}
+
 TEST_F(manifest, concurrent_writers)
 {
-	pid_t child = fork();
+	char *state = read_all(SFS "state", NULL);
+	pid_t validator = fork(), child;
 	int status, busy = 0;
 	char *after;
 
+	ASSERT_LE(0, validator);
+	if (!validator)
+		validate_loop(state);
+	child = fork();
 	ASSERT_LE(0, child);
 	for (int i = 0; i < ITERATIONS / 10; i++) {
 		size_t len = mutate(self->buf, self->cap);
@@ -249,7 +276,13 @@ TEST_F(manifest, concurrent_writers)
 		_exit(0);
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Still validating: it never failed and never saw another state. */
+	ASSERT_EQ(0, waitpid(validator, &status, WNOHANG));
+	kill(validator, SIGKILL);
+	ASSERT_EQ(validator, waitpid(validator, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status));
 	TH_LOG("%d writes found another writer (EBUSY)", busy);
+	free(state);
 	after = snapshot();
 	ASSERT_STREQ(self->before, after);
 	free(after);

@@ -19,7 +19,8 @@ tampered_by() {
 	# The audit record is written from a work item just after.
 	for _ in $(seq 50); do
 		dmesg | grep 'op=hnbtre_state' | tail -n +$((before + 1)) |
-			grep -q "old=trusted new=tampered reason=$reason path=\"$target\"" && return 0
+			grep -q "audit: type=1802 .*op=hnbtre_state old=trusted new=tampered reason=$reason path=\"$target\"" &&
+			return 0
 		sleep 0.1
 	done
 	echo "no audit record with reason=$reason"

@@ -3,9 +3,9 @@
 # Secure start-up of signed components: trusted, TIM recomputed outside the
 # module, TIM = RIM, the IMA critical-data entry and the PCR extend chain.
 . "$(dirname "$0")/lib.sh"
-tap_init 9
+tap_init 12
 
-log=/sys/kernel/security/ima/ascii_runtime_measurements
+log=$IMA_LOG
 
 starts_unvalidated() {
 	[ "$(state)" = unvalidated ] && ! cat $SFS/tim 2>/dev/null
@@ -38,15 +38,40 @@ ima_log_has_result() {
 	last_logged_event | grep -q "state=trusted tim=$(cat $SFS/tim) "
 }
 
+zero() { printf "%0${1}d" 0; }
 # PCR 11 starts at zero and only hnbtre extends it: replay the IMA log.
-pcr_matches_log() {
-	local expected
-	expected=$(grep ' hnbtre-state ' $log | awk '{ print $NF }' |
-		perl -MDigest::SHA=sha256 -ne '
-			BEGIN { $pcr = "\0" x 32 }
-			chomp; $pcr = sha256($pcr . sha256(pack("H*", $_)));
-			END { print uc unpack("H*", $pcr) }')
-	tpm2_pcrread sha256:11 | grep -q "11: 0x$expected\$"
+pcr_matches_log() { pcr_is sha256:11 "$(extend_chain sha256 "$(zero 64)")"; }
+# Every allocated bank gets its own hash of the buffer.
+sha1_bank_matches_log() { pcr_is sha1:11 "$(extend_chain sha1 "$(zero 40)")"; }
+
+# The PCR is a module parameter.  After these, PCR 11 no longer replays the
+# whole IMA log, so they come last.  Each loads a new manifest version: a
+# buffer equal to an earlier one is another matter (reload.sh).
+load_version() {
+	signed_manifest "$WORK/m$1" "$1" $files && "$HNBTRE" manifest load "$WORK/m$1" &&
+	[ "$(state)" = trusted ]
+}
+extends_pcr_16() {
+	local first pcr11
+	pcr11=$(pcr_value sha256:11)
+	fresh_module pcr=16 && tpm2_pcrreset 16 || return 1
+	first=$(ima_log_next)
+	load_version 2 &&
+	tail -n +"$first" $log | grep -q ' hnbtre-state ' &&
+	pcr_is sha256:16 "$(extend_chain sha256 "$(zero 64)" "$first")" &&
+	pcr_is sha256:11 "$pcr11"
+}
+# Every PCR but IMA's own (10), which logging the event extends.
+not_ima_pcrs=0,1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23
+all_pcrs() { tpm2_pcrread sha1:$not_ima_pcrs+sha256:$not_ima_pcrs; }
+no_pcr_extended() {
+	local pcrs first
+	fresh_module pcr=-1 || return 1
+	pcrs=$(all_pcrs)
+	first=$(ima_log_next)
+	load_version 3 &&
+	tail -n +"$first" $log | grep -q ' hnbtre-state ' &&
+	[ "$(all_pcrs)" = "$pcrs" ]
 }
 
 check "module loads with the built-in root" fresh_module
@@ -61,5 +86,8 @@ check "TIM equals the platform RIM and hnbtre rim" rim_matches
 check "every component is ok with its digest" components_ok
 check "the IMA log holds the hnbtre critical data: trusted, this TIM" ima_log_has_result
 check "tpm2_pcrread sha256:11 equals the extend chain of the logged events" pcr_matches_log
+check "the sha1 bank of PCR 11 holds the sha1 extend chain" sha1_bank_matches_log
+check "pcr=16 extends PCR 16 instead, PCR 11 untouched" extends_pcr_16
+check "pcr=-1 extends no PCR, the IMA log still gets the event" no_pcr_extended
 rm -rf "$WORK"
 tap_done

@@ -3,7 +3,7 @@
 # Each failure verdict on its own: the component's verdict, state failed,
 # and the TIM (with "sha256:-" for a missing component) recomputed outside.
 . "$(dirname "$0")/lib.sh"
-tap_init 8
+tap_init 10
 
 version=0
 # verdict_of NAME PREPARE: five good components, PREPARE breaks c3 after
@@ -49,6 +49,13 @@ check "signed by a key outside the roots: badsig" verdict_is badsig sign_untrust
 check "signature bytes corrupted: badsig" verdict_is badsig corrupt_signature
 check "no security.ima: unsigned" verdict_is unsigned strip_signature
 check "security.ima is a bare digest (type 04): unsigned" verdict_is unsigned digest_only
+# Precedence: a changed content outranks the signature it invalidates.
+change_keep_signature() { echo "changed" >> "$1"; }
+change_strip_signature() { echo "changed" >> "$1" && strip_signature "$1"; }
+check "content changed, old signature kept: mismatch before badsig" \
+	verdict_is mismatch change_keep_signature
+check "content changed, signature removed: mismatch before unsigned" \
+	verdict_is mismatch change_strip_signature
 all_good_is_trusted() {
 	version=$((version + 1))
 	make_components "$WORK/v$version" 5
