@@ -5,7 +5,7 @@
 . "$(dirname "$0")/tap.sh"
 
 echo "TAP version 13"
-echo "1..17"
+echo "1..18"
 
 mkdir -p "$tmp/img/usr/bin" "$tmp/img/etc"
 echo one > "$tmp/img/usr/bin/b"
@@ -81,4 +81,8 @@ check "manifest load writes the signed file in one piece" bash -c "
 check "manifest load refuses an unsigned file before the kernel sees it" bash -c "
 	cp '$tmp/m' '$fake/manifest'; ! '$HNBTRE' manifest load '$tmp/m' 2> '$tmp/err' &&
 	grep -q 'no signature trailer' '$tmp/err' && cmp '$fake/manifest' '$tmp/m'"
+check "manifest load reports a failed write and exits 2" bash -c "
+	ln -sf /dev/full '$fake/manifest'
+	'$HNBTRE' manifest load '$tmp/m.signed' 2> '$tmp/err'; [ \$? = 2 ] &&
+	grep -q 'refused by the TrE: No space left on device' '$tmp/err'"
 exit $((failed > 0))

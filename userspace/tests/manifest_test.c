@@ -80,7 +80,7 @@ int main(void)
 	size_t i, body_len, sig_len;
 	int ret;
 
-	tap_plan((int)(sizeof(cases) / sizeof(cases[0])) + 9);
+	tap_plan((int)(sizeof(cases) / sizeof(cases[0])) + 10);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		err[0] = '\0';
 		ret = hnbtre_manifest_parse(cases[i].body, strlen(cases[i].body),
@@ -155,6 +155,27 @@ int main(void)
 		tap_ok(hnbtre_manifest_split(huge, sizeof(huge) - 1, &body_len,
 					     &sig, &sig_len) == -EBADMSG,
 		       "refuses a signature length beyond the data");
+	}
+
+	/* Every errno the ABI documents for a manifest write has its own words. */
+	{
+		static const int load_errnos[] = {
+			EBADMSG, ENOKEY, EKEYREJECTED, ESTALE, EEXIST, EFBIG,
+			EBUSY, EPERM, ENOENT,
+		};
+		size_t j, n = sizeof(load_errnos) / sizeof(load_errnos[0]);
+		int distinct = 1;
+
+		for (i = 0; i < n; i++) {
+			const char *msg = hnbtre_manifest_errstr(-load_errnos[i]);
+
+			if (!strcmp(msg, strerror(load_errnos[i])))
+				distinct = 0;
+			for (j = 0; j < i; j++)
+				if (!strcmp(msg, hnbtre_manifest_errstr(-load_errnos[j])))
+					distinct = 0;
+		}
+		tap_ok(distinct, "each load errno has its own explanation");
 	}
 	return tap_done();
 }
