@@ -14,6 +14,7 @@ static const struct command *const tables[] = {
 	status_commands,
 	key_commands,
 	attest_commands,
+	pkg_commands,
 };
 
 void die_msg(const char *fmt, ...)

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libhnbtre: atomic installation of signed packages into A/B-style slots
+ * switched by one symlink rename (Documentation/package.md, "Install").
+ *
+ *   ROOT/current -> slots/gN      what is live; package paths are
+ *                                 ROOT/current/...
+ *   ROOT/slots/gN/.hnbtre/        manifest (signed), package (version),
+ *                                 previous (the slot it replaced)
+ */
+#ifndef HNBTRE_PKG_INSTALL_H
+#define HNBTRE_PKG_INSTALL_H
+
+#include <stdio.h>
+
+#include "hnbtre_pkg.h"
+
+struct hnbtre_install_opts {
+	const char *root;		/* absolute install root */
+	const char *roots_pem;		/* operator roots for the userspace checks */
+	int use_tre;			/* kernel verification and manifest load */
+	int rollback_on_mismatch;	/* policy for the expected-TIM check */
+	hnbtre_pkg_progress progress;
+};
+
+struct hnbtre_install_result {
+	int installed;		/* the new slot became current */
+	int rolled_back;	/* ... and was switched back (policy) */
+	int tim_checked;	/* expected and measured are meaningful */
+	int tim_matches;
+	uint64_t version;	/* package version */
+	uint64_t old_version;	/* 0: nothing installed before */
+	uint8_t old_tim[HNBTRE_DIGEST_LEN];
+	int has_old_tim;
+	uint8_t expected_tim[HNBTRE_DIGEST_LEN];
+	uint8_t measured_tim[HNBTRE_DIGEST_LEN];
+	char tre_verdict[128];	/* what the kernel said, or "" */
+	int error;		/* 0 or the negative errno */
+};
+
+/**
+ * hnbtre_pkg_install() - verify and install a package atomically
+ * @path: the package
+ * @opts: where and how
+ * @result: what happened (always filled in)
+ * @err: message on failure
+ *
+ * Nothing is installed unless every check passes: TrE verdict (if
+ * @opts->use_tre), userspace signature checks, paths, anti-rollback,
+ * manifest coverage, payload digests.  The new manifest is then loaded
+ * into the TrE, which re-validates; the expected TIM is compared with the
+ * measured one.
+ *
+ * Return: 0 (see @result for the TIM check) or a negative errno
+ * (HNBTRE_PKG_E_* for a refused package).
+ */
+int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
+		       struct hnbtre_install_result *result, char *err);
+
+/**
+ * hnbtre_pkg_recover() - clean up after an interrupted install, then
+ *	check the current slot against its own manifest
+ * @root: the install root
+ * @err: message on failure
+ *
+ * What start-up runs before it loads ROOT/current/.hnbtre/manifest.
+ *
+ * Return: 0 (consistent, or nothing installed), -EILSEQ (a component
+ * differs from the current manifest), or -errno.
+ */
+int hnbtre_pkg_recover(const char *root, char *err);
+
+/**
+ * hnbtre_pkg_tre_verify() - have the TrE verify a package's signed part
+ * @pkg: the package
+ * @verdict: the kernel's verdict line
+ * @size: size of @verdict
+ *
+ * Return: 0 or the errno of the securityfs "package" write.
+ */
+int hnbtre_pkg_tre_verify(const struct hnbtre_pkg *pkg, char *verdict,
+			  size_t size);
+
+/**
+ * hnbtre_install_report() - the result as "key=value" lines
+ * @result: the result
+ * @out: the stream
+ */
+void hnbtre_install_report(const struct hnbtre_install_result *result,
+			   FILE *out);
+
+#endif /* HNBTRE_PKG_INSTALL_H */

@@ -1,0 +1,798 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Atomic installation (Documentation/package.md, "Install").
+ *
+ * The new set is built in ROOT/slots/.staging: hard links to the files of
+ * the current slot, replaced by the package's files (written to a
+ * temporary name, checked against the signed digest, fsync'ed, renamed),
+ * the removals applied, the signed manifest stored with it.  The staging
+ * directory is renamed to a slot, then one rename of a symlink makes code
+ * and manifest current together.  An interrupted install leaves the old
+ * symlink, so start-up sees the old set; hnbtre_pkg_recover() removes the
+ * leftovers.
+ *
+ * Not thread safe (nftw callbacks share a context).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hnbtre_pkg_install.h"
+
+#define META		".hnbtre"
+#define STAGING		"slots/.staging"
+#define NEW_LINK	".current.new"
+
+static int fail(char *err, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, HNBTRE_ERR_LEN, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/*
+ * Test hook for the fault-injection test: HNBTRE_PKG_FAULT=N kills the
+ * installer with SIGKILL just before its Nth step that changes the disk.
+ */
+static void step(void)
+{
+	static long left = -2;
+
+	if (left == -2) {
+		const char *s = getenv("HNBTRE_PKG_FAULT");
+
+		left = s ? strtol(s, NULL, 10) : -1;
+	}
+	if (left > 0 && --left == 0)
+		raise(SIGKILL);
+}
+
+static int remove_one(const char *path, const struct stat *st, int type,
+		      struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path) && errno != ENOENT ? -1 : 0;
+}
+
+static int rm_tree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	step();
+	return nftw(path, remove_one, 32, FTW_DEPTH | FTW_PHYS) ? -errno : 0;
+}
+
+static int fsync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* "<a>/<b>" into a PATH_MAX buffer. */
+static int join(char *out, const char *a, const char *b)
+{
+	int n = snprintf(out, PATH_MAX, "%s/%s", a, b);
+
+	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* Write a small file completely and durably. */
+static int write_file_at(int dir, const char *name, const void *data,
+			 size_t len)
+{
+	int fd, ret = 0;
+
+	step();
+	fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, data, len) != (ssize_t)len || fsync(fd))
+		ret = errno ? -errno : -EIO;
+	close(fd);
+	return ret;
+}
+
+/* "slots/g<N>" -> N; 0 for anything else. */
+static uint64_t slot_generation(const char *target)
+{
+	char *end;
+	uint64_t n;
+
+	if (strncmp(target, "slots/g", 7))
+		return 0;
+	n = strtoull(target + 7, &end, 10);
+	return *end ? 0 : n;
+}
+
+struct install {
+	const char *root;
+	char live[PATH_MAX];		/* ROOT/current/ */
+	size_t live_len;
+	char old_target[PATH_MAX];	/* "slots/gN" or "" */
+	char staging[PATH_MAX];
+	int staging_fd;
+	/* the file being written */
+	int fd;
+	int parent;
+	char tmp_name[NAME_MAX + 1];
+	const char *name;
+	/* the manifest region */
+	uint8_t *manifest;
+	size_t manifest_len;
+	struct hnbtre_manifest parsed;
+	int have_parsed;
+	const struct hnbtre_pkg *pkg;
+	char *err;
+};
+
+static struct install *walk_ctx;
+
+/* Hard link the current slot into staging (not its .hnbtre). */
+static int link_one(const char *path, const struct stat *st, int type,
+		    struct FTW *ftw)
+{
+	const char *rel = path + strlen(walk_ctx->old_target) +
+			  strlen(walk_ctx->root) + 1;
+	char dest[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+
+	(void)ftw;
+	if (!*rel)
+		return FTW_CONTINUE;
+	if (!strcmp(rel, "/" META))
+		return FTW_SKIP_SUBTREE;
+	if (snprintf(dest, sizeof(dest), "%s%s", walk_ctx->staging, rel) >=
+	    (int)sizeof(dest))
+		return FTW_STOP;
+	step();
+	switch (type) {
+	case FTW_D:
+		return mkdir(dest, st->st_mode & 07777) ? FTW_STOP : FTW_CONTINUE;
+	case FTW_F:
+		return link(path, dest) ? FTW_STOP : FTW_CONTINUE;
+	case FTW_SL:
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n < 0)
+			return FTW_STOP;
+		target[n] = '\0';
+		return symlink(target, dest) ? FTW_STOP : FTW_CONTINUE;
+	default:
+		return FTW_STOP;
+	}
+}
+
+/*
+ * Open the parent directory of @rel below staging, creating directories
+ * as needed and never following a symlink.
+ */
+static int open_parent(struct install *in, const char *rel, const char **name)
+{
+	char part[PATH_MAX];
+	const char *p = rel, *slash;
+	int dir = dup(in->staging_fd);
+
+	while (dir >= 0 && (slash = strchr(p, '/'))) {
+		int next;
+
+		memcpy(part, p, slash - p);
+		part[slash - p] = '\0';
+		next = openat(dir, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			      O_CLOEXEC);
+		if (next < 0 && errno == ENOENT) {
+			step();
+			if (mkdirat(dir, part, 0755) && errno != EEXIST) {
+				close(dir);
+				return -errno;
+			}
+			next = openat(dir, part, O_RDONLY | O_DIRECTORY |
+				      O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (next < 0) {
+			int ret = errno == ELOOP || errno == ENOTDIR ?
+				  -HNBTRE_PKG_E_PATH : -errno;
+
+			close(dir);
+			return ret;
+		}
+		close(dir);
+		dir = next;
+		p = slash + 1;
+	}
+	*name = p;
+	return dir < 0 ? -errno : dir;
+}
+
+static int sink_begin(void *arg, const struct hnbtre_pkg_file *f, int index)
+{
+	struct install *in = arg;
+	int ret;
+
+	if (index < 0) {
+		in->manifest = malloc(f->size);
+		in->manifest_len = 0;
+		return in->manifest ? 0 : -ENOMEM;
+	}
+	ret = open_parent(in, f->path + in->live_len, &in->name);
+	if (ret < 0)
+		return fail(in->err, ret, "%s: %s", f->path, hnbtre_pkg_errstr(ret));
+	in->parent = ret;
+	if (snprintf(in->tmp_name, sizeof(in->tmp_name), ".%.200s.hnbtre-new",
+		     in->name) >= (int)sizeof(in->tmp_name))
+		return -ENAMETOOLONG;
+	step();
+	in->fd = openat(in->parent, in->tmp_name, O_WRONLY | O_CREAT | O_EXCL |
+			O_NOFOLLOW | O_CLOEXEC, 0600);
+	return in->fd < 0 ? fail(in->err, -errno, "%s: %s", f->path,
+				 strerror(errno)) : 0;
+}
+
+static int sink_data(void *arg, const uint8_t *buf, size_t len)
+{
+	struct install *in = arg;
+
+	if (in->fd < 0) {
+		memcpy(in->manifest + in->manifest_len, buf, len);
+		in->manifest_len += len;
+		return 0;
+	}
+	step();
+	while (len) {
+		ssize_t n = write(in->fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return fail(in->err, -errno, "writing: %s", strerror(errno));
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static void close_file(struct install *in)
+{
+	if (in->fd >= 0)
+		close(in->fd);
+	if (in->parent >= 0)
+		close(in->parent);
+	in->fd = in->parent = -1;
+}
+
+static int sink_end(void *arg, const struct hnbtre_pkg_file *f, int index)
+{
+	struct install *in = arg;
+	int ret = 0;
+
+	/* The manifest comes first: refuse before any file is written. */
+	if (index < 0) {
+		ret = hnbtre_pkg_check_manifest(in->pkg, in->manifest,
+						in->manifest_len, &in->parsed,
+						in->err);
+		in->have_parsed = !ret;
+		return ret;
+	}
+	step();
+	if (fchmod(in->fd, f->mode) || fsync(in->fd) ||
+	    renameat(in->parent, in->tmp_name, in->parent, in->name))
+		ret = fail(in->err, -errno, "%s: %s", f->path, strerror(errno));
+	close_file(in);
+	return ret;
+}
+
+/* Package paths must be ROOT/current/<rel>, rel outside .hnbtre. */
+static int check_paths(const struct install *in, const struct hnbtre_pkg *pkg,
+		       char *err)
+{
+	size_t i, n = pkg->nfiles + pkg->nremove;
+
+	for (i = 0; i < n; i++) {
+		const char *p = i < pkg->nfiles ? pkg->files[i].path :
+				pkg->remove[i - pkg->nfiles];
+		const char *rel = p + in->live_len;
+
+		if (strncmp(p, in->live, in->live_len) ||
+		    !strcmp(rel, META) || !strncmp(rel, META "/", sizeof(META)))
+			return fail(err, -HNBTRE_PKG_E_PATH,
+				    "%s is outside %s", p, in->live);
+	}
+	return 0;
+}
+
+static uint64_t read_version(const char *root)
+{
+	char path[PATH_MAX];
+	uint64_t version = 0;
+	FILE *f;
+
+	if (join(path, root, "current/" META "/package"))
+		return 0;
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "version %" SCNu64, &version) != 1)
+		version = 0;
+	fclose(f);
+	return version;
+}
+
+/* The kernel's last measurement of a path: 1 found, 0 not, -1 unreadable. */
+static int old_measured(const char *components, const char *path,
+			uint8_t digest[HNBTRE_DIGEST_LEN])
+{
+	size_t plen = strlen(path);
+	const char *line;
+
+	for (line = components; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		const char *sp = strchr(line, ' ');
+		unsigned int i;
+
+		if (!sp || strncmp(sp + 1, path, plen) || sp[1 + plen] != ' ')
+			continue;
+		sp += 2 + plen;
+		if (strncmp(sp, "sha256:", 7) || sp[7] == '-')
+			return -1;
+		for (i = 0; i < HNBTRE_DIGEST_LEN; i++) {
+			if (sscanf(sp + 7 + 2 * i, "%2hhx", &digest[i]) != 1)
+				return -1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static const struct hnbtre_pkg_file *extracted(const struct hnbtre_pkg *pkg,
+					       const char *path)
+{
+	size_t lo = 0, hi = pkg->nfiles;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(path, pkg->files[mid].path);
+
+		if (!c)
+			return &pkg->files[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/*
+ * TIM over the new manifest's components.  Expected (seed 001 step 7'):
+ * the package's digest for what it installs, else the TrE's last
+ * measurement, else the file as it is now.  Measured: the files as they
+ * are now.
+ */
+static int compute_tim(const struct hnbtre_manifest *m,
+		       const struct hnbtre_pkg *pkg, const char *components,
+		       uint8_t out[HNBTRE_DIGEST_LEN])
+{
+	uint8_t (*digests)[HNBTRE_DIGEST_LEN] = calloc(m->count, sizeof(*digests));
+	int *present = calloc(m->count, sizeof(*present));
+	size_t i;
+	int ret = -ENOMEM;
+
+	if (!digests || !present)
+		goto out;
+	for (i = 0; i < m->count; i++) {
+		const char *path = m->components[i].path;
+		const struct hnbtre_pkg_file *f = pkg ? extracted(pkg, path) : NULL;
+
+		present[i] = 1;
+		if (f)
+			memcpy(digests[i], f->digest, HNBTRE_DIGEST_LEN);
+		else if (!components || old_measured(components, path, digests[i]) != 1)
+			present[i] = !hnbtre_hash_file(path, digests[i]);
+	}
+	ret = hnbtre_tim(m, (const uint8_t (*)[HNBTRE_DIGEST_LEN])digests,
+			 present, out);
+out:
+	free(digests);
+	free(present);
+	return ret;
+}
+
+/* Make @target ("slots/gN") current with one rename. */
+static int switch_to(const char *root, const char *target)
+{
+	char link_path[PATH_MAX], current[PATH_MAX];
+
+	if (join(link_path, root, NEW_LINK) || join(current, root, "current"))
+		return -ENAMETOOLONG;
+	step();
+	if (unlink(link_path) && errno != ENOENT)
+		return -errno;
+	step();
+	if (symlink(target, link_path))
+		return -errno;
+	step();
+	if (rename(link_path, current))
+		return -errno;
+	return fsync_path(root);
+}
+
+static int read_hex_digest(const char *name, uint8_t out[HNBTRE_DIGEST_LEN])
+{
+	char *data;
+	size_t len;
+	unsigned int i;
+	int ret = hnbtre_sysfs_read(name, &data, &len);
+
+	if (ret)
+		return ret;
+	for (i = 0; i < HNBTRE_DIGEST_LEN; i++) {
+		if (len < 7 + 2 * HNBTRE_DIGEST_LEN ||
+		    sscanf(data + 7 + 2 * i, "%2hhx", &out[i]) != 1)
+			ret = -EBADMSG;
+	}
+	free(data);
+	return ret;
+}
+
+int hnbtre_pkg_tre_verify(const struct hnbtre_pkg *pkg, char *verdict,
+			  size_t size)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/package", hnbtre_securityfs());
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, pkg->signed_part, pkg->signed_len);
+	if (n < 0)
+		ret = -errno;
+	else if ((size_t)n != pkg->signed_len)
+		ret = -EIO;
+	if (!ret) {
+		n = read(fd, verdict, size - 1);
+		ret = n < 0 ? -errno : 0;
+		verdict[n < 0 ? 0 : n] = '\0';
+		verdict[strcspn(verdict, "\n")] = '\0';
+	}
+	close(fd);
+	return ret;
+}
+
+/* Remove every slot that is neither current nor the one it replaced. */
+static void prune_slots(const char *root, const char *current,
+			const char *previous)
+{
+	char path[PATH_MAX];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		/* Only generations below current can be stale, and only
+		 * the two before it are kept (current and previous).
+		 */
+		uint64_t g = slot_generation(current);
+
+		if (g < 2 + (uint64_t)i)
+			return;
+		if (snprintf(path, sizeof(path), "%s/slots/g%" PRIu64, root,
+			     g - 2 - i) >= (int)sizeof(path))
+			return;
+		if (!previous || strcmp(path + strlen(root) + 1, previous))
+			rm_tree(path);
+	}
+}
+
+static int read_link(const char *root, const char *name, char *out)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+
+	if (join(path, root, name))
+		return -ENAMETOOLONG;
+	n = readlink(path, out, PATH_MAX - 1);
+	if (n < 0) {
+		out[0] = '\0';
+		return errno == ENOENT ? 0 : -errno;
+	}
+	out[n] = '\0';
+	return slot_generation(out) ? 0 : -EINVAL;
+}
+
+static int stage(struct install *in, int pkg_fd, hnbtre_pkg_progress progress)
+{
+	struct hnbtre_pkg_sink sink = {
+		sink_begin, sink_data, sink_end, in
+	};
+	char path[PATH_MAX], line[64], old_slot[PATH_MAX];
+	int ret, meta;
+	size_t i;
+
+	if (join(path, in->root, "slots"))
+		return -ENAMETOOLONG;
+	step();
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return fail(in->err, -errno, "%s: %s", path, strerror(errno));
+	step();
+	if (mkdir(in->staging, 0755))
+		return fail(in->err, -errno, "%s: %s", in->staging, strerror(errno));
+	in->staging_fd = open(in->staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (in->staging_fd < 0)
+		return -errno;
+	if (in->old_target[0]) {
+		if (join(old_slot, in->root, in->old_target))
+			return -ENAMETOOLONG;
+		walk_ctx = in;
+		if (nftw(old_slot, link_one, 32, FTW_PHYS | FTW_ACTIONRETVAL))
+			return fail(in->err, errno ? -errno : -EIO,
+				    "copying %s: %s", old_slot, strerror(errno));
+	}
+	ret = hnbtre_pkg_stream(in->pkg, pkg_fd, &sink, progress, NULL, NULL,
+				NULL, in->err);
+	close_file(in);
+	if (ret)
+		return ret;
+	for (i = 0; i < in->pkg->nremove; i++) {
+		const char *rel = in->pkg->remove[i] + in->live_len;
+
+		step();
+		if (unlinkat(in->staging_fd, rel, 0) && errno != ENOENT)
+			return fail(in->err, -errno, "%s: %s",
+				    in->pkg->remove[i], strerror(errno));
+	}
+	step();
+	if (mkdirat(in->staging_fd, META, 0755))
+		return -errno;
+	meta = openat(in->staging_fd, META, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (meta < 0)
+		return -errno;
+	ret = write_file_at(meta, "manifest", in->manifest, in->manifest_len);
+	if (!ret) {
+		snprintf(line, sizeof(line), "version %" PRIu64 "\n",
+			 in->pkg->version);
+		ret = write_file_at(meta, "package", line, strlen(line));
+	}
+	if (!ret && in->old_target[0])
+		ret = write_file_at(meta, "previous", in->old_target,
+				    strlen(in->old_target));
+	close(meta);
+	/* Directory entries and the hard links too, before the rename. */
+	if (!ret && syncfs(in->staging_fd))
+		ret = -errno;
+	return ret;
+}
+
+int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
+		       struct hnbtre_install_result *res, char *err)
+{
+	struct install in = { .root = opts->root, .fd = -1, .parent = -1,
+			      .staging_fd = -1, .err = err };
+	char new_target[64], slot[PATH_MAX], *components = NULL;
+	struct hnbtre_pkg pkg = { 0 };
+	size_t len;
+	int fd = -1, ret;
+
+	memset(res, 0, sizeof(*res));
+	if (opts->root[0] != '/' ||
+	    snprintf(in.live, sizeof(in.live), "%s/current/", opts->root) >=
+	    (int)sizeof(in.live)) {
+		ret = fail(err, -EINVAL, "--root must be an absolute path");
+		goto out;
+	}
+	in.live_len = strlen(in.live);
+	join(in.staging, opts->root, STAGING);
+	ret = hnbtre_pkg_open(path, &pkg, &fd, err);
+	if (ret)
+		goto out;
+	in.pkg = &pkg;
+	res->version = pkg.version;
+	if (opts->use_tre) {
+		ret = hnbtre_pkg_tre_verify(&pkg, res->tre_verdict,
+					    sizeof(res->tre_verdict));
+		if (ret) {
+			fail(err, ret, "the TrE refused the package");
+			goto out;
+		}
+	}
+	ret = hnbtre_pkg_verify_signatures(&pkg, opts->roots_pem, time(NULL),
+					   NULL, err);
+	if (!ret)
+		ret = check_paths(&in, &pkg, err);
+	if (!ret)
+		ret = read_link(opts->root, "current", in.old_target);
+	if (ret)
+		goto out;
+	res->old_version = read_version(opts->root);
+	if (pkg.version < res->old_version && !pkg.allow_downgrade) {
+		ret = fail(err, -HNBTRE_PKG_E_ROLLBACK,
+			   "version %" PRIu64 " < installed %" PRIu64,
+			   pkg.version, res->old_version);
+		goto out;
+	}
+	if (opts->use_tre) {
+		res->has_old_tim = !read_hex_digest("tim", res->old_tim);
+		if (hnbtre_sysfs_read("components", &components, &len))
+			components = NULL;
+	}
+
+	ret = hnbtre_pkg_recover(opts->root, err);
+	if (ret && ret != -EILSEQ)
+		goto out;
+	ret = stage(&in, fd, opts->progress);
+	if (ret)
+		goto fail_staging;
+	/* Expected TIM before the switch: old measurements + package RIMs. */
+	ret = compute_tim(&in.parsed, &pkg, components, res->expected_tim);
+	if (ret)
+		goto fail_staging;
+	snprintf(new_target, sizeof(new_target), "slots/g%" PRIu64,
+		 slot_generation(in.old_target) + 1);
+	ret = join(slot, opts->root, new_target);
+	if (!ret)
+		ret = rm_tree(slot);
+	step();
+	if (!ret && rename(in.staging, slot))
+		ret = -errno;
+	if (!ret)
+		ret = join(slot, opts->root, "slots");
+	if (!ret)
+		ret = fsync_path(slot);
+	if (ret) {
+		fail(err, ret, "%s: %s", slot, strerror(-ret));
+		goto fail_staging;
+	}
+	ret = switch_to(opts->root, new_target);
+	if (ret) {
+		fail(err, ret, "switching to %s: %s", new_target, strerror(-ret));
+		goto out;
+	}
+	res->installed = 1;
+
+	if (opts->use_tre) {
+		/* The TrE loads the new manifest and validates against it. */
+		ret = hnbtre_sysfs_write("manifest", in.manifest, in.manifest_len);
+		if (ret) {
+			fail(err, ret, "the TrE refused the manifest: %s",
+			     hnbtre_manifest_errstr(ret));
+			if (in.old_target[0])
+				switch_to(opts->root, in.old_target);
+			res->installed = 0;
+			goto out;
+		}
+		ret = read_hex_digest("tim", res->measured_tim);
+	} else {
+		ret = compute_tim(&in.parsed, NULL, NULL, res->measured_tim);
+	}
+	if (ret) {
+		fail(err, ret, "re-measuring: %s", strerror(-ret));
+		goto out;
+	}
+	res->tim_checked = 1;
+	res->tim_matches = !memcmp(res->expected_tim, res->measured_tim,
+				   HNBTRE_DIGEST_LEN);
+	if (!res->tim_matches && opts->rollback_on_mismatch && in.old_target[0]) {
+		ret = switch_to(opts->root, in.old_target);
+		if (!ret) {
+			res->rolled_back = 1;
+			if (opts->use_tre)
+				hnbtre_sysfs_write("validate", "1", 1);
+		}
+	}
+	prune_slots(opts->root, res->rolled_back ? in.old_target : new_target,
+		    res->rolled_back ? NULL : in.old_target);
+	goto out;
+
+fail_staging:
+	if (in.staging_fd >= 0)
+		close(in.staging_fd);
+	in.staging_fd = -1;
+	rm_tree(in.staging);
+out:
+	close_file(&in);
+	if (in.staging_fd >= 0)
+		close(in.staging_fd);
+	if (fd >= 0)
+		close(fd);
+	if (in.have_parsed)
+		hnbtre_manifest_free(&in.parsed);
+	free(in.manifest);
+	free(components);
+	hnbtre_pkg_free(&pkg);
+	res->error = ret;
+	return ret;
+}
+
+int hnbtre_pkg_recover(const char *root, char *err)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	struct hnbtre_manifest m;
+	uint8_t *data = NULL, rim[HNBTRE_DIGEST_LEN], tim[HNBTRE_DIGEST_LEN];
+	const uint8_t *sig;
+	size_t len, body_len, sig_len;
+	int ret;
+
+	ret = join(path, root, STAGING);
+	if (!ret)
+		ret = rm_tree(path);
+	if (!ret)
+		ret = join(path, root, NEW_LINK);
+	if (!ret && unlink(path) && errno != ENOENT)
+		ret = -errno;
+	if (!ret)
+		ret = read_link(root, "current", target);
+	if (ret)
+		return fail(err, ret, "%s: %s", root, strerror(-ret));
+	if (!target[0])
+		return 0;
+	ret = join(path, root, "current/" META "/manifest");
+	if (!ret)
+		ret = hnbtre_read_file(path, HNBTRE_MANIFEST_MAX, &data, &len);
+	if (ret)
+		return fail(err, ret, "%s: %s", path, strerror(-ret));
+	ret = hnbtre_manifest_split(data, len, &body_len, &sig, &sig_len);
+	if (!ret)
+		ret = hnbtre_manifest_parse((char *)data, body_len, &m, err);
+	free(data);
+	if (ret)
+		return ret;
+	ret = hnbtre_tim(&m, NULL, NULL, rim);
+	if (!ret)
+		ret = compute_tim(&m, NULL, NULL, tim);
+	hnbtre_manifest_free(&m);
+	if (!ret && memcmp(rim, tim, sizeof(tim)))
+		ret = fail(err, -EILSEQ, "%s: files differ from its manifest",
+			   target);
+	return ret;
+}
+
+static void put_digest(FILE *out, const char *key, const uint8_t *d, int valid)
+{
+	char h[2 * HNBTRE_DIGEST_LEN + 1];
+
+	if (!valid) {
+		fprintf(out, "%s=-\n", key);
+		return;
+	}
+	hnbtre_hex(d, h);
+	fprintf(out, "%s=sha256:%s\n", key, h);
+}
+
+void hnbtre_install_report(const struct hnbtre_install_result *r, FILE *out)
+{
+	fprintf(out, "installed=%d\nrolled_back=%d\nversion=%" PRIu64
+		"\nold_version=%" PRIu64 "\n", r->installed, r->rolled_back,
+		r->version, r->old_version);
+	put_digest(out, "old_tim", r->old_tim, r->has_old_tim);
+	put_digest(out, "expected_tim", r->expected_tim, r->tim_checked);
+	put_digest(out, "measured_tim", r->measured_tim, r->tim_checked);
+	fprintf(out, "tim_check=%s\ntre_verdict=%s\nerror=%d\nfault=%d\n",
+		!r->tim_checked ? "skipped" : r->tim_matches ? "match" : "mismatch",
+		r->tre_verdict[0] ? r->tre_verdict : "-", -r->error,
+		hnbtre_pkg_fault(r->error));
+}
