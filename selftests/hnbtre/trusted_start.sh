@@ -3,7 +3,7 @@
 # Secure start-up of signed components: trusted, TIM recomputed outside the
 # module, TIM = RIM, the IMA critical-data entry and the PCR extend chain.
 . "$(dirname "$0")/lib.sh"
-tap_init 12
+tap_init 13
 
 log=$IMA_LOG
 
@@ -78,6 +78,16 @@ check "module loads with the built-in root" fresh_module
 check "state starts unvalidated, no TIM yet" starts_unvalidated
 make_components "$WORK/img" 5
 files=$(find "$WORK/img" -type f | sort)
+# evmctl's output as the kernel parses it: EVM_IMA_XATTR_DIGSIG (03),
+# signature format v2 (02), hash algorithm SHA-256 (04).
+signed_v2() {
+	local f
+	for f in $files; do
+		getfattr --absolute-names -e hex -n security.ima "$f" |
+			grep -q '^security.ima=0x030204' || return 1
+	done
+}
+check "components carry security.ima v2 SHA-256 signatures" signed_v2
 check "a signed manifest loads" load_signed
 check "state is trusted" test "$(state)" = trusted
 check "TIM equals sort | sha256sum of the component lines" \
