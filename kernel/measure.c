@@ -10,6 +10,7 @@
 #include <crypto/hash_info.h>
 #include <linux/ima.h>
 #include <linux/kernel.h>
+#include <linux/ktime.h>
 #include <linux/slab.h>
 #include <linux/moduleparam.h>
 #include <linux/tpm.h>
@@ -21,6 +22,7 @@ module_param_named(pcr, hnbtre_pcr, int, 0444);
 MODULE_PARM_DESC(pcr, "TPM PCR extended with each result (-1: none)");
 
 static u64 measurements;
+static u64 instance_start_ns;
 
 static void extend_pcr(const char *buf, size_t len)
 {
@@ -65,9 +67,12 @@ out:
  * @status: the status to record
  *
  * The buffer (ASCII, no NUL) is
- * "seq=<n> state=<state> tim=sha256:<hex>|sha256:- rim=sha256:<hex>|sha256:- manifest=<version>"
- * where seq counts measurements since the module was loaded, so that
- * equal results are logged again.
+ * "load=<ns> seq=<n> state=<state> tim=sha256:<hex>|sha256:- rim=sha256:<hex>|sha256:- manifest=<version>"
+ * where load is CLOCK_BOOTTIME in ns when this instance of the module
+ * started and seq counts its measurements, so that equal results are
+ * logged again, also after the module was reloaded: IMA drops a buffer
+ * it has already logged in this boot, and the PCR would then no longer
+ * follow the log.
  *
  * Context: hnbtre_lock held, which keeps the PCR extends in log order.
  */
@@ -85,8 +90,11 @@ void hnbtre_measure(const struct hnbtre_status *status)
 	if (status->has_manifest)
 		snprintf(rim, sizeof(rim), "sha256:%*phN", SHA256_DIGEST_SIZE,
 			 status->rim);
-	buf = kasprintf(GFP_KERNEL, "seq=%llu state=%s tim=%s rim=%s manifest=%llu",
-			++measurements, hnbtre_state_name(status->state), tim,
+	if (!instance_start_ns)
+		instance_start_ns = ktime_get_boottime_ns();
+	buf = kasprintf(GFP_KERNEL,
+			"load=%llu seq=%llu state=%s tim=%s rim=%s manifest=%llu",
+			instance_start_ns, ++measurements, hnbtre_state_name(status->state), tim,
 			rim, status->manifest_version);
 	if (!buf)
 		return;
