@@ -228,6 +228,98 @@ static void report_tamper(struct work_struct *work)
 }
 
 /*
+ * Validation spreads the components over one worker per online CPU: on a
+ * multi-core device secure start-up is bound by hashing and signature
+ * checks, which are independent per component.  The workers run on an
+ * unbound workqueue, so paths always resolve in the initial mount
+ * namespace and root, never in those of the process that asked for the
+ * validation.
+ */
+#define MAX_VALIDATION_WORKERS	8
+
+struct validation {
+	struct hnbtre_manifest *m;
+	atomic_t next;		/* index of the next component to take */
+	atomic_t error;		/* first error; stops the workers */
+};
+
+struct validation_worker {
+	struct work_struct work;
+	struct validation *validation;
+};
+
+/* Open, watch and appraise one component. */
+static int validate_component(struct hnbtre_manifest *m, unsigned int i)
+{
+	struct hnbtre_component *c = m->components[i];
+	struct file *file;
+	int ret;
+
+	/* A symlink could be redirected without touching a watch. */
+	file = filp_open(c->path, O_RDONLY | O_LARGEFILE | O_NOFOLLOW, 0);
+	/* Watch first: a change while hashing must be seen. */
+	if (IS_ERR(file)) {
+		hnbtre_unwatch(c);
+	} else {
+		ret = hnbtre_watch(c, file, m->generation, i);
+		if (ret) {
+			filp_close(file, NULL);
+			return ret;
+		}
+	}
+	hnbtre_appraise(c, file);
+	if (!IS_ERR(file))
+		filp_close(file, NULL);
+	return 0;
+}
+
+static void validation_work(struct work_struct *work)
+{
+	struct validation_worker *worker =
+		container_of(work, struct validation_worker, work);
+	struct validation *v = worker->validation;
+	unsigned int i;
+	int ret;
+
+	while (!atomic_read(&v->error)) {
+		i = atomic_inc_return(&v->next) - 1;
+		if (i >= v->m->count)
+			break;
+		ret = validate_component(v->m, i);
+		if (ret)
+			atomic_cmpxchg(&v->error, 0, ret);
+		cond_resched();
+	}
+}
+
+static int validate_components(struct hnbtre_manifest *m)
+{
+	struct validation v = { .m = m };
+	struct validation_worker *workers;
+	unsigned int i, nr;
+
+	nr = clamp_t(unsigned int, num_online_cpus(), 1,
+		     MAX_VALIDATION_WORKERS);
+	nr = min_t(unsigned int, nr, max_t(unsigned int, m->count, 1));
+	workers = kcalloc(nr, sizeof(*workers), GFP_KERNEL);
+	if (!workers)
+		return -ENOMEM;
+	atomic_set(&v.next, 0);
+	atomic_set(&v.error, 0);
+	for (i = 0; i < nr; i++) {
+		INIT_WORK_ONSTACK(&workers[i].work, validation_work);
+		workers[i].validation = &v;
+		queue_work(system_unbound_wq, &workers[i].work);
+	}
+	for (i = 0; i < nr; i++) {
+		flush_work(&workers[i].work);
+		destroy_work_on_stack(&workers[i].work);
+	}
+	kfree(workers);
+	return atomic_read(&v.error);
+}
+
+/*
  * Appraise every component of @m and watch each one that exists.  The
  * verdicts are stored in the components; the summary in @result.
  */
@@ -235,35 +327,15 @@ static int validate_manifest(struct hnbtre_manifest *m,
 			     struct hnbtre_status *result)
 {
 	unsigned int i;
-	int ret = 0;
+	int ret;
 
 	atomic_set(&changes_while_validating, 0);
 	atomic_set(&validating_generation, m->generation);
 	memset(result->verdicts, 0, sizeof(result->verdicts));
 
-	for (i = 0; i < m->count; i++) {
-		struct hnbtre_component *c = m->components[i];
-		struct file *file;
-
-		/* A symlink could be redirected without touching a watch. */
-		file = filp_open(c->path, O_RDONLY | O_LARGEFILE | O_NOFOLLOW,
-				 0);
-		/* Watch first: a change while hashing must be seen. */
-		if (IS_ERR(file)) {
-			hnbtre_unwatch(c);
-		} else {
-			ret = hnbtre_watch(c, file, m->generation, i);
-			if (ret) {
-				filp_close(file, NULL);
-				break;
-			}
-		}
-		hnbtre_appraise(c, file);
-		if (!IS_ERR(file))
-			filp_close(file, NULL);
-		result->verdicts[c->verdict]++;
-		cond_resched();
-	}
+	ret = validate_components(m);
+	for (i = 0; !ret && i < m->count; i++)
+		result->verdicts[m->components[i]->verdict]++;
 	atomic_set(&validating_generation, 0);
 	if (ret)
 		return ret;

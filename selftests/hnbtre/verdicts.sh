@@ -3,7 +3,7 @@
 # Each failure verdict on its own: the component's verdict, state failed,
 # and the TIM (with "sha256:-" for a missing component) recomputed outside.
 . "$(dirname "$0")/lib.sh"
-tap_init 10
+tap_init 12
 
 version=0
 # verdict_of NAME PREPARE: five good components, PREPARE breaks c3 after
@@ -64,5 +64,32 @@ all_good_is_trusted() {
 	[ "$(state)" = trusted ] && [ "$(grep -c "^ok " $SFS/components)" = 5 ]
 }
 check "nothing broken: trusted" all_good_is_trusted
+# Paths resolve in the initial mount namespace, whoever asks to validate:
+# a bind mount over a component in a private namespace is not measured,
+# the same mount in the initial namespace is.
+# Each check runs in a subshell: these two share $WORK/ns and the
+# manifest loaded by the first.
+mount_over_in_private_ns() {
+	make_components "$WORK/ns" 3
+	signed_manifest "$WORK/mns" 100 "$WORK"/ns/* &&
+	"$HNBTRE" manifest load "$WORK/mns" || return 1
+	[ "$(state)" = trusted ] || { echo "state $(state)"; return 1; }
+	echo evil > "$WORK/evil"
+	unshare -m --propagation private sh -c \
+		"mount --bind '$WORK/evil' '$WORK/ns/c1' && echo 1 > $SFS/validate" ||
+		return 1
+	[ "$(state)" = trusted ] || { echo "state $(state)"; return 1; }
+}
+mount_over_in_initial_ns() {
+	mount --bind "$WORK/evil" "$WORK/ns/c1" || return 1
+	echo 1 > $SFS/validate
+	grep -qx "mismatch $WORK/ns/c1 .*" $SFS/components ||
+		{ cat $SFS/components; umount "$WORK/ns/c1"; return 1; }
+	umount "$WORK/ns/c1"
+}
+check "a mount over a component in a private mount namespace is not measured" \
+	mount_over_in_private_ns
+check "the same mount in the initial namespace is: mismatch" \
+	mount_over_in_initial_ns
 rm -rf "$WORK"
 tap_done
