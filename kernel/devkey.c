@@ -183,14 +183,30 @@ static bool is_private_op(enum kernel_pkey_operation op)
 	return op == kernel_pkey_sign || op == kernel_pkey_decrypt;
 }
 
-/* The gate: private-key operations only while the TrE state is trusted. */
+static struct asymmetric_key_subtype distress_subtype;
+
+static bool is_distress_key(const struct key *key)
+{
+	return asymmetric_key_subtype(key) == &distress_subtype;
+}
+
+/*
+ * The gate: private-key operations with the device key only while the
+ * TrE state is trusted; with the distress credential only for the
+ * distress function of a failed device (distress.c).
+ */
+static bool gate_open(const struct key *key)
+{
+	if (is_distress_key(key))
+		return hnbtre_distress_credential_allowed();
+	return hnbtre_state_get() == HNBTRE_TRUSTED;
+}
+
 static int gated_eds_op(struct kernel_pkey_params *params, const void *in,
 			void *out)
 {
-	enum hnbtre_state state = hnbtre_state_get();
-
-	if (is_private_op(params->op) && state != HNBTRE_TRUSTED) {
-		audit_refusal(params->key, params->op, state);
+	if (is_private_op(params->op) && !gate_open(params->key)) {
+		audit_refusal(params->key, params->op, hnbtre_state_get());
 		return -EKEYREJECTED;
 	}
 	return public_key_subtype.eds_op(params, in, out);
@@ -201,7 +217,7 @@ static int gated_query(const struct kernel_pkey_params *params,
 {
 	int ret = public_key_subtype.query(params, info);
 
-	if (!ret && hnbtre_state_get() != HNBTRE_TRUSTED)
+	if (!ret && !gate_open(params->key))
 		info->supported_ops &= ~(KEYCTL_SUPPORTS_SIGN |
 					 KEYCTL_SUPPORTS_DECRYPT);
 	return ret;
@@ -236,19 +252,36 @@ static struct asymmetric_key_subtype gated_subtype = {
 	.verify_signature = gated_verify_signature,
 };
 
+/* The same operations; a distinct object tells the two kinds apart. */
+static struct asymmetric_key_subtype distress_subtype = {
+	.owner = THIS_MODULE,
+	.name = "hnbtre_distress",
+	.name_len = sizeof("hnbtre_distress") - 1,
+	.describe = gated_describe,
+	.destroy = gated_destroy,
+	.query = gated_query,
+	.eds_op = gated_eds_op,
+	.verify_signature = gated_verify_signature,
+};
+
 static int devkey_parse(struct key_preparsed_payload *prep)
 {
 	const u8 *data = prep->data;
 	struct public_key *pub;
 	struct der_tlv rsa_key;
+	bool distress;
 	int ret;
 
 	if (prep->datalen < sizeof(devkey_magic) ||
 	    memcmp(data, devkey_magic, sizeof(devkey_magic)))
 		return -EBADMSG;
 	if (prep->orig_description &&
-	    strcmp(prep->orig_description, HNBTRE_DEVKEY_DESCRIPTION))
+	    strcmp(prep->orig_description, HNBTRE_DEVKEY_DESCRIPTION) &&
+	    strcmp(prep->orig_description, HNBTRE_DISTRESS_KEY_DESCRIPTION))
 		return -EINVAL;
+	distress = prep->orig_description &&
+		   !strcmp(prep->orig_description,
+			   HNBTRE_DISTRESS_KEY_DESCRIPTION);
 	ret = parse_pkcs8_rsa(data + sizeof(devkey_magic),
 			      prep->datalen - sizeof(devkey_magic), &rsa_key);
 	if (ret)
@@ -273,7 +306,8 @@ static int devkey_parse(struct key_preparsed_payload *prep)
 
 	/* Per key; also keeps the module loaded while gated keys exist. */
 	__module_get(THIS_MODULE);
-	prep->payload.data[asym_subtype] = &gated_subtype;
+	prep->payload.data[asym_subtype] = distress ? &distress_subtype :
+						      &gated_subtype;
 	prep->payload.data[asym_key_ids] = NULL;
 	prep->payload.data[asym_crypto] = pub;
 	prep->payload.data[asym_auth] = NULL;
@@ -291,23 +325,28 @@ static struct asymmetric_key_parser devkey_parser = {
 	.parse = devkey_parse,
 };
 
-/* Set by the first key admitted to .hnbtre_device, until unload. */
+/* Set by the first key of each kind admitted to .hnbtre_device. */
 static atomic_t device_key_admitted = ATOMIC_INIT(0);
+static atomic_t distress_key_admitted = ATOMIC_INIT(0);
 /* Its modulus size in bytes, so that attestations need no key query. */
 static int device_key_size;
 
 /*
- * .hnbtre_device admits one gated key per load of the module: other keys
- * are refused with EKEYREJECTED, a second gated key with EEXIST, even
- * after the first one was unlinked or revoked.
+ * .hnbtre_device admits one device key and one distress credential per
+ * load of the module: other keys are refused with EKEYREJECTED, a second
+ * one of a kind with EEXIST, even after the first one was unlinked or
+ * revoked.
  */
 static int restrict_device_keyring(struct key *keyring,
 				   const struct key_type *type,
 				   const union key_payload *payload,
 				   struct key *restriction_key)
 {
-	if (type != &key_type_asymmetric ||
-	    payload->data[asym_subtype] != &gated_subtype)
+	if (type != &key_type_asymmetric)
+		return -EKEYREJECTED;
+	if (payload->data[asym_subtype] == &distress_subtype)
+		return atomic_cmpxchg(&distress_key_admitted, 0, 1) ? -EEXIST : 0;
+	if (payload->data[asym_subtype] != &gated_subtype)
 		return -EKEYREJECTED;
 	if (atomic_cmpxchg(&device_key_admitted, 0, 1))
 		return -EEXIST;

@@ -110,6 +110,8 @@ struct hnbtre_manifest *hnbtre_active_manifest(void);
 int hnbtre_load_manifest(struct hnbtre_manifest *manifest);
 int hnbtre_validate(const char *reason);
 void hnbtre_component_changed(u32 generation, u32 index, u32 mask);
+struct audit_buffer;
+void hnbtre_audit_log_path(struct audit_buffer *ab, const char *path);
 int hnbtre_state_init(void);
 void hnbtre_state_exit(void);
 
@@ -132,6 +134,8 @@ void hnbtre_tim(struct hnbtre_manifest *manifest, bool reference,
 int hnbtre_watch(struct hnbtre_component *component, struct file *file,
 		 u32 generation, u32 index);
 void hnbtre_unwatch(struct hnbtre_component *component);
+bool hnbtre_watch_intact(struct hnbtre_watch *w);
+bool hnbtre_watch_is(struct hnbtre_watch *w, struct inode *inode);
 int hnbtre_watch_init(void);
 void hnbtre_watch_exit(void);
 
@@ -155,6 +159,7 @@ void hnbtre_fs_exit(void);
 
 /* devkey.c (Documentation/devkey.md) */
 #define HNBTRE_DEVKEY_DESCRIPTION	"hnbtre:device"
+#define HNBTRE_DISTRESS_KEY_DESCRIPTION	"hnbtre:distress"
 struct key;
 struct key *hnbtre_devkey_find(void);
 int hnbtre_devkey_sign(struct key *key, const u8 digest[SHA256_DIGEST_SIZE],
@@ -170,5 +175,10 @@ int hnbtre_identity_init(void);
 
 /* attest.c (Documentation/attestation.md) */
 int hnbtre_attest_init(void);
+
+/* distress.c (Documentation/distress.md) */
+void hnbtre_distress_failed(struct hnbtre_manifest *m);
+bool hnbtre_distress_credential_allowed(void);
+int hnbtre_distress_init(void);
 
 #endif /* _SECURITY_HNBTRE_H */

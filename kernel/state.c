@@ -125,11 +125,15 @@ struct hnbtre_manifest *hnbtre_active_manifest(void)
 	return active;
 }
 
-/*
+/**
+ * hnbtre_audit_log_path - append " path=..." to an audit record
+ * @ab: the record
+ * @path: the path
+ *
  * audit_log_untrustedstring() is not exported: the same convention by
  * hand, quoted if harmless, else hex.
  */
-static void audit_log_path(struct audit_buffer *ab, const char *path)
+void hnbtre_audit_log_path(struct audit_buffer *ab, const char *path)
 {
 	const char *p;
 
@@ -160,7 +164,7 @@ static void audit_transition(enum hnbtre_state old, enum hnbtre_state new,
 	audit_log_format(ab, "op=hnbtre_state old=%s new=%s reason=%s",
 			 state_names[old], state_names[new], reason);
 	if (path)
-		audit_log_path(ab, path);
+		hnbtre_audit_log_path(ab, path);
 	audit_log_end(ab);
 }
 
@@ -366,6 +370,8 @@ static void commit(struct hnbtre_status *result, const char *reason)
 	atomic_set(&hnbtre_state, result->state);
 	audit_transition(old, result->state, reason, NULL);
 	hnbtre_measure(&status);
+	if (result->state == HNBTRE_FAILED && old != HNBTRE_FAILED)
+		hnbtre_distress_failed(active);
 }
 
 static bool same_manifest(const struct hnbtre_manifest *a,

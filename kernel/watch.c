@@ -21,6 +21,7 @@
  * @inode: the inode it was attached to, compared but never dereferenced
  * @generation: generation of the manifest of the component
  * @index: index of the component in that manifest
+ * @changed: an event arrived since the component was last validated
  *
  * The handler may run after the component was freed, so it uses only
  * what is copied here.
@@ -30,6 +31,7 @@ struct hnbtre_watch {
 	struct inode *inode;
 	u32 generation;
 	u32 index;
+	bool changed;
 };
 
 static struct fsnotify_group *hnbtre_group;
@@ -40,6 +42,8 @@ static int hnbtre_handle_event(struct fsnotify_mark *mark, u32 mask,
 {
 	struct hnbtre_watch *w = container_of(mark, struct hnbtre_watch, mark);
 
+	/* Seen in every state; the state machine only reacts when trusted. */
+	WRITE_ONCE(w->changed, true);
 	hnbtre_component_changed(w->generation, w->index, mask);
 	return 0;
 }
@@ -91,6 +95,8 @@ int hnbtre_watch(struct hnbtre_component *component, struct file *file,
 	if (w && w->inode == inode && mark_attached(w)) {
 		w->generation = generation;
 		w->index = index;
+		/* Validation hashes after this: a later change is seen. */
+		WRITE_ONCE(w->changed, false);
 		return 0;
 	}
 	hnbtre_unwatch(component);
@@ -125,6 +131,29 @@ void hnbtre_unwatch(struct hnbtre_component *component)
 	component->watch = NULL;
 	fsnotify_destroy_mark(&w->mark, hnbtre_group);
 	fsnotify_put_mark(&w->mark);
+}
+
+/**
+ * hnbtre_watch_intact - the watched inode is unchanged since validation
+ * @w: a component's watch, or NULL
+ *
+ * Return: false if @w is NULL, detached, or saw a change.
+ */
+bool hnbtre_watch_intact(struct hnbtre_watch *w)
+{
+	return w && mark_attached(w) && !READ_ONCE(w->changed);
+}
+
+/**
+ * hnbtre_watch_is - the watch is attached to @inode
+ * @w: a component's watch
+ * @inode: the inode to compare with, not dereferenced
+ *
+ * Return: true if @w is attached to @inode.
+ */
+bool hnbtre_watch_is(struct hnbtre_watch *w, struct inode *inode)
+{
+	return w->inode == inode && mark_attached(w);
 }
 
 int hnbtre_watch_init(void)

@@ -326,4 +326,35 @@ int hnbtre_verify_attestation_der(const uint8_t *blob, size_t len,
  */
 const char *hnbtre_attest_verdict_str(int verdict);
 
+/* OpenSSL's X509, without making every user include OpenSSL. */
+struct x509_st;
+
+/**
+ * hnbtre_cert_verify_sha256() - check an RSASSA-PKCS1-v1_5 / SHA-256
+ *	signature with a certificate's public key
+ * @cert: the certificate
+ * @sig: the signature
+ * @sig_len: its length
+ * @data: the signed bytes
+ * @len: their number
+ *
+ * Return: 1 if valid, else 0.
+ */
+int hnbtre_cert_verify_sha256(struct x509_st *cert, const uint8_t *sig,
+			      size_t sig_len, const uint8_t *data, size_t len);
+
+/**
+ * hnbtre_cert_names_identity() - the certificate is for a device identity
+ * @cert: the certificate
+ * @identity: the identity (not NUL terminated)
+ * @len: its length, 0 never matches
+ *
+ * The identity is the single subject CN; an identity URI
+ * (urn:hnbtre:identity:) in subjectAltName, if present, must be the same.
+ *
+ * Return: 1 if it names @identity, else 0.
+ */
+int hnbtre_cert_names_identity(struct x509_st *cert, const char *identity,
+			       size_t len);
+
 #endif /* HNBTRE_H */

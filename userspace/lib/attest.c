@@ -156,7 +156,8 @@ static X509 *load_cert(const char *path, int *err)
 	return cert;
 }
 
-static int signature_ok(X509 *cert, const struct hnbtre_attestation *a)
+int hnbtre_cert_verify_sha256(X509 *cert, const uint8_t *sig, size_t sig_len,
+			      const uint8_t *data, size_t len)
 {
 	EVP_PKEY *key = X509_get0_pubkey(cert);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -164,8 +165,7 @@ static int signature_ok(X509 *cert, const struct hnbtre_attestation *a)
 
 	ok = key && ctx &&
 	     EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
-	     EVP_DigestVerify(ctx, a->sig, a->sig_len, a->body,
-			      a->body_len) == 1;
+	     EVP_DigestVerify(ctx, sig, sig_len, data, len) == 1;
 	EVP_MD_CTX_free(ctx);
 	return ok;
 }
@@ -180,17 +180,13 @@ static int string_is(const ASN1_STRING *s, const char *prefix,
 	       !memcmp(ASN1_STRING_get0_data(s) + plen, value, len);
 }
 
-/*
- * The certificate names the identity in its subject CN; an identity URI in
- * subjectAltName, if present, must name the same one.
- */
-static int identity_ok(X509 *cert, const struct hnbtre_attestation *a)
+int hnbtre_cert_names_identity(X509 *cert, const char *identity, size_t len)
 {
 	X509_NAME *subject = X509_get_subject_name(cert);
 	GENERAL_NAMES *names;
 	int i, idx, ok;
 
-	if (!a->identity_len)
+	if (!len)
 		return 0;
 	idx = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
 	if (idx < 0 || X509_NAME_get_index_by_NID(subject, NID_commonName,
@@ -198,7 +194,7 @@ static int identity_ok(X509 *cert, const struct hnbtre_attestation *a)
 		return 0;
 	ok = string_is(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject,
 								    idx)),
-		       "", a->identity, a->identity_len);
+		       "", identity, len);
 	names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
 	for (i = 0; ok && i < sk_GENERAL_NAME_num(names); i++) {
 		const GENERAL_NAME *name = sk_GENERAL_NAME_value(names, i);
@@ -209,8 +205,7 @@ static int identity_ok(X509 *cert, const struct hnbtre_attestation *a)
 		    (size_t)ASN1_STRING_length(uri) >= plen &&
 		    !memcmp(ASN1_STRING_get0_data(uri), IDENTITY_URI_PREFIX,
 			    plen))
-			ok = string_is(uri, IDENTITY_URI_PREFIX, a->identity,
-				       a->identity_len);
+			ok = string_is(uri, IDENTITY_URI_PREFIX, identity, len);
 	}
 	GENERAL_NAMES_free(names);
 	return ok;
@@ -226,11 +221,13 @@ static int verify_with_cert(const uint8_t *blob, size_t len, X509 *cert,
 
 	if (hnbtre_attestation_parse(blob, len, &a))
 		verdict = HNBTRE_ATTEST_MALFORMED;
-	else if (!signature_ok(cert, &a))
+	else if (!hnbtre_cert_verify_sha256(cert, a.sig, a.sig_len, a.body,
+					   a.body_len))
 		verdict = HNBTRE_ATTEST_BAD_SIGNATURE;
 	else if (a.nonce_len != nonce_len || memcmp(a.nonce, nonce, nonce_len))
 		verdict = HNBTRE_ATTEST_WRONG_NONCE;
-	else if (!identity_ok(cert, &a))
+	else if (!hnbtre_cert_names_identity(cert, a.identity,
+					    a.identity_len))
 		verdict = HNBTRE_ATTEST_WRONG_IDENTITY;
 	else if (a.state != HNBTRE_STATE_TRUSTED)
 		verdict = HNBTRE_ATTEST_NOT_TRUSTED;

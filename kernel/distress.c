@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The distress function's side of the TrE (Documentation/distress.md).
+ *
+ * TS 33.320 7.12: when secure start-up fails, a separately stored distress
+ * function reports it to a pre-designated network entity.  The TrE starts
+ * it (a usermode helper named by the distress_helper parameter) when a
+ * validation ends in "failed", and lets it, and only it, use the distress
+ * credential: a second gated key, "hnbtre:distress", in .hnbtre_device.
+ * Both only while the TrE's own components and the distress function
+ * itself passed their check; a corrupted distress function is reported,
+ * never run.
+ */
+
+#include <linux/audit.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/umh.h>
+
+#include "hnbtre.h"
+
+/* Read-only after load: a root process must not redirect it. */
+static char *distress_helper;
+module_param(distress_helper, charp, 0400);
+MODULE_PARM_DESC(distress_helper,
+		 "distress function started when validation fails (empty: off)");
+
+/* Outcome of the last start decision, for the securityfs file. */
+enum distress_outcome {
+	DISTRESS_IDLE,		/* no failed validation yet */
+	DISTRESS_OFF,		/* failed, but no helper configured */
+	DISTRESS_STARTED,
+	DISTRESS_TRE_FAILED,	/* a component of class tre failed */
+	DISTRESS_NOT_DESIGNATED,	/* helper is no distress component */
+	DISTRESS_CORRUPTED,	/* the distress component failed */
+	DISTRESS_EXEC_FAILED,	/* the usermode helper could not start */
+};
+
+static const char *const outcome_names[] = {
+	[DISTRESS_IDLE] = "idle",
+	[DISTRESS_OFF] = "off",
+	[DISTRESS_STARTED] = "started",
+	[DISTRESS_TRE_FAILED] = "refused tre-failed",
+	[DISTRESS_NOT_DESIGNATED] = "refused not-designated",
+	[DISTRESS_CORRUPTED] = "refused corrupted",
+	[DISTRESS_EXEC_FAILED] = "exec-failed",
+};
+
+/* Protected by hnbtre_lock. */
+static struct {
+	enum distress_outcome outcome;
+	int error;
+	u64 starts;
+} last;
+
+/* A component may vouch only if it passed and is unchanged since. */
+static bool component_intact(struct hnbtre_component *c)
+{
+	return c->verdict == HNBTRE_OK && hnbtre_watch_intact(c->watch);
+}
+
+static bool tre_intact(struct hnbtre_manifest *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->count; i++)
+		if (m->components[i]->class == HNBTRE_CLASS_TRE &&
+		    m->components[i]->verdict != HNBTRE_OK)
+			return false;
+	return true;
+}
+
+static struct hnbtre_component *find_distress(struct hnbtre_manifest *m,
+					      const char *path)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->count; i++)
+		if (m->components[i]->class == HNBTRE_CLASS_DISTRESS &&
+		    !strcmp(m->components[i]->path, path))
+			return m->components[i];
+	return NULL;
+}
+
+static void audit_outcome(const char *path, const char *verdict)
+{
+	struct audit_buffer *ab;
+
+	ab = audit_log_start(audit_context(), GFP_KERNEL,
+			     AUDIT_INTEGRITY_STATUS);
+	if (!ab)
+		return;
+	audit_log_format(ab, "op=hnbtre_distress outcome=\"%s\" error=%d",
+			 outcome_names[last.outcome], last.error);
+	if (path) {
+		audit_log_format(ab, " verdict=%s", verdict);
+		hnbtre_audit_log_path(ab, path);
+	}
+	audit_log_end(ab);
+}
+
+static enum distress_outcome start_helper(struct hnbtre_manifest *m,
+					  struct hnbtre_component **found)
+{
+	static char *envp[] = {
+		"HOME=/",
+		"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+		NULL
+	};
+	char *argv[] = { distress_helper, "--started-by-tre", NULL };
+	struct hnbtre_component *c;
+
+	if (!distress_helper || !*distress_helper)
+		return DISTRESS_OFF;
+	if (!tre_intact(m))
+		return DISTRESS_TRE_FAILED;
+	c = find_distress(m, distress_helper);
+	*found = c;
+	if (!c)
+		return DISTRESS_NOT_DESIGNATED;
+	if (!component_intact(c))
+		return DISTRESS_CORRUPTED;
+	/* UMH_WAIT_EXEC: a failed exec is reported, the run is not awaited. */
+	last.error = call_usermodehelper(distress_helper, argv, envp,
+					 UMH_WAIT_EXEC);
+	return last.error ? DISTRESS_EXEC_FAILED : DISTRESS_STARTED;
+}
+
+/**
+ * hnbtre_distress_failed - a validation has just ended in "failed"
+ * @m: the active manifest
+ *
+ * Starts the distress function if one is configured and may run, and
+ * records and audits the decision.
+ *
+ * Context: hnbtre_lock held.
+ */
+void hnbtre_distress_failed(struct hnbtre_manifest *m)
+{
+	struct hnbtre_component *c = NULL;
+
+	lockdep_assert_held(&hnbtre_lock);
+	last.error = 0;
+	last.outcome = start_helper(m, &c);
+	if (last.outcome == DISTRESS_STARTED)
+		last.starts++;
+	audit_outcome(c ? c->path : NULL,
+		      c ? hnbtre_verdict_name(c->verdict) : NULL);
+	pr_info("hnbtre: distress function: %s\n",
+		outcome_names[last.outcome]);
+}
+
+/* The caller's executable is the inode a watch of @c is attached to. */
+static bool current_runs(struct hnbtre_component *c)
+{
+	struct file *exe;
+	bool same;
+
+	if (!current->mm || !c->watch)
+		return false;
+	rcu_read_lock();
+	exe = rcu_dereference(current->mm->exe_file);
+	same = exe && hnbtre_watch_is(c->watch, file_inode(exe));
+	rcu_read_unlock();
+	return same;
+}
+
+/**
+ * hnbtre_distress_credential_allowed - may the caller use the distress key
+ *
+ * Only in the failed or tampered state, only while every component of
+ * class tre passed, and only from a process whose executable is a
+ * distress component that passed its check and has not changed since.
+ *
+ * Return: true if the private-key operation may go ahead.
+ */
+bool hnbtre_distress_credential_allowed(void)
+{
+	enum hnbtre_state state = hnbtre_state_get();
+	struct hnbtre_manifest *m;
+	bool allowed = false;
+	unsigned int i;
+
+	if (state != HNBTRE_FAILED && state != HNBTRE_TAMPERED)
+		return false;
+	mutex_lock(&hnbtre_lock);
+	m = hnbtre_active_manifest();
+	if (m && tre_intact(m)) {
+		for (i = 0; !allowed && i < m->count; i++) {
+			struct hnbtre_component *c = m->components[i];
+
+			allowed = c->class == HNBTRE_CLASS_DISTRESS &&
+				  component_intact(c) && current_runs(c);
+		}
+	}
+	mutex_unlock(&hnbtre_lock);
+	return allowed;
+}
+
+static int distress_show(struct seq_file *m, void *v)
+{
+	mutex_lock(&hnbtre_lock);
+	seq_printf(m, "%s", outcome_names[last.outcome]);
+	if (last.outcome == DISTRESS_EXEC_FAILED)
+		seq_printf(m, " %d", last.error);
+	seq_printf(m, "\nstarts %llu\nhelper %s\n", last.starts,
+		   distress_helper && *distress_helper ? distress_helper : "-");
+	mutex_unlock(&hnbtre_lock);
+	return 0;
+}
+
+static int distress_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, distress_show, NULL);
+}
+
+static const struct file_operations distress_fops = {
+	.open = distress_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+/**
+ * hnbtre_distress_init - add the securityfs file "distress"
+ *
+ * Return: 0 or -errno.
+ */
+int hnbtre_distress_init(void)
+{
+	return hnbtre_fs_add("distress", 0444, &distress_fops);
+}
