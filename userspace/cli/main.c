@@ -15,6 +15,7 @@ static const struct command *const tables[] = {
 	key_commands,
 	attest_commands,
 	pkg_commands,
+	distress_commands,
 };
 
 void die_msg(const char *fmt, ...)
