@@ -60,14 +60,18 @@ repair() {
 }
 
 # unload_with_keys KEY...: remove the gated keys, then the module must
-# unload once the key garbage collector has run.  The device key is KEEP,
+# unload once the key garbage collector has run.  The device key (and the
+# distress credential, if the test made $WORK/distress.wrapped) is KEEP,
 # but 6.1 unlinks by type and description: unlinking a decoy (same
-# description, not KEEP) from .hnbtre_device removes the device key.
+# description, not KEEP) from .hnbtre_device removes the real key.
 unload_with_keys() {
-	local decoy key i
+	local decoys key i
 
-	decoy=$(keyctl padd asymmetric hnbtre:device @s < "$WORK/device.wrapped")
-	for key in "$decoy" "$@"; do
+	decoys=$(keyctl padd asymmetric hnbtre:device @s < "$WORK/device.wrapped")
+	if [ -f "$WORK/distress.wrapped" ]; then
+		decoys="$decoys $(keyctl padd asymmetric hnbtre:distress @s < "$WORK/distress.wrapped")"
+	fi
+	for key in $decoys "$@"; do
 		keyctl unlink "$key" %:.hnbtre_device >/dev/null 2>&1
 		keyctl unlink "$key" >/dev/null 2>&1
 	done

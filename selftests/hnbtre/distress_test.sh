@@ -1,0 +1,156 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The distress function (Documentation/distress.md): started by the TrE
+# when secure start-up fails, its indication received and authenticated,
+# the distress-only credential, a corrupted distress function or a failed
+# TrE never started, bounded retries.  TAP 13; run as root in a VM.
+. "$(dirname "$0")/gate_lib.sh"
+tap_init 24
+
+id=$(cat "$PKI/identity")
+D=$WORK/d
+PORT=4444
+fresh_module identity="$id" distress_helper="$D/hnbtre-distress" || exit 1
+load_device_key > /dev/null
+wrap_key "$PKI/distress.key" "$WORK/distress.wrapped"
+dkey=$(keyctl padd asymmetric hnbtre:distress %:.hnbtre_device < "$WORK/distress.wrapped")
+
+# The distress function with its own files: program, configurations,
+# trust anchor, credentials, each a distress component of the manifest.
+mkdir -p "$D" "$WORK/t"
+cp "$TOP/build/bin/hnbtre-distress" "$D/"
+cp "$PKI/distress.psk" "$D/psk"
+cp "$PKI/distress.pem" "$D/distress.pem"
+cp "$PKI/device.pem" "$D/device.pem"
+# conf NAME AUTH [PORT] [ATTEMPTS]
+conf() {
+	cat > "$D/$1" <<EOF
+{ "server": "127.0.0.1", "port": ${3:-$PORT}, "transport": "tcp",
+  "auth": "$2", "psk_file": "psk", "credential_certificate": "distress.pem",
+  "device_certificate": "device.pem", "state_dir": "$WORK/state",
+  "attempts": ${4:-5}, "backoff_ms": 100, "backoff_max_ms": 400,
+  "timeout_ms": 2000 }
+EOF
+}
+conf distress.conf psk
+conf sig.conf sig
+conf none.conf none
+conf down.conf psk 1 3
+echo "tre component" > "$WORK/t/tre1"
+make_components "$WORK/c" 2
+for f in "$D"/* "$WORK/t/tre1"; do sign_component "$f"; done
+"$HNBTRE" manifest build --version 1 "$WORK"/c/c* --class distress "$D"/* \
+	--class tre "$WORK/t/tre1" > "$WORK/m.body" &&
+"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
+	"$WORK/m.body" "$WORK/m"
+
+# receive NAME: one connection on $PORT, answered ACCEPTED, kept in NAME.
+receive() {
+	( (printf 'ACCEPTED test\n'; sleep 5) |
+		timeout 20 busybox nc -l -p $PORT > "$WORK/$1" ) &
+	sleep 0.3
+}
+# wait_frame NAME: the receiver got a complete, well-formed frame.
+wait_frame() {
+	local i
+	for i in $(seq 100); do
+		[ -s "$WORK/$1" ] && "$HNBTRE" distress verify --json "$WORK/$1" \
+			2>/dev/null | jq -e .identity >/dev/null && return 0
+		sleep 0.1
+	done
+	echo "no complete frame in $WORK/$1"; return 1
+}
+field() { "$HNBTRE" distress verify --json "${@:2}" | jq -r ".$1"; }
+sign_distress() {
+	head -c 32 /dev/urandom > "$WORK/digest"
+	keyctl pkey_sign "$dkey" 0 "$WORK/digest" enc=pkcs1 hash=sha256 > /dev/null
+}
+
+check "before any failure: distress is idle, helper named" \
+	sh -c "head -n 1 $SFS/distress | grep -qx idle &&
+	       grep -qx 'helper $D/hnbtre-distress' $SFS/distress"
+cat "$WORK/m" > $SFS/manifest
+check "trusted start-up: distress function not started" \
+	sh -c "[ \"\$(cat $SFS/state)\" = trusted ] && head -n 1 $SFS/distress | grep -qx idle"
+refuses "Key was rejected" "trusted: the distress credential is refused" sign_distress
+check "a second distress credential is refused with EEXIST" \
+	sh -c "keyctl padd asymmetric hnbtre:distress %:.hnbtre_device < '$WORK/distress.wrapped' 2>&1 | grep -q 'File exists'"
+
+receive boot.frame
+echo tampered > "$WORK/c/c1"
+echo 1 > $SFS/validate
+check "failed start-up: the TrE started the distress function" \
+	sh -c "[ \"\$(cat $SFS/state)\" = failed ] && head -n 1 $SFS/distress | grep -qx started &&
+	       grep -qx 'starts 1' $SFS/distress"
+check "its indication reached the receiver" wait_frame boot.frame
+check "PSK indication authentic, for the device's identity" \
+	sh -c "[ \"\$('$HNBTRE' distress verify --json --psk '$D/psk' '$WORK/boot.frame' | jq -r '.verdict + \" \" + .identity')\" = 'authentic $id' ]"
+check "it names the failed component and its verdict" \
+	sh -c "'$HNBTRE' distress verify --json '$WORK/boot.frame' |
+	       jq -e '.failed == [{\"path\": \"$WORK/c/c1\", \"verdict\": \"mismatch\", \"class\": \"normal\"}]' >/dev/null"
+# Signature, nonce and identity passed; only the state is not trusted.
+check "the TrE's attestation in it is genuine and says failed" \
+	sh -c "'$HNBTRE' distress verify --json --device-ca '$PKI/root.pem' '$WORK/boot.frame' |
+	       jq -e '.attested_state == \"failed\" and .attestation == \"state not trusted\"' >/dev/null"
+seq1=$(field sequence "$WORK/boot.frame")
+check "the sequence is persisted with the function" \
+	test "$(cat "$WORK/state/sequence")" = "$seq1"
+check "the same indication again is refused as a replay" \
+	sh -c "! '$HNBTRE' distress verify --psk '$D/psk' --last-sequence $seq1 '$WORK/boot.frame' 2>/dev/null |
+	       grep -q '^verdict *authentic'"
+perl -0777 -pe 's/"mismatch"/"missing!"/' "$WORK/boot.frame" > "$WORK/flipped.frame"
+check "a tampered indication is refused" \
+	sh -c "'$HNBTRE' distress verify --json --psk '$D/psk' '$WORK/flipped.frame' |
+	       jq -e '.verdict == \"bad authenticator\"' >/dev/null"
+refuses "Key was rejected" "failed: the shell cannot use the distress credential" sign_distress
+
+receive sig.frame
+check "the distress function signs with the credential in the failed state" \
+	"$D/hnbtre-distress" --config "$D/sig.conf"
+wait_frame sig.frame > /dev/null
+check "signed indication authentic (credential chains to the operator CA)" \
+	sh -c "'$HNBTRE' distress verify --json --ca '$PKI/root.pem' '$WORK/sig.frame' |
+	       jq -e '.verdict == \"authentic\" and .auth == \"sig\"' >/dev/null"
+receive none.frame
+"$D/hnbtre-distress" --config "$D/none.conf" 2>/dev/null
+wait_frame none.frame > /dev/null
+check "an unauthenticated indication is recorded as such" \
+	sh -c "'$HNBTRE' distress verify --json '$WORK/none.frame' |
+	       jq -e '.verdict == \"unauthenticated\"' >/dev/null"
+
+start=$(date +%s%N)
+"$D/hnbtre-distress" --config "$D/down.conf" 2> "$WORK/down.log"
+rc=$?
+elapsed=$((($(date +%s%N) - start) / 1000000))
+check "receiver unreachable: gives up with exit 3 after 3 logged attempts" \
+	sh -c "[ $rc = 3 ] && [ \$(grep -c 'attempt [0-9]/3' '$WORK/down.log') = 3 ] &&
+	       grep -q 'giving up after 3 attempts' '$WORK/down.log'"
+check "retries back off, bounded (>= 300 ms, < 5 s)" \
+	test "$elapsed" -ge 300 -a "$elapsed" -lt 5000
+
+# A corrupted distress function: never run, reported as such.
+echo "component 1 of $WORK/c" > "$WORK/c/c1"; sign_component "$WORK/c/c1"
+echo 1 > $SFS/validate
+printf 'x' >> "$D/hnbtre-distress"
+refuses "Key was rejected" "a changed distress function cannot use the credential" \
+	"$D/hnbtre-distress" --config "$D/sig.conf"
+echo tampered > "$WORK/c/c1"
+echo 1 > $SFS/validate
+check "corrupted distress function: not started, reported" \
+	sh -c "[ \"\$(cat $SFS/state)\" = failed ] && head -n 1 $SFS/distress | grep -qx 'refused corrupted' &&
+	       grep -qx 'starts 1' $SFS/distress"
+check "the audit record names it" \
+	sh -c "dmesg | grep 'op=hnbtre_distress' | tail -n 1 | grep -q 'verdict=mismatch path=\"$D/hnbtre-distress\"'"
+
+# The TrE's own failure: no distress function, no replacement.
+cp "$TOP/build/bin/hnbtre-distress" "$D/"; sign_component "$D/hnbtre-distress"
+echo "component 1 of $WORK/c" > "$WORK/c/c1"; sign_component "$WORK/c/c1"
+echo 1 > $SFS/validate
+echo "changed" > "$WORK/t/tre1"
+echo 1 > $SFS/validate
+check "TrE component failed: distress function not started" \
+	sh -c "[ \"\$(cat $SFS/state)\" = failed ] && head -n 1 $SFS/distress | grep -qx 'refused tre-failed'"
+refuses "Key was rejected" "TrE failed: even the distress function cannot use the credential" \
+	"$D/hnbtre-distress" --config "$D/sig.conf"
+check "the module unloads once both keys are gone" unload_with_keys "$dkey"
+tap_done
