@@ -108,12 +108,8 @@ static void audit_outcome(const char *path, const char *verdict)
 static enum distress_outcome start_helper(struct hnbtre_manifest *m,
 					  struct hnbtre_component **found)
 {
-	static char *envp[] = {
-		"HOME=/",
-		"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-		NULL
-	};
-	char *argv[] = { distress_helper, "--started-by-tre", NULL };
+	/* call_usermodehelper() takes them writable. */
+	char *argv[3], *envp[3];
 	struct hnbtre_component *c;
 
 	if (!distress_helper || !*distress_helper)
@@ -126,6 +122,12 @@ static enum distress_outcome start_helper(struct hnbtre_manifest *m,
 		return DISTRESS_NOT_DESIGNATED;
 	if (!component_intact(c))
 		return DISTRESS_CORRUPTED;
+	argv[0] = distress_helper;
+	argv[1] = "--started-by-tre";
+	argv[2] = NULL;
+	envp[0] = "HOME=/";
+	envp[1] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+	envp[2] = NULL;
 	/* UMH_WAIT_EXEC: a failed exec is reported, the run is not awaited. */
 	last.error = call_usermodehelper(distress_helper, argv, envp,
 					 UMH_WAIT_EXEC);

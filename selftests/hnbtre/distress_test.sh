@@ -5,7 +5,7 @@
 # the distress-only credential, a corrupted distress function or a failed
 # TrE never started, bounded retries.  TAP 13; run as root in a VM.
 . "$(dirname "$0")/gate_lib.sh"
-tap_init 24
+tap_init 27
 
 id=$(cat "$PKI/identity")
 D=$WORK/d
@@ -22,10 +22,12 @@ cp "$TOP/build/bin/hnbtre-distress" "$D/"
 cp "$PKI/distress.psk" "$D/psk"
 cp "$PKI/distress.pem" "$D/distress.pem"
 cp "$PKI/device.pem" "$D/device.pem"
-# conf NAME AUTH [PORT] [ATTEMPTS]
+cp "$PKI/root.pem" "$D/ca.pem"
+# conf NAME AUTH [PORT [ATTEMPTS [TRANSPORT [SERVER_NAME]]]]
 conf() {
 	cat > "$D/$1" <<EOF
-{ "server": "127.0.0.1", "port": ${3:-$PORT}, "transport": "tcp",
+{ "server": "127.0.0.1", "port": ${3:-$PORT}, "transport": "${5:-tcp}",
+  "server_name": "${6:-127.0.0.1}", "trust_anchor": "ca.pem",
   "auth": "$2", "psk_file": "psk", "credential_certificate": "distress.pem",
   "device_certificate": "device.pem", "state_dir": "$WORK/state",
   "attempts": ${4:-5}, "backoff_ms": 100, "backoff_max_ms": 400,
@@ -36,6 +38,8 @@ conf distress.conf psk
 conf sig.conf sig
 conf none.conf none
 conf down.conf psk 1 3
+conf tls.conf sig $PORT 1 tls hems.hnbtre.test
+conf tls-badname.conf sig $PORT 1 tls other.hnbtre.test
 echo "tre component" > "$WORK/t/tre1"
 make_components "$WORK/c" 2
 for f in "$D"/* "$WORK/t/tre1"; do sign_component "$f"; done
@@ -44,11 +48,33 @@ for f in "$D"/* "$WORK/t/tre1"; do sign_component "$f"; done
 "$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
 	"$WORK/m.body" "$WORK/m"
 
+wait_listening() {
+	local i
+	for i in $(seq 100); do
+		[ -n "$(ss -Hltn "sport = :$PORT")" ] && return 0
+		sleep 0.1
+	done
+}
 # receive NAME: one connection on $PORT, answered ACCEPTED, kept in NAME.
 receive() {
 	( (printf 'ACCEPTED test\n'; sleep 5) |
 		timeout 20 busybox nc -l -p $PORT > "$WORK/$1" ) &
-	sleep 0.3
+	wait_listening
+}
+# receive_tls NAME [S_SERVER OPTIONS...]: the same over TLS, as the H(e)MS.
+receive_tls() {
+	local name=$1
+	shift
+	( (printf 'ACCEPTED test\n'; sleep 5) |
+		timeout 20 openssl s_server -quiet -naccept 1 -accept $PORT \
+			-cert "$PKI/hems.pem" -key "$PKI/hems.key" "$@" \
+			> "$WORK/$name" 2> "$WORK/$name.log" ) &
+	wait_listening
+}
+# stop_receiver: end a receiver that got no connection.
+stop_receiver() {
+	pkill -f "s_server -quiet -naccept 1"
+	while [ -n "$(ss -Hltn "sport = :$PORT")" ]; do sleep 0.1; done
 }
 # wait_frame NAME: the receiver got a complete, well-formed frame.
 wait_frame() {
@@ -117,6 +143,24 @@ wait_frame none.frame > /dev/null
 check "an unauthenticated indication is recorded as such" \
 	sh -c "'$HNBTRE' distress verify --json '$WORK/none.frame' |
 	       jq -e '.verdict == \"unauthenticated\"' >/dev/null"
+
+receive_tls tls.frame
+"$D/hnbtre-distress" --config "$D/tls.conf" 2> "$WORK/tls.log"
+wait_frame tls.frame > /dev/null
+check "TLS: receiver authenticated by its name, signed indication authentic" \
+	sh -c "grep -q 'over tls, auth sig: ACCEPTED' '$WORK/tls.log' &&
+	       '$HNBTRE' distress verify --json --ca '$PKI/root.pem' '$WORK/tls.frame' |
+	       jq -e '.verdict == \"authentic\"' >/dev/null"
+receive_tls badname.frame
+check "TLS: a receiver certificate for another name is refused, nothing sent" \
+	sh -c "! '$D/hnbtre-distress' --config '$D/tls-badname.conf' 2> '$WORK/badname.log' &&
+	       grep -q 'hostname mismatch' '$WORK/badname.log' && [ ! -s '$WORK/badname.frame' ]"
+stop_receiver
+receive_tls old.frame -tls1 -cipher 'DEFAULT:@SECLEVEL=0'
+check "TLS: a receiver offering only TLS 1.0 is refused" \
+	sh -c "! '$D/hnbtre-distress' --config '$D/tls.conf' 2> '$WORK/old.log' &&
+	       grep -q 'TLS handshake failed' '$WORK/old.log' && [ ! -s '$WORK/old.frame' ]"
+stop_receiver
 
 start=$(date +%s%N)
 "$D/hnbtre-distress" --config "$D/down.conf" 2> "$WORK/down.log"
