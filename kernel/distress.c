@@ -71,7 +71,7 @@ static bool tre_intact(struct hnbtre_manifest *m)
 
 	for (i = 0; i < m->count; i++)
 		if (m->components[i]->class == HNBTRE_CLASS_TRE &&
-		    m->components[i]->verdict != HNBTRE_OK)
+		    !component_intact(m->components[i]))
 			return false;
 	return true;
 }

@@ -5,7 +5,7 @@
 # the distress-only credential, a corrupted distress function or a failed
 # TrE never started, bounded retries.  TAP 13; run as root in a VM.
 . "$(dirname "$0")/gate_lib.sh"
-tap_init 27
+tap_init 28
 
 id=$(cat "$PKI/identity")
 D=$WORK/d
@@ -191,10 +191,14 @@ cp "$TOP/build/bin/hnbtre-distress" "$D/"; sign_component "$D/hnbtre-distress"
 echo "component 1 of $WORK/c" > "$WORK/c/c1"; sign_component "$WORK/c/c1"
 echo 1 > $SFS/validate
 echo "changed" > "$WORK/t/tre1"
+refuses "Key was rejected" "TrE changed: even the distress function cannot use the credential" \
+	"$D/hnbtre-distress" --config "$D/sig.conf"
 echo 1 > $SFS/validate
 check "TrE component failed: distress function not started" \
 	sh -c "[ \"\$(cat $SFS/state)\" = failed ] && head -n 1 $SFS/distress | grep -qx 'refused tre-failed'"
-refuses "Key was rejected" "TrE failed: even the distress function cannot use the credential" \
-	"$D/hnbtre-distress" --config "$D/sig.conf"
+"$D/hnbtre-distress" --config "$D/distress.conf" 2> "$WORK/tre.log"
+rc=$?
+check "started anyway, it does nothing when the TrE failed (exit 6)" \
+	sh -c "[ $rc = 6 ] && grep -q 'the TrE itself failed' '$WORK/tre.log'"
 check "the module unloads once both keys are gone" unload_with_keys "$dkey"
 tap_done

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -38,6 +39,7 @@
 #include <openssl/x509v3.h>
 
 #include "hnbtre_distress.h"
+#include "hnbtre_pkg_install.h"
 
 #define CONFIG_MAX		(64 << 10)
 #define RESPONSE_MAX		256
@@ -50,6 +52,9 @@ enum {
 	EXIT_REJECTED = 2,
 	EXIT_UNREACHABLE = 3,
 	EXIT_NOTHING = 4,	/* the TrE reports no failure */
+	EXIT_REPLACED = 5,	/* new image installed; reboot not configured */
+	EXIT_TRE_FAILED = 6,	/* the TrE itself failed: nothing to do */
+	EXIT_REPLACE_RECEIVED = 100,	/* internal: a package is waiting */
 };
 
 enum transport { TRANSPORT_TCP, TRANSPORT_TLS };
@@ -69,6 +74,12 @@ struct config {
 	unsigned int backoff_ms;
 	unsigned int backoff_max_ms;
 	unsigned int timeout_ms;
+	/* Replacement of the normal code image (7.12.4); off without a root. */
+	char install_root[PATH_MAX];
+	char package_roots[PATH_MAX];
+	char replacement[PATH_MAX];	/* where a received package is kept */
+	unsigned int replacement_max_mb;
+	int reboot;
 };
 
 static void say(int priority, const char *fmt, ...)
@@ -188,8 +199,18 @@ static int load_config(const char *path, struct config *c)
 	    config_path(o, "credential_certificate", dir, c->credential_cert) ||
 	    config_path(o, "device_certificate", dir, c->device_cert) ||
 	    config_path(o, "psk_file", dir, c->psk_file) ||
-	    config_path(o, "state_dir", dir, c->state_dir) || !c->state_dir[0])
+	    config_path(o, "state_dir", dir, c->state_dir) || !c->state_dir[0] ||
+	    config_path(o, "install_root", dir, c->install_root) ||
+	    config_path(o, "package_roots", dir, c->package_roots) ||
+	    config_uint(o, "replacement_max_mb", 256, 4096,
+			&c->replacement_max_mb) ||
+	    (c->install_root[0] && !c->package_roots[0]) ||
+	    snprintf(c->replacement, sizeof(c->replacement),
+		     "%s/replacement.pkg", c->state_dir) >=
+	    (int)sizeof(c->replacement))
 		goto out;
+	c->reboot = !json_object_object_get_ex(o, "reboot", &v) ||
+		    json_object_get_boolean(v);
 	c->transport = transport;
 	c->auth = auth;
 	/* The pre-designated entity is authenticated when TLS is used. */
@@ -531,52 +552,126 @@ out:
 	return ssl;
 }
 
-/* One attempt: 0 accepted, EXIT_REJECTED, or -1 to try again. */
+/* A connection to the receiver, plain or TLS. */
+struct channel {
+	int fd;
+	SSL *ssl;
+};
+
+static ssize_t channel_read(struct channel *ch, void *buf, size_t len)
+{
+	if (ch->ssl)
+		return SSL_read(ch->ssl, buf, (int)len);
+	return read(ch->fd, buf, len);
+}
+
+/*
+ * The package after "REPLACE <length>\n" into c->replacement: streamed,
+ * never more than the configured maximum, fsync'ed.
+ */
+static int receive_replacement(const struct config *c, struct channel *ch,
+			       const char *line, const uint8_t *rest,
+			       size_t rest_len, const char **why)
+{
+	unsigned long long length;
+	uint8_t buf[65536];
+	char *end;
+	ssize_t n;
+	int fd;
+
+	*why = "bad REPLACE line";
+	errno = 0;
+	length = strtoull(line + 8, &end, 10);
+	if (line[7] != ' ' || errno || *end || !length ||
+	    length > (unsigned long long)c->replacement_max_mb << 20 ||
+	    rest_len > length)
+		return -1;
+	*why = "cannot store the replacement";
+	fd = open(c->replacement, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		  0600);
+	if (fd < 0)
+		return -1;
+	if (write(fd, rest, rest_len) != (ssize_t)rest_len)
+		goto fail;
+	for (length -= rest_len; length; length -= (size_t)n) {
+		n = channel_read(ch, buf, length < sizeof(buf) ?
+				 (size_t)length : sizeof(buf));
+		if (n <= 0) {
+			*why = "replacement truncated";
+			goto fail;
+		}
+		if (write(fd, buf, (size_t)n) != n)
+			goto fail;
+	}
+	if (fsync(fd))
+		goto fail;
+	close(fd);
+	return 0;
+fail:
+	close(fd);
+	unlink(c->replacement);
+	return -1;
+}
+
+/*
+ * One attempt: 0 accepted, EXIT_REJECTED, EXIT_REPLACE_RECEIVED, or -1
+ * to try again.  The answer is one line: ACCEPTED <text>, REJECTED
+ * <reason>, or REPLACE <length> followed by a signed package.
+ */
 static int send_once(const struct config *c, const uint8_t *frame,
 		     size_t len, char *response, const char **why)
 {
-	SSL *ssl = NULL;
-	size_t got = 0;
+	struct channel ch = { .ssl = NULL };
+	size_t got = 0, line;
 	ssize_t n = 0;
-	int fd, ret = -1;
+	char *nl = NULL;
+	int ret = -1;
 
-	fd = connect_to(c);
-	if (fd < 0) {
+	ch.fd = connect_to(c);
+	if (ch.fd < 0) {
 		*why = strerror(errno);
 		return -1;
 	}
 	if (c->transport == TRANSPORT_TLS) {
-		ssl = tls_connect(c, fd, why);
-		if (!ssl)
+		ch.ssl = tls_connect(c, ch.fd, why);
+		if (!ch.ssl)
 			goto out;
 	}
 	*why = "send failed";
-	if (ssl ? SSL_write(ssl, frame, (int)len) != (int)len :
-		  write(fd, frame, len) != (ssize_t)len)
+	if (ch.ssl ? SSL_write(ch.ssl, frame, (int)len) != (int)len :
+		     write(ch.fd, frame, len) != (ssize_t)len)
 		goto out;
-	/* One line back: ACCEPTED ... or REJECTED <reason>. */
-	while (got < RESPONSE_MAX - 1 && !memchr(response, '\n', got)) {
-		n = ssl ? SSL_read(ssl, response + got,
-				   (int)(RESPONSE_MAX - 1 - got)) :
-			  read(fd, response + got, RESPONSE_MAX - 1 - got);
+	while (got < RESPONSE_MAX - 1 && !nl) {
+		n = channel_read(&ch, response + got, RESPONSE_MAX - 1 - got);
 		if (n <= 0)
 			break;
 		got += (size_t)n;
 		response[got] = '\0';
+		nl = memchr(response, '\n', got);
 	}
 	response[got] = '\0';
-	response[strcspn(response, "\n")] = '\0';
 	*why = "no answer";
+	if (!nl)
+		goto out;
+	*nl = '\0';
+	line = (size_t)(nl - response) + 1;
 	if (!strncmp(response, "ACCEPTED", 8))
 		ret = 0;
 	else if (!strncmp(response, "REJECTED", 8))
 		ret = EXIT_REJECTED;
+	else if (!strncmp(response, "REPLACE", 7) && c->install_root[0])
+		ret = receive_replacement(c, &ch, response,
+					  (uint8_t *)response + line,
+					  got - line, why) ?
+		      -1 : EXIT_REPLACE_RECEIVED;
+	else if (!strncmp(response, "REPLACE", 7))
+		*why = "replacement offered, but not configured";
 out:
-	if (ssl) {
-		SSL_shutdown(ssl);
-		SSL_free(ssl);
+	if (ch.ssl) {
+		SSL_shutdown(ch.ssl);
+		SSL_free(ch.ssl);
 	}
-	close(fd);
+	close(ch.fd);
 	return ret;
 }
 
@@ -622,6 +717,49 @@ static int deliver(const struct config *c, const uint8_t *frame, size_t len)
 	return EXIT_UNREACHABLE;
 }
 
+/*
+ * 7.12.4: the TrE verifies the package, the image and its reference
+ * values are replaced atomically, the TrE re-validates, then reboot.
+ */
+static int replace_image(const struct config *c)
+{
+	struct hnbtre_install_opts opts = {
+		.root = c->install_root,
+		.roots_pem = c->package_roots,
+		.use_tre = 1,
+	};
+	struct hnbtre_install_result result;
+	char err[HNBTRE_ERR_LEN] = "";
+	int ret;
+
+	ret = hnbtre_pkg_install(c->replacement, &opts, &result, err);
+	unlink(c->replacement);
+	if (ret || !result.installed) {
+		say(LOG_ERR, "replacement refused: %s", err);
+		return EXIT_REJECTED;
+	}
+	say(LOG_NOTICE, "normal code image replaced by version %llu (TrE: %s)",
+	    (unsigned long long)result.version, result.tre_verdict);
+	sync();
+	if (!c->reboot)
+		return EXIT_REPLACED;
+	say(LOG_NOTICE, "rebooting: secure start-up decides");
+	reboot(RB_AUTOBOOT);
+	say(LOG_ERR, "reboot failed: %m");
+	return EXIT_REPLACED;
+}
+
+/* A component of the TrE itself failed: neither report nor replace. */
+static int tre_failed(const struct hnbtre_distress_msg *msg)
+{
+	size_t i;
+
+	for (i = 0; i < msg->nfailed; i++)
+		if (!strcmp(msg->failed[i].class, "tre"))
+			return 1;
+	return 0;
+}
+
 static void usage(void)
 {
 	fputs("usage: hnbtre-distress [--config FILE] [--started-by-tre]\n"
@@ -657,11 +795,16 @@ int main(int argc, char **argv)
 	ret = collect(&c, &msg);
 	if (ret == EXIT_NOTHING) {
 		say(LOG_NOTICE, "the TrE is %s: nothing to report", msg.state);
+	} else if (!ret && tre_failed(&msg)) {
+		say(LOG_ERR, "the TrE itself failed its check: not running");
+		ret = EXIT_TRE_FAILED;
 	} else if (ret || build_frame(&c, &msg, &frame, &len)) {
 		say(LOG_ERR, "cannot build the distress indication");
 		ret = EXIT_USAGE;
 	} else {
 		ret = deliver(&c, frame, len);
+		if (ret == EXIT_REPLACE_RECEIVED)
+			ret = replace_image(&c);
 	}
 	free(frame);
 	hnbtre_distress_free(&msg);
