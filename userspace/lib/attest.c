@@ -20,7 +20,6 @@
 /* The blob layout, shared with the kernel. */
 #include "../../kernel/attest_format.h"
 
-#define IDENTITY_URI_PREFIX	"urn:hnbtre:identity:"
 
 static uint64_t be(const uint8_t *p, int bytes)
 {
@@ -156,7 +155,7 @@ static X509 *load_cert(const char *path, int *err)
 	return cert;
 }
 
-static int signature_ok(X509 *cert, const struct hnbtre_attestation *a)
+static int signature_ok(void *cert, const struct hnbtre_attestation *a)
 {
 	EVP_PKEY *key = X509_get0_pubkey(cert);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -184,7 +183,7 @@ static int string_is(const ASN1_STRING *s, const char *prefix,
  * The certificate names the identity in its subject CN; an identity URI in
  * subjectAltName, if present, must name the same one.
  */
-static int identity_ok(X509 *cert, const struct hnbtre_attestation *a)
+static int identity_ok(void *cert, const struct hnbtre_attestation *a)
 {
 	X509_NAME *subject = X509_get_subject_name(cert);
 	GENERAL_NAMES *names;
@@ -203,34 +202,35 @@ static int identity_ok(X509 *cert, const struct hnbtre_attestation *a)
 	for (i = 0; ok && i < sk_GENERAL_NAME_num(names); i++) {
 		const GENERAL_NAME *name = sk_GENERAL_NAME_value(names, i);
 		const ASN1_STRING *uri = name->d.uniformResourceIdentifier;
-		size_t plen = strlen(IDENTITY_URI_PREFIX);
+		size_t plen = strlen(HNBTRE_IDENTITY_URI_PREFIX);
 
 		if (name->type == GEN_URI &&
 		    (size_t)ASN1_STRING_length(uri) >= plen &&
-		    !memcmp(ASN1_STRING_get0_data(uri), IDENTITY_URI_PREFIX,
+		    !memcmp(ASN1_STRING_get0_data(uri), HNBTRE_IDENTITY_URI_PREFIX,
 			    plen))
-			ok = string_is(uri, IDENTITY_URI_PREFIX, a->identity,
+			ok = string_is(uri, HNBTRE_IDENTITY_URI_PREFIX, a->identity,
 				       a->identity_len);
 	}
 	GENERAL_NAMES_free(names);
 	return ok;
 }
 
-static int verify_with_cert(const uint8_t *blob, size_t len, X509 *cert,
-			    const uint8_t *nonce, size_t nonce_len,
-			    const uint8_t *expected_rim,
-			    struct hnbtre_attestation *out)
+int hnbtre_check_attestation(const uint8_t *blob, size_t len,
+			     const struct hnbtre_attestation_checks *checks,
+			     const uint8_t *nonce, size_t nonce_len,
+			     const uint8_t *expected_rim,
+			     struct hnbtre_attestation *out)
 {
 	struct hnbtre_attestation a;
 	int verdict;
 
 	if (hnbtre_attestation_parse(blob, len, &a))
 		verdict = HNBTRE_ATTEST_MALFORMED;
-	else if (!signature_ok(cert, &a))
+	else if (!checks->signature_ok(checks->ctx, &a))
 		verdict = HNBTRE_ATTEST_BAD_SIGNATURE;
 	else if (a.nonce_len != nonce_len || memcmp(a.nonce, nonce, nonce_len))
 		verdict = HNBTRE_ATTEST_WRONG_NONCE;
-	else if (!identity_ok(cert, &a))
+	else if (!checks->identity_ok(checks->ctx, &a))
 		verdict = HNBTRE_ATTEST_WRONG_IDENTITY;
 	else if (a.state != HNBTRE_STATE_TRUSTED)
 		verdict = HNBTRE_ATTEST_NOT_TRUSTED;
@@ -250,38 +250,18 @@ int hnbtre_verify_attestation(const uint8_t *blob, size_t len,
 			      size_t nonce_len, const uint8_t *expected_rim,
 			      struct hnbtre_attestation *out)
 {
-	X509 *cert;
+	struct hnbtre_attestation_checks checks = {
+		.signature_ok = signature_ok,
+		.identity_ok = identity_ok,
+	};
 	int err, verdict;
 
-	cert = load_cert(cert_path, &err);
-	if (!cert)
+	checks.ctx = load_cert(cert_path, &err);
+	if (!checks.ctx)
 		return err;
-	verdict = verify_with_cert(blob, len, cert, nonce, nonce_len,
-				   expected_rim, out);
-	X509_free(cert);
-	return verdict;
-}
-
-int hnbtre_verify_attestation_der(const uint8_t *blob, size_t len,
-				  const uint8_t *cert_der, size_t cert_len,
-				  const uint8_t *nonce, size_t nonce_len,
-				  const uint8_t *expected_rim,
-				  struct hnbtre_attestation *out)
-{
-	const unsigned char *p = cert_der;
-	X509 *cert;
-	int verdict;
-
-	if (cert_len > LONG_MAX)
-		return -EBADMSG;
-	cert = d2i_X509(NULL, &p, (long)cert_len);
-	if (!cert || p != cert_der + cert_len) {
-		X509_free(cert);
-		return -EBADMSG;
-	}
-	verdict = verify_with_cert(blob, len, cert, nonce, nonce_len,
-				   expected_rim, out);
-	X509_free(cert);
+	verdict = hnbtre_check_attestation(blob, len, &checks, nonce,
+					   nonce_len, expected_rim, out);
+	X509_free(checks.ctx);
 	return verdict;
 }
 
