@@ -8,7 +8,7 @@
 # where the test certificates point.
 . "$(dirname "$0")/gate_lib.sh"
 . "$(dirname "$0")/ike_lib.sh"
-ike_init 15
+ike_init 16
 
 up() {
 	make_trusted && load_device_key > /dev/null && expect_rim &&
@@ -47,9 +47,19 @@ segw_ocsp_good() {
 	vici dev --flush-certs > /dev/null && attaches &&
 	dev_logged "requesting ocsp status from 'http://127.0.0.1:8888'" &&
 	dev_logged "ocsp response correctly signed by" &&
-	dev_logged "certificate status is good"
+	dev_logged "certificate status is good" &&
+	! dev_logged "hnbtre: the OCSP response .* not recommended" > /dev/null
 }
 check "SeGW certificate good by OCSP (device strict): attached" segw_ocsp_good
+ocsp_sha1() {
+	stop_pidfile "$WORK/ocsp-dev.pid" && ocsp_start dev sha1 &&
+	vici dev --flush-certs > /dev/null && attaches &&
+	dev_logged "certificate status is good" &&
+	dev_logged "hnbtre: the OCSP response for \"O=hnbtre test operator, CN=segw.hnbtre.test\" is signed with SHA1: not recommended"
+}
+check "OCSP response signed with SHA-1: accepted, logged as not recommended" ocsp_sha1
+stop_pidfile "$WORK/ocsp-dev.pid"
+ocsp_start dev
 ocsp_sig_sha256() {
 	ip netns exec hnb-dev openssl ocsp -issuer "$PKI/root.pem" \
 		-cert "$PKI/segw.pem" -url http://127.0.0.1:8888 \
