@@ -353,9 +353,12 @@ refused() {
 	! grep -q ESTABLISHED <<< "$sas"
 }
 
+# tim: the TrE's TIM as the SeGW logs it.
+tim() { tr -d '\n' < $SFS/tim; }
+
 # verdict STATUS REASON POLICY ACTION [TIM]: the SeGW's log line.
 verdict() {
-	echo "hnbtre: attestation $1 identity=$ID_DEV reason=\"$2\" tim=${5:-[^ ]*} policy=$3 action=$4"
+	echo "hnbtre: attestation $1 identity=$ID_DEV reason=\"$2\" tim=${5-[^ ]*} policy=$3 action=$4"
 }
 
 # revocation_servers: in each namespace, on its loopback (where the test

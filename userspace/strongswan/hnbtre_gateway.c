@@ -5,8 +5,6 @@
 #include "hnbtre_gateway.h"
 #include "hnbtre_verify.h"
 
-#include <string.h>
-
 #include <daemon.h>
 
 #include "hnbtre.h"
