@@ -6,6 +6,7 @@
 # after gate_lib.sh (session keyring, device key, TrE states).
 
 PLUGIN=$TOP/build/plugins/libstrongswan-hnbtre.so
+SHIM=$(dirname "$(readlink -f "$0")")/ike_attest_shim.so
 CHARON=/usr/lib/ipsec/charon
 DEV_ADDR=10.99.0.2
 SEGW_ADDR=10.99.0.1
@@ -14,7 +15,23 @@ ID_DEV="O=hnbtre test operator, CN=$(cat "$PKI/identity" 2>/dev/null)"
 # ike_prereqs: what these tests need besides the TrE.
 ike_prereqs() {
 	[ -x "$CHARON" ] && command -v swanctl >/dev/null && [ -f "$PLUGIN" ] &&
-	modprobe veth 2>/dev/null
+	[ -f "$SHIM" ] && command -v busybox >/dev/null && modprobe veth 2>/dev/null
+}
+
+# ike_init PLAN: TAP plan, every result skipped without the prerequisites;
+# else the namespaces, a fresh module with the test identity, and teardown
+# at exit.
+ike_init() {
+	local i
+	tap_init "$1"
+	if ! ike_prereqs; then
+		for i in $(seq "$1"); do
+			echo "ok $i # SKIP needs strongSwan, busybox, veth, the plugin and ike_attest_shim.so"
+		done
+		exit $KSFT_SKIP
+	fi
+	trap 'ike_teardown; unload_with_keys >/dev/null 2>&1' EXIT
+	net_setup && fresh_module identity="$(cat "$PKI/identity")" || exit 1
 }
 
 # net_setup: namespaces hnb-dev and hnb-segw, veth dev0 <-> segw0.
@@ -24,18 +41,32 @@ net_setup() {
 	ip -n hnb-dev addr add $DEV_ADDR/24 dev dev0 &&
 	ip -n hnb-segw addr add $SEGW_ADDR/24 dev segw0 &&
 	ip -n hnb-dev link set dev0 up && ip -n hnb-segw link set segw0 up &&
-	ip -n hnb-dev link set lo up && ip -n hnb-segw link set lo up
+	ip -n hnb-dev link set lo up && ip -n hnb-segw link set lo up &&
+	xfrm_warm_up
 }
 
-# vici ROLE COMMAND ARGS...: swanctl COMMAND against ROLE's charon.
+# xfrm_warm_up: the kernel loads and self-tests the ESP cipher at its first
+# use, which under TCG takes longer than an IKE retransmission: do it now.
+xfrm_warm_up() {
+	ip -n hnb-segw xfrm state add src $SEGW_ADDR dst $DEV_ADDR proto esp \
+		spi 0x100 mode tunnel aead 'rfc4106(gcm(aes))' "0x$(printf '%040d' 0)" 128 &&
+	ip -n hnb-segw xfrm state flush
+}
+
+# vici ROLE COMMAND ARGS...: swanctl COMMAND against ROLE's charon (with
+# the plugins of the swanctl section of its strongswan.conf); a charon that
+# hangs fails the command after a minute.
 vici() {
 	local role=$1 command=$2
 	shift 2
-	SWANCTL_DIR=$WORK/$role/swanctl ip netns exec "hnb-$role" \
+	STRONGSWAN_CONF=$WORK/$role/strongswan.conf SWANCTL_DIR=$WORK/$role/swanctl \
+		timeout 60 ip netns exec "hnb-$role" \
 		swanctl "$command" --uri "unix://$WORK/$role/vici" "$@"
 }
 
 # charon_conf ROLE PLUGIN(yes|no) [EXTRA hnbtre settings, one per line]
+# REVOKE (environment) holds settings of the revocation plugin, e.g.
+# "enable_ocsp = no" (CRL only).
 charon_conf() {
 	local role=$1 with_plugin=$2 load
 	shift 2
@@ -43,19 +74,19 @@ charon_conf() {
 	      revocation constraints curl openssl gmp curve25519 kernel-netlink
 	      socket-default vici"
 	[ "$with_plugin" = yes ] && load="$load hnbtre"
-	rm -rf "$WORK/$role/swanctl"
-	mkdir -p "$WORK/$role"/swanctl/{x509,x509ca,x509ocsp,private,x509crl}
+	mkdir -p "$WORK/$role"
 	cat > "$WORK/$role/strongswan.conf" <<EOC
 charon {
 	load_modular = no
 	load = $(echo $load)
 	install_routes = no
-	retransmit_tries = 2
-	retransmit_timeout = 2
+	retransmit_tries = 3
+	retransmit_timeout = 4
 	filelog {
 		log {
 			path = $WORK/$role/charon.log
 			flush_line = yes
+			time_format = %T
 			default = 1
 			ike = 1
 			cfg = 1
@@ -68,22 +99,35 @@ charon {
 		hnbtre {
 $(printf '\t\t\t%s\n' "$@")
 		}
+		revocation {
+			${REVOKE:-}
+		}
 	}
+}
+# swanctl starts several times per test: only what it needs to load the
+# credentials (much faster than every plugin under TCG)
+swanctl {
+	load = pem pkcs1 pkcs8 x509 gmp random sha1 sha2
 }
 EOC
 }
 
 # charon_start ROLE: start ROLE's charon and wait for its vici socket.
+# ATTACKER=yes preloads ike_attest_shim.so before the plugin (device only):
+# the attestation Notify then carries what $WORK/shim.ctl says.
 charon_start() {
 	local role=$1 preload= i
 	grep -q hnbtre "$WORK/$role/strongswan.conf" && preload=$PLUGIN
+	[ "${ATTACKER:-}" = yes ] && preload="$SHIM $preload"
 	: > "$WORK/$role/charon.log"
+	echo 0 > "$WORK/$role/mark"
 	# ip netns exec mounts a sysfs of the namespace: securityfs again
 	ip netns exec "hnb-$role" unshare -m sh -c \
 		'mount -t tmpfs tmpfs /run &&
 		 mount -t securityfs securityfs /sys/kernel/security &&
-		 exec env STRONGSWAN_CONF="$1" LD_PRELOAD="$2" "$3"' sh "$WORK/$role/strongswan.conf" \
-		"$preload" "$CHARON" > "$WORK/$role/charon.out" 2>&1 &
+		 exec env STRONGSWAN_CONF="$1" LD_PRELOAD="$2" IKE_SHIM_CTL="$3" "$4"' \
+		sh "$WORK/$role/strongswan.conf" "$preload" "$WORK/shim.ctl" \
+		"$CHARON" > "$WORK/$role/charon.out" 2>&1 &
 	echo $! > "$WORK/$role/pid"
 	for i in $(seq 100); do
 		[ -S "$WORK/$role/vici" ] && return 0
@@ -93,20 +137,57 @@ charon_start() {
 	return 1
 }
 
-charon_stop() {
-	local role=$1 pid
-	pid=$(cat "$WORK/$role/pid" 2>/dev/null) || return 0
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	rm -f "$WORK/$role/pid" "$WORK/$role/vici"
+# charon_alive ROLE: ROLE's charon still runs and answers on vici.
+charon_alive() {
+	kill -0 "$(cat "$WORK/$1/pid")" 2>/dev/null && vici "$1" --stats > /dev/null
 }
 
-# swanctl_segw REVOCATION: the SeGW's connection; device certificates
-# chain to the operator root, REVOCATION is remote.revocation.
+# charon_up ROLE PLUGIN [hnbtre settings...]: ROLE's charon with this
+# strongswan.conf (charon_conf).  A running charon of the same kind (with
+# or without the plugin, ATTACKER or not) reloads its settings, which the
+# plugin and the revocation plugin read again; otherwise it is restarted.
+charon_up() {
+	local role=$1 kind="$2 ${ATTACKER:-no}"
+	charon_conf "$@" || return 1
+	if [ "$(cat "$WORK/$role/kind" 2>/dev/null)" = "$kind" ] &&
+	   charon_alive "$role" 2>/dev/null; then
+		vici "$role" --reload-settings > /dev/null
+	else
+		charon_stop "$role"
+		charon_start "$role" && echo "$kind" > "$WORK/$role/kind"
+	fi
+}
+
+# charon_stop ROLE: stop ROLE's charon and wait until it is gone (it may
+# have been started from a subshell: wait alone does not do it).
+charon_stop() {
+	local role=$1 pid i
+	pid=$(cat "$WORK/$role/pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null
+	for i in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	wait "$pid" 2>/dev/null
+	rm -f "$WORK/$role/pid" "$WORK/$role/vici" "$WORK/$role/kind"
+}
+
+# swanctl_dir ROLE: an empty swanctl directory for ROLE.
+swanctl_dir() {
+	rm -rf "$WORK/$1/swanctl"
+	mkdir -p "$WORK/$1"/swanctl/{x509,x509ca,x509ocsp,private,x509crl}
+}
+
+# swanctl_segw [REVOCATION [CERT [ID]]]: the SeGW's connection; device
+# certificates chain to the operator root, REVOCATION (relaxed) is
+# remote.revocation; the SeGW presents CERT (segw) and claims ID
+# (segw.hnbtre.test) whether or not CERT carries it.
 swanctl_segw() {
+	local cert=${2:-segw}
+	swanctl_dir segw
 	cp "$PKI/root.pem" "$WORK/segw/swanctl/x509ca/"
-	cp "$PKI/segw.pem" "$WORK/segw/swanctl/x509/"
-	cp "$PKI/segw.key" "$WORK/segw/swanctl/private/"
+	cp "$PKI/$cert.pem" "$WORK/segw/swanctl/x509/"
+	cp "$PKI/$cert.key" "$WORK/segw/swanctl/private/"
 	cat > "$WORK/segw/swanctl/swanctl.conf" <<EOC
 connections {
 	hnb {
@@ -115,8 +196,8 @@ connections {
 		proposals = aes128-sha256-x25519
 		local {
 			auth = pubkey
-			certs = segw.pem
-			id = segw.hnbtre.test
+			certs = $cert.pem
+			id = ${3:-segw.hnbtre.test}
 		}
 		remote {
 			auth = pubkey
@@ -139,6 +220,7 @@ EOC
 # swanctl CA (stock strongSwan); else both come from the plugin (TrE).
 swanctl_dev() {
 	local certs=
+	swanctl_dir dev
 	if [ "${3:-}" = file ]; then
 		cp "$PKI/root.pem" "$WORK/dev/swanctl/x509ca/"
 		cp "$PKI/device.pem" "$WORK/dev/swanctl/x509/"
@@ -181,15 +263,47 @@ DEV_SETTINGS=("cert = $PKI/device.pem" "roots = $PKI/root.pem" "attest = yes")
 load_conf() {
 	local role
 	for role in "$@"; do
-		vici "$role" --load-all --noprompt > "$WORK/$role/load.out" 2>&1 ||
+		vici "$role" --load-all --clear --noprompt > "$WORK/$role/load.out" 2>&1 ||
 			{ cat "$WORK/$role/load.out"; return 1; }
 	done
 }
 
+
+# segw_plain, dev_plain: stock strongSwan, file keys and a CA file, no
+# plugin and no Notify.
+segw_plain() { charon_up segw no && swanctl_segw && load_conf segw; }
+dev_plain() {
+	charon_up dev no && swanctl_dev segw.hnbtre.test relaxed file && load_conf dev
+}
+
+# segw_with_plugin [hnbtre settings...]: the SeGW's charon with the plugin,
+# reference store RIM_DIR; SEGW_REVOCATION, SEGW_CERT, SEGW_ID as
+# swanctl_segw takes them; REVOKE as charon_conf.
+segw_with_plugin() {
+	charon_up segw yes "rim_dir = $WORK/rims" "$@" &&
+	swanctl_segw "${SEGW_REVOCATION:-relaxed}" "${SEGW_CERT:-segw}" \
+		"${SEGW_ID:-segw.hnbtre.test}" && load_conf segw
+}
+
+# dev_with_plugin [hnbtre settings...]: the device's charon, AUTH and
+# anchors from the TrE; DEV_CERT (device), DEV_ROOT (root), DEV_REMOTE_ID
+# (segw.hnbtre.test), DEV_REVOCATION (relaxed), ATTACKER as charon_start.
+dev_with_plugin() {
+	charon_up dev yes "cert = $PKI/${DEV_CERT:-device}.pem" \
+		"roots = $PKI/${DEV_ROOT:-root}.pem" "attest = yes" "$@" &&
+	swanctl_dev "${DEV_REMOTE_ID:-segw.hnbtre.test}" "${DEV_REVOCATION:-relaxed}" &&
+	load_conf dev
+}
+
+# expect_rim: the reference store expects the TrE's current RIM.
+expect_rim() { mkdir -p "$WORK/rims" && cat $SFS/rim > "$WORK/rims/$(cat "$PKI/identity")"; }
+
 # initiate: the device brings up its CHILD_SA (fails if IKE fails).
 initiate() {
-	vici dev --initiate --child net --timeout 20 > "$WORK/dev/initiate.out" 2>&1
+	vici dev --initiate --child net --timeout 50 > "$WORK/dev/initiate.out" 2>&1
 }
+
+down() { vici dev --terminate --ike segw --timeout 10 > /dev/null 2>&1 || true; }
 
 # traffic_passes: ping through the tunnel, ESP packets counted on the SeGW.
 traffic_passes() {
@@ -197,12 +311,134 @@ traffic_passes() {
 	vici segw --list-sas | grep -q 'in .*[1-9][0-9]* packets'
 }
 
-# segw_logged PATTERN: the SeGW's log has a line matching PATTERN.
-segw_logged() { grep -q -- "$1" "$WORK/segw/charon.log"; }
+# log_mark: later *_logged look only at what both charons log from now on.
+log_mark() {
+	local role
+	for role in dev segw; do
+		wc -l < "$WORK/$role/charon.log" > "$WORK/$role/mark"
+	done
+}
 
+# logged ROLE PATTERN: ROLE's charon logged a line matching PATTERN since
+# the last log_mark (or its start).
+logged() {
+	tail -n +$(($(cat "$WORK/$1/mark" 2>/dev/null || echo 0) + 1)) \
+		"$WORK/$1/charon.log" | grep -q -- "$2" ||
+		{ echo "$1 did not log: $2"; return 1; }
+}
+segw_logged() { logged segw "$1"; }
+dev_logged() { logged dev "$1"; }
+
+# attaches: CHILD_SA up and traffic through it; then down again.
+attaches() {
+	local ok=0
+	log_mark
+	initiate && traffic_passes || ok=1
+	[ $ok = 0 ] || sed 's/^/dev: /' "$WORK/dev/initiate.out" | tail -n 5
+	down
+	return $ok
+}
+
+# refused: initiating fails and leaves no IKE_SA on either side (both
+# charons answer).
+refused() {
+	local sas
+	log_mark
+	if initiate; then
+		echo "the CHILD_SA came up"
+		down
+		return 1
+	fi
+	sas=$(vici dev --list-sas && vici segw --list-sas) || return 1
+	! grep -q ESTABLISHED <<< "$sas"
+}
+
+# tim: the TrE's TIM as the SeGW logs it.
+tim() { tr -d '\n' < $SFS/tim; }
+
+# verdict STATUS REASON POLICY ACTION [TIM]: the SeGW's log line.
+verdict() {
+	echo "hnbtre: attestation $1 identity=$ID_DEV reason=\"$2\" tim=${5-[^ ]*} policy=$3 action=$4"
+}
+
+# revocation_servers: in each namespace, on its loopback (where the test
+# certificates point), an `openssl ocsp` responder on port 8888 signing
+# with SHA-256 and a CRL at http://127.0.0.1:8080/root.crl.  The test CA's
+# database has device, segw and segw-badsan valid and device-revoked and
+# segw-revoked revoked.
+revocation_servers() {
+	local ca=$WORK/ca cert ns i
+	mkdir -p "$ca/www"
+	cat > "$ca/ca.cnf" <<EOC
+[ca]
+default_ca = test
+[test]
+database = $ca/index.txt
+certificate = $PKI/root.pem
+private_key = $PKI/root.key
+default_md = sha256
+default_crl_days = 30
+EOC
+	: > "$ca/index.txt"
+	echo "unique_subject = no" > "$ca/index.txt.attr"
+	for cert in device segw segw-badsan; do
+		openssl ca -config "$ca/ca.cnf" -batch -valid "$PKI/$cert.pem" 2>/dev/null || return 1
+	done
+	for cert in device-revoked segw-revoked; do
+		openssl ca -config "$ca/ca.cnf" -batch -revoke "$PKI/$cert.pem" 2>/dev/null || return 1
+	done
+	openssl ca -config "$ca/ca.cnf" -batch -gencrl 2>/dev/null |
+		openssl crl -outform DER -out "$ca/www/root.crl" || return 1
+	for ns in dev segw; do
+		ocsp_start $ns || return 1
+		ip netns exec hnb-$ns busybox httpd -f -p 127.0.0.1:8080 -h "$ca/www" \
+			> "$WORK/httpd-$ns.log" 2>&1 &
+		echo $! > "$WORK/httpd-$ns.pid"
+	done
+	for ns in dev segw; do
+		for i in $(seq 50); do
+			ip netns exec hnb-$ns bash -c 'echo > /dev/tcp/127.0.0.1/8080' 2>/dev/null &&
+				break
+			sleep 0.1
+		done
+	done
+}
+
+# ocsp_start NS [HASH]: the OCSP responder of namespace hnb-NS, signing
+# with HASH (sha256).
+ocsp_start() {
+	local i
+	ip netns exec "hnb-$1" openssl ocsp -index "$WORK/ca/index.txt" -port 8888 \
+		-CA "$PKI/root.pem" -rsigner "$PKI/ocsp.pem" -rkey "$PKI/ocsp.key" \
+		-rmd "${2:-sha256}" -ignore_err > "$WORK/ocsp-$1.log" 2>&1 &
+	echo $! > "$WORK/ocsp-$1.pid"
+	for i in $(seq 100); do
+		ip netns exec "hnb-$1" bash -c 'echo > /dev/tcp/127.0.0.1/8888' 2>/dev/null &&
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# stop_pidfile FILE: end the background process whose pid FILE holds.
+stop_pidfile() {
+	[ -f "$1" ] || return 0
+	kill "$(cat "$1")" 2>/dev/null
+	wait "$(cat "$1")" 2>/dev/null
+	rm -f "$1"
+}
+
+# ike_teardown: stop everything; with HNBTRE_IKE_KEEP=DIR (a --share of
+# scripts/vm) the logs and configurations are copied there first.
 ike_teardown() {
+	local f
+	[ -n "${HNBTRE_IKE_KEEP:-}" ] && mkdir -p "$HNBTRE_IKE_KEEP/${0##*/}" &&
+		cp -r "$WORK/." "$HNBTRE_IKE_KEEP/${0##*/}/" 2>/dev/null
 	charon_stop dev
 	charon_stop segw
+	for f in "$WORK"/ocsp-*.pid "$WORK"/httpd-*.pid; do
+		stop_pidfile "$f"
+	done
 	ip netns del hnb-dev 2>/dev/null
 	ip netns del hnb-segw 2>/dev/null
 	return 0

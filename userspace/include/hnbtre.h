@@ -194,6 +194,8 @@ const char *hnbtre_manifest_errstr(int err);
 #define HNBTRE_NONCE_MIN	16
 #define HNBTRE_NONCE_MAX	64
 #define HNBTRE_IDENTITY_MAX	128
+/* subjectAltName URI of a device certificate naming its identity */
+#define HNBTRE_IDENTITY_URI_PREFIX	"urn:hnbtre:identity:"
 #define HNBTRE_VERDICT_KINDS	6	/* pending ok unsigned badsig mismatch missing */
 #define HNBTRE_DEVKEY_MAGIC	"HNBTRE-DEVKEY-1"	/* 16 bytes with its NUL */
 #define HNBTRE_DEVKEY_MAGIC_LEN	16
@@ -297,26 +299,38 @@ int hnbtre_verify_attestation(const uint8_t *blob, size_t len,
 			      size_t nonce_len, const uint8_t *expected_rim,
 			      struct hnbtre_attestation *out);
 
+/*
+ * How a verifier checks what only it can: the signature with the device
+ * key and the identity against the device certificate.  Each returns
+ * nonzero when the check passes.
+ */
+struct hnbtre_attestation_checks {
+	int (*signature_ok)(void *ctx, const struct hnbtre_attestation *a);
+	int (*identity_ok)(void *ctx, const struct hnbtre_attestation *a);
+	void *ctx;
+};
+
 /**
- * hnbtre_verify_attestation_der() - hnbtre_verify_attestation() with the
- *	certificate in memory (what an IKE peer authenticated with)
+ * hnbtre_check_attestation() - hnbtre_verify_attestation() with the
+ *	caller's certificate handling (an IKE gateway uses the certificate
+ *	and public key its IKE stack already parsed and verified)
  * @blob: the attestation
  * @len: its length
- * @cert_der: the device certificate, DER, exactly one
- * @cert_len: its length
+ * @checks: signature and identity checks against the device certificate
  * @nonce: the nonce the verifier expects
  * @nonce_len: its length
  * @expected_rim: as for hnbtre_verify_attestation()
  * @out: as for hnbtre_verify_attestation()
  *
- * Return: an enum hnbtre_attest_verdict, or -EBADMSG if @cert_der is not
- * one DER certificate.
+ * Checks in the order of hnbtre_verify_attestation().
+ *
+ * Return: an enum hnbtre_attest_verdict.
  */
-int hnbtre_verify_attestation_der(const uint8_t *blob, size_t len,
-				  const uint8_t *cert_der, size_t cert_len,
-				  const uint8_t *nonce, size_t nonce_len,
-				  const uint8_t *expected_rim,
-				  struct hnbtre_attestation *out);
+int hnbtre_check_attestation(const uint8_t *blob, size_t len,
+			     const struct hnbtre_attestation_checks *checks,
+			     const uint8_t *nonce, size_t nonce_len,
+			     const uint8_t *expected_rim,
+			     struct hnbtre_attestation *out);
 
 /**
  * hnbtre_attest_verdict_str() - what a verdict means
@@ -342,6 +356,25 @@ struct x509_st;
  */
 int hnbtre_cert_verify_sha256(struct x509_st *cert, const uint8_t *sig,
 			      size_t sig_len, const uint8_t *data, size_t len);
+
+/**
+ * hnbtre_verify_attestation_cert() - hnbtre_verify_attestation() with the
+ *	device certificate already in memory
+ * @blob: the attestation
+ * @len: its length
+ * @cert: the device certificate
+ * @nonce: the nonce the verifier expects
+ * @nonce_len: its length
+ * @expected_rim: as for hnbtre_verify_attestation()
+ * @out: as for hnbtre_verify_attestation()
+ *
+ * Return: an enum hnbtre_attest_verdict.
+ */
+int hnbtre_verify_attestation_cert(const uint8_t *blob, size_t len,
+				   struct x509_st *cert, const uint8_t *nonce,
+				   size_t nonce_len,
+				   const uint8_t *expected_rim,
+				   struct hnbtre_attestation *out);
 
 /**
  * hnbtre_cert_names_identity() - the certificate is for a device identity

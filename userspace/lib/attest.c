@@ -20,7 +20,6 @@
 /* The blob layout, shared with the kernel. */
 #include "../../kernel/attest_format.h"
 
-#define IDENTITY_URI_PREFIX	"urn:hnbtre:identity:"
 
 static uint64_t be(const uint8_t *p, int bytes)
 {
@@ -170,6 +169,12 @@ int hnbtre_cert_verify_sha256(X509 *cert, const uint8_t *sig, size_t sig_len,
 	return ok;
 }
 
+static int signature_ok(void *cert, const struct hnbtre_attestation *a)
+{
+	return hnbtre_cert_verify_sha256(cert, a->sig, a->sig_len, a->body,
+					 a->body_len);
+}
+
 static int string_is(const ASN1_STRING *s, const char *prefix,
 		     const char *value, size_t len)
 {
@@ -199,35 +204,40 @@ int hnbtre_cert_names_identity(X509 *cert, const char *identity, size_t len)
 	for (i = 0; ok && i < sk_GENERAL_NAME_num(names); i++) {
 		const GENERAL_NAME *name = sk_GENERAL_NAME_value(names, i);
 		const ASN1_STRING *uri = name->d.uniformResourceIdentifier;
-		size_t plen = strlen(IDENTITY_URI_PREFIX);
+		size_t plen = strlen(HNBTRE_IDENTITY_URI_PREFIX);
 
 		if (name->type == GEN_URI &&
 		    (size_t)ASN1_STRING_length(uri) >= plen &&
-		    !memcmp(ASN1_STRING_get0_data(uri), IDENTITY_URI_PREFIX,
+		    !memcmp(ASN1_STRING_get0_data(uri), HNBTRE_IDENTITY_URI_PREFIX,
 			    plen))
-			ok = string_is(uri, IDENTITY_URI_PREFIX, identity, len);
+			ok = string_is(uri, HNBTRE_IDENTITY_URI_PREFIX, identity,
+				       len);
 	}
 	GENERAL_NAMES_free(names);
 	return ok;
 }
 
-static int verify_with_cert(const uint8_t *blob, size_t len, X509 *cert,
-			    const uint8_t *nonce, size_t nonce_len,
-			    const uint8_t *expected_rim,
-			    struct hnbtre_attestation *out)
+static int identity_ok(void *cert, const struct hnbtre_attestation *a)
+{
+	return hnbtre_cert_names_identity(cert, a->identity, a->identity_len);
+}
+
+int hnbtre_check_attestation(const uint8_t *blob, size_t len,
+			     const struct hnbtre_attestation_checks *checks,
+			     const uint8_t *nonce, size_t nonce_len,
+			     const uint8_t *expected_rim,
+			     struct hnbtre_attestation *out)
 {
 	struct hnbtre_attestation a;
 	int verdict;
 
 	if (hnbtre_attestation_parse(blob, len, &a))
 		verdict = HNBTRE_ATTEST_MALFORMED;
-	else if (!hnbtre_cert_verify_sha256(cert, a.sig, a.sig_len, a.body,
-					   a.body_len))
+	else if (!checks->signature_ok(checks->ctx, &a))
 		verdict = HNBTRE_ATTEST_BAD_SIGNATURE;
 	else if (a.nonce_len != nonce_len || memcmp(a.nonce, nonce, nonce_len))
 		verdict = HNBTRE_ATTEST_WRONG_NONCE;
-	else if (!hnbtre_cert_names_identity(cert, a.identity,
-					    a.identity_len))
+	else if (!checks->identity_ok(checks->ctx, &a))
 		verdict = HNBTRE_ATTEST_WRONG_IDENTITY;
 	else if (a.state != HNBTRE_STATE_TRUSTED)
 		verdict = HNBTRE_ATTEST_NOT_TRUSTED;
@@ -242,6 +252,22 @@ static int verify_with_cert(const uint8_t *blob, size_t len, X509 *cert,
 	return verdict;
 }
 
+int hnbtre_verify_attestation_cert(const uint8_t *blob, size_t len,
+				   X509 *cert, const uint8_t *nonce,
+				   size_t nonce_len,
+				   const uint8_t *expected_rim,
+				   struct hnbtre_attestation *out)
+{
+	struct hnbtre_attestation_checks checks = {
+		.signature_ok = signature_ok,
+		.identity_ok = identity_ok,
+		.ctx = cert,
+	};
+
+	return hnbtre_check_attestation(blob, len, &checks, nonce, nonce_len,
+					expected_rim, out);
+}
+
 int hnbtre_verify_attestation(const uint8_t *blob, size_t len,
 			      const char *cert_path, const uint8_t *nonce,
 			      size_t nonce_len, const uint8_t *expected_rim,
@@ -253,31 +279,8 @@ int hnbtre_verify_attestation(const uint8_t *blob, size_t len,
 	cert = load_cert(cert_path, &err);
 	if (!cert)
 		return err;
-	verdict = verify_with_cert(blob, len, cert, nonce, nonce_len,
-				   expected_rim, out);
-	X509_free(cert);
-	return verdict;
-}
-
-int hnbtre_verify_attestation_der(const uint8_t *blob, size_t len,
-				  const uint8_t *cert_der, size_t cert_len,
-				  const uint8_t *nonce, size_t nonce_len,
-				  const uint8_t *expected_rim,
-				  struct hnbtre_attestation *out)
-{
-	const unsigned char *p = cert_der;
-	X509 *cert;
-	int verdict;
-
-	if (cert_len > LONG_MAX)
-		return -EBADMSG;
-	cert = d2i_X509(NULL, &p, (long)cert_len);
-	if (!cert || p != cert_der + cert_len) {
-		X509_free(cert);
-		return -EBADMSG;
-	}
-	verdict = verify_with_cert(blob, len, cert, nonce, nonce_len,
-				   expected_rim, out);
+	verdict = hnbtre_verify_attestation_cert(blob, len, cert, nonce,
+						 nonce_len, expected_rim, out);
 	X509_free(cert);
 	return verdict;
 }

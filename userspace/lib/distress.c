@@ -546,18 +546,18 @@ int hnbtre_distress_attestation(const struct hnbtre_distress_msg *msg,
 	if (!cert)
 		return HNBTRE_ATTEST_MALFORMED;
 	ret = chains_to(cert, device_ca_pem);
+	if (ret == 1) {
+		hnbtre_distress_nonce(msg->identity, msg->sequence, msg->time,
+				      nonce);
+		/* The certificate must name the message's identity, too. */
+		ret = hnbtre_verify_attestation_cert(msg->attestation,
+						     msg->attestation_len, cert,
+						     nonce, sizeof(nonce), NULL,
+						     out);
+	} else if (!ret) {
+		ret = HNBTRE_ATTEST_MALFORMED;
+	}
 	X509_free(cert);
-	if (ret < 0)
-		return ret;
-	if (!ret)
-		return HNBTRE_ATTEST_MALFORMED;
-	hnbtre_distress_nonce(msg->identity, msg->sequence, msg->time, nonce);
-	/* The certificate must name the message's identity, too. */
-	ret = hnbtre_verify_attestation_der(msg->attestation,
-					    msg->attestation_len,
-					    msg->device_cert,
-					    msg->device_cert_len, nonce,
-					    sizeof(nonce), NULL, out);
 	if (ret > HNBTRE_ATTEST_WRONG_IDENTITY &&
 	    (out->identity_len != strlen(msg->identity) ||
 	     memcmp(out->identity, msg->identity, out->identity_len)))

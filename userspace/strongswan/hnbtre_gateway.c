@@ -3,16 +3,11 @@
  */
 
 #include "hnbtre_gateway.h"
-
-#include <string.h>
+#include "hnbtre_verify.h"
 
 #include <daemon.h>
 
 #include "hnbtre.h"
-
-/** a reference RIM file: "sha256:<64 lowercase hex>", optional newline */
-#define RIM_PREFIX "sha256:"
-#define RIM_FILE_MAX 128
 
 /**
  * Policy from its name; anything unknown fails closed
@@ -71,87 +66,23 @@ static certificate_t *peer_cert(ike_sa_t *ike_sa)
 }
 
 /**
- * Whether an identity may name a file in the reference store
- */
-static bool identity_is_filename(const char *identity, size_t len)
-{
-	size_t i;
-
-	if (!len || (len == 1 && identity[0] == '.') ||
-		(len == 2 && !memcmp(identity, "..", 2)))
-	{
-		return FALSE;
-	}
-	for (i = 0; i < len; i++)
-	{
-		if (identity[i] <= 0x20 || identity[i] >= 0x7f || identity[i] == '/')
-		{
-			return FALSE;
-		}
-	}
-	return TRUE;
-}
-
-/**
- * Load the reference RIM of an identity; NULL reason on success
- */
-static char *load_rim(const char *dir, const char *identity, size_t len,
-					  uint8_t rim[HNBTRE_DIGEST_LEN])
-{
-	char path[PATH_MAX], *hex;
-	uint8_t *data;
-	size_t size, i;
-	char *reason = NULL;
-
-	if (!identity_is_filename(identity, len))
-	{
-		return "identity unusable as a reference store name";
-	}
-	if (snprintf(path, sizeof(path), "%s/%.*s", dir, (int)len,
-				 identity) >= (int)sizeof(path) ||
-		hnbtre_read_file(path, RIM_FILE_MAX, &data, &size))
-	{
-		return "no reference RIM for this identity";
-	}
-	hex = (char*)data + strlen(RIM_PREFIX);
-	if (size && data[size - 1] == '\n')
-	{
-		size--;
-	}
-	if (size != strlen(RIM_PREFIX) + 2 * HNBTRE_DIGEST_LEN ||
-		memcmp(data, RIM_PREFIX, strlen(RIM_PREFIX)) ||
-		strspn(hex, "0123456789abcdef") < 2 * HNBTRE_DIGEST_LEN)
-	{
-		reason = "malformed reference RIM file";
-	}
-	else
-	{
-		for (i = 0; i < HNBTRE_DIGEST_LEN; i++)
-		{
-			sscanf(hex + 2 * i, "%2hhx", &rim[i]);
-		}
-	}
-	free(data);
-	return reason;
-}
-
-/**
  * What can be checked before the signature: the Notify is there, the peer
- * used a certificate (its DER returned in der), the blob parses and a
+ * used an X.509 certificate (returned in cert), the blob parses and a
  * reference RIM exists for its identity when a store is configured.
  * Returns the reason for rejection, NULL if there is none.
  */
-static char *precheck(ike_sa_t *ike_sa, chunk_t attestation, chunk_t *der,
-					  char *rim_dir, uint8_t rim[HNBTRE_DIGEST_LEN])
+static char *precheck(ike_sa_t *ike_sa, chunk_t attestation,
+					  certificate_t **cert, char *rim_dir,
+					  uint8_t rim[HNBTRE_DIGEST_LEN])
 {
 	struct hnbtre_attestation fields;
-	certificate_t *cert = peer_cert(ike_sa);
 
 	if (!attestation.len)
 	{
 		return "no attestation Notify";
 	}
-	if (!cert || !cert->get_encoding(cert, CERT_ASN1_DER, der))
+	*cert = peer_cert(ike_sa);
+	if (!*cert || (*cert)->get_type(*cert) != CERT_X509)
 	{
 		return "peer did not authenticate with a certificate";
 	}
@@ -161,8 +92,8 @@ static char *precheck(ike_sa_t *ike_sa, chunk_t attestation, chunk_t *der,
 	}
 	/* the identity only names the file: the verification below checks that
 	 * it is the certificate's */
-	return rim_dir ? load_rim(rim_dir, fields.identity, fields.identity_len,
-							  rim) : NULL;
+	return rim_dir ? hnbtre_reference_rim(rim_dir, fields.identity,
+										  fields.identity_len, rim) : NULL;
 }
 
 /*
@@ -174,26 +105,25 @@ bool hnbtre_gateway_decide(ike_sa_t *ike_sa, chunk_t attestation,
 {
 	struct hnbtre_attestation fields;
 	uint8_t rim[HNBTRE_DIGEST_LEN];
-	chunk_t der = chunk_empty, tim = chunk_empty;
+	certificate_t *cert = NULL;
+	chunk_t tim = chunk_empty;
 	char *rim_dir, *reason;
 	int verdict = -1;
 	bool accept;
 
 	rim_dir = lib->settings->get_str(lib->settings,
 							"%s.plugins.hnbtre.rim_dir", NULL, lib->ns);
-	reason = problem ?: precheck(ike_sa, attestation, &der, rim_dir, rim);
+	reason = problem ?: precheck(ike_sa, attestation, &cert, rim_dir, rim);
 	if (!reason)
 	{
-		verdict = hnbtre_verify_attestation_der(attestation.ptr,
-							attestation.len, der.ptr, der.len, binding.ptr,
-							binding.len, rim_dir ? rim : NULL, &fields);
+		verdict = hnbtre_verify_with_cert(cert, attestation, binding,
+										  rim_dir ? rim : NULL, &fields);
 		reason = (char*)hnbtre_attest_verdict_str(verdict);
 		if (verdict != HNBTRE_ATTEST_MALFORMED && fields.validated)
 		{
 			tim = chunk_create(fields.tim, sizeof(fields.tim));
 		}
 	}
-	chunk_free(&der);
 
 	accept = verdict == HNBTRE_ATTEST_VALID || policy == HNBTRE_POLICY_LOG;
 	DBG1(DBG_IKE, "hnbtre: attestation %s identity=%Y reason=\"%s\" "

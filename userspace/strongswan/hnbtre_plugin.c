@@ -5,6 +5,7 @@
 #include "hnbtre_plugin.h"
 #include "hnbtre_creds.h"
 #include "hnbtre_listener.h"
+#include "hnbtre_ocsp.h"
 
 #include <daemon.h>
 
@@ -32,6 +33,11 @@ struct private_hnbtre_plugin_t {
 	 * Attestation in IKE_AUTH, both roles
 	 */
 	hnbtre_listener_t *listener;
+
+	/**
+	 * Logs OCSP responses signed with less than SHA-256
+	 */
+	hnbtre_ocsp_t *ocsp;
 };
 
 METHOD(plugin_t, get_name, char*,
@@ -50,13 +56,17 @@ static bool plugin_cb(private_hnbtre_plugin_t *this,
 	{
 		this->creds = hnbtre_creds_create();
 		this->listener = hnbtre_listener_create();
+		this->ocsp = hnbtre_ocsp_create();
 		lib->credmgr->add_set(lib->credmgr, &this->creds->set);
+		lib->credmgr->add_validator(lib->credmgr, &this->ocsp->validator);
 		charon->bus->add_listener(charon->bus, &this->listener->listener);
 	}
 	else
 	{
 		charon->bus->remove_listener(charon->bus, &this->listener->listener);
+		lib->credmgr->remove_validator(lib->credmgr, &this->ocsp->validator);
 		lib->credmgr->remove_set(lib->credmgr, &this->creds->set);
+		this->ocsp->destroy(this->ocsp);
 		this->listener->destroy(this->listener);
 		this->creds->destroy(this->creds);
 	}

@@ -1,31 +1,47 @@
-// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
 /*
  * hnbtre-notify-bench: what verifying one attestation Notify costs the
- * gateway, against the RSA verification at the heart of charon's own check
- * of one IKE AUTH payload (RSASSA-PKCS1-v1_5 SHA-256 through OpenSSL, as
- * charon's openssl plugin does it, over AUTH-sized octets).
+ * gateway, against charon's verification of one IKE AUTH signature, both
+ * through libstrongswan with the plugins charon loads in the tests:
  *
- *   hnbtre-notify-bench CERT KEY BLOB NONCE_HEX ROUNDS
+ *   A: the gateway's work for one Notify: the reference RIM from the
+ *      store, then hnbtre_verify_with_cert() (parse, signature through the
+ *      certificate's public_key_t, nonce, identity, state, TIM);
+ *   B: what charon's pubkey authenticator does with the AUTH payload once
+ *      it has its octets (pubkey_authenticator.c): ask the credential
+ *      manager for trusted public keys of the peer's identity, with the
+ *      certificate the peer sent, which checks its chain to the trust
+ *      anchor (issuer signatures cached after the first time, as in
+ *      charon), and verify an RSASSA-PKCS1-v1_5 SHA-256 signature over
+ *      AUTH-sized octets with it;
+ *   C: the bare RSA verification inside B, for context.
  *
- * CERT is the device certificate (PEM), KEY its private key (PEM; only
- * to make the AUTH signature), BLOB an attestation for NONCE_HEX.  The two
- * operations alternate, ROUNDS times each; prints the medians in
- * nanoseconds and their ratio.
+ *   hnbtre-notify-bench CERT KEY CA BLOB NONCE_HEX RIM_DIR ROUNDS
+ *
+ * CERT is the device certificate, KEY its private key (only to make the
+ * AUTH signature), CA the root it chains to, BLOB an attestation for
+ * NONCE_HEX whose identity has a reference RIM in RIM_DIR.  A, B and C
+ * take turns, ROUNDS times each (the order reverses every round); prints
+ * the medians in nanoseconds and the ratios A/B and A/C.
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
+#include <library.h>
+#include <credentials/sets/mem_cred.h>
 
-#include "hnbtre.h"
+#include "hnbtre_verify.h"
 
 /* IKE_SA_INIT request (about 300 bytes) + Nr + prf(SK_pi, IDi'): the
  * octets an IKEv2 AUTH signature covers */
 #define AUTH_OCTETS 400
+/* as in selftests/hnbtre/ike_lib.sh */
+#define PLUGINS "random nonce aes sha1 sha2 hmac kdf pem pkcs1 pkcs8 x509 " \
+				"pubkey openssl gmp"
 
 static long long now_ns(void)
 {
@@ -37,7 +53,7 @@ static long long now_ns(void)
 
 static int cmp_ll(const void *a, const void *b)
 {
-	long long x = *(const long long *)a, y = *(const long long *)b;
+	long long x = *(const long long*)a, y = *(const long long*)b;
 
 	return (x > y) - (x < y);
 }
@@ -48,83 +64,147 @@ static long long median(long long *v, int n)
 	return v[n / 2];
 }
 
-static int digest_verify(EVP_PKEY *key, const uint8_t *sig, size_t sig_len,
-			 const uint8_t *msg, size_t len)
+/**
+ * A: the gateway's verification of one Notify
+ */
+static bool notify_verify(certificate_t *cert, chunk_t blob, chunk_t nonce,
+						  char *rim_dir)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok = ctx &&
-		 EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
-		 EVP_DigestVerify(ctx, sig, sig_len, msg, len) == 1;
+	struct hnbtre_attestation fields;
+	uint8_t rim[HNBTRE_DIGEST_LEN];
 
-	EVP_MD_CTX_free(ctx);
+	return !hnbtre_attestation_parse(blob.ptr, blob.len, &fields) &&
+		   !hnbtre_reference_rim(rim_dir, fields.identity,
+								 fields.identity_len, rim) &&
+		   hnbtre_verify_with_cert(cert, blob, nonce, rim,
+								   &fields) == HNBTRE_ATTEST_VALID;
+}
+
+/**
+ * B: charon's verification of one AUTH signature
+ */
+static bool auth_verify(certificate_t *cert, chunk_t octets, chunk_t sig)
+{
+	enumerator_t *enumerator;
+	public_key_t *key;
+	auth_cfg_t *auth, *current_auth;
+	bool ok = FALSE;
+
+	auth = auth_cfg_create();
+	auth->add(auth, AUTH_HELPER_SUBJECT_CERT, cert->get_ref(cert));
+	enumerator = lib->credmgr->create_public_enumerator(lib->credmgr, KEY_RSA,
+										cert->get_subject(cert), auth, FALSE);
+	while (!ok && enumerator->enumerate(enumerator, &key, &current_auth))
+	{
+		ok = key->verify(key, SIGN_RSA_EMSA_PKCS1_SHA2_256, NULL, octets, sig);
+	}
+	enumerator->destroy(enumerator);
+	auth->destroy(auth);
 	return ok;
 }
 
-int main(int argc, char **argv)
+/**
+ * C: the RSA verification alone
+ */
+static bool rsa_verify(certificate_t *cert, chunk_t octets, chunk_t sig)
 {
-	uint8_t *blob, nonce[HNBTRE_NONCE_MAX], octets[AUTH_OCTETS], sig[512];
-	unsigned char *der = NULL;
-	size_t blob_len, nonce_len, sig_len = sizeof(sig), i;
-	long long *notify_ns, *auth_ns, t;
-	EVP_PKEY *priv, *pub;
-	EVP_MD_CTX *ctx;
-	X509 *cert;
-	FILE *f;
-	int der_len, rounds, r;
+	public_key_t *key = cert->get_public_key(cert);
+	bool ok;
 
-	if (argc != 6 || (rounds = atoi(argv[5])) < 1) {
-		fprintf(stderr, "usage: %s CERT KEY BLOB NONCE_HEX ROUNDS\n", argv[0]);
+	ok = key && key->verify(key, SIGN_RSA_EMSA_PKCS1_SHA2_256, NULL,
+							octets, sig);
+	DESTROY_IF(key);
+	return ok;
+}
+
+/**
+ * Certificate from a file
+ */
+static certificate_t *load_cert(char *path)
+{
+	return lib->creds->create(lib->creds, CRED_CERTIFICATE, CERT_X509,
+							  BUILD_FROM_FILE, path, BUILD_END);
+}
+
+int main(int argc, char *argv[])
+{
+	certificate_t *cert, *ca;
+	private_key_t *key;
+	mem_cred_t *anchors;
+	chunk_t blob, nonce, sig, octets;
+	long long *ns[3], t, m[3];
+	int rounds, r, i, op;
+	bool ok = TRUE;
+
+	if (argc != 8 || (rounds = atoi(argv[7])) < 1)
+	{
+		fprintf(stderr, "usage: %s CERT KEY CA BLOB NONCE_HEX RIM_DIR ROUNDS\n",
+				argv[0]);
 		return 2;
 	}
-	nonce_len = strlen(argv[4]) / 2;
-	if (nonce_len > sizeof(nonce))
+	dbg_default_set_level(LEVEL_SILENT);
+	if (!library_init(NULL, "hnbtre-notify-bench") ||
+		!lib->plugins->load(lib->plugins, PLUGINS))
+	{
 		return 2;
-	for (i = 0; i < nonce_len; i++)
-		if (sscanf(argv[4] + 2 * i, "%2hhx", &nonce[i]) != 1)
-			return 2;
-	f = fopen(argv[1], "r");
-	cert = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-	if (f)
-		fclose(f);
-	f = fopen(argv[2], "r");
-	priv = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-	if (f)
-		fclose(f);
-	if (!cert || !priv || (der_len = i2d_X509(cert, &der)) <= 0 ||
-	    hnbtre_read_file(argv[3], 4096, &blob, &blob_len)) {
+	}
+	cert = load_cert(argv[1]);
+	key = lib->creds->create(lib->creds, CRED_PRIVATE_KEY, KEY_RSA,
+							 BUILD_FROM_FILE, argv[2], BUILD_END);
+	ca = load_cert(argv[3]);
+	if (hnbtre_read_file(argv[4], 4096, &blob.ptr, &blob.len))
+	{
+		blob = chunk_empty;
+	}
+	nonce = chunk_from_hex(chunk_from_str(argv[5]), NULL);
+	octets = chunk_alloca(AUTH_OCTETS);
+	memset(octets.ptr, 0x5a, octets.len);
+	if (!cert || !key || !ca || !blob.len || !nonce.len ||
+		!key->sign(key, SIGN_RSA_EMSA_PKCS1_SHA2_256, NULL, octets, &sig))
+	{
 		fprintf(stderr, "cannot read the inputs\n");
 		return 2;
 	}
-	pub = X509_get0_pubkey(cert);
-	memset(octets, 0x5a, sizeof(octets));
-	ctx = EVP_MD_CTX_new();
-	if (!ctx || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, priv) != 1 ||
-	    EVP_DigestSign(ctx, sig, &sig_len, octets, sizeof(octets)) != 1)
-		return 2;
-	EVP_MD_CTX_free(ctx);
+	anchors = mem_cred_create();
+	anchors->add_cert(anchors, TRUE, ca);
+	lib->credmgr->add_set(lib->credmgr, &anchors->set);
 
-	notify_ns = calloc(rounds, sizeof(*notify_ns));
-	auth_ns = calloc(rounds, sizeof(*auth_ns));
-	if (!notify_ns || !auth_ns)
-		return 2;
-	for (r = 0; r < rounds; r++) {
-		t = now_ns();
-		if (hnbtre_verify_attestation_der(blob, blob_len, der, der_len,
-						  nonce, nonce_len, NULL,
-						  NULL) != HNBTRE_ATTEST_VALID) {
-			fprintf(stderr, "the attestation does not verify\n");
-			return 1;
-		}
-		notify_ns[r] = now_ns() - t;
-		t = now_ns();
-		if (!digest_verify(pub, sig, sig_len, octets, sizeof(octets))) {
-			fprintf(stderr, "the AUTH signature does not verify\n");
-			return 1;
-		}
-		auth_ns[r] = now_ns() - t;
+	for (i = 0; i < 3; i++)
+	{
+		ns[i] = calloc(rounds, sizeof(*ns[i]));
 	}
-	t = median(notify_ns, rounds);
-	printf("notify_verify_ns %lld\nauth_verify_ns %lld\nratio %.3f\n", t,
-	       median(auth_ns, rounds), (double)t / median(auth_ns, rounds));
+	for (r = 0; ok && r < rounds; r++)
+	{
+		for (i = 0; ok && i < 3; i++)
+		{
+			op = r % 2 ? 2 - i : i;
+			t = now_ns();
+			switch (op)
+			{
+				case 0:
+					ok = notify_verify(cert, blob, nonce, argv[6]);
+					break;
+				case 1:
+					ok = auth_verify(cert, octets, sig);
+					break;
+				default:
+					ok = rsa_verify(cert, octets, sig);
+					break;
+			}
+			ns[op][r] = now_ns() - t;
+		}
+	}
+	if (!ok)
+	{
+		fprintf(stderr, "verification %d failed in round %d\n", op, r);
+		return 1;
+	}
+	for (i = 0; i < 3; i++)
+	{
+		m[i] = median(ns[i], rounds);
+	}
+	printf("notify_verify_ns %lld\nauth_verify_ns %lld\nrsa_verify_ns %lld\n"
+		   "ratio %.3f\nratio_bare_rsa %.3f\n", m[0], m[1], m[2],
+		   (double)m[0] / m[1], (double)m[0] / m[2]);
 	return 0;
 }

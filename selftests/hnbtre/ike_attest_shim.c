@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ike_attest_shim.so: the attacker of the ike_ selftests.  Preloaded into
+ * the device's charon before the hnbtre plugin, it interposes
+ * hnbtre_attest(), so that what goes into the attestation Notify is what
+ * an attacker on the device would send; charon, the plugin on both ends
+ * and the TrE stay the real ones.  The mode is read from the file named by
+ * IKE_SHIM_CTL at each call (no restart between cases):
+ *
+ *   pass             the TrE's blob unchanged (also: no or empty file)
+ *   capture FILE     the TrE's blob, and a copy of it into FILE
+ *   replay FILE      the contents of FILE, whatever the nonce
+ *   truncate         the TrE's blob cut in half
+ *   oversize         the TrE's blob followed by 1000 zero bytes
+ *   trailing         the TrE's blob followed by one byte
+ *   badsig           the TrE's blob with the last signature byte flipped
+ *   wrongtype        the TrE's blob under another format identifier
+ *   badstate         the TrE's blob with an undefined state byte
+ *   random           600 random bytes
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#define CTL_MAX		512
+#define FILE_MAX	4096
+#define STATE_OFFSET	22	/* Documentation/attestation.md */
+
+/* libhnbtre's prototype (userspace/include/hnbtre.h); selftests stand alone. */
+typedef int attest_fn(const uint8_t *nonce, size_t nonce_len, uint8_t **blob,
+		      size_t *len);
+
+static int read_all(const char *path, uint8_t *buf, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -errno;
+	*len = fread(buf, 1, max, f);
+	fclose(f);
+	return 0;
+}
+
+static int grow(uint8_t **blob, size_t *len, size_t extra)
+{
+	uint8_t *p = realloc(*blob, *len + extra);
+
+	if (!p)
+		return -ENOMEM;
+	memset(p + *len, 0, extra);
+	*blob = p;
+	*len += extra;
+	return 0;
+}
+
+int hnbtre_attest(const uint8_t *nonce, size_t nonce_len, uint8_t **blob,
+		  size_t *len)
+{
+	attest_fn *real = (attest_fn *)dlsym(RTLD_NEXT, "hnbtre_attest");
+	char ctl[CTL_MAX] = "pass", *arg;
+	const char *ctl_path = getenv("IKE_SHIM_CTL");
+	size_t ctl_len = 0;
+	FILE *f;
+	int err;
+
+	if (ctl_path && !read_all(ctl_path, (uint8_t *)ctl, sizeof(ctl) - 1,
+				  &ctl_len) && ctl_len) {
+		ctl[ctl_len] = '\0';
+		ctl[strcspn(ctl, "\n")] = '\0';
+	}
+	arg = strchr(ctl, ' ');
+	if (arg)
+		*arg++ = '\0';
+	fprintf(stderr, "ike_attest_shim: %s\n", ctl);
+
+	if (!strcmp(ctl, "replay") && arg) {
+		*blob = malloc(FILE_MAX);
+		if (!*blob)
+			return -ENOMEM;
+		return read_all(arg, *blob, FILE_MAX, len);
+	}
+	if (!strcmp(ctl, "random")) {
+		*len = 600;
+		*blob = malloc(*len);
+		if (!*blob)
+			return -ENOMEM;
+		return getrandom(*blob, *len, 0) == (ssize_t)*len ? 0 : -EIO;
+	}
+	if (!real)
+		return -ENOSYS;
+	err = real(nonce, nonce_len, blob, len);
+	if (err)
+		return err;
+	if (!strcmp(ctl, "capture") && arg) {
+		f = fopen(arg, "w");
+		if (!f || fwrite(*blob, 1, *len, f) != *len)
+			err = -EIO;
+		if (f && fclose(f))
+			err = -EIO;
+	} else if (!strcmp(ctl, "truncate")) {
+		*len /= 2;
+	} else if (!strcmp(ctl, "oversize")) {
+		err = grow(blob, len, 1000);
+	} else if (!strcmp(ctl, "trailing")) {
+		err = grow(blob, len, 1);
+	} else if (!strcmp(ctl, "badsig")) {
+		(*blob)[*len - 1] ^= 0x01;
+	} else if (!strcmp(ctl, "wrongtype")) {
+		memcpy(*blob, "HNBTRE-DEVKEY-1\n", 16);
+	} else if (!strcmp(ctl, "badstate")) {
+		(*blob)[STATE_OFFSET] = 0x7f;
+	}
+	if (err) {
+		free(*blob);
+		*blob = NULL;
+	}
+	return err;
+}

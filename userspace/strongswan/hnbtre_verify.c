@@ -1,0 +1,160 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "hnbtre_verify.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <credentials/certificates/x509.h>
+
+/** a reference RIM file: "sha256:<64 lowercase hex>", optional newline */
+#define RIM_PREFIX "sha256:"
+#define RIM_FILE_MAX 128
+
+/**
+ * Whether an identity may name a file in the reference store
+ */
+static bool identity_is_filename(const char *identity, size_t len)
+{
+	size_t i;
+
+	if (!len || (len == 1 && identity[0] == '.') ||
+		(len == 2 && !memcmp(identity, "..", 2)))
+	{
+		return FALSE;
+	}
+	for (i = 0; i < len; i++)
+	{
+		if (identity[i] <= 0x20 || identity[i] >= 0x7f || identity[i] == '/')
+		{
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+/*
+ * Described in header
+ */
+char *hnbtre_reference_rim(const char *dir, const char *identity, size_t len,
+						   uint8_t rim[HNBTRE_DIGEST_LEN])
+{
+	char path[PATH_MAX], *hex;
+	uint8_t *data;
+	size_t size, i;
+	char *reason = NULL;
+
+	if (!identity_is_filename(identity, len))
+	{
+		return "identity unusable as a reference store name";
+	}
+	if (snprintf(path, sizeof(path), "%s/%.*s", dir, (int)len,
+				 identity) >= (int)sizeof(path) ||
+		hnbtre_read_file(path, RIM_FILE_MAX, &data, &size))
+	{
+		return "no reference RIM for this identity";
+	}
+	hex = (char*)data + strlen(RIM_PREFIX);
+	if (size && data[size - 1] == '\n')
+	{
+		size--;
+	}
+	if (size != strlen(RIM_PREFIX) + 2 * HNBTRE_DIGEST_LEN ||
+		memcmp(data, RIM_PREFIX, strlen(RIM_PREFIX)) ||
+		strspn(hex, "0123456789abcdef") < 2 * HNBTRE_DIGEST_LEN)
+	{
+		reason = "malformed reference RIM file";
+	}
+	else
+	{
+		for (i = 0; i < HNBTRE_DIGEST_LEN; i++)
+		{
+			sscanf(hex + 2 * i, "%2hhx", &rim[i]);
+		}
+	}
+	free(data);
+	return reason;
+}
+
+
+/**
+ * Signed by the key of the certificate (RSASSA-PKCS1-v1_5 SHA-256)
+ */
+static int signature_ok(void *ctx, const struct hnbtre_attestation *a)
+{
+	certificate_t *cert = ctx;
+	public_key_t *key = cert->get_public_key(cert);
+	bool ok;
+
+	ok = key && key->verify(key, SIGN_RSA_EMSA_PKCS1_SHA2_256, NULL,
+							chunk_create((u_char*)a->body, a->body_len),
+							chunk_create((u_char*)a->sig, a->sig_len));
+	DESTROY_IF(key);
+	return ok;
+}
+
+/**
+ * Exactly one CN in the subject, equal to the identity; every identity URI
+ * in subjectAltName names the same identity (libhnbtre's rule)
+ */
+static int identity_ok(void *ctx, const struct hnbtre_attestation *a)
+{
+	certificate_t *cert = ctx;
+	identification_t *subject = cert->get_subject(cert), *name;
+	chunk_t identity = chunk_create((u_char*)a->identity, a->identity_len);
+	chunk_t prefix = chunk_from_str(HNBTRE_IDENTITY_URI_PREFIX), data;
+	enumerator_t *enumerator;
+	id_part_t part;
+	int cns = 0;
+	bool ok = FALSE;
+
+	if (!identity.len || cert->get_type(cert) != CERT_X509)
+	{
+		return FALSE;
+	}
+	enumerator = subject->create_part_enumerator(subject);
+	while (enumerator->enumerate(enumerator, &part, &data))
+	{
+		if (part == ID_PART_RDN_CN)
+		{
+			ok = ++cns == 1 && chunk_equals(data, identity);
+		}
+	}
+	enumerator->destroy(enumerator);
+
+	enumerator = ((x509_t*)cert)->create_subjectAltName_enumerator(
+															(x509_t*)cert);
+	while (ok && enumerator->enumerate(enumerator, &name))
+	{
+		data = name->get_encoding(name);
+		if (name->get_type(name) == ID_DER_ASN1_GN_URI &&
+			data.len >= prefix.len && memeq(data.ptr, prefix.ptr, prefix.len))
+		{
+			ok = chunk_equals(chunk_skip(data, prefix.len), identity);
+		}
+	}
+	enumerator->destroy(enumerator);
+	return ok;
+}
+
+/*
+ * Described in header
+ */
+int hnbtre_verify_with_cert(certificate_t *cert, chunk_t attestation,
+							chunk_t binding, const uint8_t *expected_rim,
+							struct hnbtre_attestation *out)
+{
+	struct hnbtre_attestation_checks checks = {
+		.signature_ok = signature_ok,
+		.identity_ok = identity_ok,
+		.ctx = cert,
+	};
+
+	return hnbtre_check_attestation(attestation.ptr, attestation.len,
+									&checks, binding.ptr, binding.len,
+									expected_rim, out);
+}
