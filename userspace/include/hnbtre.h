@@ -155,6 +155,27 @@ int hnbtre_read_file(const char *path, size_t max, uint8_t **data,
 		     size_t *len);
 
 /**
+ * hnbtre_fsync_dir() - make a directory's entries durable
+ * @path: the directory
+ *
+ * Return: 0 or -errno.
+ */
+int hnbtre_fsync_dir(const char *path);
+
+/**
+ * hnbtre_write_atomic() - replace a file durably and atomically
+ * @path: the file; "<path>.tmp" is used on the way
+ * @data: the new contents
+ * @len: their length
+ *
+ * Writes and fsyncs the temporary file, renames it over @path and fsyncs
+ * the directory: after a crash @path holds the old or the new contents.
+ *
+ * Return: 0 or -errno.
+ */
+int hnbtre_write_atomic(const char *path, const void *data, size_t len);
+
+/**
  * hnbtre_securityfs() - the hnbtre securityfs directory
  *
  * Return: $HNBTRE_SECURITYFS if set, else HNBTRE_DEFAULT_SECURITYFS.
