@@ -168,16 +168,18 @@ struct session *session_open(const struct agent_config *config, char *err,
 	return s;
 }
 
-/* What a failed transfer means, with OpenSSL's reason when it has one. */
-static void transfer_error(CURLcode rc, const char *curl_err, char *err, size_t len)
+/* What a failed transfer means, with the TrE's refusal if it was that. */
+static void transfer_error(struct session *s, CURLcode rc, const char *curl_err,
+			   char *err, size_t len)
 {
-	unsigned long e = ERR_peek_last_error();
+	int tre_error = hnbtre_tre_pkey_error(s->key);
 
 	snprintf(err, len, "%s%s%s", curl_easy_strerror(rc),
 		 curl_err[0] ? ": " : "", curl_err);
-	if (e && strlen(err) + 3 < len)
-		snprintf(err + strlen(err), len - strlen(err), " [%s]",
-			 ERR_reason_error_string(e) ?: "TLS error");
+	if (tre_error)
+		snprintf(err + strlen(err), len - strlen(err), " [TrE key: %s%s]",
+			 strerror(tre_error), tre_error == EKEYREJECTED ?
+			 ", the TrE state is not trusted" : "");
 	ERR_clear_error();
 }
 
@@ -198,7 +200,7 @@ int session_post(struct session *s, const char *body, size_t len, char **resp,
 	rc = curl_easy_perform(s->curl);
 	curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, NULL);
 	if (rc != CURLE_OK) {
-		transfer_error(rc, curl_err, err, err_len);
+		transfer_error(s, rc, curl_err, err, err_len);
 		free(b.data);
 		return -ECONNREFUSED;
 	}
@@ -250,7 +252,7 @@ int session_download(struct session *s, const char *url, const char *path,
 	if (fclose(f) && rc == CURLE_OK)
 		rc = CURLE_WRITE_ERROR;
 	if (rc != CURLE_OK) {
-		transfer_error(rc, curl_err, err, err_len);
+		transfer_error(s, rc, curl_err, err, err_len);
 		return -EIO;
 	}
 	if (code != 200) {

@@ -50,6 +50,18 @@ int32_t hnbtre_tre_key_serial(void);
 EVP_PKEY *hnbtre_tre_pkey(int32_t serial, X509 *cert);
 
 /**
+ * hnbtre_tre_pkey_error() - why the TrE key's last operation failed
+ * @key: from hnbtre_tre_pkey()
+ *
+ * libssl reports a failed signature as a handshake failure and libcurl
+ * consumes OpenSSL's error queue; this keeps the TrE's answer.
+ *
+ * Return: 0 if no operation failed since the key was made, else the
+ * positive errno of keyctl (EKEYREJECTED: the TrE state is not trusted).
+ */
+int hnbtre_tre_pkey_error(EVP_PKEY *key);
+
+/**
  * hnbtre_tls_use_tre_key() - make an SSL_CTX authenticate with the TrE
  * @ctx: the client context (e.g. from CURLOPT_SSL_CTX_FUNCTION)
  * @cert: the device certificate

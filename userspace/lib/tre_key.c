@@ -25,6 +25,7 @@
 struct tre_key {
 	key_serial_t serial;
 	size_t size;		/* modulus bytes */
+	int error;		/* errno of the last failed keyctl, or 0 */
 };
 
 static RSA_METHOD *tre_method;
@@ -45,18 +46,20 @@ static const char *kernel_hash_name(int nid)
 	}
 }
 
-static void raise_keyctl_error(const char *op, key_serial_t serial)
+/* libssl and libcurl consume the error queue; the errno is kept too. */
+static void raise_keyctl_error(const char *op, struct tre_key *key)
 {
+	key->error = errno ? errno : EIO;
 	ERR_raise_data(ERR_LIB_USER, ERR_R_OPERATION_FAIL,
-		       "TrE key %d: %s: %s%s", serial, op, strerror(errno),
-		       errno == EKEYREJECTED ? " (the TrE state is not trusted)" : "");
+		       "TrE key %d: %s: %s%s", key->serial, op, strerror(key->error),
+		       key->error == EKEYREJECTED ? " (the TrE state is not trusted)" : "");
 }
 
 static int tre_rsa_sign(int type, const unsigned char *m, unsigned int m_len,
 			unsigned char *sigret, unsigned int *siglen,
 			const RSA *rsa)
 {
-	const struct tre_key *key = RSA_get_app_data(rsa);
+	struct tre_key *key = RSA_get_app_data(rsa);
 	const char *hash = kernel_hash_name(type);
 	char info[32];
 	long len;
@@ -69,7 +72,7 @@ static int tre_rsa_sign(int type, const unsigned char *m, unsigned int m_len,
 	snprintf(info, sizeof(info), "enc=pkcs1 hash=%s", hash);
 	len = keyctl_pkey_sign(key->serial, info, m, m_len, sigret, key->size);
 	if (len < 0 || (size_t)len != key->size) {
-		raise_keyctl_error("pkey_sign", key->serial);
+		raise_keyctl_error("pkey_sign", key);
 		return 0;
 	}
 	*siglen = len;
@@ -84,7 +87,7 @@ static int tre_rsa_sign(int type, const unsigned char *m, unsigned int m_len,
 static int tre_rsa_priv_enc(int flen, const unsigned char *from,
 			    unsigned char *to, RSA *rsa, int padding)
 {
-	const struct tre_key *key = RSA_get_app_data(rsa);
+	struct tre_key *key = RSA_get_app_data(rsa);
 	long len;
 
 	if (padding != RSA_NO_PADDING || flen < 0 || (size_t)flen != key->size) {
@@ -95,7 +98,7 @@ static int tre_rsa_priv_enc(int flen, const unsigned char *from,
 	len = keyctl_pkey_decrypt(key->serial, "enc=raw", from, flen, to,
 				  key->size);
 	if (len <= 0 || (size_t)len > key->size) {
-		raise_keyctl_error("pkey_decrypt enc=raw", key->serial);
+		raise_keyctl_error("pkey_decrypt enc=raw", key);
 		return -1;
 	}
 	memmove(to + key->size - len, to, len);
@@ -181,6 +184,7 @@ EVP_PKEY *hnbtre_tre_pkey(int32_t serial, X509 *cert)
 	n = e = NULL;
 	key->serial = serial;
 	key->size = query.key_size / 8;
+	key->error = 0;
 	if (!RSA_set_method(rsa, tre_method) || !RSA_set_app_data(rsa, key))
 		goto fail;
 	key = NULL;	/* tre_rsa_finish() frees it with rsa */
@@ -194,6 +198,17 @@ fail:
 	RSA_free(rsa);
 	EVP_PKEY_free(pkey);
 	return NULL;
+}
+
+int hnbtre_tre_pkey_error(EVP_PKEY *pkey)
+{
+	const RSA *rsa = pkey ? EVP_PKEY_get0_RSA(pkey) : NULL;
+	const struct tre_key *key;
+
+	if (!rsa || RSA_get_method(rsa) != tre_method)
+		return 0;
+	key = RSA_get_app_data(rsa);
+	return key ? key->error : 0;
 }
 
 int hnbtre_tls_use_tre_key(SSL_CTX *ctx, X509 *cert, EVP_PKEY *key)
