@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <json-c/json.h>
 
@@ -103,12 +102,9 @@ int hems_cli(const char *db_path, int argc, char **argv, int json)
 		json_object_put(all);
 	} else if (argc == 3 && !strcmp(argv[0], "update")) {
 		char now[32];
-		time_t t = time(NULL);
-		struct tm tm;
 		const char *p[] = { argv[1], argv[2], now };
 
-		gmtime_r(&t, &tm);
-		strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		hems_now(now, sizeof(now));
 		if (store_exec(db, "INSERT INTO updates (identity, package, requested, state) "
 			       "SELECT identity, ?2, ?3, 'requested' FROM devices "
 			       "WHERE identity = ?1", 3, p) || !sqlite3_changes(db)) {

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The ACS's side of one CWMP session, independent of the HTTP server
+ * (server.c) so that it can be fuzzed:
+ *   Inform -> InformResponse; TransferComplete -> TransferCompleteResponse;
+ *   empty POST -> SetParameterValues(AttestationNonce = fresh nonce);
+ *   SetParameterValuesResponse -> GetParameterValues(Attestation);
+ *   GetParameterValuesResponse -> the PVE check, recorded; 204 ends it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+#include "hems.h"
+#include "hnbtre.h"
+#include "hnbtre_cwmp.h"
+
+#define TRE "Device.X_HNBTRE_TrE."
+
+void hems_log(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "hnbtre-hems: ");
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+}
+
+void hems_now(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int acs_session_init(struct acs_session *s, X509 *peer)
+{
+	int len;
+
+	memset(s, 0, sizeof(*s));
+	len = X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName,
+					s->identity, sizeof(s->identity));
+	s->cert_len = i2d_X509(peer, &s->cert_der);
+	if (len <= 0 || s->cert_len <= 0) {
+		OPENSSL_free(s->cert_der);
+		s->cert_der = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void reply(struct acs_reply *r, int code, char *body, size_t len)
+{
+	free(r->body);
+	r->code = code;
+	r->body = body;
+	r->len = len;
+}
+
+static void reply_out(struct acs_reply *r, struct cwmp_out *o)
+{
+	char *body;
+	size_t len;
+
+	if (cwmp_out_finish(o, &body, &len))
+		reply(r, 500, NULL, 0);
+	else
+		reply(r, 200, body, len);
+}
+
+static void record_event(sqlite3 *db, struct acs_session *s,
+			 const char *code, const char *key)
+{
+	char now[32];
+	const char *p[4] = { s->identity, now, code, key };
+
+	hems_now(now, sizeof(now));
+	store_exec(db, "INSERT INTO events (identity, time, code, command_key) "
+		   "VALUES (?, ?, ?, ?)", 4, p);
+}
+
+/* Value of a ParameterValueStruct in a ParameterList, or NULL. */
+static char *param_value(xmlNodePtr list, const char *name, size_t max)
+{
+	xmlNodePtr n;
+
+	for (n = cwmp_next_element(list ? list->children : NULL); n;
+	     n = cwmp_next_element(n->next)) {
+		char *this = cwmp_text(n, "Name", 256);
+		int match = this && !strcmp(this, name);
+
+		free(this);
+		if (match)
+			return cwmp_text(n, "Value", max);
+	}
+	return NULL;
+}
+
+static int on_inform(sqlite3 *db, struct acs_session *s,
+		     const struct cwmp_msg *msg, struct acs_reply *r)
+{
+	xmlNodePtr id = cwmp_child(msg->method, "DeviceId"), ev, n;
+	xmlNodePtr params = cwmp_child(msg->method, "ParameterList");
+	char *serial = cwmp_text(id, "SerialNumber", HNBTRE_IDENTITY_MAX);
+	char *state = param_value(params, TRE "State", 32);
+	char *tim = param_value(params, TRE "TIM", 80);
+	char now[32];
+	struct cwmp_out o;
+	int ret = -1;
+
+	if (!serial || strcmp(serial, s->identity)) {
+		hems_log("Inform from %s claims serial number %s: refused", s->identity,
+			 serial ? serial : "(none)");
+		goto out;
+	}
+	hems_now(now, sizeof(now));
+	{
+		const char *p[] = { s->identity, now, state, tim };
+
+		/* the certificate column is set below as a blob */
+		if (store_exec(db, "INSERT INTO devices (identity, cert, last_inform, state, "
+			       "last_tim) VALUES (?1, x'', ?2, ?3, ?4) ON CONFLICT(identity) DO "
+			       "UPDATE SET last_inform = ?2, state = ?3, last_tim = ?4", 4, p))
+			goto out;
+	}
+	{
+		sqlite3_stmt *st;
+
+		if (sqlite3_prepare_v2(db, "UPDATE devices SET cert = ? WHERE identity = ?",
+				       -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_blob(st, 1, s->cert_der, s->cert_len, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 2, s->identity, -1, SQLITE_TRANSIENT);
+			sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
+	}
+	ev = cwmp_child(msg->method, "Event");
+	for (n = cwmp_next_element(ev ? ev->children : NULL); n; n = cwmp_next_element(n->next)) {
+		char *code = cwmp_text(n, "EventCode", 64), *key = cwmp_text(n, "CommandKey", 64);
+
+		if (code)
+			record_event(db, s, code, key);
+		free(code);
+		free(key);
+	}
+	hems_log("Inform from %s, TrE state %s", s->identity, state ? state : "?");
+	if (cwmp_out_new(&o, msg->id, "InformResponse") ||
+	    !cwmp_add(o.method, "MaxEnvelopes", "1")) {
+		cwmp_out_free(&o);
+		goto out;
+	}
+	reply_out(r, &o);
+	s->step = INFORMED;
+	ret = 0;
+out:
+	free(serial);
+	free(state);
+	free(tim);
+	return ret;
+}
+
+static void send_nonce(struct acs_session *s, struct acs_reply *r)
+{
+	char hex[2 * sizeof(s->nonce) + 1];
+	struct cwmp_out o;
+	xmlNodePtr list;
+	size_t i;
+
+	RAND_bytes(s->nonce, sizeof(s->nonce));
+	for (i = 0; i < sizeof(s->nonce); i++)
+		snprintf(hex + 2 * i, 3, "%02x", s->nonce[i]);
+	if (cwmp_out_new(&o, "nonce", "SetParameterValues") ||
+	    !(list = cwmp_add_array(o.method, "ParameterList", "cwmp:ParameterValueStruct", 1)) ||
+	    cwmp_add_value(list, TRE "AttestationNonce", hex, "xsd:hexBinary") ||
+	    !cwmp_add(o.method, "ParameterKey", "attest")) {
+		cwmp_out_free(&o);
+		reply(r, 500, NULL, 0);
+		return;
+	}
+	reply_out(r, &o);
+	s->step = NONCE_SENT;
+}
+
+static void ask_attestation(struct acs_session *s, struct acs_reply *r)
+{
+	struct cwmp_out o;
+	xmlNodePtr names;
+
+	if (cwmp_out_new(&o, "attestation", "GetParameterValues") ||
+	    !(names = cwmp_add_array(o.method, "ParameterNames", "xsd:string", 1)) ||
+	    !cwmp_add(names, "string", TRE "Attestation")) {
+		cwmp_out_free(&o);
+		reply(r, 500, NULL, 0);
+		return;
+	}
+	reply_out(r, &o);
+	s->step = ATTESTATION_ASKED;
+}
+
+/*
+ * The PVE check: signature with the device certificate, our nonce, the
+ * certificate's identity, state trusted, TIM equal to the stored RIM
+ * (the RIM inside the attestation when none is stored yet: the first
+ * one is recorded).  A failure marks the device for maintenance.
+ */
+static void check_attestation(sqlite3 *db, struct acs_session *s,
+			      const struct cwmp_msg *msg)
+{
+	char *b64 = param_value(cwmp_child(msg->method, "ParameterList"), TRE "Attestation",
+				8192);
+	char now[32], nonce_hex[65], tim[72] = "", rim[72] = "", counter[24] = "";
+	uint8_t stored_rim[HNBTRE_DIGEST_LEN], *blob = NULL;
+	const uint8_t *expected = NULL;
+	struct hnbtre_attestation att;
+	const char *verdict_text;
+	sqlite3_stmt *st;
+	int len = -1, verdict = HNBTRE_ATTEST_MALFORMED;
+	size_t i;
+
+	if (sqlite3_prepare_v2(db, "SELECT rim FROM devices WHERE identity = ?", -1,
+			       &st, NULL) == SQLITE_OK) {
+		const char *r;
+
+		sqlite3_bind_text(st, 1, s->identity, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    (r = (const char *)sqlite3_column_text(st, 0)) &&
+		    strlen(r) == 7 + 2 * HNBTRE_DIGEST_LEN) {
+			for (i = 0; i < HNBTRE_DIGEST_LEN; i++)
+				sscanf(r + 7 + 2 * i, "%2hhx", &stored_rim[i]);
+			expected = stored_rim;
+		}
+		sqlite3_finalize(st);
+	}
+	if (b64) {
+		blob = malloc(strlen(b64) + 1);
+		len = blob ? EVP_DecodeBlock(blob, (unsigned char *)b64, strlen(b64)) : -1;
+		/* EVP_DecodeBlock counts the padding as zero bytes */
+		if (len > 0 && strlen(b64) >= 2)
+			len -= (b64[strlen(b64) - 1] == '=') + (b64[strlen(b64) - 2] == '=');
+	}
+	if (len > 0)
+		verdict = hnbtre_verify_attestation_der(blob, len, s->cert_der, s->cert_len,
+							s->nonce, sizeof(s->nonce), expected,
+							&att);
+	verdict_text = verdict < 0 ? "malformed" : verdict == HNBTRE_ATTEST_VALID ? "valid" :
+		       hnbtre_attest_verdict_str(verdict);
+	if (verdict > HNBTRE_ATTEST_MALFORMED || verdict == HNBTRE_ATTEST_VALID) {
+		char hex[2 * HNBTRE_DIGEST_LEN + 1];
+
+		hnbtre_hex(att.tim, hex);
+		snprintf(tim, sizeof(tim), "sha256:%s", hex);
+		hnbtre_hex(att.rim, hex);
+		snprintf(rim, sizeof(rim), "sha256:%s", hex);
+		snprintf(counter, sizeof(counter), "%llu", (unsigned long long)att.counter);
+	}
+	for (i = 0; i < sizeof(s->nonce); i++)
+		snprintf(nonce_hex + 2 * i, 3, "%02x", s->nonce[i]);
+	hems_now(now, sizeof(now));
+	{
+		const char *p[] = { s->identity, now, nonce_hex, verdict_text,
+				    verdict >= 0 && verdict != HNBTRE_ATTEST_MALFORMED ?
+				    hnbtre_state_name(att.state) : NULL, tim, rim, counter };
+
+		store_exec(db, "INSERT INTO attestations (identity, time, nonce, verdict, "
+			   "state, tim, rim, counter) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", 8, p);
+	}
+	if (verdict == HNBTRE_ATTEST_VALID) {
+		const char *p[] = { s->identity, rim };
+
+		/* first valid attestation: its RIM becomes the stored one */
+		store_exec(db, "UPDATE devices SET rim = COALESCE(rim, ?2) "
+			   "WHERE identity = ?1", 2, p);
+	} else {
+		const char *p[] = { s->identity };
+
+		store_exec(db, "UPDATE devices SET status = 'maintenance' "
+			   "WHERE identity = ?", 1, p);
+	}
+	hems_log("attestation of %s: %s", s->identity, verdict_text);
+	free(b64);
+	free(blob);
+}
+
+void acs_handle(sqlite3 *db, struct acs_session *s, const char *body, size_t len,
+		struct acs_reply *r)
+{
+	char err[CWMP_ERR_LEN];
+	struct cwmp_msg msg;
+	struct cwmp_out o;
+
+	if (!len) {
+		if (s->step == INFORMED) {
+			send_nonce(s, r);
+		} else {
+			s->step = DONE;
+			reply(r, 204, NULL, 0);
+		}
+		return;
+	}
+	if (cwmp_parse(body, len, &msg, err)) {
+		hems_log("bad envelope from %s: %s", s->identity, err);
+		cwmp_msg_free(&msg);
+		reply(r, 400, NULL, 0);
+		return;
+	}
+	if (!strcmp(msg.name, "Inform") && s->step == EXPECT_INFORM) {
+		if (on_inform(db, s, &msg, r))
+			reply(r, 403, NULL, 0);
+	} else if (!strcmp(msg.name, "TransferComplete") && s->step == INFORMED) {
+		record_event(db, s, "TransferComplete", NULL);
+		if (!cwmp_out_new(&o, msg.id, "TransferCompleteResponse"))
+			reply_out(r, &o);
+		else
+			reply(r, 500, NULL, 0);
+	} else if (!strcmp(msg.name, "SetParameterValuesResponse") && s->step == NONCE_SENT) {
+		ask_attestation(s, r);
+	} else if (!strcmp(msg.name, "GetParameterValuesResponse") &&
+		   s->step == ATTESTATION_ASKED) {
+		check_attestation(db, s, &msg);
+		s->step = DONE;
+		reply(r, 204, NULL, 0);
+	} else {
+		hems_log("unexpected %s from %s: session ended", msg.name, s->identity);
+		s->step = DONE;
+		reply(r, 204, NULL, 0);
+	}
+	cwmp_msg_free(&msg);
+}
