@@ -12,24 +12,12 @@
 #include <unistd.h>
 
 #include "../cwmpd/cwmpd.h"
+#include "../tests/fake_securityfs.h"
 
 static struct agent_config config = {
 	.acs_url = "https://acs.invalid/", .periodic_interval = 3600, .poll_seconds = 1,
 };
 static char dir[] = "/tmp/cwmpd-fuzz.XXXXXX";
-
-static void put(const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/sfs/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f)
-		abort();
-	fputs(text, f);
-	fclose(f);
-}
 
 static void remove_dir(void)
 {
@@ -49,22 +37,12 @@ static void remove_dir(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char path[256];
-
 	(void)argc;
 	(void)argv;
 	if (!mkdtemp(dir))
 		abort();
-	snprintf(path, sizeof(path), "%s/sfs", dir);
-	mkdir(path, 0700);
-	setenv("HNBTRE_SECURITYFS", path, 1);
-	put("state", "trusted\n");
-	put("tim", "sha256:6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b\n");
-	put("rim", "sha256:6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b\n");
-	put("identity", "0005B9-0000000001\n");
-	put("manifest", "hnbtre-manifest 1\nversion 7\n/usr/bin/a sha256:00 normal\n");
-	put("components", "ok /usr/bin/a sha256:6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b\n"
-	    "missing /usr/bin/b sha256:-\n");
+	if (fake_securityfs(dir))
+		abort();
 	config.state_dir = dir;
 	atexit(remove_dir);
 	return 0;

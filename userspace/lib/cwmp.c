@@ -240,9 +240,21 @@ nomem:
 	return -ENOMEM;
 }
 
+/* Arguments are unqualified: xmlNewTextChild() would give them the
+ * parent's (cwmp) namespace. */
 xmlNodePtr cwmp_add(xmlNodePtr parent, const char *name, const char *text)
 {
-	return xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST text);
+	xmlNodePtr node = xmlNewDocNode(parent->doc, NULL, BAD_CAST name, NULL);
+
+	if (!node)
+		return NULL;
+	if (text)
+		xmlNodeAddContent(node, BAD_CAST text);
+	if (!xmlAddChild(parent, node)) {
+		xmlFreeNode(node);
+		return NULL;
+	}
+	return node;
 }
 
 xmlNodePtr cwmp_add_array(xmlNodePtr parent, const char *name,
