@@ -5,7 +5,7 @@
 # hnb-hems, joined by a veth pair.  Each point of the TS 33.320 8.3.4
 # profile is one result (Documentation/tr069.md).
 . "$(dirname "$0")/gate_lib.sh"
-N=12
+N=14
 tap_init $N
 CWMPD=$TOP/build/bin/hnbtre-cwmpd
 HEMS=$TOP/build/bin/hnbtre-hems
@@ -44,7 +44,7 @@ hems_start() {
 	hems_stop
 	ip netns exec hnb-hems "$HEMS" --db "$WORK/hems.db" --listen $HEMS_ADDR --port 7547 \
 		--cert "$PKI/hems.pem" --key "$PKI/hems.key" --ca "$PKI/root.pem" \
-		"$@" serve >> "$WORK/hems.log" 2>&1 &
+		--public-url https://hems.hnbtre.test:7547 "$@" serve >> "$WORK/hems.log" 2>&1 &
 	echo $! > "$WORK/server.pid"
 	wait_port
 }
@@ -76,16 +76,22 @@ hems_stop() {
 	rm -f "$WORK/server.pid"
 }
 
-# cwmpd URL [OPTIONS...]: one session from the device namespace, which
+# cwmpd_run URL [OPTIONS...]: the agent in the device namespace, which
 # needs securityfs mounted again after ip netns exec.
-cwmpd() {
+cwmpd_run() {
 	local url=$1
 	shift
 	ip netns exec hnb-dev unshare -m sh -c \
 		'mount -t securityfs securityfs /sys/kernel/security && exec "$@"' sh \
 		"$CWMPD" --acs "$url" --cert "$PKI/device.pem" --ca "$PKI/root.pem" \
-		--state-dir "$WORK/cwmpd" --once "$@" > "$WORK/cwmpd.out" 2>&1
+		--state-dir "$WORK/cwmpd" --install-root "$WORK/root" "$@" \
+		> "$WORK/cwmpd.out" 2>&1 &
+	echo $! > "$WORK/cwmpd.pid"
+	wait $!
 }
+
+# cwmpd URL [OPTIONS...]: one session.
+cwmpd() { cwmpd_run "$@" --once; }
 
 cwmpd_said() { grep -q -- "$1" "$WORK/cwmpd.out" || { cat "$WORK/cwmpd.out"; return 1; }; }
 informs() { sqlite3 "$WORK/hems.db" "SELECT count(*) FROM events WHERE code = '$1'"; }
@@ -204,4 +210,59 @@ check "TrE tampered: gate closed, no TLS session" gate_closed
 # 12. Repaired and validated: sessions work again; the H(e)MS sees the
 # tampered state never, the trusted one again.
 check "repaired: session again" eval 'repair && [ "$(state)" = trusted ] && cwmpd $URL'
+
+# 13. Seed 001 with a package signed by a CA the TrE does not trust: the
+# update is sent only after a valid attestation, the device downloads it
+# over the same profile, refuses it (TransferComplete 9019) and installs
+# nothing; the H(e)MS records the failure.
+bad_update() {
+	local live=$WORK/root/current
+	mkdir -p "$WORK/pkg/bin" "$WORK/root" && echo app > "$WORK/pkg/bin/app" &&
+	{ printf 'hnbtre-manifest 1\nversion 50\n'
+	  echo "$live/bin/app sha256:$(sha256sum < "$WORK/pkg/bin/app" | cut -d' ' -f1) normal"
+	} > "$WORK/pkg.manifest" &&
+	"$HNBTRE" manifest sign --key "$PKI/evil-signer.key" --cert "$PKI/evil-signer.pem" \
+		"$WORK/pkg.manifest" "$WORK/pkg.manifest.signed" &&
+	"$HNBTRE" pkg build --dir "$WORK/pkg" --prefix "$live" \
+		--manifest "$WORK/pkg.manifest.signed" --version 50 -o "$WORK/evil.unsigned" &&
+	"$HNBTRE" pkg sign --cert "$PKI/evil-signer.pem" --key "$PKI/evil-signer.key" \
+		-o "$WORK/evil.pkg" "$WORK/evil.unsigned" &&
+	hems_start && "$HEMS" --db "$WORK/hems.db" update "$IDENTITY" "$WORK/evil.pkg" &&
+	cwmpd $URL && cwmpd_said "TransferComplete delivered" &&
+	[ "$(sqlite3 "$WORK/hems.db" "SELECT state || ' ' || fault FROM updates")" = "failed 9019" ] &&
+	[ ! -e "$live" ] &&
+	[ "$(sqlite3 "$WORK/hems.db" "SELECT count(*) FROM events WHERE code = 'M Download'")" = 1 ] &&
+	jq -e '.transfers == [] and ([.events[].code] | index("M Download") == null)' \
+		"$WORK/cwmpd/state.json" > /dev/null ||
+	{ cat "$WORK/cwmpd.out" "$WORK/hems.log"; sqlite3 "$WORK/hems.db" "SELECT * FROM updates"; return 1; }
+}
+check "update signed by an untrusted CA: TransferComplete 9019, nothing installed" bad_update
+
+# 14. Active notification: the agent runs; a new manifest changes the TIM
+# (state stays trusted), and within seconds an Inform with 4 VALUE CHANGE
+# carries the new TIM to the H(e)MS.
+value_change() {
+	local i new_tim runner before
+	before=$(informs '4 VALUE CHANGE')
+	cwmpd_run $URL --poll 1 &
+	runner=$!
+	for i in $(seq 100); do
+		grep -q "Inform delivered" "$WORK/cwmpd.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	echo "component 3" > "$WORK/c/c3" && sign_component "$WORK/c/c3" &&
+	signed_manifest "$WORK/m2" 2 "$WORK"/c/c* && cat "$WORK/m2" > $SFS/manifest &&
+	[ "$(state)" = trusted ] && new_tim=$(cat $SFS/tim)
+	for i in $(seq 150); do
+		[ "$(informs '4 VALUE CHANGE')" = $((before + 1)) ] && break
+		sleep 0.1
+	done
+	kill "$(cat "$WORK/cwmpd.pid")"
+	wait $runner
+	[ "$(informs '4 VALUE CHANGE')" = $((before + 1)) ] &&
+	[ "$(sqlite3 "$WORK/hems.db" "SELECT last_tim FROM devices")" = "$new_tim" ] ||
+	{ cat "$WORK/cwmpd.out"; echo "new TIM $new_tim, before $before";
+	  sqlite3 "$WORK/hems.db" "SELECT * FROM events" "SELECT last_tim FROM devices"; return 1; }
+}
+check "TIM change: active notification, Inform with 4 VALUE CHANGE and the new TIM" value_change
 tap_done

@@ -230,7 +230,7 @@ static void run_downloads(struct agent *agent, const char *install_root)
 {
 	json_object *transfers = store_section(agent, "transfers"), *state, *url;
 	struct hnbtre_install_opts opts = {
-		.root = install_root, .roots_pem = agent->config->ca_path, .use_tre = 1,
+		.root = install_root, .roots_pem = agent->config->ca_path,
 	};
 	struct hnbtre_install_result result;
 	char err[CWMP_ERR_LEN] = "", path[4096], done[32];
@@ -258,6 +258,15 @@ static void run_downloads(struct agent *agent, const char *install_root)
 			code = CWMP_FAULT_FILE_TRANSFER_INTERNAL;
 			snprintf(err, sizeof(err), "no --install-root configured");
 		} else {
+			char tre_file[4096];
+
+			/* the TrE verifies packages when its kernel offers it
+			 * (securityfs "package"); the userspace checks against
+			 * the operator roots run in both cases */
+			snprintf(tre_file, sizeof(tre_file), "%s/package", hnbtre_securityfs());
+			opts.use_tre = access(tre_file, F_OK) == 0;
+			if (!opts.use_tre)
+				say("no package verification in this TrE: userspace checks only");
 			ret = hnbtre_pkg_install(path, &opts, &result, err);
 			code = hnbtre_pkg_fault(ret);
 			if (!ret && result.tim_checked)

@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!size || acs_session_init(&s, cert))
 		return 0;
 	s.step = data[0] % (DONE + 1);
-	acs_handle(db, &s, (const char *)data + 1, size - 1, &r);
+	acs_handle(db, "https://hems.invalid", &s, (const char *)data + 1, size - 1, &r);
 	if (r.body) {
 		if (r.code != 200 || cwmp_parse(r.body, r.len, &answer, err))
 			abort();

@@ -5,8 +5,10 @@
  *   Inform -> InformResponse; TransferComplete -> TransferCompleteResponse;
  *   empty POST -> SetParameterValues(AttestationNonce = fresh nonce);
  *   SetParameterValuesResponse -> GetParameterValues(Attestation);
- *   GetParameterValuesResponse -> the PVE check, recorded; 204 ends it.
+ *   GetParameterValuesResponse -> the PVE check, recorded; then Download
+ *   of a requested update if the check passed, else 204, which ends it.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,8 +210,8 @@ static void ask_attestation(struct acs_session *s, struct acs_reply *r)
  * (the RIM inside the attestation when none is stored yet: the first
  * one is recorded).  A failure marks the device for maintenance.
  */
-static void check_attestation(sqlite3 *db, struct acs_session *s,
-			      const struct cwmp_msg *msg)
+static int check_attestation(sqlite3 *db, struct acs_session *s,
+			     const struct cwmp_msg *msg)
 {
 	char *b64 = param_value(cwmp_child(msg->method, "ParameterList"), TRE "Attestation",
 				8192);
@@ -284,10 +286,110 @@ static void check_attestation(sqlite3 *db, struct acs_session *s,
 	hems_log("attestation of %s: %s", s->identity, verdict_text);
 	free(b64);
 	free(blob);
+	return verdict == HNBTRE_ATTEST_VALID;
 }
 
-void acs_handle(sqlite3 *db, struct acs_session *s, const char *body, size_t len,
-		struct acs_reply *r)
+/* The oldest requested update of this device, or 0. */
+static long long requested_update(sqlite3 *db, const struct acs_session *s)
+{
+	sqlite3_stmt *st;
+	long long id = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT id FROM updates WHERE identity = ? AND "
+			       "state = 'requested' ORDER BY id LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, s->identity, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+/*
+ * Seed 001: only a device whose fresh attestation passed gets an update.
+ * The package is served by this server at <public URL>/package/<id>, to
+ * this device only; the CommandKey is the update's id.
+ */
+static int send_download(sqlite3 *db, const char *public_url, struct acs_session *s,
+			 long long id, struct acs_reply *r)
+{
+	char key[24], url[1024];
+	const char *p[] = { key };
+	struct cwmp_out o;
+
+	snprintf(key, sizeof(key), "%lld", id);
+	snprintf(url, sizeof(url), "%s/package/%lld", public_url, id);
+	if (cwmp_out_new(&o, "download", "Download") ||
+	    !cwmp_add(o.method, "CommandKey", key) ||
+	    !cwmp_add(o.method, "FileType", "1 Firmware Upgrade Image") ||
+	    !cwmp_add(o.method, "URL", url) ||
+	    !cwmp_add(o.method, "Username", "") || !cwmp_add(o.method, "Password", "") ||
+	    !cwmp_add(o.method, "FileSize", "0") || !cwmp_add(o.method, "TargetFileName", "") ||
+	    !cwmp_add(o.method, "DelaySeconds", "0") || !cwmp_add(o.method, "SuccessURL", "") ||
+	    !cwmp_add(o.method, "FailureURL", "")) {
+		cwmp_out_free(&o);
+		return -1;
+	}
+	reply_out(r, &o);
+	store_exec(db, "UPDATE updates SET state = 'sent' WHERE id = ?", 1, p);
+	hems_log("Download of update %s sent to %s", key, s->identity);
+	s->step = DOWNLOAD_SENT;
+	return 0;
+}
+
+#define PACKAGE_MAX	(512 << 20)
+
+int acs_package(sqlite3 *db, const struct acs_session *s, const char *path,
+		char **data, size_t *len)
+{
+	sqlite3_stmt *st;
+	char *end, *file = NULL;
+	long long id;
+	int ret;
+
+	if (strncmp(path, "/package/", 9))
+		return -ENOENT;
+	id = strtoll(path + 9, &end, 10);
+	if (*end || end == path + 9 || id <= 0)
+		return -ENOENT;
+	/* a device gets only the package sent to it */
+	if (sqlite3_prepare_v2(db, "SELECT package FROM updates WHERE id = ? AND identity = ? "
+			       "AND state = 'sent'", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, s->identity, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		file = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (!file)
+		return -ENOENT;
+	ret = hnbtre_read_file(file, PACKAGE_MAX, (uint8_t **)data, len);
+	free(file);
+	return ret;
+}
+
+/* The result of an update, by its CommandKey. */
+static void record_transfer(sqlite3 *db, struct acs_session *s, const struct cwmp_msg *msg)
+{
+	xmlNodePtr fault = cwmp_child(msg->method, "FaultStruct");
+	char *key = cwmp_text(msg->method, "CommandKey", 32);
+	char *code = cwmp_text(fault, "FaultCode", 8);
+	char *text = cwmp_text(fault, "FaultString", 256);
+	const char *p[] = { key, s->identity, code, text,
+			    code && strcmp(code, "0") ? "failed" : "done" };
+
+	record_event(db, s, "TransferComplete", key);
+	if (key && code)
+		store_exec(db, "UPDATE updates SET state = ?5, fault = ?3, fault_string = ?4 "
+			   "WHERE id = ?1 AND identity = ?2 AND state = 'sent'", 5, p);
+	hems_log("TransferComplete from %s: fault %s", s->identity, code ? code : "?");
+	free(key);
+	free(code);
+	free(text);
+}
+
+void acs_handle(sqlite3 *db, const char *public_url, struct acs_session *s,
+		const char *body, size_t len, struct acs_reply *r)
 {
 	char err[CWMP_ERR_LEN];
 	struct cwmp_msg msg;
@@ -312,7 +414,7 @@ void acs_handle(sqlite3 *db, struct acs_session *s, const char *body, size_t len
 		if (on_inform(db, s, &msg, r))
 			reply(r, 403, NULL, 0);
 	} else if (!strcmp(msg.name, "TransferComplete") && s->step == INFORMED) {
-		record_event(db, s, "TransferComplete", NULL);
+		record_transfer(db, s, &msg);
 		if (!cwmp_out_new(&o, msg.id, "TransferCompleteResponse"))
 			reply_out(r, &o);
 		else
@@ -321,7 +423,13 @@ void acs_handle(sqlite3 *db, struct acs_session *s, const char *body, size_t len
 		ask_attestation(s, r);
 	} else if (!strcmp(msg.name, "GetParameterValuesResponse") &&
 		   s->step == ATTESTATION_ASKED) {
-		check_attestation(db, s, &msg);
+		long long update;
+
+		s->step = DONE;
+		if (!check_attestation(db, s, &msg) || !(update = requested_update(db, s)) ||
+		    send_download(db, public_url, s, update, r))
+			reply(r, 204, NULL, 0);
+	} else if (!strcmp(msg.name, "DownloadResponse") && s->step == DOWNLOAD_SENT) {
 		s->step = DONE;
 		reply(r, 204, NULL, 0);
 	} else {

@@ -21,11 +21,12 @@ struct hems_config {
 	const char *key_path;
 	const char *ca_path;
 	const char *db_path;
+	const char *public_url;		/* how devices reach this server */
 	const char *demand_auth;	/* test only: answer with a 401 challenge */
 };
 
 /* One CWMP session (one TLS connection) at the ACS. */
-enum acs_step { EXPECT_INFORM, INFORMED, NONCE_SENT, ATTESTATION_ASKED, DONE };
+enum acs_step { EXPECT_INFORM, INFORMED, NONCE_SENT, ATTESTATION_ASKED, DOWNLOAD_SENT, DONE };
 
 struct acs_session {
 	enum acs_step step;
@@ -43,8 +44,10 @@ struct acs_reply {
 };
 
 int acs_session_init(struct acs_session *s, X509 *peer);
-void acs_handle(sqlite3 *db, struct acs_session *s, const char *body, size_t len,
-		struct acs_reply *r);
+void acs_handle(sqlite3 *db, const char *public_url, struct acs_session *s,
+		const char *body, size_t len, struct acs_reply *r);
+int acs_package(sqlite3 *db, const struct acs_session *s, const char *path,
+		char **data, size_t *len);
 void hems_log(const char *fmt, const char *a, const char *b);
 void hems_now(char *buf, size_t len);
 

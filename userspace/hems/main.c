@@ -13,6 +13,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: hnbtre-hems --db FILE serve --listen ADDR --port N --cert C --key K --ca ROOTS\n"
+		"                  --public-url https://NAME:PORT\n"
 		"       hnbtre-hems --db FILE [--json] devices\n"
 		"       hnbtre-hems --db FILE [--json] show DEVICE\n"
 		"       hnbtre-hems --db FILE update DEVICE PACKAGE\n");
@@ -131,6 +132,7 @@ int main(int argc, char **argv)
 		{ "cert", required_argument, NULL, 'c' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "ca", required_argument, NULL, 'C' },
+		{ "public-url", required_argument, NULL, 'u' },
 		{ "demand-auth", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -147,6 +149,7 @@ int main(int argc, char **argv)
 		case 'c': config.cert_path = optarg; break;
 		case 'k': config.key_path = optarg; break;
 		case 'C': config.ca_path = optarg; break;
+		case 'u': config.public_url = optarg; break;
 		case 'A': config.demand_auth = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -158,7 +161,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[optind], "serve")) {
 		if (!config.cert_path || !config.key_path || !config.ca_path ||
-		    optind + 1 != argc) {
+		    !config.public_url || optind + 1 != argc) {
 			usage(stderr);
 			return 2;
 		}

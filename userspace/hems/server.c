@@ -100,17 +100,31 @@ static void on_request(struct evhttp_request *req, void *arg)
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  srv->config->demand_auth);
 		r.code = 401;
-	} else if ((s = session_of(srv, req)) &&
-		   evhttp_request_get_command(req) == EVHTTP_REQ_POST &&
-		   len <= CWMP_MAX_ENVELOPE) {
-		acs_handle(srv->db, s, (const char *)evbuffer_pullup(in, len), len, &r);
+	} else if (!(s = session_of(srv, req))) {
+		r.code = 403;
+	} else if (evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
+		/* the package of a Download, over the same mutual TLS */
+		r.code = acs_package(srv->db, s, evhttp_request_get_uri(req), &r.body,
+				     &r.len) ? 404 : 200;
+		if (r.code == 200)
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+					  "Content-Type", "application/octet-stream");
+	} else if (len <= CWMP_MAX_ENVELOPE) {
+		acs_handle(srv->db, srv->config->public_url, s,
+			   (const char *)evbuffer_pullup(in, len), len, &r);
 	}
 	out = evbuffer_new();
-	if (r.body) {
-		evbuffer_add(out, r.body, r.len);
+	if (r.body && r.code != 200) {
+		free(r.body);
+		r.body = NULL;
+	}
+	if (r.body && !evhttp_find_header(evhttp_request_get_output_headers(req),
+					  "Content-Type")) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 				  "text/xml; charset=\"utf-8\"");
 	}
+	if (r.body)
+		evbuffer_add(out, r.body, r.len);
 	evhttp_send_reply(req, r.code, r.code == 200 ? "OK" : r.code == 204 ? "No Content" :
 			  "Error", out);
 	evbuffer_free(out);
@@ -162,7 +176,7 @@ int hems_serve(const struct hems_config *config)
 	evhttp_set_bevcb(http, new_tls_connection, &srv);
 	evhttp_set_gencb(http, on_request, &srv);
 	evhttp_set_max_body_size(http, CWMP_MAX_ENVELOPE);
-	evhttp_set_allowed_methods(http, EVHTTP_REQ_POST);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
 	if (evhttp_bind_socket(http, config->listen_addr, config->port)) {
 		fprintf(stderr, "hnbtre-hems: cannot listen on %s:%u\n", config->listen_addr,
 			config->port);
