@@ -307,16 +307,14 @@ static int failed_components(struct hnbtre_distress_msg *msg)
 /* A sequence above every one sent before, persisted before it is used. */
 static int next_sequence(const char *state_dir, uint64_t *out)
 {
-	char path[PATH_MAX], tmp[PATH_MAX], text[32];
+	char path[PATH_MAX], text[32];
 	uint64_t last = 0, now = (uint64_t)time(NULL);
 	uint8_t *data;
 	size_t len;
-	int fd, n;
+	int n, ret;
 
 	if (snprintf(path, sizeof(path), "%s/sequence", state_dir) >=
-	    (int)sizeof(path) ||
-	    snprintf(tmp, sizeof(tmp), "%s/sequence.tmp", state_dir) >=
-	    (int)sizeof(tmp))
+	    (int)sizeof(path))
 		return -1;
 	if (!hnbtre_read_file(path, 31, &data, &len)) {
 		last = strtoull((char *)data, NULL, 10);
@@ -326,16 +324,12 @@ static int next_sequence(const char *state_dir, uint64_t *out)
 	*out = last >= now ? last + 1 : now;
 	n = snprintf(text, sizeof(text), "%" PRIu64 "\n", *out);
 	mkdir(state_dir, 0700);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, text, n) != n || fsync(fd) ||
-	    rename(tmp, path)) {
+	ret = hnbtre_write_atomic(path, text, (size_t)n);
+	if (ret) {
+		errno = -ret;
 		say(LOG_ERR, "cannot persist the sequence in %s: %m", state_dir);
-		if (fd >= 0)
-			close(fd);
-		return -1;
 	}
-	close(fd);
-	return 0;
+	return ret ? -1 : 0;
 }
 
 /* RSASSA-PKCS1-v1_5 / SHA-256 by the TrE, with the distress credential. */

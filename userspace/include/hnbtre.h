@@ -155,6 +155,49 @@ int hnbtre_read_file(const char *path, size_t max, uint8_t **data,
 		     size_t *len);
 
 /**
+ * hnbtre_base64_encode() - base64 (RFC 4648, with padding, no newlines)
+ * @data: the bytes
+ * @len: their number
+ *
+ * Return: a malloc'ed NUL-terminated string, or NULL without memory.
+ */
+char *hnbtre_base64_encode(const uint8_t *data, size_t len);
+
+/**
+ * hnbtre_base64_decode() - strict base64 decoding
+ * @text: base64 with padding, no whitespace (not NUL terminated)
+ * @len: its length: a non-zero multiple of 4, at most @max * 4 / 3 + 4
+ * @max: refuse results longer than this
+ * @out: malloc'ed bytes
+ * @out_len: their number
+ *
+ * Return: 0, -EBADMSG (not base64 or too long), -ENOMEM.
+ */
+int hnbtre_base64_decode(const char *text, size_t len, size_t max,
+			 uint8_t **out, size_t *out_len);
+
+/**
+ * hnbtre_fsync_dir() - make a directory's entries durable
+ * @path: the directory
+ *
+ * Return: 0 or -errno.
+ */
+int hnbtre_fsync_dir(const char *path);
+
+/**
+ * hnbtre_write_atomic() - replace a file durably and atomically
+ * @path: the file; "<path>.tmp" is used on the way
+ * @data: the new contents
+ * @len: their length
+ *
+ * Writes and fsyncs the temporary file, renames it over @path and fsyncs
+ * the directory: after a crash @path holds the old or the new contents.
+ *
+ * Return: 0 or -errno.
+ */
+int hnbtre_write_atomic(const char *path, const void *data, size_t len);
+
+/**
  * hnbtre_securityfs() - the hnbtre securityfs directory
  *
  * Return: $HNBTRE_SECURITYFS if set, else HNBTRE_DEFAULT_SECURITYFS.
@@ -375,6 +418,27 @@ int hnbtre_verify_attestation_cert(const uint8_t *blob, size_t len,
 				   size_t nonce_len,
 				   const uint8_t *expected_rim,
 				   struct hnbtre_attestation *out);
+
+/**
+ * hnbtre_verify_attestation_der() - hnbtre_verify_attestation() with the
+ *	certificate in memory as DER (what a TLS peer authenticated with)
+ * @blob: the attestation
+ * @len: its length
+ * @cert_der: the device certificate, DER, exactly one
+ * @cert_len: its length
+ * @nonce: the nonce the verifier expects
+ * @nonce_len: its length
+ * @expected_rim: as for hnbtre_verify_attestation()
+ * @out: as for hnbtre_verify_attestation()
+ *
+ * Return: an enum hnbtre_attest_verdict, or -EBADMSG if @cert_der is not
+ * one DER certificate.
+ */
+int hnbtre_verify_attestation_der(const uint8_t *blob, size_t len,
+				  const uint8_t *cert_der, size_t cert_len,
+				  const uint8_t *nonce, size_t nonce_len,
+				  const uint8_t *expected_rim,
+				  struct hnbtre_attestation *out);
 
 /**
  * hnbtre_cert_names_identity() - the certificate is for a device identity

@@ -59,13 +59,9 @@ void hnbtre_distress_nonce(const char *identity, uint64_t sequence,
 
 static json_object *base64_string(const uint8_t *data, size_t len)
 {
-	char *text = malloc(4 * ((len + 2) / 3) + 1);
-	json_object *s;
+	char *text = hnbtre_base64_encode(data, len);
+	json_object *s = text ? json_object_new_string(text) : NULL;
 
-	if (!text)
-		return NULL;
-	EVP_EncodeBlock((unsigned char *)text, data, (int)len);
-	s = json_object_new_string(text);
 	free(text);
 	return s;
 }
@@ -262,21 +258,9 @@ int hnbtre_distress_frame_len(const uint8_t *data, size_t len, size_t *total)
 
 static int decode_base64(json_object *s, uint8_t **out, size_t *len)
 {
-	const char *text = json_object_get_string(s);
-	size_t n = (size_t)json_object_get_string_len(s);
-	int decoded;
-
-	if (!n || n % 4 || n > HNBTRE_DISTRESS_MESSAGE_MAX)
-		return -EBADMSG;
-	*out = malloc(n / 4 * 3);
-	if (!*out)
-		return -ENOMEM;
-	decoded = EVP_DecodeBlock(*out, (const unsigned char *)text, (int)n);
-	if (decoded < 0)
-		return -EBADMSG;
-	/* EVP_DecodeBlock counts the padding as zero bytes. */
-	*len = (size_t)decoded - (text[n - 1] == '=') - (text[n - 2] == '=');
-	return 0;
+	return hnbtre_base64_decode(json_object_get_string(s),
+				    (size_t)json_object_get_string_len(s),
+				    HNBTRE_DISTRESS_MESSAGE_MAX, out, len);
 }
 
 /* A member of type @type, or NULL. */

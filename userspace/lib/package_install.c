@@ -83,18 +83,6 @@ static int rm_tree(const char *path)
 	return nftw(path, remove_one, 32, FTW_DEPTH | FTW_PHYS) ? -errno : 0;
 }
 
-static int fsync_path(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* "<a>/<b>" into a PATH_MAX buffer. */
 static int join(char *out, const char *a, const char *b)
 {
@@ -439,7 +427,7 @@ static int switch_to(const char *root, const char *target)
 	step();
 	if (rename(link_path, current))
 		return -errno;
-	return fsync_path(root);
+	return hnbtre_fsync_dir(root);
 }
 
 static int read_hex_digest(const char *name, uint8_t out[HNBTRE_DIGEST_LEN])
@@ -662,7 +650,7 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 	if (!ret)
 		ret = join(slot, opts->root, "slots");
 	if (!ret)
-		ret = fsync_path(slot);
+		ret = hnbtre_fsync_dir(slot);
 	if (ret) {
 		fail(err, ret, "%s: %s", slot, strerror(-ret));
 		goto fail_staging;

@@ -107,6 +107,86 @@ int hnbtre_read_file(const char *path, size_t max, uint8_t **data,
 	return ret;
 }
 
+char *hnbtre_base64_encode(const uint8_t *data, size_t len)
+{
+	char *text = malloc(4 * ((len + 2) / 3) + 1);
+
+	if (text)
+		EVP_EncodeBlock((unsigned char *)text, data, (int)len);
+	return text;
+}
+
+int hnbtre_base64_decode(const char *text, size_t len, size_t max,
+			 uint8_t **out, size_t *out_len)
+{
+	int decoded;
+
+	*out = NULL;
+	if (!len || len % 4 || len / 4 * 3 > max + 2)
+		return -EBADMSG;
+	*out = malloc(len / 4 * 3);
+	if (!*out)
+		return -ENOMEM;
+	decoded = EVP_DecodeBlock(*out, (const unsigned char *)text, (int)len);
+	if (decoded < 0) {
+		free(*out);
+		*out = NULL;
+		return -EBADMSG;
+	}
+	/* EVP_DecodeBlock counts the padding as zero bytes. */
+	*out_len = (size_t)decoded - (text[len - 1] == '=') -
+		   (text[len - 2] == '=');
+	if (*out_len > max) {
+		free(*out);
+		*out = NULL;
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int hnbtre_fsync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int hnbtre_write_atomic(const char *path, const void *data, size_t len)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX], *slash;
+	int fd, ret = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, data, len) != (ssize_t)len || fsync(fd))
+		ret = errno ? -errno : -EIO;
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret) {
+		unlink(tmp);
+		return ret;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = 0;
+	else if (slash)
+		*slash = 0;
+	else
+		strcpy(dir, ".");
+	return hnbtre_fsync_dir(dir);
+}
+
 const char *hnbtre_securityfs(void)
 {
 	const char *dir = getenv("HNBTRE_SECURITYFS");

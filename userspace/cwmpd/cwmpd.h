@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* hnbtre-cwmpd: the TR-069 agent of the H(e)NB (Documentation/tr069.md). */
+#ifndef CWMPD_H
+#define CWMPD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "hnbtre_cwmp.h"
+
+#define TRE_PREFIX	"Device.X_HNBTRE_TrE."
+
+struct agent_config {
+	const char *acs_url;
+	const char *cert_path;		/* device certificate (PEM) */
+	const char *ca_path;		/* operator roots the ACS chains to */
+	const char *state_dir;
+	const char *reboot_cmd;
+	const char *factory_reset_cmd;
+	unsigned int periodic_interval;	/* initial PeriodicInformInterval */
+	unsigned int poll_seconds;	/* active notification polling */
+	bool once;
+};
+
+/*
+ * The persisted state (store.c): one JSON document, replaced atomically.
+ *   events:     [{"code": "1 BOOT", "key": ""}, ...] not yet delivered
+ *   transfers:  [{"key", "url", "file_type", "state": "pending"|"done",
+ *                 "fault", "fault_string", "start", "complete"}]
+ *   attributes: {"name": notification (0, 1, 2)}
+ *   notified:   {"name": "last value the ACS has seen"}
+ *   settings:   {"periodic_enable", "periodic_interval", "parameter_key",
+ *                "nonce", "self_check", "boot_id", "bootstrapped"}
+ */
+struct agent {
+	const struct agent_config *config;
+	json_object *state;
+	char *state_path;
+	/* deferred until the session ends */
+	bool reboot_requested;
+	bool factory_reset_requested;
+	bool download_requested;
+};
+
+/* store.c */
+int store_load(struct agent *agent);
+int store_save(struct agent *agent);
+json_object *store_section(struct agent *agent, const char *name);
+void store_add_event(struct agent *agent, const char *code, const char *key);
+bool store_has_event(struct agent *agent, const char *code);
+const char *store_setting(struct agent *agent, const char *name, const char *def);
+void store_set_setting(struct agent *agent, const char *name, const char *value);
+
+/* datamodel.c: a snapshot of every parameter */
+struct dm_entry {
+	char *name;		/* full name; objects end with '.' */
+	char *value;		/* NULL for objects */
+	const char *type;	/* xsd type */
+	bool writable;
+	bool object;
+};
+
+struct dm_snapshot {
+	struct dm_entry *entries;
+	size_t count;
+};
+
+int dm_snapshot(struct agent *agent, struct dm_snapshot *snap, bool attest);
+void dm_snapshot_free(struct dm_snapshot *snap);
+const struct dm_entry *dm_find(const struct dm_snapshot *snap, const char *name);
+int dm_notification(struct agent *agent, const char *name);
+int dm_notification_allowed(const char *name, int notification);
+int dm_check_value(const char *name, const char *value, char *err, size_t len);
+void dm_apply_value(struct agent *agent, const char *name, const char *value);
+bool dm_forced_inform(const char *name);
+
+/* rpc.c: answer one ACS request */
+int rpc_handle(struct agent *agent, const struct cwmp_msg *msg, char **out,
+	       size_t *out_len);
+int rpc_build_inform(struct agent *agent, char **out, size_t *out_len,
+		     json_object **delivered_values);
+int rpc_build_transfer_complete(struct agent *agent, json_object *transfer,
+				char **out, size_t *out_len);
+
+/* session.c: HTTPS to the ACS with the TS 33.320 profile */
+struct session;
+int session_check_url(const char *url, char *err, size_t len);
+struct session *session_open(const struct agent_config *config, char *err,
+			     size_t len);
+int session_post(struct session *session, const char *body, size_t len,
+		 char **resp, size_t *resp_len, char *err, size_t err_len);
+int session_download(struct session *session, const char *url,
+		     const char *path, char *err, size_t err_len);
+void session_close(struct session *session);
+
+#endif /* CWMPD_H */

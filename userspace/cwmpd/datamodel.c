@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The data model (Documentation/tr069.md): TR-181 Device.DeviceInfo. and
+ * Device.ManagementServer. basics and the TrE under Device.X_HNBTRE_TrE.,
+ * read from securityfs at each snapshot.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "cwmpd.h"
+#include "hnbtre.h"
+
+#define XSD_STRING	"xsd:string"
+#define XSD_UINT	"xsd:unsignedInt"
+#define XSD_ULONG	"xsd:unsignedLong"
+#define XSD_BOOL	"xsd:boolean"
+#define XSD_BASE64	"xsd:base64"
+#define XSD_HEX		"xsd:hexBinary"
+
+/* Written by the ACS; everything else is read-only. */
+static const struct {
+	const char *name;
+	const char *setting;
+	const char *def;
+} writable[] = {
+	{ "Device.ManagementServer.PeriodicInformEnable", "periodic_enable", "true" },
+	{ "Device.ManagementServer.PeriodicInformInterval", "periodic_interval", NULL },
+	{ TRE_PREFIX "AttestationNonce", "nonce", "" },
+};
+
+/* In every Inform, and always under active notification (a change of
+ * either, e.g. to tampered, starts a session at once). */
+static const char *const forced[] = { TRE_PREFIX "State", TRE_PREFIX "TIM" };
+
+/* Values that change on their own or per read: no notification. */
+static const char *const unnotifiable[] = {
+	"Device.DeviceInfo.UpTime", TRE_PREFIX "Attestation",
+};
+
+bool dm_forced_inform(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(forced) / sizeof(forced[0]); i++)
+		if (!strcmp(name, forced[i]))
+			return true;
+	return false;
+}
+
+int dm_notification(struct agent *agent, const char *name)
+{
+	json_object *value;
+
+	if (dm_forced_inform(name))
+		return 2;
+	if (!json_object_object_get_ex(store_section(agent, "attributes"), name, &value))
+		return 0;
+	return json_object_get_int(value);
+}
+
+int dm_notification_allowed(const char *name, int notification)
+{
+	size_t i;
+
+	if (dm_forced_inform(name))
+		return notification == 2;
+	for (i = 0; i < sizeof(unnotifiable) / sizeof(unnotifiable[0]); i++)
+		if (!strcmp(name, unnotifiable[i]))
+			return notification == 0;
+	return notification >= 0 && notification <= 2;
+}
+
+static int add(struct dm_snapshot *snap, const char *name, const char *value,
+	       const char *type, bool rw)
+{
+	struct dm_entry *e = realloc(snap->entries, (snap->count + 1) * sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	snap->entries = e;
+	e += snap->count;
+	memset(e, 0, sizeof(*e));
+	e->name = strdup(name);
+	e->value = value ? strdup(value) : NULL;
+	e->type = type;
+	e->writable = rw;
+	e->object = !value;
+	if (!e->name || (value && !e->value)) {
+		free(e->name);
+		free(e->value);
+		return -ENOMEM;
+	}
+	snap->count++;
+	return 0;
+}
+
+/* One securityfs file without its newline; "" when there is nothing yet. */
+static char *tre_read(const char *file)
+{
+	char *data;
+	size_t len;
+
+	if (hnbtre_sysfs_read(file, &data, &len))
+		return strdup("");
+	while (len && data[len - 1] == '\n')
+		data[--len] = 0;
+	return data;
+}
+
+static char *manifest_version(void)
+{
+	char *body = tre_read("manifest"), *line, *version;
+
+	line = strstr(body, "\nversion ");
+	version = strdup(line ? line + 9 : "0");
+	free(body);
+	if (version)
+		version[strcspn(version, "\n")] = 0;
+	return version;
+}
+
+static char *uptime(void)
+{
+	char *data, *out = NULL;
+	size_t len;
+
+	if (hnbtre_read_file("/proc/uptime", 256, (uint8_t **)&data, &len))
+		return strdup("0");
+	if (asprintf(&out, "%lu", strtoul(data, NULL, 10)) < 0)
+		out = NULL;
+	free(data);
+	return out;
+}
+
+/* The TrE's attestation over the nonce the ACS wrote, base64. */
+static char *attestation(const char *nonce_hex)
+{
+	uint8_t nonce[HNBTRE_NONCE_MAX], *blob;
+	size_t nonce_len = strlen(nonce_hex) / 2, len, i;
+	char *out;
+
+	if (!nonce_len)
+		return strdup("");
+	for (i = 0; i < nonce_len; i++)
+		sscanf(nonce_hex + 2 * i, "%2hhx", &nonce[i]);
+	if (hnbtre_attest(nonce, nonce_len, &blob, &len))
+		return strdup("");
+	out = hnbtre_base64_encode(blob, len);
+	free(blob);
+	return out;
+}
+
+/* "000000" unless the identity starts with an OUI ("0005B9-..."). */
+static void oui_of(const char *identity, char oui[7])
+{
+	int i;
+
+	strcpy(oui, "000000");
+	for (i = 0; i < 6; i++)
+		if (!isxdigit((unsigned char)identity[i]))
+			return;
+	if (identity[6] == '-') {
+		memcpy(oui, identity, 6);
+		oui[6] = 0;
+	}
+}
+
+static int add_components(struct dm_snapshot *snap)
+{
+	char *list = tre_read("components"), *line, *save = NULL, name[96], count[16];
+	char verdict[16], digest[80];
+	unsigned int n = 0;
+	int ret = 0;
+
+	ret = add(snap, TRE_PREFIX "Component.", NULL, NULL, false);
+	for (line = strtok_r(list, "\n", &save); line && !ret;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *path = strchr(line, ' '), *dig;
+
+		if (!path || !(dig = strrchr(path + 1, ' ')) || dig == path)
+			continue;
+		snprintf(verdict, sizeof(verdict), "%.*s", (int)(path - line), line);
+		*dig = 0;
+		snprintf(digest, sizeof(digest), "%s", dig + 1);
+		n++;
+		snprintf(name, sizeof(name), TRE_PREFIX "Component.%u.", n);
+		ret = add(snap, name, NULL, NULL, false);
+		snprintf(name, sizeof(name), TRE_PREFIX "Component.%u.Path", n);
+		ret = ret ?: add(snap, name, path + 1, XSD_STRING, false);
+		snprintf(name, sizeof(name), TRE_PREFIX "Component.%u.Verdict", n);
+		ret = ret ?: add(snap, name, verdict, XSD_STRING, false);
+		snprintf(name, sizeof(name), TRE_PREFIX "Component.%u.Digest", n);
+		ret = ret ?: add(snap, name, digest, XSD_STRING, false);
+	}
+	free(list);
+	snprintf(count, sizeof(count), "%u", n);
+	return ret ?: add(snap, TRE_PREFIX "ComponentNumberOfEntries", count, XSD_UINT, false);
+}
+
+static const char *setting(struct agent *agent, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(writable) / sizeof(writable[0]); i++)
+		if (!strcmp(writable[i].name, name))
+			return store_setting(agent, writable[i].setting, writable[i].def);
+	return NULL;
+}
+
+int dm_snapshot(struct agent *agent, struct dm_snapshot *snap, bool attest)
+{
+	char *identity = tre_read("identity"), *state = tre_read("state");
+	char *tim = tre_read("tim"), *rim = tre_read("rim");
+	char *version = manifest_version(), *up = uptime(), *att = NULL;
+	char oui[7], interval[16];
+	int ret;
+
+	memset(snap, 0, sizeof(*snap));
+	snprintf(interval, sizeof(interval), "%u", agent->config->periodic_interval);
+	if (!identity || !state || !tim || !rim || !version || !up) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	oui_of(identity, oui);
+	att = attest ? attestation(setting(agent, TRE_PREFIX "AttestationNonce")) : strdup("");
+	ret = add(snap, "Device.", NULL, NULL, false) ?:
+	      add(snap, "Device.DeviceInfo.", NULL, NULL, false) ?:
+	      add(snap, "Device.DeviceInfo.Manufacturer", "hnbtre", XSD_STRING, false) ?:
+	      add(snap, "Device.DeviceInfo.ManufacturerOUI", oui, XSD_STRING, false) ?:
+	      add(snap, "Device.DeviceInfo.ProductClass", "HeNB", XSD_STRING, false) ?:
+	      add(snap, "Device.DeviceInfo.SerialNumber", identity, XSD_STRING, false) ?:
+	      add(snap, "Device.DeviceInfo.HardwareVersion", "1", XSD_STRING, false) ?:
+	      add(snap, "Device.DeviceInfo.SoftwareVersion", version, XSD_STRING, false) ?:
+	      add(snap, "Device.DeviceInfo.ProvisioningCode", "", XSD_STRING, false) ?:
+	      add(snap, "Device.DeviceInfo.UpTime", up, XSD_UINT, false) ?:
+	      add(snap, "Device.ManagementServer.", NULL, NULL, false) ?:
+	      add(snap, "Device.ManagementServer.URL", agent->config->acs_url, XSD_STRING, false) ?:
+	      add(snap, "Device.ManagementServer.PeriodicInformEnable",
+		  setting(agent, "Device.ManagementServer.PeriodicInformEnable"), XSD_BOOL, true) ?:
+	      add(snap, "Device.ManagementServer.PeriodicInformInterval",
+		  setting(agent, "Device.ManagementServer.PeriodicInformInterval") ?: interval,
+		  XSD_UINT, true) ?:
+	      add(snap, "Device.ManagementServer.ParameterKey",
+		  store_setting(agent, "parameter_key", ""), XSD_STRING, false) ?:
+	      add(snap, "Device.ManagementServer.ConnectionRequestURL", "", XSD_STRING, false) ?:
+	      add(snap, TRE_PREFIX, NULL, NULL, false) ?:
+	      add(snap, TRE_PREFIX "State", state, XSD_STRING, false) ?:
+	      add(snap, TRE_PREFIX "TIM", tim, XSD_STRING, false) ?:
+	      add(snap, TRE_PREFIX "PlatformRIM", rim, XSD_STRING, false) ?:
+	      add(snap, TRE_PREFIX "ManifestVersion", version, XSD_ULONG, false) ?:
+	      add(snap, TRE_PREFIX "Identity", identity, XSD_STRING, false) ?:
+	      add(snap, TRE_PREFIX "AttestationNonce",
+		  setting(agent, TRE_PREFIX "AttestationNonce"), XSD_HEX, true) ?:
+	      add(snap, TRE_PREFIX "Attestation", att ? att : "", XSD_BASE64, false) ?:
+	      add(snap, TRE_PREFIX "SelfCheck",
+		  store_setting(agent, "self_check", "None"), XSD_STRING, false) ?:
+	      add_components(snap);
+out:
+	free(identity);
+	free(state);
+	free(tim);
+	free(rim);
+	free(version);
+	free(up);
+	free(att);
+	if (ret)
+		dm_snapshot_free(snap);
+	return ret;
+}
+
+void dm_snapshot_free(struct dm_snapshot *snap)
+{
+	size_t i;
+
+	for (i = 0; i < snap->count; i++) {
+		free(snap->entries[i].name);
+		free(snap->entries[i].value);
+	}
+	free(snap->entries);
+	memset(snap, 0, sizeof(*snap));
+}
+
+const struct dm_entry *dm_find(const struct dm_snapshot *snap, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < snap->count; i++)
+		if (!strcmp(snap->entries[i].name, name))
+			return &snap->entries[i];
+	return NULL;
+}
+
+static bool is_hex(const char *s)
+{
+	for (; *s; s++)
+		if (!isxdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+int dm_check_value(const char *name, const char *value, char *err, size_t len)
+{
+	char *end;
+	unsigned long n;
+
+	if (!strcmp(name, "Device.ManagementServer.PeriodicInformEnable")) {
+		if (strcmp(value, "true") && strcmp(value, "false") &&
+		    strcmp(value, "1") && strcmp(value, "0")) {
+			snprintf(err, len, "not a boolean");
+			return CWMP_FAULT_INVALID_PARAMETER_TYPE;
+		}
+		return 0;
+	}
+	if (!strcmp(name, "Device.ManagementServer.PeriodicInformInterval")) {
+		errno = 0;
+		n = strtoul(value, &end, 10);
+		if (!isdigit((unsigned char)value[0]) || *end || errno || n < 1 || n > 0xffffffffUL) {
+			snprintf(err, len, "an unsignedInt of at least 1");
+			return CWMP_FAULT_INVALID_PARAMETER_VALUE;
+		}
+		return 0;
+	}
+	if (!strcmp(name, TRE_PREFIX "AttestationNonce")) {
+		n = strlen(value);
+		if (n && (n % 2 || n < 2 * HNBTRE_NONCE_MIN || n > 2 * HNBTRE_NONCE_MAX ||
+			  !is_hex(value))) {
+			snprintf(err, len, "hex of %d..%d bytes", HNBTRE_NONCE_MIN,
+				 HNBTRE_NONCE_MAX);
+			return CWMP_FAULT_INVALID_PARAMETER_VALUE;
+		}
+		return 0;
+	}
+	snprintf(err, len, "not writable");
+	return CWMP_FAULT_NON_WRITABLE_PARAMETER;
+}
+
+void dm_apply_value(struct agent *agent, const char *name, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(writable) / sizeof(writable[0]); i++) {
+		if (strcmp(writable[i].name, name))
+			continue;
+		/* booleans are kept in their canonical spelling */
+		if (!strcmp(writable[i].setting, "periodic_enable") &&
+		    (!strcmp(value, "1") || !strcmp(value, "0")))
+			value = value[0] == '1' ? "true" : "false";
+		store_set_setting(agent, writable[i].setting, value);
+	}
+}

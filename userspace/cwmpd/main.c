@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * hnbtre-cwmpd: the H(e)NB's TR-069 agent (Documentation/tr069.md).
+ * One loop: wait for the periodic timer or a change of an actively
+ * notified parameter, run a session, then run what the session asked for
+ * (downloads, reboot, factory reset).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "cwmpd.h"
+#include "hnbtre.h"
+#include "hnbtre_pkg_install.h"
+
+static volatile sig_atomic_t stopping;
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "hnbtre-cwmpd: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hnbtre-cwmpd --acs URL --cert DEVICE.pem --ca ROOTS.pem --state-dir DIR\n"
+		"                    [--install-root DIR] [--periodic SECONDS] [--poll SECONDS]\n"
+		"                    [--reboot-cmd CMD] [--factory-reset-cmd CMD] [--once]\n"
+		"The device key is the TrE's (keyctl link %%:.hnbtre_device @s first).\n"
+		"--once: one session with the pending events, then exit (0 ok, 1 failed).\n");
+}
+
+/* Events a start of the agent brings: BOOTSTRAP once, BOOT per boot. */
+static void startup_events(struct agent *agent)
+{
+	char *boot_id = NULL;
+	size_t len;
+
+	if (strcmp(store_setting(agent, "bootstrapped", "false"), "true"))
+		store_add_event(agent, "0 BOOTSTRAP", "");
+	if (!hnbtre_read_file("/proc/sys/kernel/random/boot_id", 64,
+			      (uint8_t **)&boot_id, &len)) {
+		boot_id[strcspn(boot_id, "\n")] = 0;
+		if (strcmp(store_setting(agent, "boot_id", ""), boot_id)) {
+			store_add_event(agent, "1 BOOT", "");
+			store_set_setting(agent, "boot_id", boot_id);
+		}
+		free(boot_id);
+	}
+}
+
+/* Events the ACS has acknowledged with InformResponse; 7 TRANSFER COMPLETE
+ * and M Download stay until the TransferComplete is acknowledged. */
+static void drop_delivered_events(struct agent *agent, bool transfers_too)
+{
+	json_object *events = store_section(agent, "events"), *kept, *c;
+	size_t i;
+
+	kept = json_object_new_array();
+	for (i = 0; i < json_object_array_length(events); i++) {
+		json_object *e = json_object_array_get_idx(events, i);
+		const char *code;
+
+		json_object_object_get_ex(e, "code", &c);
+		code = json_object_get_string(c);
+		if (!transfers_too && (!strcmp(code, "7 TRANSFER COMPLETE") ||
+				       !strcmp(code, "M Download")))
+			json_object_array_add(kept, json_object_get(e));
+	}
+	json_object_object_add(agent->state, "events", kept);
+}
+
+static json_object *finished_transfer(struct agent *agent, size_t *index)
+{
+	json_object *transfers = store_section(agent, "transfers"), *state;
+
+	for (*index = 0; *index < json_object_array_length(transfers); (*index)++) {
+		json_object *t = json_object_array_get_idx(transfers, *index);
+
+		json_object_object_get_ex(t, "state", &state);
+		if (!strcmp(json_object_get_string(state), "done"))
+			return t;
+	}
+	return NULL;
+}
+
+/* One request/response exchange; *msg is parsed unless the body is empty. */
+static int exchange(struct session *s, const char *body, size_t len,
+		    struct cwmp_msg *msg, bool *empty)
+{
+	char err[CWMP_ERR_LEN], *resp = NULL;
+	size_t resp_len;
+	int ret;
+
+	memset(msg, 0, sizeof(*msg));
+	ret = session_post(s, body, len, &resp, &resp_len, err, sizeof(err));
+	if (ret) {
+		say("session: %s", err);
+		return ret;
+	}
+	*empty = resp_len == 0;
+	if (!*empty && cwmp_parse(resp, resp_len, msg, err)) {
+		say("bad envelope from the ACS: %s", err);
+		ret = -EBADMSG;
+	}
+	free(resp);
+	return ret;
+}
+
+static int expect(struct cwmp_msg *msg, bool empty, const char *name)
+{
+	char *text = NULL;
+	int code;
+
+	if (!empty && !strcmp(msg->name, name))
+		return 0;
+	if (!empty && msg->is_fault) {
+		code = cwmp_fault_code(msg, &text);
+		say("the ACS answered %s with fault %d %s", name, code, text ?: "");
+		free(text);
+	} else {
+		say("expected %s from the ACS, got %s", name, empty ? "nothing" : msg->name);
+	}
+	return -EPROTO;
+}
+
+/* Inform, TransferComplete, then the ACS's requests until it sends nothing. */
+static int run_session(struct agent *agent)
+{
+	json_object *delivered = NULL, *transfer;
+	char err[CWMP_ERR_LEN], *body = NULL;
+	struct cwmp_msg msg = { 0 };
+	struct session *s;
+	size_t len, index;
+	bool empty;
+	int ret;
+
+	s = session_open(agent->config, err, sizeof(err));
+	if (!s) {
+		say("%s", err);
+		return -EINVAL;
+	}
+	ret = rpc_build_inform(agent, &body, &len, &delivered);
+	ret = ret ?: exchange(s, body, len, &msg, &empty);
+	ret = ret ?: expect(&msg, empty, "InformResponse");
+	free(body);
+	body = NULL;
+	cwmp_msg_free(&msg);
+	if (ret)
+		goto out;
+	say("Inform delivered");
+	drop_delivered_events(agent, false);
+	json_object_object_foreach(delivered, name, value)
+		json_object_object_add(store_section(agent, "notified"), name,
+				       json_object_get(value));
+	store_set_setting(agent, "bootstrapped", "true");
+	ret = store_save(agent);
+	while (!ret && (transfer = finished_transfer(agent, &index))) {
+		ret = rpc_build_transfer_complete(agent, transfer, &body, &len);
+		ret = ret ?: exchange(s, body, len, &msg, &empty);
+		ret = ret ?: expect(&msg, empty, "TransferCompleteResponse");
+		free(body);
+		body = NULL;
+		cwmp_msg_free(&msg);
+		if (ret)
+			goto out;
+		say("TransferComplete delivered");
+		json_object_array_del_idx(store_section(agent, "transfers"), index, 1);
+		if (!finished_transfer(agent, &index))
+			drop_delivered_events(agent, true);
+		ret = store_save(agent);
+	}
+	/* an empty POST: the ACS may now send requests */
+	body = NULL;
+	len = 0;
+	while (!ret) {
+		ret = exchange(s, body, len, &msg, &empty);
+		free(body);
+		body = NULL;
+		if (ret || empty)
+			break;
+		if (msg.is_fault || strstr(msg.name, "Response")) {
+			say("unexpected %s from the ACS", msg.name);
+			ret = -EPROTO;
+		} else {
+			say("request %s", msg.name);
+			ret = rpc_handle(agent, &msg, &body, &len);
+		}
+		cwmp_msg_free(&msg);
+	}
+	cwmp_msg_free(&msg);
+	free(body);
+out:
+	json_object_put(delivered);
+	session_close(s);
+	return ret;
+}
+
+static void now_iso(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/*
+ * Pending downloads: fetch over the same profile, install through the
+ * TrE (verification, atomic install, re-validation, expected-TIM check),
+ * then record the result for TransferComplete.
+ */
+static void run_downloads(struct agent *agent, const char *install_root)
+{
+	json_object *transfers = store_section(agent, "transfers"), *state, *url;
+	struct hnbtre_install_opts opts = {
+		.root = install_root, .roots_pem = agent->config->ca_path,
+	};
+	struct hnbtre_install_result result;
+	char err[CWMP_ERR_LEN] = "", path[4096], done[32];
+	struct session *s;
+	size_t i;
+	int code, ret;
+
+	for (i = 0; i < json_object_array_length(transfers); i++) {
+		json_object *t = json_object_array_get_idx(transfers, i);
+
+		json_object_object_get_ex(t, "state", &state);
+		if (strcmp(json_object_get_string(state), "pending"))
+			continue;
+		json_object_object_get_ex(t, "url", &url);
+		snprintf(path, sizeof(path), "%s/download.pkg", agent->config->state_dir);
+		s = session_open(agent->config, err, sizeof(err));
+		ret = s ? session_download(s, json_object_get_string(url), path, err,
+					   sizeof(err)) : -EIO;
+		session_close(s);
+		if (ret) {
+			code = ret == -EACCES ? CWMP_FAULT_FILE_SERVER_AUTHENTICATION :
+			       ret == -EPROTONOSUPPORT ? CWMP_FAULT_UNSUPPORTED_PROTOCOL :
+			       CWMP_FAULT_DOWNLOAD_FAILURE;
+		} else if (!install_root) {
+			code = CWMP_FAULT_FILE_TRANSFER_INTERNAL;
+			snprintf(err, sizeof(err), "no --install-root configured");
+		} else {
+			char tre_file[4096];
+
+			/* the TrE verifies packages when its kernel offers it
+			 * (securityfs "package"); the userspace checks against
+			 * the operator roots run in both cases */
+			snprintf(tre_file, sizeof(tre_file), "%s/package", hnbtre_securityfs());
+			opts.use_tre = access(tre_file, F_OK) == 0;
+			if (!opts.use_tre)
+				say("no package verification in this TrE: userspace checks only");
+			ret = hnbtre_pkg_install(path, &opts, &result, err);
+			code = hnbtre_pkg_fault(ret);
+			if (!ret && result.tim_checked)
+				store_set_setting(agent, "self_check",
+						  result.tim_matches ? "Passed" : "Failed");
+		}
+		unlink(path);
+		say("download %s: %s", json_object_get_string(url),
+		    code ? err : "installed");
+		now_iso(done, sizeof(done));
+		json_object_object_add(t, "state", json_object_new_string("done"));
+		json_object_object_add(t, "fault", json_object_new_int(code));
+		json_object_object_add(t, "fault_string",
+				       json_object_new_string(code ? err : ""));
+		json_object_object_add(t, "complete", json_object_new_string(done));
+		store_add_event(agent, "7 TRANSFER COMPLETE", "");
+		json_object_object_get_ex(t, "key", &url);
+		store_add_event(agent, "M Download", json_object_get_string(url));
+		if (store_save(agent))
+			say("state not saved: the TransferComplete may be repeated");
+	}
+}
+
+static bool has_finished_transfer(struct agent *agent)
+{
+	size_t index;
+
+	return finished_transfer(agent, &index) != NULL;
+}
+
+/* Whether a parameter under active notification differs from what the
+ * ACS last saw. */
+static bool active_change(struct agent *agent)
+{
+	json_object *notified = store_section(agent, "notified"), *old;
+	struct dm_snapshot snap;
+	bool changed = false;
+	size_t i;
+
+	if (dm_snapshot(agent, &snap, false))
+		return false;
+	for (i = 0; i < snap.count && !changed; i++) {
+		const struct dm_entry *e = &snap.entries[i];
+
+		if (e->object || dm_notification(agent, e->name) != 2)
+			continue;
+		changed = !json_object_object_get_ex(notified, e->name, &old) ||
+			  strcmp(json_object_get_string(old), e->value);
+	}
+	dm_snapshot_free(&snap);
+	return changed;
+}
+
+/* PeriodicInformInterval: the ACS's value, else the configured one. */
+static unsigned long periodic_interval(struct agent *agent)
+{
+	const char *set = store_setting(agent, "periodic_interval", NULL);
+
+	return set ? strtoul(set, NULL, 10) : agent->config->periodic_interval;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static int run_command(const char *what, const char *cmd)
+{
+	int status;
+
+	say("%s: %s", what, cmd);
+	status = system(cmd);
+	return status == 0 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "acs", required_argument, NULL, 'a' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "ca", required_argument, NULL, 'C' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "install-root", required_argument, NULL, 'i' },
+		{ "periodic", required_argument, NULL, 'p' },
+		{ "poll", required_argument, NULL, 'P' },
+		{ "reboot-cmd", required_argument, NULL, 'r' },
+		{ "factory-reset-cmd", required_argument, NULL, 'f' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct agent_config config = {
+		.reboot_cmd = "/sbin/reboot", .factory_reset_cmd = "true",
+		.periodic_interval = 3600, .poll_seconds = 1,
+	};
+	struct agent agent = { .config = &config };
+	const char *install_root = NULL;
+	time_t next_periodic;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case 'a': config.acs_url = optarg; break;
+		case 'c': config.cert_path = optarg; break;
+		case 'C': config.ca_path = optarg; break;
+		case 's': config.state_dir = optarg; break;
+		case 'i': install_root = optarg; break;
+		case 'p': config.periodic_interval = strtoul(optarg, NULL, 10); break;
+		case 'P': config.poll_seconds = strtoul(optarg, NULL, 10); break;
+		case 'r': config.reboot_cmd = optarg; break;
+		case 'f': config.factory_reset_cmd = optarg; break;
+		case 'o': config.once = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!config.acs_url || !config.cert_path || !config.ca_path ||
+	    !config.state_dir || !config.periodic_interval || !config.poll_seconds ||
+	    optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	{
+		char err[CWMP_ERR_LEN];
+
+		/* before anything else: an http:// ACS is never contacted */
+		if (session_check_url(config.acs_url, err, sizeof(err))) {
+			say("%s", err);
+			return 2;
+		}
+	}
+	if (mkdir(config.state_dir, 0700) && errno != EEXIST) {
+		say("%s: %s", config.state_dir, strerror(errno));
+		return 2;
+	}
+	ret = store_load(&agent);
+	if (ret) {
+		say("%s: %s", agent.state_path ?: config.state_dir,
+		    ret == -EBADMSG ? "not a state file of this agent" : strerror(-ret));
+		return 2;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	startup_events(&agent);
+	/* downloads that were pending when the agent stopped are run now */
+	run_downloads(&agent, install_root);
+	if (store_save(&agent))
+		say("state not saved");
+	next_periodic = time(NULL) + config.periodic_interval;
+	for (;;) {
+		ret = run_session(&agent);
+		if (!ret && agent.download_requested) {
+			agent.download_requested = false;
+			run_downloads(&agent, install_root);
+			if (has_finished_transfer(&agent))
+				ret = run_session(&agent);
+		}
+		if (!ret && agent.factory_reset_requested) {
+			unlink(agent.state_path);
+			run_command("factory reset", config.factory_reset_cmd);
+			break;
+		}
+		if (!ret && agent.reboot_requested) {
+			run_command("reboot", config.reboot_cmd);
+			break;
+		}
+		if (config.once || stopping)
+			break;
+		/* wait for the periodic timer or an active notification */
+		while (!stopping) {
+			poll(NULL, 0, config.poll_seconds * 1000);
+			if (time(NULL) >= next_periodic &&
+			    !strcmp(store_setting(&agent, "periodic_enable", "true"), "true")) {
+				store_add_event(&agent, "2 PERIODIC", "");
+				next_periodic = time(NULL) + periodic_interval(&agent);
+				break;
+			}
+			if (active_change(&agent) || has_finished_transfer(&agent))
+				break;
+		}
+		if (stopping)
+			break;
+	}
+	store_save(&agent);
+	json_object_put(agent.state);
+	free(agent.state_path);
+	curl_global_cleanup();
+	return ret ? 1 : 0;
+}

@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The ACS's side of one CWMP session, independent of the HTTP server
+ * (server.c) so that it can be fuzzed:
+ *   Inform -> InformResponse; TransferComplete -> TransferCompleteResponse;
+ *   empty POST -> SetParameterValues(AttestationNonce = fresh nonce);
+ *   SetParameterValuesResponse -> GetParameterValues(Attestation);
+ *   GetParameterValuesResponse -> the PVE check, recorded; then Download
+ *   of a requested update if the check passed, else 204, which ends it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+#include "hems.h"
+#include "hnbtre.h"
+#include "hnbtre_cwmp.h"
+
+#define TRE "Device.X_HNBTRE_TrE."
+
+void hems_log(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "hnbtre-hems: ");
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+}
+
+void hems_now(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int acs_session_init(struct acs_session *s, X509 *peer)
+{
+	int len;
+
+	memset(s, 0, sizeof(*s));
+	len = X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName,
+					s->identity, sizeof(s->identity));
+	s->cert_len = i2d_X509(peer, &s->cert_der);
+	if (len <= 0 || s->cert_len <= 0) {
+		OPENSSL_free(s->cert_der);
+		s->cert_der = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void reply(struct acs_reply *r, int code, char *body, size_t len)
+{
+	free(r->body);
+	r->code = code;
+	r->body = body;
+	r->len = len;
+}
+
+static void reply_out(struct acs_reply *r, struct cwmp_out *o)
+{
+	char *body;
+	size_t len;
+
+	if (cwmp_out_finish(o, &body, &len))
+		reply(r, 500, NULL, 0);
+	else
+		reply(r, 200, body, len);
+}
+
+static void record_event(sqlite3 *db, struct acs_session *s,
+			 const char *code, const char *key)
+{
+	char now[32];
+	const char *p[4] = { s->identity, now, code, key };
+
+	hems_now(now, sizeof(now));
+	store_exec(db, "INSERT INTO events (identity, time, code, command_key) "
+		   "VALUES (?, ?, ?, ?)", 4, p);
+}
+
+/* Value of a ParameterValueStruct in a ParameterList, or NULL. */
+static char *param_value(xmlNodePtr list, const char *name, size_t max)
+{
+	xmlNodePtr n;
+
+	for (n = cwmp_next_element(list ? list->children : NULL); n;
+	     n = cwmp_next_element(n->next)) {
+		char *this = cwmp_text(n, "Name", 256);
+		int match = this && !strcmp(this, name);
+
+		free(this);
+		if (match)
+			return cwmp_text(n, "Value", max);
+	}
+	return NULL;
+}
+
+static int on_inform(sqlite3 *db, struct acs_session *s,
+		     const struct cwmp_msg *msg, struct acs_reply *r)
+{
+	xmlNodePtr id = cwmp_child(msg->method, "DeviceId"), ev, n;
+	xmlNodePtr params = cwmp_child(msg->method, "ParameterList");
+	char *serial = cwmp_text(id, "SerialNumber", HNBTRE_IDENTITY_MAX);
+	char *state = param_value(params, TRE "State", 32);
+	char *tim = param_value(params, TRE "TIM", 80);
+	char now[32];
+	struct cwmp_out o;
+	int ret = -1;
+
+	if (!serial || strcmp(serial, s->identity)) {
+		hems_log("Inform from %s claims serial number %s: refused", s->identity,
+			 serial ? serial : "(none)");
+		goto out;
+	}
+	hems_now(now, sizeof(now));
+	{
+		const char *p[] = { s->identity, now, state, tim };
+
+		/* the certificate column is set below as a blob */
+		if (store_exec(db, "INSERT INTO devices (identity, cert, last_inform, state, "
+			       "last_tim) VALUES (?1, x'', ?2, ?3, ?4) ON CONFLICT(identity) DO "
+			       "UPDATE SET last_inform = ?2, state = ?3, last_tim = ?4", 4, p))
+			goto out;
+	}
+	{
+		sqlite3_stmt *st;
+
+		if (sqlite3_prepare_v2(db, "UPDATE devices SET cert = ? WHERE identity = ?",
+				       -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_blob(st, 1, s->cert_der, s->cert_len, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 2, s->identity, -1, SQLITE_TRANSIENT);
+			sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
+	}
+	ev = cwmp_child(msg->method, "Event");
+	for (n = cwmp_next_element(ev ? ev->children : NULL); n; n = cwmp_next_element(n->next)) {
+		char *code = cwmp_text(n, "EventCode", 64), *key = cwmp_text(n, "CommandKey", 64);
+
+		if (code)
+			record_event(db, s, code, key);
+		free(code);
+		free(key);
+	}
+	hems_log("Inform from %s, TrE state %s", s->identity, state ? state : "?");
+	if (cwmp_out_new(&o, msg->id, "InformResponse") ||
+	    !cwmp_add(o.method, "MaxEnvelopes", "1")) {
+		cwmp_out_free(&o);
+		goto out;
+	}
+	reply_out(r, &o);
+	s->step = INFORMED;
+	ret = 0;
+out:
+	free(serial);
+	free(state);
+	free(tim);
+	return ret;
+}
+
+static void send_nonce(struct acs_session *s, struct acs_reply *r)
+{
+	char hex[2 * sizeof(s->nonce) + 1];
+	struct cwmp_out o;
+	xmlNodePtr list;
+	size_t i;
+
+	RAND_bytes(s->nonce, sizeof(s->nonce));
+	for (i = 0; i < sizeof(s->nonce); i++)
+		snprintf(hex + 2 * i, 3, "%02x", s->nonce[i]);
+	if (cwmp_out_new(&o, "nonce", "SetParameterValues") ||
+	    !(list = cwmp_add_array(o.method, "ParameterList", "cwmp:ParameterValueStruct", 1)) ||
+	    cwmp_add_value(list, TRE "AttestationNonce", hex, "xsd:hexBinary") ||
+	    !cwmp_add(o.method, "ParameterKey", "attest")) {
+		cwmp_out_free(&o);
+		reply(r, 500, NULL, 0);
+		return;
+	}
+	reply_out(r, &o);
+	s->step = NONCE_SENT;
+}
+
+static void ask_attestation(struct acs_session *s, struct acs_reply *r)
+{
+	struct cwmp_out o;
+	xmlNodePtr names;
+
+	if (cwmp_out_new(&o, "attestation", "GetParameterValues") ||
+	    !(names = cwmp_add_array(o.method, "ParameterNames", "xsd:string", 1)) ||
+	    !cwmp_add(names, "string", TRE "Attestation")) {
+		cwmp_out_free(&o);
+		reply(r, 500, NULL, 0);
+		return;
+	}
+	reply_out(r, &o);
+	s->step = ATTESTATION_ASKED;
+}
+
+/*
+ * The PVE check: signature with the device certificate, our nonce, the
+ * certificate's identity, state trusted, TIM equal to the stored RIM
+ * (the RIM inside the attestation when none is stored yet: the first
+ * one is recorded).  A failure marks the device for maintenance.
+ */
+static int check_attestation(sqlite3 *db, struct acs_session *s,
+			     const struct cwmp_msg *msg)
+{
+	char *b64 = param_value(cwmp_child(msg->method, "ParameterList"), TRE "Attestation",
+				8192);
+	char now[32], nonce_hex[65], tim[72] = "", rim[72] = "", counter[24] = "";
+	uint8_t stored_rim[HNBTRE_DIGEST_LEN], *blob = NULL;
+	const uint8_t *expected = NULL;
+	struct hnbtre_attestation att;
+	const char *verdict_text;
+	sqlite3_stmt *st;
+	int verdict = HNBTRE_ATTEST_MALFORMED;
+	size_t len, i;
+
+	if (sqlite3_prepare_v2(db, "SELECT rim FROM devices WHERE identity = ?", -1,
+			       &st, NULL) == SQLITE_OK) {
+		const char *r;
+
+		sqlite3_bind_text(st, 1, s->identity, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    (r = (const char *)sqlite3_column_text(st, 0)) &&
+		    strlen(r) == 7 + 2 * HNBTRE_DIGEST_LEN) {
+			for (i = 0; i < HNBTRE_DIGEST_LEN; i++)
+				sscanf(r + 7 + 2 * i, "%2hhx", &stored_rim[i]);
+			expected = stored_rim;
+		}
+		sqlite3_finalize(st);
+	}
+	if (b64 && !hnbtre_base64_decode(b64, strlen(b64), 8192, &blob, &len))
+		verdict = hnbtre_verify_attestation_der(blob, len, s->cert_der, s->cert_len,
+							s->nonce, sizeof(s->nonce), expected,
+							&att);
+	verdict_text = verdict < 0 ? "malformed" : verdict == HNBTRE_ATTEST_VALID ? "valid" :
+		       hnbtre_attest_verdict_str(verdict);
+	if (verdict > HNBTRE_ATTEST_MALFORMED || verdict == HNBTRE_ATTEST_VALID) {
+		char hex[2 * HNBTRE_DIGEST_LEN + 1];
+
+		hnbtre_hex(att.tim, hex);
+		snprintf(tim, sizeof(tim), "sha256:%s", hex);
+		hnbtre_hex(att.rim, hex);
+		snprintf(rim, sizeof(rim), "sha256:%s", hex);
+		snprintf(counter, sizeof(counter), "%llu", (unsigned long long)att.counter);
+	}
+	for (i = 0; i < sizeof(s->nonce); i++)
+		snprintf(nonce_hex + 2 * i, 3, "%02x", s->nonce[i]);
+	hems_now(now, sizeof(now));
+	{
+		const char *p[] = { s->identity, now, nonce_hex, verdict_text,
+				    verdict >= 0 && verdict != HNBTRE_ATTEST_MALFORMED ?
+				    hnbtre_state_name(att.state) : NULL, tim, rim, counter };
+
+		store_exec(db, "INSERT INTO attestations (identity, time, nonce, verdict, "
+			   "state, tim, rim, counter) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", 8, p);
+	}
+	if (verdict == HNBTRE_ATTEST_VALID) {
+		const char *p[] = { s->identity, rim };
+
+		/* first valid attestation: its RIM becomes the stored one */
+		store_exec(db, "UPDATE devices SET rim = COALESCE(rim, ?2) "
+			   "WHERE identity = ?1", 2, p);
+	} else {
+		const char *p[] = { s->identity };
+
+		store_exec(db, "UPDATE devices SET status = 'maintenance' "
+			   "WHERE identity = ?", 1, p);
+	}
+	hems_log("attestation of %s: %s", s->identity, verdict_text);
+	free(b64);
+	free(blob);
+	return verdict == HNBTRE_ATTEST_VALID;
+}
+
+/* The oldest requested update of this device, or 0. */
+static long long requested_update(sqlite3 *db, const struct acs_session *s)
+{
+	sqlite3_stmt *st;
+	long long id = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT id FROM updates WHERE identity = ? AND "
+			       "state = 'requested' ORDER BY id LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, s->identity, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+/*
+ * Seed 001: only a device whose fresh attestation passed gets an update.
+ * The package is served by this server at <public URL>/package/<id>, to
+ * this device only; the CommandKey is the update's id.
+ */
+static int send_download(sqlite3 *db, const char *public_url, struct acs_session *s,
+			 long long id, struct acs_reply *r)
+{
+	char key[24], url[1024];
+	const char *p[] = { key };
+	struct cwmp_out o;
+
+	snprintf(key, sizeof(key), "%lld", id);
+	snprintf(url, sizeof(url), "%s/package/%lld", public_url, id);
+	if (cwmp_out_new(&o, "download", "Download") ||
+	    !cwmp_add(o.method, "CommandKey", key) ||
+	    !cwmp_add(o.method, "FileType", "1 Firmware Upgrade Image") ||
+	    !cwmp_add(o.method, "URL", url) ||
+	    !cwmp_add(o.method, "Username", "") || !cwmp_add(o.method, "Password", "") ||
+	    !cwmp_add(o.method, "FileSize", "0") || !cwmp_add(o.method, "TargetFileName", "") ||
+	    !cwmp_add(o.method, "DelaySeconds", "0") || !cwmp_add(o.method, "SuccessURL", "") ||
+	    !cwmp_add(o.method, "FailureURL", "")) {
+		cwmp_out_free(&o);
+		return -1;
+	}
+	reply_out(r, &o);
+	store_exec(db, "UPDATE updates SET state = 'sent' WHERE id = ?", 1, p);
+	hems_log("Download of update %s sent to %s", key, s->identity);
+	s->step = DOWNLOAD_SENT;
+	return 0;
+}
+
+#define PACKAGE_MAX	(512 << 20)
+
+int acs_package(sqlite3 *db, const struct acs_session *s, const char *path,
+		char **data, size_t *len)
+{
+	sqlite3_stmt *st;
+	char *end, *file = NULL;
+	long long id;
+	int ret;
+
+	if (strncmp(path, "/package/", 9))
+		return -ENOENT;
+	id = strtoll(path + 9, &end, 10);
+	if (*end || end == path + 9 || id <= 0)
+		return -ENOENT;
+	/* a device gets only the package sent to it */
+	if (sqlite3_prepare_v2(db, "SELECT package FROM updates WHERE id = ? AND identity = ? "
+			       "AND state = 'sent'", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, s->identity, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		file = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (!file)
+		return -ENOENT;
+	ret = hnbtre_read_file(file, PACKAGE_MAX, (uint8_t **)data, len);
+	free(file);
+	return ret;
+}
+
+/* The result of an update, by its CommandKey. */
+static void record_transfer(sqlite3 *db, struct acs_session *s, const struct cwmp_msg *msg)
+{
+	xmlNodePtr fault = cwmp_child(msg->method, "FaultStruct");
+	char *key = cwmp_text(msg->method, "CommandKey", 32);
+	char *code = cwmp_text(fault, "FaultCode", 8);
+	char *text = cwmp_text(fault, "FaultString", 256);
+	const char *p[] = { key, s->identity, code, text,
+			    code && strcmp(code, "0") ? "failed" : "done" };
+
+	record_event(db, s, "TransferComplete", key);
+	if (key && code)
+		store_exec(db, "UPDATE updates SET state = ?5, fault = ?3, fault_string = ?4 "
+			   "WHERE id = ?1 AND identity = ?2 AND state = 'sent'", 5, p);
+	hems_log("TransferComplete from %s: fault %s", s->identity, code ? code : "?");
+	free(key);
+	free(code);
+	free(text);
+}
+
+void acs_handle(sqlite3 *db, const char *public_url, struct acs_session *s,
+		const char *body, size_t len, struct acs_reply *r)
+{
+	char err[CWMP_ERR_LEN];
+	struct cwmp_msg msg;
+	struct cwmp_out o;
+
+	if (!len) {
+		if (s->step == INFORMED) {
+			send_nonce(s, r);
+		} else {
+			s->step = DONE;
+			reply(r, 204, NULL, 0);
+		}
+		return;
+	}
+	if (cwmp_parse(body, len, &msg, err)) {
+		hems_log("bad envelope from %s: %s", s->identity, err);
+		cwmp_msg_free(&msg);
+		reply(r, 400, NULL, 0);
+		return;
+	}
+	if (!strcmp(msg.name, "Inform") && s->step == EXPECT_INFORM) {
+		if (on_inform(db, s, &msg, r))
+			reply(r, 403, NULL, 0);
+	} else if (!strcmp(msg.name, "TransferComplete") && s->step == INFORMED) {
+		record_transfer(db, s, &msg);
+		if (!cwmp_out_new(&o, msg.id, "TransferCompleteResponse"))
+			reply_out(r, &o);
+		else
+			reply(r, 500, NULL, 0);
+	} else if (!strcmp(msg.name, "SetParameterValuesResponse") && s->step == NONCE_SENT) {
+		ask_attestation(s, r);
+	} else if (!strcmp(msg.name, "GetParameterValuesResponse") &&
+		   s->step == ATTESTATION_ASKED) {
+		long long update;
+
+		s->step = DONE;
+		if (!check_attestation(db, s, &msg) || !(update = requested_update(db, s)) ||
+		    send_download(db, public_url, s, update, r))
+			reply(r, 204, NULL, 0);
+	} else if (!strcmp(msg.name, "DownloadResponse") && s->step == DOWNLOAD_SENT) {
+		s->step = DONE;
+		reply(r, 204, NULL, 0);
+	} else {
+		hems_log("unexpected %s from %s: session ended", msg.name, s->identity);
+		s->step = DONE;
+		reply(r, 204, NULL, 0);
+	}
+	cwmp_msg_free(&msg);
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* hnbtre-hems: the reference H(e)MS (Documentation/tr069.md). */
+#ifndef HEMS_H
+#define HEMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/x509.h>
+#include <sqlite3.h>
+
+#include "hnbtre.h"
+
+int store_open(const char *path, sqlite3 **db);
+int store_exec(sqlite3 *db, const char *sql, int count, const char *const *params);
+
+struct hems_config {
+	const char *listen_addr;
+	unsigned short port;
+	const char *cert_path;
+	const char *key_path;
+	const char *ca_path;
+	const char *db_path;
+	const char *public_url;		/* how devices reach this server */
+	const char *demand_auth;	/* test only: answer with a 401 challenge */
+};
+
+/* One CWMP session (one TLS connection) at the ACS. */
+enum acs_step { EXPECT_INFORM, INFORMED, NONCE_SENT, ATTESTATION_ASKED, DOWNLOAD_SENT, DONE };
+
+struct acs_session {
+	enum acs_step step;
+	char identity[HNBTRE_IDENTITY_MAX + 1];	/* client certificate's CN */
+	unsigned char *cert_der;		/* OPENSSL_free */
+	int cert_len;
+	uint8_t nonce[32];
+};
+
+/* What to answer: HTTP status and body (malloc'ed, or NULL). */
+struct acs_reply {
+	int code;
+	char *body;
+	size_t len;
+};
+
+int acs_session_init(struct acs_session *s, X509 *peer);
+void acs_handle(sqlite3 *db, const char *public_url, struct acs_session *s,
+		const char *body, size_t len, struct acs_reply *r);
+int acs_package(sqlite3 *db, const struct acs_session *s, const char *path,
+		char **data, size_t *len);
+void hems_log(const char *fmt, const char *a, const char *b);
+void hems_now(char *buf, size_t len);
+
+int hems_serve(const struct hems_config *config);
+int hems_cli(const char *db_path, int argc, char **argv, int json);
+
+#endif /* HEMS_H */

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* hnbtre-hems: serve CWMP, or look at and act on the device store. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "hems.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hnbtre-hems --db FILE serve --listen ADDR --port N --cert C --key K --ca ROOTS\n"
+		"                  --public-url https://NAME:PORT\n"
+		"       hnbtre-hems --db FILE [--json] devices\n"
+		"       hnbtre-hems --db FILE [--json] show DEVICE\n"
+		"       hnbtre-hems --db FILE update DEVICE PACKAGE\n");
+}
+
+/* Rows of @sql (one text parameter or none) as JSON objects or text. */
+static int print_rows(sqlite3 *db, const char *sql, const char *param, int json,
+		      const char *title, json_object *into)
+{
+	json_object *rows = json_object_new_array();
+	sqlite3_stmt *st;
+	int i, n = 0;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		json_object_put(rows);
+		return -1;
+	}
+	if (param)
+		sqlite3_bind_text(st, 1, param, -1, SQLITE_TRANSIENT);
+	if (!json && title)
+		printf("%s:\n", title);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_object *row = json_object_new_object();
+
+		for (i = 0; i < sqlite3_column_count(st); i++) {
+			const char *v = (const char *)sqlite3_column_text(st, i);
+
+			json_object_object_add(row, sqlite3_column_name(st, i),
+					       v ? json_object_new_string(v) : NULL);
+			if (!json)
+				printf("%s%s=%s", i ? " " : title ? "  " : "",
+				       sqlite3_column_name(st, i), v ? v : "-");
+		}
+		if (!json)
+			putchar('\n');
+		json_object_array_add(rows, row);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (into)
+		json_object_object_add(into, title, rows);
+	else if (json)
+		printf("%s\n", json_object_to_json_string_ext(rows, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+	if (!into)
+		json_object_put(rows);
+	return n;
+}
+
+#define DEVICE_COLUMNS "identity, status, state, last_tim, rim, last_inform"
+
+int hems_cli(const char *db_path, int argc, char **argv, int json)
+{
+	json_object *all;
+	sqlite3 *db;
+	int ret = 0;
+
+	if (store_open(db_path, &db))
+		return 2;
+	if (argc == 1 && !strcmp(argv[0], "devices")) {
+		ret = print_rows(db, "SELECT " DEVICE_COLUMNS " FROM devices ORDER BY identity",
+				 NULL, json, NULL, NULL) < 0;
+	} else if (argc == 2 && !strcmp(argv[0], "show")) {
+		all = json ? json_object_new_object() : NULL;
+		if (print_rows(db, "SELECT " DEVICE_COLUMNS " FROM devices WHERE identity = ?",
+			       argv[1], json, "device", all) <= 0) {
+			fprintf(stderr, "hnbtre-hems: no device %s\n", argv[1]);
+			ret = 1;
+		} else {
+			print_rows(db, "SELECT time, verdict, state, tim, rim, counter FROM "
+				   "attestations WHERE identity = ? ORDER BY id", argv[1], json,
+				   "attestations", all);
+			print_rows(db, "SELECT time, code, command_key FROM events WHERE "
+				   "identity = ? ORDER BY id", argv[1], json, "events", all);
+			print_rows(db, "SELECT requested, package, state, fault FROM updates "
+				   "WHERE identity = ? ORDER BY id", argv[1], json, "updates", all);
+			if (json) {
+				json_object *rows, *device;
+
+				/* one device: an object, not a list of one */
+				json_object_object_get_ex(all, "device", &rows);
+				device = json_object_get(json_object_array_get_idx(rows, 0));
+				json_object_object_add(all, "device", device);
+				printf("%s\n", json_object_to_json_string_ext(all,
+						JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+			}
+		}
+		json_object_put(all);
+	} else if (argc == 3 && !strcmp(argv[0], "update")) {
+		char now[32];
+		const char *p[] = { argv[1], argv[2], now };
+
+		hems_now(now, sizeof(now));
+		if (store_exec(db, "INSERT INTO updates (identity, package, requested, state) "
+			       "SELECT identity, ?2, ?3, 'requested' FROM devices "
+			       "WHERE identity = ?1", 3, p) || !sqlite3_changes(db)) {
+			fprintf(stderr, "hnbtre-hems: no device %s\n", argv[1]);
+			ret = 1;
+		} else {
+			printf("update of %s with %s requested\n", argv[1], argv[2]);
+		}
+	} else {
+		usage(stderr);
+		ret = 2;
+	}
+	sqlite3_close(db);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "ca", required_argument, NULL, 'C' },
+		{ "public-url", required_argument, NULL, 'u' },
+		{ "demand-auth", required_argument, NULL, 'A' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct hems_config config = { .listen_addr = "0.0.0.0", .port = 7547 };
+	int opt, json = 0;
+
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case 'd': config.db_path = optarg; break;
+		case 'j': json = 1; break;
+		case 'l': config.listen_addr = optarg; break;
+		case 'p': config.port = atoi(optarg); break;
+		case 'c': config.cert_path = optarg; break;
+		case 'k': config.key_path = optarg; break;
+		case 'C': config.ca_path = optarg; break;
+		case 'u': config.public_url = optarg; break;
+		case 'A': config.demand_auth = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!config.db_path || optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[optind], "serve")) {
+		if (!config.cert_path || !config.key_path || !config.ca_path ||
+		    !config.public_url || optind + 1 != argc) {
+			usage(stderr);
+			return 2;
+		}
+		return hems_serve(&config);
+	}
+	return hems_cli(config.db_path, argc - optind, argv + optind, json);
+}

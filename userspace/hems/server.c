@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The H(e)MS's HTTPS server: libevent's evhttp with OpenSSL bufferevents.
+ * libmicrohttpd would mean GnuTLS, and the device identity comes from the
+ * client certificate: one TLS library (OpenSSL) on both sides.  One CWMP
+ * session per TLS connection; the protocol is in acs.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "hems.h"
+#include "hnbtre_cwmp.h"
+
+struct connection {
+	struct evhttp_connection *conn;
+	struct connection *next;
+	struct acs_session session;
+};
+
+struct server {
+	const struct hems_config *config;
+	SSL_CTX *ctx;
+	sqlite3 *db;
+	struct connection *connections;
+};
+
+static void connection_closed(struct evhttp_connection *conn, void *arg)
+{
+	struct server *srv = arg;
+	struct connection **p, *c;
+
+	for (p = &srv->connections; (c = *p); p = &c->next)
+		if (c->conn == conn) {
+			*p = c->next;
+			OPENSSL_free(c->session.cert_der);
+			free(c);
+			return;
+		}
+}
+
+/*
+ * The session of this connection; made at the first request, with the
+ * identity from the client certificate (its CN, which the TrE also
+ * signs into attestations).
+ */
+static struct acs_session *session_of(struct server *srv, struct evhttp_request *req)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(conn);
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+	struct connection *c;
+	X509 *peer;
+
+	for (c = srv->connections; c; c = c->next)
+		if (c->conn == conn)
+			return &c->session;
+	peer = ssl ? SSL_get1_peer_certificate(ssl) : NULL;
+	if (!peer)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (c && acs_session_init(&c->session, peer)) {
+		free(c);
+		c = NULL;
+	}
+	X509_free(peer);
+	if (!c)
+		return NULL;
+	hems_log("TLS session from %s (%s)", c->session.identity, SSL_get_version(ssl));
+	c->conn = conn;
+	c->next = srv->connections;
+	srv->connections = c;
+	evhttp_connection_set_closecb(conn, connection_closed, srv);
+	return &c->session;
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	struct server *srv = arg;
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct evkeyvalq *headers = evhttp_request_get_input_headers(req);
+	struct acs_reply r = { .code = 400 };
+	size_t len = evbuffer_get_length(in);
+	struct acs_session *s;
+	struct evbuffer *out;
+
+	if (evhttp_find_header(headers, "Authorization"))
+		hems_log("request with an Authorization header%s%s", "", "");
+	if (srv->config->demand_auth) {
+		/* test only: an ACS that asks for HTTP authentication */
+		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
+				  srv->config->demand_auth);
+		r.code = 401;
+	} else if (!(s = session_of(srv, req))) {
+		r.code = 403;
+	} else if (evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
+		/* the package of a Download, over the same mutual TLS */
+		r.code = acs_package(srv->db, s, evhttp_request_get_uri(req), &r.body,
+				     &r.len) ? 404 : 200;
+		if (r.code == 200)
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+					  "Content-Type", "application/octet-stream");
+	} else if (len <= CWMP_MAX_ENVELOPE) {
+		acs_handle(srv->db, srv->config->public_url, s,
+			   (const char *)evbuffer_pullup(in, len), len, &r);
+	}
+	out = evbuffer_new();
+	if (r.body && r.code != 200) {
+		free(r.body);
+		r.body = NULL;
+	}
+	if (r.body && !evhttp_find_header(evhttp_request_get_output_headers(req),
+					  "Content-Type")) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+				  "text/xml; charset=\"utf-8\"");
+	}
+	if (r.body)
+		evbuffer_add(out, r.body, r.len);
+	evhttp_send_reply(req, r.code, r.code == 200 ? "OK" : r.code == 204 ? "No Content" :
+			  "Error", out);
+	evbuffer_free(out);
+	free(r.body);
+}
+
+static struct bufferevent *new_tls_connection(struct event_base *base, void *arg)
+{
+	struct server *srv = arg;
+
+	return bufferevent_openssl_socket_new(base, -1, SSL_new(srv->ctx),
+					      BUFFEREVENT_SSL_ACCEPTING,
+					      BEV_OPT_CLOSE_ON_FREE);
+}
+
+/* TLS 1.2+, AEAD suites, a client certificate chaining to the roots. */
+static SSL_CTX *server_ctx(const struct hems_config *config)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+	if (!ctx || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
+	    !SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL") ||
+	    SSL_CTX_use_certificate_chain_file(ctx, config->cert_path) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, config->key_path, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_load_verify_locations(ctx, config->ca_path, NULL) != 1) {
+		ERR_print_errors_fp(stderr);
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	return ctx;
+}
+
+int hems_serve(const struct hems_config *config)
+{
+	struct server srv = { .config = config };
+	struct event_base *base;
+	struct evhttp *http;
+
+	srv.ctx = server_ctx(config);
+	if (!srv.ctx || store_open(config->db_path, &srv.db))
+		return 1;
+	base = event_base_new();
+	http = base ? evhttp_new(base) : NULL;
+	if (!http) {
+		fprintf(stderr, "hnbtre-hems: libevent setup failed\n");
+		return 1;
+	}
+	evhttp_set_bevcb(http, new_tls_connection, &srv);
+	evhttp_set_gencb(http, on_request, &srv);
+	evhttp_set_max_body_size(http, CWMP_MAX_ENVELOPE);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
+	if (evhttp_bind_socket(http, config->listen_addr, config->port)) {
+		fprintf(stderr, "hnbtre-hems: cannot listen on %s:%u\n", config->listen_addr,
+			config->port);
+		return 1;
+	}
+	fprintf(stderr, "hnbtre-hems: listening on %s:%u\n", config->listen_addr, config->port);
+	event_base_dispatch(base);
+	evhttp_free(http);
+	event_base_free(base);
+	sqlite3_close(srv.db);
+	SSL_CTX_free(srv.ctx);
+	return 0;
+}

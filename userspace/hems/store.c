@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The H(e)MS device store: one SQLite file.  The schema is versioned with
+ * PRAGMA user_version; each migration runs once, in a transaction, in
+ * order (Documentation/tr069.md, "H(e)MS store").
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "hems.h"
+
+static const char *const migrations[] = {
+	/* 1: devices, their attestations and events */
+	"CREATE TABLE devices ("
+	"  identity TEXT PRIMARY KEY,"
+	"  cert BLOB NOT NULL,"		/* DER of the TLS client certificate */
+	"  rim TEXT,"			/* platform RIM the device must report */
+	"  manifest_version TEXT,"
+	"  last_tim TEXT,"
+	"  state TEXT,"			/* TrE state last reported */
+	"  status TEXT NOT NULL DEFAULT 'ok',"	/* ok | maintenance */
+	"  last_inform TEXT);"
+	"CREATE TABLE attestations ("
+	"  id INTEGER PRIMARY KEY,"
+	"  identity TEXT NOT NULL REFERENCES devices(identity),"
+	"  time TEXT NOT NULL,"
+	"  nonce TEXT NOT NULL,"
+	"  verdict TEXT NOT NULL,"
+	"  state TEXT, tim TEXT, rim TEXT, counter INTEGER);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  identity TEXT NOT NULL REFERENCES devices(identity),"
+	"  time TEXT NOT NULL,"
+	"  code TEXT NOT NULL, command_key TEXT);"
+	"CREATE TABLE updates ("
+	"  id INTEGER PRIMARY KEY,"
+	"  identity TEXT NOT NULL REFERENCES devices(identity),"
+	"  package TEXT NOT NULL,"
+	"  requested TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"		/* requested | sent | done | failed */
+	"  fault INTEGER, fault_string TEXT);",
+};
+
+int store_open(const char *path, sqlite3 **db)
+{
+	int version = 0, i, n = sizeof(migrations) / sizeof(migrations[0]);
+	sqlite3_stmt *st;
+	char sql[64];
+
+	if (sqlite3_open(path, db) != SQLITE_OK) {
+		fprintf(stderr, "hnbtre-hems: %s: %s\n", path, sqlite3_errmsg(*db));
+		return -1;
+	}
+	sqlite3_busy_timeout(*db, 5000);
+	if (sqlite3_prepare_v2(*db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > n) {
+		fprintf(stderr, "hnbtre-hems: %s: schema version %d is newer than this "
+			"program (%d)\n", path, version, n);
+		return -1;
+	}
+	for (i = version; i < n; i++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", i + 1);
+		if (sqlite3_exec(*db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(*db, migrations[i], NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(*db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(*db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+			fprintf(stderr, "hnbtre-hems: migration %d: %s\n", i + 1,
+				sqlite3_errmsg(*db));
+			sqlite3_exec(*db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Runs @sql with text parameters (NULL binds NULL). */
+int store_exec(sqlite3 *db, const char *sql, int count, const char *const *params)
+{
+	sqlite3_stmt *st;
+	int i, rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	for (i = 0; i < count; i++)
+		sqlite3_bind_text(st, i + 1, params[i], -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}

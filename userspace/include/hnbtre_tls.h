@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The TrE device key as an OpenSSL key for TLS client authentication
+ * (Documentation/tr069.md, "The TLS client key").  The private key never
+ * leaves the kernel: every signature is a keyctl operation on the gated
+ * key in .hnbtre_device, so a TrE that is not trusted makes the TLS
+ * handshake fail.
+ */
+#ifndef HNBTRE_TLS_H
+#define HNBTRE_TLS_H
+
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#define HNBTRE_DEVICE_KEYRING	".hnbtre_device"
+#define HNBTRE_DEVICE_KEY_DESC	"hnbtre:device"
+
+/* Signature algorithms the TrE key can make: RSA-PSS (TLS 1.3 and 1.2),
+ * computed as PSS encoding here plus the raw RSA operation in the TrE,
+ * and PKCS#1 v1.5 (TLS 1.2), computed by the TrE. */
+#define HNBTRE_TLS_SIGALGS \
+	"rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:" \
+	"rsa_pkcs1_sha256:rsa_pkcs1_sha384:rsa_pkcs1_sha512"
+
+/**
+ * hnbtre_tre_key_serial() - find the device key
+ *
+ * The caller must possess .hnbtre_device (keyctl link %:.hnbtre_device @s).
+ *
+ * Return: the key's serial, or -errno (-ENOKEY: no device key reachable).
+ */
+int32_t hnbtre_tre_key_serial(void);
+
+/**
+ * hnbtre_tre_pkey() - the TrE key as an EVP_PKEY
+ * @serial: the gated kernel key (hnbtre_tre_key_serial())
+ * @cert: the device certificate; its RSA public key must be the kernel
+ *	key's (the modulus sizes are compared here, the handshake proves
+ *	the rest)
+ *
+ * Signing with the result (PKCS#1 v1.5 with SHA-256/384/512, or RSA-PSS)
+ * calls the TrE; decryption is refused.  There is no private key material
+ * in the object.
+ *
+ * Return: the key (free with EVP_PKEY_free()), or NULL with an OpenSSL
+ * error queued.
+ */
+EVP_PKEY *hnbtre_tre_pkey(int32_t serial, X509 *cert);
+
+/**
+ * hnbtre_tre_pkey_error() - why the TrE key's last operation failed
+ * @key: from hnbtre_tre_pkey()
+ *
+ * libssl reports a failed signature as a handshake failure and libcurl
+ * consumes OpenSSL's error queue; this keeps the TrE's answer.
+ *
+ * Return: 0 if no operation failed since the key was made, else the
+ * positive errno of keyctl (EKEYREJECTED: the TrE state is not trusted).
+ */
+int hnbtre_tre_pkey_error(EVP_PKEY *key);
+
+/**
+ * hnbtre_tls_use_tre_key() - make an SSL_CTX authenticate with the TrE
+ * @ctx: the client context (e.g. from CURLOPT_SSL_CTX_FUNCTION)
+ * @cert: the device certificate
+ * @key: from hnbtre_tre_pkey()
+ *
+ * Installs certificate and key and restricts the client signature
+ * algorithms to HNBTRE_TLS_SIGALGS.
+ *
+ * Return: 0, or -EINVAL when OpenSSL refuses (key and certificate differ).
+ */
+int hnbtre_tls_use_tre_key(SSL_CTX *ctx, X509 *cert, EVP_PKEY *key);
+
+#endif /* HNBTRE_TLS_H */
