@@ -5,7 +5,7 @@
 # the distress-only credential, a corrupted distress function or a failed
 # TrE never started, bounded retries.  TAP 13; run as root in a VM.
 . "$(dirname "$0")/gate_lib.sh"
-tap_init 28
+tap_init 32
 
 id=$(cat "$PKI/identity")
 D=$WORK/d
@@ -40,6 +40,9 @@ conf none.conf none
 conf down.conf psk 1 3
 conf tls.conf sig $PORT 1 tls hems.hnbtre.test
 conf tls-badname.conf sig $PORT 1 tls other.hnbtre.test
+HEMS_PORT=4445
+conf hems.conf psk $HEMS_PORT
+conf hems-none.conf none $HEMS_PORT
 echo "tre component" > "$WORK/t/tre1"
 make_components "$WORK/c" 2
 for f in "$D"/* "$WORK/t/tre1"; do sign_component "$f"; done
@@ -171,6 +174,32 @@ check "receiver unreachable: gives up with exit 3 after 3 logged attempts" \
 	       grep -q 'giving up after 3 attempts' '$WORK/down.log'"
 check "retries back off, bounded (>= 300 ms, < 5 s)" \
 	test "$elapsed" -ge 300 -a "$elapsed" -lt 5000
+
+# The reference H(e)MS as the receiver.
+mkdir -p "$WORK/psk"
+cp "$PKI/distress.psk" "$WORK/psk/$id"
+"$TOP/build/bin/hnbtre-hems" --db "$WORK/hems.db" --listen 127.0.0.1 --port 7547 \
+	--cert "$PKI/hems.pem" --key "$PKI/hems.key" --ca "$PKI/root.pem" \
+	--public-url https://hems.hnbtre.test:7547 --distress-tcp-port $HEMS_PORT \
+	--distress-psk-dir "$WORK/psk" serve 2> "$WORK/hems.log" &
+hems_pid=$!
+PORT=$HEMS_PORT wait_listening
+"$D/hnbtre-distress" --config "$D/hems.conf" 2> "$WORK/hems-send.log"
+check "H(e)MS: PSK indication recorded as authentic, device marked for maintenance" \
+	sh -c "grep -q 'ACCEPTED recorded, device marked for maintenance' '$WORK/hems-send.log' &&
+	       [ \"\$('$TOP/build/bin/hnbtre-hems' --db '$WORK/hems.db' --json show '$id' |
+	          jq -r '.device.status + \" \" + .distress[-1].authenticated + \" \" + .distress[-1].attested_state')\" = 'maintenance 1 failed' ]"
+check "H(e)MS: an earlier indication replayed is rejected" \
+	sh -c "busybox nc 127.0.0.1 $HEMS_PORT < '$WORK/boot.frame' | grep -qx 'REJECTED replay'"
+check "H(e)MS: a tampered indication is rejected" \
+	sh -c "busybox nc 127.0.0.1 $HEMS_PORT < '$WORK/flipped.frame' | grep -qx 'REJECTED not authentic'"
+"$D/hnbtre-distress" --config "$D/hems-none.conf" 2>/dev/null
+check "H(e)MS: an unauthenticated indication is recorded as such, nothing else" \
+	sh -c "[ \"\$('$TOP/build/bin/hnbtre-hems' --db '$WORK/hems.db' --json distress |
+	          jq -r '.[-1].verdict + \" \" + .[-1].authenticated')\" = 'unauthenticated 0' ] &&
+	       [ \"\$('$TOP/build/bin/hnbtre-hems' --db '$WORK/hems.db' --json distress |
+	          jq '[.[] | select(.authenticated == \"1\")] | length')\" = 1 ]"
+kill $hems_pid
 
 # A corrupted distress function: never run, reported as such.
 echo "component 1 of $WORK/c" > "$WORK/c/c1"; sign_component "$WORK/c/c1"

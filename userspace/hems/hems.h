@@ -23,6 +23,11 @@ struct hems_config {
 	const char *db_path;
 	const char *public_url;		/* how devices reach this server */
 	const char *demand_auth;	/* test only: answer with a 401 challenge */
+	/* Distress indications (distress.c); a port of 0 is off. */
+	unsigned short distress_tls_port;
+	unsigned short distress_tcp_port;
+	const char *distress_psk_dir;	/* <dir>/<identity>: the PSK */
+	const char *distress_ca;	/* distress credentials chain here */
 };
 
 /* One CWMP session (one TLS connection) at the ACS. */
@@ -50,6 +55,13 @@ int acs_package(sqlite3 *db, const struct acs_session *s, const char *path,
 		char **data, size_t *len);
 void hems_log(const char *fmt, const char *a, const char *b);
 void hems_now(char *buf, size_t len);
+
+struct event_base;
+struct distress_listener;
+int distress_listen(struct event_base *base, const struct hems_config *config,
+		    sqlite3 *db, struct distress_listener **tls,
+		    struct distress_listener **tcp);
+void distress_close(struct distress_listener *l);
 
 int hems_serve(const struct hems_config *config);
 int hems_cli(const char *db_path, int argc, char **argv, int json);

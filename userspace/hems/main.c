@@ -13,10 +13,12 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: hnbtre-hems --db FILE serve --listen ADDR --port N --cert C --key K --ca ROOTS\n"
-		"                  --public-url https://NAME:PORT\n"
+		"                  --public-url https://NAME:PORT [--distress-tls-port N]\n"
+		"                  [--distress-tcp-port N] [--distress-psk-dir DIR] [--distress-ca PEM]\n"
 		"       hnbtre-hems --db FILE [--json] devices\n"
 		"       hnbtre-hems --db FILE [--json] show DEVICE\n"
-		"       hnbtre-hems --db FILE update DEVICE PACKAGE\n");
+		"       hnbtre-hems --db FILE update DEVICE PACKAGE\n"
+		"       hnbtre-hems --db FILE [--json] distress\n");
 }
 
 /* Rows of @sql (one text parameter or none) as JSON objects or text. */
@@ -63,6 +65,8 @@ static int print_rows(sqlite3 *db, const char *sql, const char *param, int json,
 }
 
 #define DEVICE_COLUMNS "identity, status, state, last_tim, rim, last_inform"
+#define DISTRESS_COLUMNS "identity, received, transport, auth, verdict, authenticated, " \
+	"sequence, state, failed, attestation, attested_state"
 
 int hems_cli(const char *db_path, int argc, char **argv, int json)
 {
@@ -89,6 +93,8 @@ int hems_cli(const char *db_path, int argc, char **argv, int json)
 				   "identity = ? ORDER BY id", argv[1], json, "events", all);
 			print_rows(db, "SELECT requested, package, state, fault FROM updates "
 				   "WHERE identity = ? ORDER BY id", argv[1], json, "updates", all);
+			print_rows(db, "SELECT " DISTRESS_COLUMNS " FROM distress WHERE "
+				   "identity = ? ORDER BY id", argv[1], json, "distress", all);
 			if (json) {
 				json_object *rows, *device;
 
@@ -101,6 +107,9 @@ int hems_cli(const char *db_path, int argc, char **argv, int json)
 			}
 		}
 		json_object_put(all);
+	} else if (argc == 1 && !strcmp(argv[0], "distress")) {
+		ret = print_rows(db, "SELECT " DISTRESS_COLUMNS " FROM distress ORDER BY id",
+				 NULL, json, NULL, NULL) < 0;
 	} else if (argc == 3 && !strcmp(argv[0], "update")) {
 		char now[32];
 		const char *p[] = { argv[1], argv[2], now };
@@ -134,6 +143,10 @@ int main(int argc, char **argv)
 		{ "ca", required_argument, NULL, 'C' },
 		{ "public-url", required_argument, NULL, 'u' },
 		{ "demand-auth", required_argument, NULL, 'A' },
+		{ "distress-tls-port", required_argument, NULL, 'T' },
+		{ "distress-tcp-port", required_argument, NULL, 'P' },
+		{ "distress-psk-dir", required_argument, NULL, 'S' },
+		{ "distress-ca", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -151,6 +164,10 @@ int main(int argc, char **argv)
 		case 'C': config.ca_path = optarg; break;
 		case 'u': config.public_url = optarg; break;
 		case 'A': config.demand_auth = optarg; break;
+		case 'T': config.distress_tls_port = atoi(optarg); break;
+		case 'P': config.distress_tcp_port = atoi(optarg); break;
+		case 'S': config.distress_psk_dir = optarg; break;
+		case 'D': config.distress_ca = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

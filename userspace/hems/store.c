@@ -39,6 +39,19 @@ static const char *const migrations[] = {
 	"  requested TEXT NOT NULL,"
 	"  state TEXT NOT NULL,"		/* requested | sent | done | failed */
 	"  fault INTEGER, fault_string TEXT);",
+	/* 2: distress indications (Documentation/distress.md), also from
+	 * identities the store does not know
+	 */
+	"CREATE TABLE distress ("
+	"  id INTEGER PRIMARY KEY,"
+	"  identity TEXT NOT NULL,"
+	"  received TEXT NOT NULL,"
+	"  peer TEXT, transport TEXT NOT NULL, auth TEXT NOT NULL,"
+	"  verdict TEXT NOT NULL,"
+	"  authenticated INTEGER NOT NULL,"	/* 1: may change device data */
+	"  sequence INTEGER, sent_time INTEGER, state TEXT,"
+	"  failed TEXT,"			/* JSON list of components */
+	"  attestation TEXT, attested_state TEXT);",
 };
 
 int store_open(const char *path, sqlite3 **db)

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The H(e)MS as the pre-designated entity of TS 33.320 7.12: it receives
+ * distress indications (Documentation/distress.md), authenticates what
+ * the transport allows, records every one and marks a device whose
+ * failure is authenticated as needing maintenance (7.12.5 item 6).  An
+ * unauthenticated indication is recorded as such and changes nothing
+ * else.  Plain TCP and TLS listeners share the event loop of serve.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/listener.h>
+#include <json-c/json.h>
+#include <openssl/ssl.h>
+
+#include "hems.h"
+#include "hnbtre_distress.h"
+
+#define FRAME_MAX	(HNBTRE_DISTRESS_HEADER_MAX + \
+			 HNBTRE_DISTRESS_MESSAGE_MAX + HNBTRE_DISTRESS_AUTH_MAX)
+#define READ_TIMEOUT	10	/* seconds for a whole frame */
+
+struct distress_listener {
+	const struct hems_config *config;
+	sqlite3 *db;
+	SSL_CTX *ctx;		/* NULL: plain TCP */
+	struct evconnlistener *listener;
+};
+
+struct distress_conn {
+	struct distress_listener *l;
+	char peer[INET6_ADDRSTRLEN + 8];
+};
+
+/* The PSK provisioned for @identity, if any: <psk_dir>/<identity>. */
+static int load_psk(const struct hems_config *config, const char *identity,
+		    uint8_t **psk, size_t *len)
+{
+	char path[4096];
+
+	*psk = NULL;
+	/* The identity names a file: never a path of its own. */
+	if (!config->distress_psk_dir || strchr(identity, '/') ||
+	    identity[0] == '.' ||
+	    snprintf(path, sizeof(path), "%s/%s", config->distress_psk_dir,
+		     identity) >= (int)sizeof(path))
+		return -ENOENT;
+	return hnbtre_read_file(path, 1024, psk, len);
+}
+
+/* The highest sequence accepted authentically from @identity. */
+static uint64_t last_sequence(sqlite3 *db, const char *identity)
+{
+	sqlite3_stmt *st;
+	uint64_t last = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT MAX(sequence) FROM distress WHERE "
+			       "identity = ? AND authenticated = 1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return UINT64_MAX;	/* refuse rather than accept a replay */
+	sqlite3_bind_text(st, 1, identity, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		last = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return last;
+}
+
+static char *failed_json(const struct hnbtre_distress_msg *msg)
+{
+	json_object *list = json_object_new_array();
+	char *text;
+	size_t i;
+
+	for (i = 0; i < msg->nfailed; i++) {
+		json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "path", json_object_new_string(
+				       msg->failed[i].path));
+		json_object_object_add(c, "verdict", json_object_new_string(
+				       msg->failed[i].verdict));
+		json_object_object_add(c, "class", json_object_new_string(
+				       msg->failed[i].class));
+		json_object_array_add(list, c);
+	}
+	text = strdup(json_object_to_json_string_ext(list,
+						     JSON_C_TO_STRING_PLAIN));
+	json_object_put(list);
+	return text;
+}
+
+/*
+ * A device the store does not know yet, whose certificate the TrE's
+ * attestation just proved: add it, so that it can be marked.
+ */
+static void add_device(sqlite3 *db, const struct hnbtre_distress_msg *msg)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO devices (identity, cert) "
+			       "VALUES (?, ?)", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, msg->identity, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 2, msg->device_cert, (int)msg->device_cert_len,
+			  SQLITE_TRANSIENT);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
+/* Authenticates, records and answers one frame; returns the answer. */
+static const char *handle_frame(struct distress_listener *l,
+				const char *peer, const uint8_t *frame,
+				size_t len)
+{
+	const struct hems_config *config = l->config;
+	struct hnbtre_attestation att = { 0 };
+	struct hnbtre_distress_msg msg;
+	char err[HNBTRE_ERR_LEN], now[32], seq[24], sent[24], authn[2];
+	char *failed = NULL;
+	const char *answer, *attested = NULL;
+	uint8_t *psk = NULL;
+	size_t psk_len = 0;
+	int verdict, av;
+
+	if (hnbtre_distress_parse(frame, len, &msg, err)) {
+		hems_log("distress indication from %s refused: %s", peer, err);
+		hnbtre_distress_free(&msg);
+		return "REJECTED malformed\n";
+	}
+	load_psk(config, msg.identity, &psk, &psk_len);
+	verdict = hnbtre_distress_verify(&msg, psk, psk_len,
+					 config->distress_ca ?
+					 config->distress_ca : config->ca_path,
+					 last_sequence(l->db, msg.identity));
+	free(psk);
+	av = hnbtre_distress_attestation(&msg, config->ca_path, &att);
+	if (av >= 0 && av != HNBTRE_ATTEST_MALFORMED)
+		attested = hnbtre_state_name(att.state);
+	failed = failed_json(&msg);
+	hems_now(now, sizeof(now));
+	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)msg.sequence);
+	snprintf(sent, sizeof(sent), "%lld", (long long)msg.time);
+	authn[0] = verdict == HNBTRE_DISTRESS_AUTHENTIC ? '1' : '0';
+	authn[1] = '\0';
+	{
+		const char *p[] = {
+			msg.identity, now, peer, l->ctx ? "tls" : "tcp",
+			hnbtre_distress_auth_name(msg.auth),
+			hnbtre_distress_verdict_str(verdict), authn, seq, sent,
+			msg.state, failed,
+			av < 0 ? "not checked" : hnbtre_attest_verdict_str(av),
+			attested,
+		};
+
+		store_exec(l->db, "INSERT INTO distress (identity, received, peer, "
+			   "transport, auth, verdict, authenticated, sequence, "
+			   "sent_time, state, failed, attestation, attested_state) "
+			   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 13, p);
+	}
+	if (verdict == HNBTRE_DISTRESS_AUTHENTIC) {
+		const char *p[] = { msg.identity, msg.state };
+
+		/* Signature, nonce and identity of the attestation held. */
+		if (av == HNBTRE_ATTEST_NOT_TRUSTED || av == HNBTRE_ATTEST_VALID ||
+		    av == HNBTRE_ATTEST_TIM_NOT_RIM)
+			add_device(l->db, &msg);
+		/* 7.12.5 item 6: the device needs maintenance. */
+		store_exec(l->db, "UPDATE devices SET status = 'maintenance', "
+			   "state = ?2 WHERE identity = ?1", 2, p);
+		answer = "ACCEPTED recorded, device marked for maintenance\n";
+	} else if (verdict == HNBTRE_DISTRESS_UNAUTHENTICATED) {
+		answer = "ACCEPTED recorded as unauthenticated\n";
+	} else {
+		answer = verdict == HNBTRE_DISTRESS_REPLAY ?
+			 "REJECTED replay\n" : "REJECTED not authentic\n";
+	}
+	hems_log("distress indication from %s: %s", msg.identity,
+		 hnbtre_distress_verdict_str(verdict));
+	free(failed);
+	hnbtre_distress_free(&msg);
+	return answer;
+}
+
+static void conn_free(struct bufferevent *bev, struct distress_conn *c)
+{
+	bufferevent_free(bev);
+	free(c);
+}
+
+/* Closes once the answer is out. */
+static void on_written(struct bufferevent *bev, void *arg)
+{
+	conn_free(bev, arg);
+}
+
+static void answer(struct bufferevent *bev, struct distress_conn *c,
+		   const char *text)
+{
+	bufferevent_disable(bev, EV_READ);
+	bufferevent_setcb(bev, NULL, on_written, NULL, c);
+	bufferevent_write(bev, text, strlen(text));
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct distress_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t len = evbuffer_get_length(in), total;
+	const uint8_t *data;
+	int ret;
+
+	data = evbuffer_pullup(in, len < HNBTRE_DISTRESS_HEADER_MAX ?
+			       (ssize_t)len : HNBTRE_DISTRESS_HEADER_MAX);
+	ret = hnbtre_distress_frame_len(data, len, &total);
+	if (ret == -EAGAIN)
+		return;
+	if (ret || len > total) {
+		answer(bev, c, "REJECTED malformed\n");
+		return;
+	}
+	if (len < total)
+		return;
+	answer(bev, c, handle_frame(c->l, c->peer, evbuffer_pullup(in, -1),
+				    len));
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		conn_free(bev, arg);
+}
+
+static void on_accept(struct evconnlistener *listener, evutil_socket_t fd,
+		      struct sockaddr *addr, int socklen, void *arg)
+{
+	struct distress_listener *l = arg;
+	struct event_base *base = evconnlistener_get_base(listener);
+	struct timeval timeout = { .tv_sec = READ_TIMEOUT };
+	struct distress_conn *c = calloc(1, sizeof(*c));
+	struct bufferevent *bev;
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	(void)socklen;
+	if (!c) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c->l = l;
+	if (addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)addr)->sin_addr,
+			  host, sizeof(host));
+	else if (addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)addr)->sin6_addr,
+			  host, sizeof(host));
+	snprintf(c->peer, sizeof(c->peer), "%s", host);
+	bev = l->ctx ?
+	      bufferevent_openssl_socket_new(base, fd, SSL_new(l->ctx),
+					     BUFFEREVENT_SSL_ACCEPTING,
+					     BEV_OPT_CLOSE_ON_FREE) :
+	      bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!bev) {
+		evutil_closesocket(fd);
+		free(c);
+		return;
+	}
+	/* Never more than one frame in memory per connection. */
+	bufferevent_setwatermark(bev, EV_READ, 0, FRAME_MAX + 1);
+	bufferevent_set_timeouts(bev, &timeout, &timeout);
+	bufferevent_setcb(bev, on_read, NULL, on_event, c);
+	bufferevent_enable(bev, EV_READ);
+}
+
+/* TLS 1.2+, server authentication only: the message authenticates the
+ * device, which may have no usable TLS credential when it failed.
+ */
+static SSL_CTX *distress_ctx(const struct hems_config *config)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+	if (!ctx || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
+	    SSL_CTX_use_certificate_chain_file(ctx, config->cert_path) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, config->key_path,
+					SSL_FILETYPE_PEM) != 1) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static int listen_on(struct event_base *base, struct distress_listener *l,
+		     unsigned short port)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len = sizeof(*in4);
+
+	if (inet_pton(AF_INET, l->config->listen_addr, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons(port);
+	} else if (inet_pton(AF_INET6, l->config->listen_addr,
+			     &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		len = sizeof(*in6);
+	} else {
+		return -1;
+	}
+	l->listener = evconnlistener_new_bind(base, on_accept, l,
+					      LEV_OPT_CLOSE_ON_FREE |
+					      LEV_OPT_REUSEABLE, -1,
+					      (struct sockaddr *)&ss, (int)len);
+	if (!l->listener)
+		return -1;
+	fprintf(stderr, "hnbtre-hems: distress indications on %s:%u (%s)\n",
+		l->config->listen_addr, port, l->ctx ? "tls" : "tcp");
+	return 0;
+}
+
+int distress_listen(struct event_base *base, const struct hems_config *config,
+		    sqlite3 *db, struct distress_listener **tls,
+		    struct distress_listener **tcp)
+{
+	*tls = NULL;
+	*tcp = NULL;
+	if (config->distress_tls_port) {
+		*tls = calloc(1, sizeof(**tls));
+		if (!*tls)
+			return -1;
+		(*tls)->config = config;
+		(*tls)->db = db;
+		(*tls)->ctx = distress_ctx(config);
+		if (!(*tls)->ctx || listen_on(base, *tls,
+					      config->distress_tls_port))
+			return -1;
+	}
+	if (config->distress_tcp_port) {
+		*tcp = calloc(1, sizeof(**tcp));
+		if (!*tcp)
+			return -1;
+		(*tcp)->config = config;
+		(*tcp)->db = db;
+		if (listen_on(base, *tcp, config->distress_tcp_port))
+			return -1;
+	}
+	return 0;
+}
+
+void distress_close(struct distress_listener *l)
+{
+	if (!l)
+		return;
+	if (l->listener)
+		evconnlistener_free(l->listener);
+	SSL_CTX_free(l->ctx);
+	free(l);
+}
