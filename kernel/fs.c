@@ -134,18 +134,11 @@ out:
 }
 
 /* A signed manifest being written: one writer at a time. */
-struct manifest_upload {
-	u8 *data;
-	size_t len;
-	size_t size;
-	bool finished;
-};
-
 static atomic_t manifest_writer = ATOMIC_INIT(0);
 
 static int manifest_open(struct inode *inode, struct file *file)
 {
-	struct manifest_upload *upload;
+	struct hnbtre_upload *upload;
 
 	if (!(file->f_mode & FMODE_WRITE))
 		return single_open(file, manifest_show, NULL);
@@ -166,7 +159,7 @@ static int manifest_open(struct inode *inode, struct file *file)
 
 static int manifest_release(struct inode *inode, struct file *file)
 {
-	struct manifest_upload *upload = file->private_data;
+	struct hnbtre_upload *upload = file->private_data;
 
 	if (!(file->f_mode & FMODE_WRITE))
 		return single_release(inode, file);
@@ -176,10 +169,27 @@ static int manifest_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static int upload_append(struct manifest_upload *upload,
-			 const char __user *buf, size_t count)
+/**
+ * hnbtre_upload_append - append a write() to a transaction's buffer
+ * @upload: the transaction
+ * @buf: the user's data
+ * @count: its length
+ * @ppos: the write's file position, advanced by @count
+ * @max: the most the buffer may hold
+ *
+ * Each write must start where the previous one ended.  The buffer doubles
+ * as it grows, so that many small writes stay cheap, and never beyond
+ * @max.
+ *
+ * Return: 0, -EINVAL (finished, or another offset), -EFBIG (more than
+ * @max in all), -ENOMEM or -EFAULT.
+ */
+int hnbtre_upload_append(struct hnbtre_upload *upload, const char __user *buf,
+			 size_t count, loff_t *ppos, size_t max)
 {
-	if (count > HNBTRE_MANIFEST_MAX_SIZE - upload->len)
+	if (upload->finished || *ppos != upload->len)
+		return -EINVAL;
+	if (count > max - upload->len)
 		return -EFBIG;
 	if (upload->len + count > upload->size) {
 		size_t size = max_t(size_t, upload->size * 2, PAGE_SIZE);
@@ -187,7 +197,7 @@ static int upload_append(struct manifest_upload *upload,
 
 		while (size < upload->len + count)
 			size *= 2;
-		size = min_t(size_t, size, HNBTRE_MANIFEST_MAX_SIZE);
+		size = min_t(size_t, size, max);
 		data = kvmalloc(size, GFP_KERNEL);
 		if (!data)
 			return -ENOMEM;
@@ -200,10 +210,28 @@ static int upload_append(struct manifest_upload *upload,
 	if (copy_from_user(upload->data + upload->len, buf, count))
 		return -EFAULT;
 	upload->len += count;
+	*ppos += count;
 	return 0;
 }
 
-static bool upload_complete(const struct manifest_upload *upload)
+/**
+ * hnbtre_upload_flush - close() of a transaction
+ * @upload: the transaction
+ *
+ * A writer that sent bytes but never a complete request: the data is
+ * discarded, and close() says so rather than succeeding silently.
+ *
+ * Return: 0, or -EBADMSG for an incomplete request.
+ */
+int hnbtre_upload_flush(struct hnbtre_upload *upload)
+{
+	if (upload->finished || !upload->len)
+		return 0;
+	upload->finished = true;
+	return -EBADMSG;
+}
+
+static bool upload_complete(const struct hnbtre_upload *upload)
 {
 	size_t magic_len = sizeof(manifest_trailer_magic) - 1;
 
@@ -219,20 +247,16 @@ static bool upload_complete(const struct manifest_upload *upload)
 static ssize_t manifest_write(struct file *file, const char __user *buf,
 			      size_t count, loff_t *ppos)
 {
-	struct manifest_upload *upload = file->private_data;
+	struct hnbtre_upload *upload = file->private_data;
 	struct hnbtre_manifest *manifest;
 	int ret;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	if (upload->finished || *ppos != upload->len)
-		return -EINVAL;
-	if (!count)
-		return 0;
-	ret = upload_append(upload, buf, count);
-	if (ret)
+	ret = hnbtre_upload_append(upload, buf, count, ppos,
+				   HNBTRE_MANIFEST_MAX_SIZE);
+	if (ret || !count)
 		return ret;
-	*ppos += count;
 	if (!upload_complete(upload))
 		return count;
 
@@ -244,18 +268,11 @@ static ssize_t manifest_write(struct file *file, const char __user *buf,
 	return ret ? ret : count;
 }
 
-/*
- * close() of a writer that sent bytes but never the trailer: the data is
- * discarded, and close() says so rather than succeeding silently.
- */
 static int manifest_flush(struct file *file, fl_owner_t id)
 {
-	struct manifest_upload *upload = file->private_data;
-
-	if (!(file->f_mode & FMODE_WRITE) || upload->finished || !upload->len)
+	if (!(file->f_mode & FMODE_WRITE))
 		return 0;
-	upload->finished = true;
-	return -EBADMSG;
+	return hnbtre_upload_flush(file->private_data);
 }
 
 static ssize_t manifest_read(struct file *file, char __user *buf,

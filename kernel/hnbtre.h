@@ -145,9 +145,27 @@ extern const u8 hnbtre_roots_der[];
 extern const u8 hnbtre_roots_der_end[];
 int hnbtre_roots_init(void);
 void hnbtre_roots_exit(void);
+size_t hnbtre_der_sequence_len(const u8 *p, size_t avail);
+
+/**
+ * struct hnbtre_upload - a request written to a securityfs file in pieces
+ * @data: what was written so far
+ * @len: its length
+ * @size: allocated size of @data
+ * @finished: the request was complete (or refused): no more writes
+ */
+struct hnbtre_upload {
+	u8 *data;
+	size_t len;
+	size_t size;
+	bool finished;
+};
 
 /* fs.c */
 extern struct dentry *hnbtre_dir;
+int hnbtre_upload_append(struct hnbtre_upload *upload, const char __user *buf,
+			 size_t count, loff_t *ppos, size_t max);
+int hnbtre_upload_flush(struct hnbtre_upload *upload);
 int hnbtre_fs_add(const char *name, umode_t mode,
 		  const struct file_operations *fops);
 int hnbtre_fs_init(void);
@@ -170,5 +188,8 @@ int hnbtre_identity_init(void);
 
 /* attest.c (Documentation/attestation.md) */
 int hnbtre_attest_init(void);
+
+/* package.c (Documentation/package.md) */
+int hnbtre_package_init(void);
 
 #endif /* _SECURITY_HNBTRE_H */

@@ -516,9 +516,12 @@ static int pkg_verify(int argc, char **argv)
 	static const struct option options[] = {
 		{ "roots", required_argument, NULL, 'r' },
 		{ "time", required_argument, NULL, 't' },
+		{ "tre", no_argument, NULL, 'T' },
 		{}
 	};
 	struct hnbtre_pkg_signer signers[HNBTRE_PKG_MAX_SIGNATURES];
+	char verdict[128];
+	int tre = 0;
 	const char *roots = NULL;
 	struct hnbtre_pkg pkg;
 	char err[HNBTRE_ERR_LEN] = "";
@@ -527,9 +530,10 @@ static int pkg_verify(int argc, char **argv)
 	uint64_t now = (uint64_t)time(NULL);
 	int opt, fd, ret;
 
-	while ((opt = getopt_long(argc, argv, "r:t:", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "r:t:T", options, NULL)) != -1) {
 		switch (opt) {
 		case 'r': roots = optarg; break;
+		case 'T': tre = 1; break;
 		case 't':
 			if (parse_u64(optarg, &now)) {
 				die_msg("--time: seconds since the epoch");
@@ -540,13 +544,20 @@ static int pkg_verify(int argc, char **argv)
 		}
 	}
 	if (!roots || argc - optind != 1) {
-		die_msg("usage: pkg verify --roots ROOTS.pem [--time EPOCH] PKG");
+		die_msg("usage: pkg verify --roots ROOTS.pem [--time EPOCH] [--tre] PKG");
 		return EXIT_ERROR;
 	}
 	ret = hnbtre_pkg_open(argv[optind], &pkg, &fd, err);
 	if (ret && ret != -EBADMSG) {
 		die_msg("%s", err);
 		return EXIT_ERROR;
+	}
+	if (!ret && tre) {
+		/* The TrE's own verdict, whatever userspace thinks. */
+		ret = hnbtre_pkg_tre_verify(&pkg, verdict, sizeof(verdict));
+		printf("tre: %s\n", verdict[0] ? verdict : "-");
+		if (ret)
+			snprintf(err, sizeof(err), "the TrE refused the package");
 	}
 	if (!ret) {
 		ret = hnbtre_pkg_verify_signatures(&pkg, roots, (time_t)now,
@@ -644,7 +655,7 @@ const struct command pkg_commands[] = {
 	{ "pkg", "build", "--dir D --prefix /P --manifest M.signed --version N [--description T] [--remove PATH]... [--allow-downgrade] -o OUT", pkg_build },
 	{ "pkg", "sign", "[--digest sha256|sha384|sha512] --cert C --key K [--cert C --key K]... -o OUT IN", pkg_sign },
 	{ "pkg", "inspect", "[--json] PKG", pkg_inspect },
-	{ "pkg", "verify", "--roots ROOTS.pem [--time EPOCH] PKG", pkg_verify },
+	{ "pkg", "verify", "--roots ROOTS.pem [--time EPOCH] [--tre] PKG", pkg_verify },
 	{ "pkg", "install", "--root DIR --roots ROOTS.pem [--no-tre] [--policy report|rollback] PKG", pkg_install },
 	{ "pkg", "recover", "--root DIR", pkg_recover },
 	{}

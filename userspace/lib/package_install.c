@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "hnbtre_pkg_install.h"
 
 #define META		".hnbtre"
@@ -149,6 +151,7 @@ struct install {
 	size_t manifest_len;
 	struct hnbtre_manifest parsed;
 	int have_parsed;
+	uint64_t tre_manifest_version;	/* the TrE refuses to go below it */
 	const struct hnbtre_pkg *pkg;
 	char *err;
 };
@@ -297,6 +300,11 @@ static int sink_end(void *arg, const struct hnbtre_pkg_file *f, int index)
 						in->manifest_len, &in->parsed,
 						in->err);
 		in->have_parsed = !ret;
+		if (!ret && in->parsed.version < in->tre_manifest_version)
+			ret = fail(in->err, -HNBTRE_PKG_E_ROLLBACK,
+				   "manifest version %" PRIu64 " < %" PRIu64
+				   " held by the TrE", in->parsed.version,
+				   in->tre_manifest_version);
 		return ret;
 	}
 	step();
@@ -463,7 +471,8 @@ static int read_hex_digest(const char *name, uint8_t out[HNBTRE_DIGEST_LEN])
 int hnbtre_pkg_tre_verify(const struct hnbtre_pkg *pkg, char *verdict,
 			  size_t size)
 {
-	char path[PATH_MAX];
+	uint8_t digest[HNBTRE_DIGEST_LEN];
+	char path[PATH_MAX], expected[32 + 2 * HNBTRE_DIGEST_LEN];
 	ssize_t n;
 	int fd, ret = 0;
 
@@ -476,14 +485,39 @@ int hnbtre_pkg_tre_verify(const struct hnbtre_pkg *pkg, char *verdict,
 		ret = -errno;
 	else if ((size_t)n != pkg->signed_len)
 		ret = -EIO;
-	if (!ret) {
-		n = read(fd, verdict, size - 1);
-		ret = n < 0 ? -errno : 0;
-		verdict[n < 0 ? 0 : n] = '\0';
-		verdict[strcspn(verdict, "\n")] = '\0';
-	}
+	/* The verdict line names the reason of a refusal too. */
+	n = read(fd, verdict, size - 1);
+	if (n < 0 && !ret)
+		ret = -errno;
+	verdict[n < 0 ? 0 : n] = '\0';
+	verdict[strcspn(verdict, "\n")] = '\0';
 	close(fd);
-	return ret;
+	if (ret)
+		return ret;
+	/* The TrE verified these commands: their digests bind the payload. */
+	if (!EVP_Digest(pkg->cmds, pkg->cmds_len, digest, NULL, EVP_sha256(),
+			NULL))
+		return -ENOMEM;
+	memcpy(expected, " commands=sha256:", 17);
+	hnbtre_hex(digest, expected + 17);
+	return strncmp(verdict, "accepted ", 9) || !strstr(verdict, expected) ?
+	       -HNBTRE_PKG_E_DIGEST : 0;
+}
+
+/* Version of the manifest the TrE holds; 0 if none. */
+static uint64_t tre_manifest_version(void)
+{
+	uint64_t version = 0;
+	char *body, *line;
+	size_t len;
+
+	if (hnbtre_sysfs_read("manifest", &body, &len))
+		return 0;
+	line = strchr(body, '\n');
+	if (!line || sscanf(line + 1, "version %" SCNu64, &version) != 1)
+		version = 0;
+	free(body);
+	return version;
 }
 
 /* Remove every slot that is neither current nor the one it replaced. */
@@ -612,16 +646,20 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 		goto out;
 	in.pkg = &pkg;
 	res->version = pkg.version;
-	if (opts->use_tre) {
-		ret = hnbtre_pkg_tre_verify(&pkg, res->tre_verdict,
-					    sizeof(res->tre_verdict));
-		if (ret) {
-			fail(err, ret, "the TrE refused the package");
-			goto out;
-		}
-	}
+	/*
+	 * Userspace first, for its finer reasons (expired, usage); the TrE's
+	 * verdict is required on top of it.
+	 */
 	ret = hnbtre_pkg_verify_signatures(&pkg, opts->roots_pem, time(NULL),
 					   NULL, err);
+	if (!ret && opts->use_tre) {
+		ret = hnbtre_pkg_tre_verify(&pkg, res->tre_verdict,
+					    sizeof(res->tre_verdict));
+		if (ret)
+			fail(err, ret, "the TrE refused the package%s%s",
+			     res->tre_verdict[0] ? ": " : "", res->tre_verdict);
+		in.tre_manifest_version = tre_manifest_version();
+	}
 	if (!ret)
 		ret = check_paths(&in, &pkg, err);
 	if (!ret)
