@@ -16,6 +16,7 @@
  */
 
 #include <asm/unaligned.h>
+#include <crypto/pkcs7.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
@@ -139,17 +140,33 @@ static int check_commands(const u8 *p, size_t len, u64 *version)
  * One SignedData against the roots.  A signer that does not chain (or
  * whose algorithms the kernel lacks) is tolerated, for root rollover; a
  * signature that does not verify, or a malformed one, refuses the whole
- * package.
+ * package.  The message is parsed once on its own first: that tells a
+ * malformed one (-EBADMSG) from one that parses but does not verify,
+ * for which verify_pkcs7_signature() may also say -EBADMSG (a PKCS#1
+ * padding that does not check out, say).
  *
  * Return: 1 trusted, 0 tolerated, or -EKEYREJECTED, -EBADMSG, -ENOMEM.
  */
 static int verify_one(const u8 *cmds, size_t cmds_len, const u8 *sig,
 		      size_t sig_len)
 {
+	struct pkcs7_message *pkcs7;
+	const void *content;
+	size_t content_len, header_len;
 	int ret;
 
 	if (hnbtre_der_sequence_len(sig, sig_len) != sig_len)
 		return -EBADMSG;
+	pkcs7 = pkcs7_parse_message(sig, sig_len);
+	if (IS_ERR(pkcs7))
+		return PTR_ERR(pkcs7) == -ENOMEM ? -ENOMEM : -EBADMSG;
+	/* Detached: the content is the command list, not in the message. */
+	ret = pkcs7_get_content_data(pkcs7, &content, &content_len,
+				     &header_len);
+	pkcs7_free_message(pkcs7);
+	if (ret != -ENODATA)
+		return -EBADMSG;
+
 	ret = verify_pkcs7_signature(cmds, cmds_len, sig, sig_len,
 				     hnbtre_roots,
 				     VERIFYING_UNSPECIFIED_SIGNATURE,
@@ -160,11 +177,10 @@ static int verify_one(const u8 *cmds, size_t cmds_len, const u8 *sig,
 	case -ENOKEY:
 	case -ENOPKG:
 		return 0;
-	case -EKEYREJECTED:
 	case -ENOMEM:
 		return ret;
 	default:
-		return -EBADMSG;
+		return -EKEYREJECTED;
 	}
 }
 

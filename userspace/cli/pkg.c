@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,6 +63,25 @@ static struct {
 	int error;
 } walk;
 
+/* A file's security.ima signature travels with it (evmctl ima_sign). */
+static int ima_signature(const char *path, struct hnbtre_pkg_file *f)
+{
+	uint8_t sig[HNBTRE_PKG_IMA_SIG_MAX];
+	ssize_t n = lgetxattr(path, "security.ima", sig, sizeof(sig));
+
+	if (n < 0)
+		return errno == ENODATA || errno == ENOTSUP ? 0 :
+		       (walk.error = -errno);
+	if (n < 2 || sig[0] != 0x03)
+		return 0;	/* a digest only (type 0x04) says nothing */
+	f->ima_sig = malloc(n);
+	if (!f->ima_sig)
+		return walk.error = -ENOMEM;
+	memcpy(f->ima_sig, sig, n);
+	f->ima_sig_len = n;
+	return 0;
+}
+
 static int walk_one(const char *path, const struct stat *st, int type,
 		    struct FTW *ftw)
 {
@@ -102,7 +122,7 @@ static int walk_one(const char *path, const struct stat *st, int type,
 		die_msg("%s: %s", path, strerror(-ret));
 		return walk.error = ret;
 	}
-	return 0;
+	return ima_signature(path, f);
 }
 
 static int compare_files(const void *a, const void *b)
@@ -221,9 +241,15 @@ static int pkg_build(int argc, char **argv)
 					   NULL, 0);
 	if (!opt)
 		opt = hnbtre_pkg_add_region(&cmds, HNBTRE_PKG_CMD_MANIFEST, &mf);
-	for (i = 0; !opt && i < walk.count; i++)
+	for (i = 0; !opt && i < walk.count; i++) {
 		opt = hnbtre_pkg_add_region(&cmds, HNBTRE_PKG_CMD_EXTRACT,
 					    &walk.files[i]);
+		if (!opt && walk.files[i].ima_sig)
+			opt = hnbtre_pkg_add_bytes(&cmds,
+						   HNBTRE_PKG_CMD_IMA_SIGNATURE,
+						   walk.files[i].ima_sig,
+						   walk.files[i].ima_sig_len);
+	}
 	for (i = 0; !opt && i < nremove; i++)
 		opt = hnbtre_pkg_add_bytes(&cmds, HNBTRE_PKG_CMD_REMOVE,
 					   remove[i], strlen(remove[i]));
@@ -278,8 +304,10 @@ out:
 		ret = EXIT_ERROR;
 		unlink(output);
 	}
-	for (i = 0; i < walk.count; i++)
+	for (i = 0; i < walk.count; i++) {
+		free(walk.files[i].ima_sig);
 		free(walk.files[i].path);
+	}
 	free(walk.files);
 	free(remove);
 	free(manifest);
@@ -419,6 +447,8 @@ static json_object *file_json(const struct hnbtre_pkg_file *f)
 	if (f->path) {
 		json_object_object_add(o, "path", json_object_new_string(f->path));
 		json_object_object_add(o, "mode", json_object_new_int(f->mode));
+		json_object_object_add(o, "ima_signature",
+				       json_object_new_boolean(f->ima_sig != NULL));
 	}
 	json_object_object_add(o, "size", json_object_new_uint64(f->size));
 	json_object_object_add(o, "offset", json_object_new_uint64(f->offset));

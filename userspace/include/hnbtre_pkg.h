@@ -36,7 +36,10 @@ enum hnbtre_pkg_cmd {
 	HNBTRE_PKG_CMD_EXTRACT = 4,
 	HNBTRE_PKG_CMD_REMOVE = 5,
 	HNBTRE_PKG_CMD_ALLOW_DOWNGRADE = 6,
+	HNBTRE_PKG_CMD_IMA_SIGNATURE = 7,	/* of the extract before it */
 };
+#define HNBTRE_PKG_CMD_LAST		HNBTRE_PKG_CMD_IMA_SIGNATURE
+#define HNBTRE_PKG_IMA_SIG_MAX		1024
 
 /*
  * Why a package is refused: one negative errno per reason, shared with
@@ -60,6 +63,8 @@ struct hnbtre_pkg_file {
 	uint64_t size;
 	uint8_t digest[HNBTRE_DIGEST_LEN];
 	uint32_t mode;
+	uint8_t *ima_sig;	/* security.ima to install with it, or NULL */
+	size_t ima_sig_len;
 };
 
 /* A parsed package; @sigs and @cmds point into @signed_part. */

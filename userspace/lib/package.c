@@ -60,6 +60,7 @@ const char *hnbtre_pkg_cmd_name(unsigned int type)
 		[HNBTRE_PKG_CMD_EXTRACT] = "extract",
 		[HNBTRE_PKG_CMD_REMOVE] = "remove",
 		[HNBTRE_PKG_CMD_ALLOW_DOWNGRADE] = "allow-downgrade",
+		[HNBTRE_PKG_CMD_IMA_SIGNATURE] = "ima-signature",
 	};
 
 	return type < sizeof(names) / sizeof(names[0]) && names[type] ?
@@ -162,7 +163,8 @@ static int grow(void **array, size_t n, size_t size)
 }
 
 static int parse_command(struct hnbtre_pkg *pkg, unsigned int type,
-			 const uint8_t *v, size_t len, int *seen, char *err)
+			 unsigned int prev, const uint8_t *v, size_t len,
+			 int *seen, char *err)
 {
 	int ret = 0;
 
@@ -238,6 +240,19 @@ static int parse_command(struct hnbtre_pkg *pkg, unsigned int type,
 			return fail(err, -EBADMSG, "allow-downgrade has no value");
 		pkg->allow_downgrade = 1;
 		break;
+	case HNBTRE_PKG_CMD_IMA_SIGNATURE:
+		/* The file's security.ima, as evmctl wrote it (type 0x03). */
+		if (prev != HNBTRE_PKG_CMD_EXTRACT || len < 2 ||
+		    len > HNBTRE_PKG_IMA_SIG_MAX || v[0] != 0x03)
+			return fail(err, -EBADMSG,
+				    "ima-signature: after an extract, 2..%d bytes, type 3",
+				    HNBTRE_PKG_IMA_SIG_MAX);
+		pkg->files[pkg->nfiles - 1].ima_sig = malloc(len);
+		if (!pkg->files[pkg->nfiles - 1].ima_sig)
+			return -ENOMEM;
+		memcpy(pkg->files[pkg->nfiles - 1].ima_sig, v, len);
+		pkg->files[pkg->nfiles - 1].ima_sig_len = len;
+		break;
 	default:
 		return fail(err, -EBADMSG, "unknown command type %u", type);
 	}
@@ -266,9 +281,10 @@ static int check_disjoint(const struct hnbtre_pkg *pkg, char *err)
 
 static int parse_commands(struct hnbtre_pkg *pkg, char *err)
 {
-	int seen[HNBTRE_PKG_CMD_ALLOW_DOWNGRADE + 1] = { 0 };
+	int seen[HNBTRE_PKG_CMD_LAST + 1] = { 0 };
 	const uint8_t *p = pkg->cmds;
 	size_t left = pkg->cmds_len;
+	unsigned int prev = 0;
 	int ret;
 
 	while (left) {
@@ -283,10 +299,11 @@ static int parse_commands(struct hnbtre_pkg *pkg, char *err)
 			return fail(err, -EBADMSG,
 				    "command %s: length %u beyond the list",
 				    hnbtre_pkg_cmd_name(type), len);
-		ret = parse_command(pkg, type, p + HNBTRE_PKG_CMD_HEADER_LEN,
-				    len, seen, err);
+		ret = parse_command(pkg, type, prev,
+				    p + HNBTRE_PKG_CMD_HEADER_LEN, len, seen, err);
 		if (ret)
 			return ret;
+		prev = type;
 		p += HNBTRE_PKG_CMD_HEADER_LEN + (size_t)len;
 		left -= HNBTRE_PKG_CMD_HEADER_LEN + (size_t)len;
 	}
@@ -326,8 +343,10 @@ void hnbtre_pkg_free(struct hnbtre_pkg *pkg)
 {
 	size_t i;
 
-	for (i = 0; i < pkg->nfiles; i++)
+	for (i = 0; i < pkg->nfiles; i++) {
 		free(pkg->files[i].path);
+		free(pkg->files[i].ima_sig);
+	}
 	for (i = 0; i < pkg->nremove; i++)
 		free(pkg->remove[i]);
 	free(pkg->files);

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -158,7 +159,13 @@ struct install {
 
 static struct install *walk_ctx;
 
-/* Hard link the current slot into staging (not its .hnbtre). */
+/*
+ * Hard link what the package leaves of the current slot into staging
+ * (not its .hnbtre).  It runs after the payload was streamed and
+ * verified: a link changes the link count of a designated component,
+ * which the TrE reports as tampering, so a refused package must not get
+ * this far.  What the package wrote is already there (EEXIST) and wins.
+ */
 static int link_one(const char *path, const struct stat *st, int type,
 		    struct FTW *ftw)
 {
@@ -178,15 +185,18 @@ static int link_one(const char *path, const struct stat *st, int type,
 	step();
 	switch (type) {
 	case FTW_D:
-		return mkdir(dest, st->st_mode & 07777) ? FTW_STOP : FTW_CONTINUE;
+		return mkdir(dest, st->st_mode & 07777) && errno != EEXIST ?
+		       FTW_STOP : FTW_CONTINUE;
 	case FTW_F:
-		return link(path, dest) ? FTW_STOP : FTW_CONTINUE;
+		return link(path, dest) && errno != EEXIST ?
+		       FTW_STOP : FTW_CONTINUE;
 	case FTW_SL:
 		n = readlink(path, target, sizeof(target) - 1);
 		if (n < 0)
 			return FTW_STOP;
 		target[n] = '\0';
-		return symlink(target, dest) ? FTW_STOP : FTW_CONTINUE;
+		return symlink(target, dest) && errno != EEXIST ?
+		       FTW_STOP : FTW_CONTINUE;
 	default:
 		return FTW_STOP;
 	}
@@ -308,19 +318,54 @@ static int sink_end(void *arg, const struct hnbtre_pkg_file *f, int index)
 		return ret;
 	}
 	step();
-	if (fchmod(in->fd, f->mode) || fsync(in->fd) ||
+	if ((f->ima_sig && fsetxattr(in->fd, "security.ima", f->ima_sig,
+				     f->ima_sig_len, 0)) ||
+	    fchmod(in->fd, f->mode) || fsync(in->fd) ||
 	    renameat(in->parent, in->tmp_name, in->parent, in->name))
 		ret = fail(in->err, -errno, "%s: %s", f->path, strerror(errno));
 	close_file(in);
 	return ret;
 }
 
-/* Package paths must be ROOT/current/<rel>, rel outside .hnbtre. */
+/* A directory of @path below the live slot that is a symlink, or 0. */
+static int through_symlink(const struct install *in, const char *path)
+{
+	char prefix[PATH_MAX];
+	const char *slash;
+	struct stat st;
+
+	for (slash = strchr(path + in->live_len, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
+		if ((size_t)(slash - path) >= sizeof(prefix))
+			return -ENAMETOOLONG;
+		memcpy(prefix, path, slash - path);
+		prefix[slash - path] = '\0';
+		if (lstat(prefix, &st))
+			return errno == ENOENT ? 0 : -errno;
+		if (!S_ISDIR(st.st_mode))
+			return -HNBTRE_PKG_E_PATH;
+	}
+	return 0;
+}
+
+/*
+ * Package paths must be ROOT/current/<rel>, rel outside .hnbtre, and
+ * reach no further than the current slot: no directory on the way may
+ * be a symlink (or anything but a directory), nor may ROOT/slots be.
+ */
 static int check_paths(const struct install *in, const struct hnbtre_pkg *pkg,
 		       char *err)
 {
 	size_t i, n = pkg->nfiles + pkg->nremove;
+	char slots[PATH_MAX];
+	struct stat st;
+	int ret;
 
+	if (join(slots, in->root, "slots"))
+		return -ENAMETOOLONG;
+	if (!lstat(slots, &st) && !S_ISDIR(st.st_mode))
+		return fail(err, -HNBTRE_PKG_E_PATH, "%s is not a directory",
+			    slots);
 	for (i = 0; i < n; i++) {
 		const char *p = i < pkg->nfiles ? pkg->files[i].path :
 				pkg->remove[i - pkg->nfiles];
@@ -330,6 +375,9 @@ static int check_paths(const struct install *in, const struct hnbtre_pkg *pkg,
 		    !strcmp(rel, META) || !strncmp(rel, META "/", sizeof(META)))
 			return fail(err, -HNBTRE_PKG_E_PATH,
 				    "%s is outside %s", p, in->live);
+		ret = through_symlink(in, p);
+		if (ret)
+			return fail(err, ret, "%s: %s", p, hnbtre_pkg_errstr(ret));
 	}
 	return 0;
 }
@@ -579,19 +627,20 @@ static int stage(struct install *in, int pkg_fd, hnbtre_pkg_progress progress)
 	in->staging_fd = open(in->staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (in->staging_fd < 0)
 		return -errno;
-	if (in->old_target[0]) {
-		if (join(old_slot, in->root, in->old_target))
-			return -ENAMETOOLONG;
-		walk_ctx = in;
-		if (nftw(old_slot, link_one, 32, FTW_PHYS | FTW_ACTIONRETVAL))
-			return fail(in->err, errno ? -errno : -EIO,
-				    "copying %s: %s", old_slot, strerror(errno));
-	}
 	ret = hnbtre_pkg_stream(in->pkg, pkg_fd, &sink, progress, NULL, NULL,
 				NULL, in->err);
 	close_file(in);
 	if (ret)
 		return ret;
+	if (in->old_target[0]) {
+		if (join(old_slot, in->root, in->old_target))
+			return -ENAMETOOLONG;
+		walk_ctx = in;
+		errno = 0;
+		if (nftw(old_slot, link_one, 32, FTW_PHYS | FTW_ACTIONRETVAL))
+			return fail(in->err, errno ? -errno : -EIO,
+				    "copying %s: %s", old_slot, strerror(errno));
+	}
 	for (i = 0; i < in->pkg->nremove; i++) {
 		const char *rel = in->pkg->remove[i] + in->live_len;
 

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Hostile writes to /sys/kernel/security/hnbtre/package: 10,000
+ * transactions built from a valid signed part (bit flips, truncations,
+ * absurd header, command and signature lengths, random bytes, trailing
+ * and inserted bytes, oversized writes, the valid one in random chunks).
+ * Every transaction must end with a documented errno, or be accepted with
+ * an unchanged header and command list and the seed's verdict; the state,
+ * TIM and active manifest must not change, and the refusals logged stay
+ * few (rate limited).  package_fuzz.sh provides the seed
+ * (HNBTRE_FUZZ_SEED) while a manifest is active.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+
+#define SFS "/sys/kernel/security/hnbtre/"
+#define HEADER_LEN 24
+#define SIGNED_MAX (HEADER_LEN + (1 << 20) + (256 << 10))
+#define ITERATIONS 10000
+
+static unsigned char *seed;
+static size_t seed_len, seed_cmds_len;
+
+static char *read_all(const char *path)
+{
+	static char buf[1 << 16];
+	int fd = open(path, O_RDONLY);
+	ssize_t n, total = 0;
+
+	if (fd < 0)
+		return strdup("");
+	while ((n = read(fd, buf + total, sizeof(buf) - 1 - total)) > 0)
+		total += n;
+	close(fd);
+	buf[total] = '\0';
+	return strdup(buf);
+}
+
+/* state, TIM, RIM and the active manifest, as one string. */
+static char *snapshot(void)
+{
+	static const char *const files[] = { "state", "tim", "rim", "manifest" };
+	char *all = strdup(""), *part, *joined;
+
+	for (int i = 0; i < 4; i++) {
+		part = read_all(files[i]);
+		if (asprintf(&joined, "%s|%s", all, part) < 0)
+			joined = NULL;
+		free(part);
+		free(all);
+		all = joined;
+	}
+	return all;
+}
+
+static unsigned int be32(const unsigned char *p)
+{
+	return (unsigned int)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+static void put_be32(unsigned char *p, unsigned int v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static unsigned int some_length(size_t around)
+{
+	static const unsigned int absurd[] = {
+		0, 1, 5, 6, 0x7fffffff, 0xffffffff, (1 << 20) + 1, (256 << 10) + 1,
+	};
+	int pick = rand() % 12;
+
+	if (pick < 8)
+		return absurd[pick];
+	if (pick < 10)
+		return around + (pick == 8 ? 1 : -1);
+	return rand() % (around * 2 + 1);
+}
+
+static int last_mutation;
+static size_t chunk;
+
+/* One hostile variant of the seed; returns its length. */
+static size_t mutate(unsigned char *buf, size_t cap)
+{
+	size_t len = seed_len, i, n;
+
+	memcpy(buf, seed, seed_len);
+	chunk = 0;
+	last_mutation = rand() % 10;
+	switch (last_mutation) {
+	case 0:	/* bit flips anywhere */
+		for (n = 1 + rand() % 8; n; n--)
+			buf[rand() % len] ^= 1 << (rand() % 8);
+		break;
+	case 1:	/* truncated */
+		len = rand() % seed_len;
+		break;
+	case 2:	/* absurd command list or signature section length */
+		i = rand() % 2 ? 12 : 16;
+		put_be32(buf + i, some_length(be32(seed + i)));
+		break;
+	case 3:	/* random bytes, half of them after a valid preamble */
+		len = rand() % 4096;
+		for (i = 0; i < len; i++)
+			buf[i] = rand();
+		if (len >= 8 && rand() % 2)
+			memcpy(buf, seed, 12);
+		break;
+	case 4:	/* a command's or the first signature's length */
+		i = rand() % 2 ? HEADER_LEN + 2 : HEADER_LEN + seed_cmds_len;
+		put_be32(buf + i, some_length(be32(seed + i)));
+		break;
+	case 5:	/* bytes inserted, or appended */
+		n = 1 + rand() % 64;
+		i = rand() % 2 ? rand() % len : len;
+		memmove(buf + i + n, buf + i, len - i);
+		for (size_t k = 0; k < n; k++)
+			buf[i + k] = rand();
+		len += n;
+		break;
+	case 6:	/* oversized */
+		len = cap;
+		memset(buf + seed_len, rand(), cap - seed_len);
+		break;
+	case 7:	/* a run of bytes zeroed */
+		i = rand() % len;
+		n = 1 + rand() % 64;
+		memset(buf + i, 0, i + n < len ? n : len - i);
+		break;
+	case 8:	/* the seed in random chunks */
+		chunk = 1 + rand() % 4096;
+		break;
+	default: /* the seed itself */
+		break;
+	}
+	return len;
+}
+
+/* One transaction; 0 or errno.  @verdict gets what read() returns. */
+static int transaction(const unsigned char *buf, size_t len, char *verdict,
+		       size_t size)
+{
+	int fd = open(SFS "package", O_RDWR), err = 0;
+	size_t off = 0, step = chunk ? chunk : len;
+	ssize_t n;
+
+	verdict[0] = '\0';
+	if (fd < 0)
+		return errno;
+	while (!err && off < len) {
+		size_t count = len - off < step ? len - off : step;
+
+		n = write(fd, buf + off, count);
+		if (n != (ssize_t)count)
+			err = n < 0 ? errno : EIO;
+		off += count;
+	}
+	n = read(fd, verdict, size - 1);
+	verdict[n < 0 ? 0 : n] = '\0';
+	/* A transaction that never completed is refused by close(). */
+	if (close(fd) && !err)
+		err = errno;
+	return err;
+}
+
+static bool documented(int err)
+{
+	return err == 0 || err == EBADMSG || err == ENOKEY ||
+	       err == EKEYREJECTED || err == EFBIG;
+}
+
+FIXTURE(package) {
+	char *before;
+	char seed_verdict[256];
+	unsigned char *buf;
+	size_t cap;
+};
+
+FIXTURE_SETUP(package)
+{
+	const char *path = getenv("HNBTRE_FUZZ_SEED");
+	unsigned int prng_seed = getenv("HNBTRE_FUZZ_PRNG") ?
+		atoi(getenv("HNBTRE_FUZZ_PRNG")) : (unsigned int)time(NULL);
+	int fd;
+
+	if (!path || access(SFS "package", W_OK))
+		SKIP(return, "run by package_fuzz.sh with hnbtre loaded");
+	ASSERT_EQ(0, chdir(SFS));
+	fd = open(path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	seed = malloc(SIGNED_MAX);
+	seed_len = read(fd, seed, SIGNED_MAX);
+	close(fd);
+	ASSERT_LT(HEADER_LEN, seed_len);
+	seed_cmds_len = be32(seed + 12);
+	TH_LOG("PRNG seed %u (HNBTRE_FUZZ_PRNG reproduces it)", prng_seed);
+	srand(prng_seed);
+	self->cap = SIGNED_MAX + 1;
+	self->buf = malloc(self->cap);
+	ASSERT_NE(NULL, self->buf);
+	chunk = 0;
+	ASSERT_EQ(0, transaction(seed, seed_len, self->seed_verdict,
+				 sizeof(self->seed_verdict)));
+	ASSERT_EQ(0, strncmp(self->seed_verdict, "accepted ", 9));
+	self->before = snapshot();
+	ASSERT_NE(NULL, self->before);
+}
+
+FIXTURE_TEARDOWN(package)
+{
+	free(self->buf);
+	free(self->before);
+}
+
+TEST_F_TIMEOUT(package, hostile_transactions, 540)
+{
+	int counts[256] = { 0 };
+	char verdict[256], *after;
+
+	for (int i = 0; i < ITERATIONS; i++) {
+		size_t len = mutate(self->buf, self->cap);
+		int err = transaction(self->buf, len, verdict, sizeof(verdict));
+		bool signed_unchanged = len >= HEADER_LEN + seed_cmds_len &&
+			!memcmp(self->buf, seed, HEADER_LEN + seed_cmds_len);
+
+		/* Writing nothing at all is no transaction. */
+		if (len == 0 && err == 0)
+			continue;
+		ASSERT_TRUE(documented(err))
+			TH_LOG("iteration %d: mutation %d: errno %d", i,
+			       last_mutation, err);
+		if (err == 0) {
+			/* Unsigned CMS fields may change; signed bytes never. */
+			ASSERT_TRUE(signed_unchanged)
+				TH_LOG("iteration %d: mutation %d accepted", i,
+				       last_mutation);
+			ASSERT_STREQ(self->seed_verdict, verdict);
+		} else if (verdict[0]) {
+			ASSERT_EQ(0, strncmp(verdict, "refused ", 8))
+				TH_LOG("iteration %d: verdict %s", i, verdict);
+		}
+		counts[err & 255]++;
+		if (i % 500 == 0) {
+			after = snapshot();
+			ASSERT_STREQ(self->before, after);
+			free(after);
+		}
+	}
+	TH_LOG("accepted %d, EBADMSG %d, ENOKEY %d, EKEYREJECTED %d, EFBIG %d",
+	       counts[0], counts[EBADMSG], counts[ENOKEY], counts[EKEYREJECTED],
+	       counts[EFBIG]);
+	after = snapshot();
+	ASSERT_STREQ(self->before, after);
+	free(after);
+}
+
+TEST_F(package, misplaced_writes)
+{
+	int fd = open(SFS "package", O_RDWR);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(10, write(fd, seed, 10));
+	/* A write at another offset than the bytes written so far. */
+	ASSERT_EQ(-1, pwrite(fd, seed, 10, 100));
+	ASSERT_EQ(EINVAL, errno);
+	/* Never completed: close() reports it. */
+	ASSERT_EQ(-1, close(fd));
+	ASSERT_EQ(EBADMSG, errno);
+	/* Opened for reading only: nothing to judge. */
+	ASSERT_EQ(-1, open(SFS "package", O_RDONLY));
+	ASSERT_EQ(EINVAL, errno);
+	/* After a verdict, the transaction is over. */
+	fd = open(SFS "package", O_RDWR);
+	ASSERT_EQ((ssize_t)seed_len, write(fd, seed, seed_len));
+	ASSERT_EQ(-1, write(fd, seed, 1));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, close(fd));
+}
+
+TEST_HARNESS_MAIN
