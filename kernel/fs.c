@@ -144,29 +144,58 @@ static int manifest_open(struct inode *inode, struct file *file)
 		return single_open(file, manifest_show, NULL);
 	if (file->f_mode & FMODE_READ)
 		return -EINVAL;
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	if (atomic_cmpxchg(&manifest_writer, 0, 1))
-		return -EBUSY;
-	upload = kzalloc(sizeof(*upload), GFP_KERNEL);
-	if (!upload) {
-		atomic_set(&manifest_writer, 0);
-		return -ENOMEM;
-	}
+	upload = hnbtre_upload_open(&manifest_writer, sizeof(*upload));
+	if (IS_ERR(upload))
+		return PTR_ERR(upload);
 	file->private_data = upload;
 	return 0;
 }
 
 static int manifest_release(struct inode *inode, struct file *file)
 {
-	struct hnbtre_upload *upload = file->private_data;
-
 	if (!(file->f_mode & FMODE_WRITE))
 		return single_release(inode, file);
+	hnbtre_upload_release(&manifest_writer, file->private_data);
+	return 0;
+}
+
+/**
+ * hnbtre_upload_open - start a transaction on a securityfs file
+ * @busy: the file's flag: one transaction at a time
+ * @size: size of the per-open state, which starts with a struct
+ *	hnbtre_upload
+ *
+ * One at a time bounds what the kernel holds for a file.
+ *
+ * Return: the zeroed state, or ERR_PTR(-EPERM) without CAP_SYS_ADMIN,
+ * ERR_PTR(-EBUSY) while another transaction is open, ERR_PTR(-ENOMEM).
+ */
+void *hnbtre_upload_open(atomic_t *busy, size_t size)
+{
+	void *state;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return ERR_PTR(-EPERM);
+	if (atomic_cmpxchg(busy, 0, 1))
+		return ERR_PTR(-EBUSY);
+	state = kzalloc(size, GFP_KERNEL);
+	if (!state) {
+		atomic_set(busy, 0);
+		return ERR_PTR(-ENOMEM);
+	}
+	return state;
+}
+
+/**
+ * hnbtre_upload_release - end a transaction started by hnbtre_upload_open()
+ * @busy: the file's flag
+ * @upload: the per-open state
+ */
+void hnbtre_upload_release(atomic_t *busy, struct hnbtre_upload *upload)
+{
 	kvfree(upload->data);
 	kfree(upload);
-	atomic_set(&manifest_writer, 0);
-	return 0;
+	atomic_set(busy, 0);
 }
 
 /**

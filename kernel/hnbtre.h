@@ -6,6 +6,7 @@
 #ifndef _SECURITY_HNBTRE_H
 #define _SECURITY_HNBTRE_H
 
+#include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
@@ -163,6 +164,8 @@ struct hnbtre_upload {
 
 /* fs.c */
 extern struct dentry *hnbtre_dir;
+void *hnbtre_upload_open(atomic_t *busy, size_t size);
+void hnbtre_upload_release(atomic_t *busy, struct hnbtre_upload *upload);
 int hnbtre_upload_append(struct hnbtre_upload *upload, const char __user *buf,
 			 size_t count, loff_t *ppos, size_t max);
 int hnbtre_upload_flush(struct hnbtre_upload *upload);

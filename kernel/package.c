@@ -43,7 +43,8 @@
 
 /**
  * struct package_request - one open of "package"
- * @upload: the signed part as written so far
+ * @upload: the signed part as written so far; first, for
+ *	hnbtre_upload_release()
  * @result: 0 accepted or the negative errno, once @upload is finished
  * @verdict: the line read() returns, once @upload is finished
  * @read_pos: read() position in @verdict; the file position counts writes
@@ -281,15 +282,9 @@ static int package_open(struct inode *inode, struct file *file)
 
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EINVAL;
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	if (atomic_cmpxchg(&package_busy, 0, 1))
-		return -EBUSY;
-	req = kzalloc(sizeof(*req), GFP_KERNEL);
-	if (!req) {
-		atomic_set(&package_busy, 0);
-		return -ENOMEM;
-	}
+	req = hnbtre_upload_open(&package_busy, sizeof(*req));
+	if (IS_ERR(req))
+		return PTR_ERR(req);
 	file->private_data = req;
 	return 0;
 }
@@ -298,9 +293,7 @@ static int package_release(struct inode *inode, struct file *file)
 {
 	struct package_request *req = file->private_data;
 
-	kvfree(req->upload.data);
-	kfree(req);
-	atomic_set(&package_busy, 0);
+	hnbtre_upload_release(&package_busy, &req->upload);
 	return 0;
 }
 

@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
+#include "hostile_lib.h"
 
-#define SFS "/sys/kernel/security/hnbtre/"
 #define HEADER_LEN 24
 #define SIGNED_MAX (HEADER_LEN + (1 << 20) + (256 << 10))
 #define ITERATIONS 10000
@@ -30,49 +30,9 @@
 static unsigned char *seed;
 static size_t seed_len, seed_cmds_len;
 
-static char *read_all(const char *path)
-{
-	static char buf[1 << 16];
-	int fd = open(path, O_RDONLY);
-	ssize_t n, total = 0;
-
-	if (fd < 0)
-		return strdup("");
-	while ((n = read(fd, buf + total, sizeof(buf) - 1 - total)) > 0)
-		total += n;
-	close(fd);
-	buf[total] = '\0';
-	return strdup(buf);
-}
-
-/* state, TIM, RIM and the active manifest, as one string. */
-static char *snapshot(void)
-{
-	static const char *const files[] = { "state", "tim", "rim", "manifest" };
-	char *all = strdup(""), *part, *joined;
-
-	for (int i = 0; i < 4; i++) {
-		part = read_all(files[i]);
-		if (asprintf(&joined, "%s|%s", all, part) < 0)
-			joined = NULL;
-		free(part);
-		free(all);
-		all = joined;
-	}
-	return all;
-}
-
 static unsigned int be32(const unsigned char *p)
 {
 	return (unsigned int)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
-}
-
-static void put_be32(unsigned char *p, unsigned int v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
 }
 
 static unsigned int some_length(size_t around)
@@ -191,23 +151,16 @@ FIXTURE(package) {
 
 FIXTURE_SETUP(package)
 {
-	const char *path = getenv("HNBTRE_FUZZ_SEED");
-	unsigned int prng_seed = getenv("HNBTRE_FUZZ_PRNG") ?
-		atoi(getenv("HNBTRE_FUZZ_PRNG")) : (unsigned int)time(NULL);
-	int fd;
+	unsigned int prng = prng_seed();
 
-	if (!path || access(SFS "package", W_OK))
+	seed = read_seed(&seed_len);
+	if (!seed || access(SFS "package", W_OK))
 		SKIP(return, "run by package_fuzz.sh with hnbtre loaded");
-	ASSERT_EQ(0, chdir(SFS));
-	fd = open(path, O_RDONLY);
-	ASSERT_LE(0, fd);
-	seed = malloc(SIGNED_MAX);
-	seed_len = read(fd, seed, SIGNED_MAX);
-	close(fd);
 	ASSERT_LT(HEADER_LEN, seed_len);
+	ASSERT_GE(SIGNED_MAX, seed_len);
 	seed_cmds_len = be32(seed + 12);
-	TH_LOG("PRNG seed %u (HNBTRE_FUZZ_PRNG reproduces it)", prng_seed);
-	srand(prng_seed);
+	TH_LOG("PRNG seed %u (HNBTRE_FUZZ_PRNG reproduces it)", prng);
+	srand(prng);
 	self->cap = SIGNED_MAX + 1;
 	self->buf = malloc(self->cap);
 	ASSERT_NE(NULL, self->buf);
@@ -228,7 +181,7 @@ FIXTURE_TEARDOWN(package)
 TEST_F_TIMEOUT(package, hostile_transactions, 540)
 {
 	int counts[256] = { 0 };
-	char verdict[256], *after;
+	char verdict[256];
 
 	for (int i = 0; i < ITERATIONS; i++) {
 		size_t len = mutate(self->buf, self->cap);
@@ -253,32 +206,21 @@ TEST_F_TIMEOUT(package, hostile_transactions, 540)
 				TH_LOG("iteration %d: verdict %s", i, verdict);
 		}
 		counts[err & 255]++;
-		if (i % 500 == 0) {
-			after = snapshot();
-			ASSERT_STREQ(self->before, after);
-			free(after);
-		}
+		if (i % 500 == 0)
+			ASSERT_UNCHANGED(self->before);
 	}
 	TH_LOG("accepted %d, EBADMSG %d, ENOKEY %d, EKEYREJECTED %d, EFBIG %d",
 	       counts[0], counts[EBADMSG], counts[ENOKEY], counts[EKEYREJECTED],
 	       counts[EFBIG]);
-	after = snapshot();
-	ASSERT_STREQ(self->before, after);
-	free(after);
+	ASSERT_UNCHANGED(self->before);
 }
 
 TEST_F(package, misplaced_writes)
 {
-	int fd = open(SFS "package", O_RDWR);
+	int fd;
 
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(10, write(fd, seed, 10));
-	/* A write at another offset than the bytes written so far. */
-	ASSERT_EQ(-1, pwrite(fd, seed, 10, 100));
-	ASSERT_EQ(EINVAL, errno);
-	/* Never completed: close() reports it. */
-	ASSERT_EQ(-1, close(fd));
-	ASSERT_EQ(EBADMSG, errno);
+	/* A write at another offset; never completed: close() says so. */
+	ASSERT_EQ(0, misplaced_then_closed(SFS "package", O_RDWR, seed));
 	/* Opened for reading only: nothing to judge. */
 	ASSERT_EQ(-1, open(SFS "package", O_RDONLY));
 	ASSERT_EQ(EINVAL, errno);

@@ -40,24 +40,19 @@ default_md = sha256
 policy = anything
 [anything]
 commonName = supplied
-[code]
-basicConstraints = critical,CA:FALSE
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-keyUsage = critical,digitalSignature
-extendedKeyUsage = codeSigning
-[nodigsig]
-basicConstraints = critical,CA:FALSE
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-keyUsage = critical,nonRepudiation
-extendedKeyUsage = codeSigning
-[noeku]
-basicConstraints = critical,CA:FALSE
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-keyUsage = critical,digitalSignature
 EOF
+# Signer certificate extensions: code signing, and two that lack a usage.
+extensions() {	# extensions SECTION KEYUSAGE [EXTENDED]
+	printf '[%s]\nbasicConstraints = critical,CA:FALSE\n' "$1"
+	printf 'subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid:always\n'
+	printf 'keyUsage = critical,%s\n' "$2"
+	[ -z "${3:-}" ] || printf 'extendedKeyUsage = %s\n' "$3"
+}
+{
+	extensions code digitalSignature codeSigning
+	extensions nodigsig nonRepudiation codeSigning
+	extensions noeku digitalSignature
+} >> "$tmp/ca.cnf"
 ca_sign() {	# ca_sign NAME START END [EXTENSIONS]
 	openssl req -new -key "$PKI/signer.key" -subj "/CN=$1" -out "$tmp/$1.csr" &&
 	openssl ca -batch -notext -config "$tmp/ca.cnf" -cert "$PKI/root.pem" \
