@@ -535,10 +535,19 @@ static int pkg_inspect(int argc, char **argv)
 
 /* ---- verify, install ---- */
 
-static void report(const char *what, int err, const char *msg)
+/*
+ * Exit status for a failed verify or install: a refused package names its
+ * reason and TR-069 fault; anything else (fault 9002) is an error.
+ */
+static int refused(const char *what, int err, const char *msg)
 {
+	if (hnbtre_pkg_fault(err) == 9002) {
+		die_msg("%s: %s", what, msg[0] ? msg : strerror(-err));
+		return EXIT_ERROR;
+	}
 	fprintf(stderr, "hnbtre: %s refused: %s (%s) fault %d\n", what,
 		hnbtre_pkg_errstr(err), msg, hnbtre_pkg_fault(err));
+	return EXIT_REFUSED;
 }
 
 static int pkg_verify(int argc, char **argv)
@@ -608,14 +617,8 @@ static int pkg_verify(int argc, char **argv)
 	}
 	free(manifest);
 	hnbtre_pkg_free(&pkg);
-	if (ret == -ENOENT || ret == -ENOMEM || ret == -EIO) {
-		die_msg("%s", err);
-		return EXIT_ERROR;
-	}
-	if (ret) {
-		report("package", ret, err);
-		return EXIT_REFUSED;
-	}
+	if (ret)
+		return refused("package", ret, err);
 	printf("package verified\n");
 	return EXIT_OK;
 }
@@ -657,10 +660,8 @@ static int pkg_install(int argc, char **argv)
 	opts.progress = tty_progress();
 	ret = hnbtre_pkg_install(argv[optind], &opts, &result, err);
 	hnbtre_install_report(&result, stdout);
-	if (ret) {
-		report("install", ret, err);
-		return hnbtre_pkg_fault(ret) == 9002 ? EXIT_ERROR : EXIT_REFUSED;
-	}
+	if (ret)
+		return refused("install", ret, err);
 	return result.tim_matches ? EXIT_OK : EXIT_REFUSED;
 }
 

@@ -20,7 +20,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,19 +35,6 @@
 #define META		".hnbtre"
 #define STAGING		"slots/.staging"
 #define NEW_LINK	".current.new"
-
-static int fail(char *err, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, HNBTRE_ERR_LEN, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 /*
  * Test hook for the fault-injection test: HNBTRE_PKG_FAULT=N kills the
@@ -255,7 +241,7 @@ static int sink_begin(void *arg, const struct hnbtre_pkg_file *f, int index)
 	}
 	ret = open_parent(in, f->path + in->live_len, &in->name);
 	if (ret < 0)
-		return fail(in->err, ret, "%s: %s", f->path, hnbtre_pkg_errstr(ret));
+		return hnbtre_fail(in->err, ret, "%s: %s", f->path, hnbtre_pkg_errstr(ret));
 	in->parent = ret;
 	if (snprintf(in->tmp_name, sizeof(in->tmp_name), ".%.200s.hnbtre-new",
 		     in->name) >= (int)sizeof(in->tmp_name))
@@ -263,7 +249,7 @@ static int sink_begin(void *arg, const struct hnbtre_pkg_file *f, int index)
 	step();
 	in->fd = openat(in->parent, in->tmp_name, O_WRONLY | O_CREAT | O_EXCL |
 			O_NOFOLLOW | O_CLOEXEC, 0600);
-	return in->fd < 0 ? fail(in->err, -errno, "%s: %s", f->path,
+	return in->fd < 0 ? hnbtre_fail(in->err, -errno, "%s: %s", f->path,
 				 strerror(errno)) : 0;
 }
 
@@ -283,7 +269,7 @@ static int sink_data(void *arg, const uint8_t *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return fail(in->err, -errno, "writing: %s", strerror(errno));
+			return hnbtre_fail(in->err, -errno, "writing: %s", strerror(errno));
 		buf += n;
 		len -= n;
 	}
@@ -311,7 +297,7 @@ static int sink_end(void *arg, const struct hnbtre_pkg_file *f, int index)
 						in->err);
 		in->have_parsed = !ret;
 		if (!ret && in->parsed.version < in->tre_manifest_version)
-			ret = fail(in->err, -HNBTRE_PKG_E_ROLLBACK,
+			ret = hnbtre_fail(in->err, -HNBTRE_PKG_E_ROLLBACK,
 				   "manifest version %" PRIu64 " < %" PRIu64
 				   " held by the TrE", in->parsed.version,
 				   in->tre_manifest_version);
@@ -322,7 +308,7 @@ static int sink_end(void *arg, const struct hnbtre_pkg_file *f, int index)
 				     f->ima_sig_len, 0)) ||
 	    fchmod(in->fd, f->mode) || fsync(in->fd) ||
 	    renameat(in->parent, in->tmp_name, in->parent, in->name))
-		ret = fail(in->err, -errno, "%s: %s", f->path, strerror(errno));
+		ret = hnbtre_fail(in->err, -errno, "%s: %s", f->path, strerror(errno));
 	close_file(in);
 	return ret;
 }
@@ -364,7 +350,7 @@ static int check_paths(const struct install *in, const struct hnbtre_pkg *pkg,
 	if (join(slots, in->root, "slots"))
 		return -ENAMETOOLONG;
 	if (!lstat(slots, &st) && !S_ISDIR(st.st_mode))
-		return fail(err, -HNBTRE_PKG_E_PATH, "%s is not a directory",
+		return hnbtre_fail(err, -HNBTRE_PKG_E_PATH, "%s is not a directory",
 			    slots);
 	for (i = 0; i < n; i++) {
 		const char *p = i < pkg->nfiles ? pkg->files[i].path :
@@ -373,11 +359,11 @@ static int check_paths(const struct install *in, const struct hnbtre_pkg *pkg,
 
 		if (strncmp(p, in->live, in->live_len) ||
 		    !strcmp(rel, META) || !strncmp(rel, META "/", sizeof(META)))
-			return fail(err, -HNBTRE_PKG_E_PATH,
+			return hnbtre_fail(err, -HNBTRE_PKG_E_PATH,
 				    "%s is outside %s", p, in->live);
 		ret = through_symlink(in, p);
 		if (ret)
-			return fail(err, ret, "%s: %s", p, hnbtre_pkg_errstr(ret));
+			return hnbtre_fail(err, ret, "%s: %s", p, hnbtre_pkg_errstr(ret));
 	}
 	return 0;
 }
@@ -526,8 +512,9 @@ int hnbtre_pkg_tre_verify(const struct hnbtre_pkg *pkg, char *verdict,
 
 	snprintf(path, sizeof(path), "%s/package", hnbtre_securityfs());
 	fd = open(path, O_RDWR | O_CLOEXEC);
+	/* EPERM means "signer not for code signing" in this API. */
 	if (fd < 0)
-		return -errno;
+		return errno == EPERM ? -EACCES : -errno;
 	n = write(fd, pkg->signed_part, pkg->signed_len);
 	if (n < 0)
 		ret = -errno;
@@ -620,10 +607,10 @@ static int stage(struct install *in, int pkg_fd, hnbtre_pkg_progress progress)
 		return -ENAMETOOLONG;
 	step();
 	if (mkdir(path, 0755) && errno != EEXIST)
-		return fail(in->err, -errno, "%s: %s", path, strerror(errno));
+		return hnbtre_fail(in->err, -errno, "%s: %s", path, strerror(errno));
 	step();
 	if (mkdir(in->staging, 0755))
-		return fail(in->err, -errno, "%s: %s", in->staging, strerror(errno));
+		return hnbtre_fail(in->err, -errno, "%s: %s", in->staging, strerror(errno));
 	in->staging_fd = open(in->staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (in->staging_fd < 0)
 		return -errno;
@@ -638,7 +625,7 @@ static int stage(struct install *in, int pkg_fd, hnbtre_pkg_progress progress)
 		walk_ctx = in;
 		errno = 0;
 		if (nftw(old_slot, link_one, 32, FTW_PHYS | FTW_ACTIONRETVAL))
-			return fail(in->err, errno ? -errno : -EIO,
+			return hnbtre_fail(in->err, errno ? -errno : -EIO,
 				    "copying %s: %s", old_slot, strerror(errno));
 	}
 	for (i = 0; i < in->pkg->nremove; i++) {
@@ -646,7 +633,7 @@ static int stage(struct install *in, int pkg_fd, hnbtre_pkg_progress progress)
 
 		step();
 		if (unlinkat(in->staging_fd, rel, 0) && errno != ENOENT)
-			return fail(in->err, -errno, "%s: %s",
+			return hnbtre_fail(in->err, -errno, "%s: %s",
 				    in->pkg->remove[i], strerror(errno));
 	}
 	step();
@@ -685,7 +672,7 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 	if (opts->root[0] != '/' ||
 	    snprintf(in.live, sizeof(in.live), "%s/current/", opts->root) >=
 	    (int)sizeof(in.live)) {
-		ret = fail(err, -EINVAL, "--root must be an absolute path");
+		ret = hnbtre_fail(err, -EINVAL, "--root must be an absolute path");
 		goto out;
 	}
 	in.live_len = strlen(in.live);
@@ -705,7 +692,7 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 		ret = hnbtre_pkg_tre_verify(&pkg, res->tre_verdict,
 					    sizeof(res->tre_verdict));
 		if (ret)
-			fail(err, ret, "the TrE refused the package%s%s",
+			hnbtre_fail(err, ret, "the TrE refused the package%s%s",
 			     res->tre_verdict[0] ? ": " : "", res->tre_verdict);
 		in.tre_manifest_version = tre_manifest_version();
 	}
@@ -717,7 +704,7 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 		goto out;
 	res->old_version = read_version(opts->root);
 	if (pkg.version < res->old_version && !pkg.allow_downgrade) {
-		ret = fail(err, -HNBTRE_PKG_E_ROLLBACK,
+		ret = hnbtre_fail(err, -HNBTRE_PKG_E_ROLLBACK,
 			   "version %" PRIu64 " < installed %" PRIu64,
 			   pkg.version, res->old_version);
 		goto out;
@@ -751,12 +738,12 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 	if (!ret)
 		ret = fsync_path(slot);
 	if (ret) {
-		fail(err, ret, "%s: %s", slot, strerror(-ret));
+		hnbtre_fail(err, ret, "%s: %s", slot, strerror(-ret));
 		goto fail_staging;
 	}
 	ret = switch_to(opts->root, new_target);
 	if (ret) {
-		fail(err, ret, "switching to %s: %s", new_target, strerror(-ret));
+		hnbtre_fail(err, ret, "switching to %s: %s", new_target, strerror(-ret));
 		goto out;
 	}
 	res->installed = 1;
@@ -765,7 +752,7 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 		/* The TrE loads the new manifest and validates against it. */
 		ret = hnbtre_sysfs_write("manifest", in.manifest, in.manifest_len);
 		if (ret) {
-			fail(err, ret, "the TrE refused the manifest: %s",
+			hnbtre_fail(err, ret, "the TrE refused the manifest: %s",
 			     hnbtre_manifest_errstr(ret));
 			if (in.old_target[0])
 				switch_to(opts->root, in.old_target);
@@ -777,7 +764,7 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 		ret = compute_tim(&in.parsed, NULL, NULL, res->measured_tim);
 	}
 	if (ret) {
-		fail(err, ret, "re-measuring: %s", strerror(-ret));
+		hnbtre_fail(err, ret, "re-measuring: %s", strerror(-ret));
 		goto out;
 	}
 	res->tim_checked = 1;
@@ -834,14 +821,14 @@ int hnbtre_pkg_recover(const char *root, char *err)
 	if (!ret)
 		ret = read_link(root, "current", target);
 	if (ret)
-		return fail(err, ret, "%s: %s", root, strerror(-ret));
+		return hnbtre_fail(err, ret, "%s: %s", root, strerror(-ret));
 	if (!target[0])
 		return 0;
 	ret = join(path, root, "current/" META "/manifest");
 	if (!ret)
 		ret = hnbtre_read_file(path, HNBTRE_MANIFEST_MAX, &data, &len);
 	if (ret)
-		return fail(err, ret, "%s: %s", path, strerror(-ret));
+		return hnbtre_fail(err, ret, "%s: %s", path, strerror(-ret));
 	ret = hnbtre_manifest_split(data, len, &body_len, &sig, &sig_len);
 	if (!ret)
 		ret = hnbtre_manifest_parse((char *)data, body_len, &m, err);
@@ -853,7 +840,7 @@ int hnbtre_pkg_recover(const char *root, char *err)
 		ret = compute_tim(&m, NULL, NULL, tim);
 	hnbtre_manifest_free(&m);
 	if (!ret && memcmp(rim, tim, sizeof(tim)))
-		ret = fail(err, -EILSEQ, "%s: files differ from its manifest",
+		ret = hnbtre_fail(err, -EILSEQ, "%s: files differ from its manifest",
 			   target);
 	return ret;
 }
