@@ -183,6 +183,7 @@ void *hnbtre_upload_open(atomic_t *busy, size_t size)
 		atomic_set(busy, 0);
 		return ERR_PTR(-ENOMEM);
 	}
+	mutex_init(&((struct hnbtre_upload *)state)->lock);
 	return state;
 }
 
@@ -193,6 +194,7 @@ void *hnbtre_upload_open(atomic_t *busy, size_t size)
  */
 void hnbtre_upload_release(atomic_t *busy, struct hnbtre_upload *upload)
 {
+	mutex_destroy(&upload->lock);
 	kvfree(upload->data);
 	kfree(upload);
 	atomic_set(busy, 0);
@@ -254,10 +256,15 @@ int hnbtre_upload_append(struct hnbtre_upload *upload, const char __user *buf,
  */
 int hnbtre_upload_flush(struct hnbtre_upload *upload)
 {
-	if (upload->finished || !upload->len)
-		return 0;
-	upload->finished = true;
-	return -EBADMSG;
+	int ret = 0;
+
+	mutex_lock(&upload->lock);
+	if (!upload->finished && upload->len) {
+		upload->finished = true;
+		ret = -EBADMSG;
+	}
+	mutex_unlock(&upload->lock);
+	return ret;
 }
 
 static bool upload_complete(const struct hnbtre_upload *upload)
@@ -273,15 +280,13 @@ static bool upload_complete(const struct hnbtre_upload *upload)
  * Writes accumulate until the data ends with the signature trailer; that
  * write verifies, loads and validates the manifest and returns the result.
  */
-static ssize_t manifest_write(struct file *file, const char __user *buf,
-			      size_t count, loff_t *ppos)
+static ssize_t manifest_append(struct hnbtre_upload *upload,
+			       const char __user *buf, size_t count,
+			       loff_t *ppos)
 {
-	struct hnbtre_upload *upload = file->private_data;
 	struct hnbtre_manifest *manifest;
 	int ret;
 
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
 	ret = hnbtre_upload_append(upload, buf, count, ppos,
 				   HNBTRE_MANIFEST_MAX_SIZE);
 	if (ret || !count)
@@ -295,6 +300,20 @@ static ssize_t manifest_write(struct file *file, const char __user *buf,
 		return PTR_ERR(manifest);
 	ret = hnbtre_load_manifest(manifest);
 	return ret ? ret : count;
+}
+
+static ssize_t manifest_write(struct file *file, const char __user *buf,
+			      size_t count, loff_t *ppos)
+{
+	struct hnbtre_upload *upload = file->private_data;
+	ssize_t ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	mutex_lock(&upload->lock);
+	ret = manifest_append(upload, buf, count, ppos);
+	mutex_unlock(&upload->lock);
+	return ret;
 }
 
 static int manifest_flush(struct file *file, fl_owner_t id)

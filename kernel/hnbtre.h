@@ -154,8 +154,11 @@ size_t hnbtre_der_sequence_len(const u8 *p, size_t avail);
  * @len: its length
  * @size: allocated size of @data
  * @finished: the request was complete (or refused): no more writes
+ * @lock: serialises the file's operations: pwrite() and read() on one
+ *	file description do not take its position lock
  */
 struct hnbtre_upload {
+	struct mutex lock;
 	u8 *data;
 	size_t len;
 	size_t size;

@@ -297,6 +297,36 @@ static int package_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* package_write() under the request's lock. */
+static ssize_t package_append(struct package_request *req,
+			      const char __user *buf, size_t count,
+			      loff_t *ppos)
+{
+	struct hnbtre_upload *upload = &req->upload;
+	struct package_facts facts = {};
+	size_t signed_len;
+	int ret;
+
+	ret = hnbtre_upload_append(upload, buf, count, ppos, PKG_SIGNED_MAX);
+	if (ret == -EINVAL)
+		return ret;
+	if (ret)
+		goto refuse;
+	if (upload->len < PKG_HEADER_LEN)
+		return count;
+	signed_len = header_signed_len(upload->data);
+	if (!signed_len || upload->len > signed_len) {
+		ret = -EBADMSG;
+		goto refuse;
+	}
+	if (upload->len < signed_len)
+		return count;
+	ret = verify_signed_part(upload->data, signed_len, &facts);
+refuse:
+	finish(req, ret, &facts);
+	return ret ? ret : count;
+}
+
 /**
  * package_write - write (part of) a package's signed part
  * @file: the transaction
@@ -319,31 +349,14 @@ static ssize_t package_write(struct file *file, const char __user *buf,
 			     size_t count, loff_t *ppos)
 {
 	struct package_request *req = file->private_data;
-	struct hnbtre_upload *upload = &req->upload;
-	struct package_facts facts = {};
-	size_t signed_len;
-	int ret;
+	ssize_t ret;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	ret = hnbtre_upload_append(upload, buf, count, ppos, PKG_SIGNED_MAX);
-	if (ret == -EINVAL)
-		return ret;
-	if (ret)
-		goto refuse;
-	if (upload->len < PKG_HEADER_LEN)
-		return count;
-	signed_len = header_signed_len(upload->data);
-	if (!signed_len || upload->len > signed_len) {
-		ret = -EBADMSG;
-		goto refuse;
-	}
-	if (upload->len < signed_len)
-		return count;
-	ret = verify_signed_part(upload->data, signed_len, &facts);
-refuse:
-	finish(req, ret, &facts);
-	return ret ? ret : count;
+	mutex_lock(&req->upload.lock);
+	ret = package_append(req, buf, count, ppos);
+	mutex_unlock(&req->upload.lock);
+	return ret;
 }
 
 /**
@@ -362,11 +375,15 @@ static ssize_t package_read(struct file *file, char __user *buf, size_t count,
 			    loff_t *ppos)
 {
 	struct package_request *req = file->private_data;
+	ssize_t ret = -ENODATA;
 
-	if (!req->upload.finished)
-		return -ENODATA;
-	return simple_read_from_buffer(buf, count, &req->read_pos,
-				       req->verdict, strlen(req->verdict));
+	mutex_lock(&req->upload.lock);
+	if (req->upload.finished)
+		ret = simple_read_from_buffer(buf, count, &req->read_pos,
+					      req->verdict,
+					      strlen(req->verdict));
+	mutex_unlock(&req->upload.lock);
+	return ret;
 }
 
 static int package_flush(struct file *file, fl_owner_t id)

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,6 +231,50 @@ TEST_F(package, misplaced_writes)
 	ASSERT_EQ(-1, write(fd, seed, 1));
 	ASSERT_EQ(EINVAL, errno);
 	ASSERT_EQ(0, close(fd));
+}
+
+/* Writes seed bytes at every offset of the shared descriptor, racing. */
+static void *racing_writer(void *arg)
+{
+	int fd = *(int *)arg;
+	long odd = 0;
+
+	for (size_t off = 0; off < seed_len; off += 7) {
+		size_t n = seed_len - off < 7 ? seed_len - off : 7;
+		ssize_t got = pwrite(fd, seed + off, n, off);
+
+		/* Accepted, or refused at this offset or after the end. */
+		if (got != (ssize_t)n && errno != EINVAL && errno != EBADMSG &&
+		    errno != ENOKEY && errno != EKEYREJECTED)
+			odd++;
+	}
+	return (void *)odd;
+}
+
+TEST_F(package, racing_writers_on_one_descriptor)
+{
+	pthread_t threads[4];
+	char verdict[256];
+	void *odd;
+	int fd;
+
+	for (int round = 0; round < 50; round++) {
+		fd = open(SFS "package", O_RDWR);
+		ASSERT_LE(0, fd);
+		for (int i = 0; i < 4; i++)
+			ASSERT_EQ(0, pthread_create(&threads[i], NULL,
+						    racing_writer, &fd));
+		for (int i = 0; i < 4; i++) {
+			ASSERT_EQ(0, pthread_join(threads[i], &odd));
+			ASSERT_EQ(NULL, odd);
+		}
+		/* The verdict, if any, is one of the two kinds. */
+		if (read(fd, verdict, sizeof(verdict) - 1) > 0)
+			ASSERT_TRUE(!strncmp(verdict, "accepted ", 9) ||
+				    !strncmp(verdict, "refused ", 8));
+		close(fd);
+	}
+	ASSERT_UNCHANGED(self->before);
 }
 
 TEST_HARNESS_MAIN
