@@ -165,14 +165,37 @@ typedef void (*hnbtre_pkg_progress)(uint64_t done, uint64_t total, void *arg);
 
 /*
  * Payload sink: called for each payload region (file index -1 is the
- * manifest) with chunks of data; NULL for verify-only.
+ * manifest) with chunks of data; NULL for verify-only.  When the package
+ * is a regular file and the kernel offers SHA-256 through AF_ALG, copy()
+ * is called instead of data() for a file region: it copies @len bytes of
+ * @fd from @offset (copy_file_range) and puts the SHA-256 of what it
+ * wrote in @digest (hnbtre_kernel_sha256()), so that the payload never
+ * passes through the process.
  */
 struct hnbtre_pkg_sink {
 	int (*begin)(void *arg, const struct hnbtre_pkg_file *file, int index);
 	int (*data)(void *arg, const uint8_t *buf, size_t len);
+	int (*copy)(void *arg, int fd, uint64_t offset, uint64_t len,
+		    uint8_t digest[HNBTRE_DIGEST_LEN]);
 	int (*end)(void *arg, const struct hnbtre_pkg_file *file, int index);
 	void *arg;
 };
+
+/**
+ * hnbtre_kernel_sha256() - SHA-256 of part of a file, computed by the kernel
+ * @fd: a readable regular file
+ * @offset: where the part starts
+ * @len: its length
+ * @digest: the result
+ *
+ * The bytes go from the page cache to the kernel's hash by splice(2)
+ * into an AF_ALG socket, without a copy through this process.
+ *
+ * Return: 0, -EBADMSG if the file ends early, -ENOSYS if the kernel has
+ * no AF_ALG SHA-256, or -errno.
+ */
+int hnbtre_kernel_sha256(int fd, uint64_t offset, uint64_t len,
+			 uint8_t digest[HNBTRE_DIGEST_LEN]);
 
 /**
  * hnbtre_pkg_stream() - read the payload, check every digest

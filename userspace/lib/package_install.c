@@ -247,7 +247,8 @@ static int sink_begin(void *arg, const struct hnbtre_pkg_file *f, int index)
 		     in->name) >= (int)sizeof(in->tmp_name))
 		return -ENAMETOOLONG;
 	step();
-	in->fd = openat(in->parent, in->tmp_name, O_WRONLY | O_CREAT | O_EXCL |
+	/* Read back too: the kernel hashes what was written. */
+	in->fd = openat(in->parent, in->tmp_name, O_RDWR | O_CREAT | O_EXCL |
 			O_NOFOLLOW | O_CLOEXEC, 0600);
 	return in->fd < 0 ? hnbtre_fail(in->err, -errno, "%s: %s", f->path,
 				 strerror(errno)) : 0;
@@ -274,6 +275,27 @@ static int sink_data(void *arg, const uint8_t *buf, size_t len)
 		len -= n;
 	}
 	return 0;
+}
+
+/* A file region copied in the kernel, then hashed as written. */
+static int sink_copy(void *arg, int fd, uint64_t offset, uint64_t len,
+		     uint8_t digest[HNBTRE_DIGEST_LEN])
+{
+	struct install *in = arg;
+	loff_t at = (loff_t)offset;
+	uint64_t left = len;
+
+	step();
+	while (left) {
+		ssize_t n = copy_file_range(fd, &at, in->fd, NULL, left, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EBADMSG;
+		left -= n;
+	}
+	return hnbtre_kernel_sha256(in->fd, 0, len, digest);
 }
 
 static void close_file(struct install *in)
@@ -597,7 +619,7 @@ static int read_link(const char *root, const char *name, char *out)
 static int stage(struct install *in, int pkg_fd, hnbtre_pkg_progress progress)
 {
 	struct hnbtre_pkg_sink sink = {
-		sink_begin, sink_data, sink_end, in
+		sink_begin, sink_data, sink_copy, sink_end, in
 	};
 	char path[PATH_MAX], line[64], old_slot[PATH_MAX];
 	int ret, meta;
