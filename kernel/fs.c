@@ -246,6 +246,30 @@ int hnbtre_upload_append(struct hnbtre_upload *upload, const char __user *buf,
 }
 
 /**
+ * hnbtre_upload_write - a write() to a transaction file
+ * @upload: the transaction
+ * @buf: the user's data
+ * @count: its length
+ * @ppos: the write's file position
+ * @append: what the file does with it, under the transaction's lock
+ *
+ * Return: -EPERM without CAP_SYS_ADMIN, else what @append returns.
+ */
+ssize_t hnbtre_upload_write(struct hnbtre_upload *upload,
+			    const char __user *buf, size_t count, loff_t *ppos,
+			    hnbtre_upload_fn append)
+{
+	ssize_t ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	mutex_lock(&upload->lock);
+	ret = append(upload, buf, count, ppos);
+	mutex_unlock(&upload->lock);
+	return ret;
+}
+
+/**
  * hnbtre_upload_flush - close() of a transaction
  * @upload: the transaction
  *
@@ -305,15 +329,8 @@ static ssize_t manifest_append(struct hnbtre_upload *upload,
 static ssize_t manifest_write(struct file *file, const char __user *buf,
 			      size_t count, loff_t *ppos)
 {
-	struct hnbtre_upload *upload = file->private_data;
-	ssize_t ret;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	mutex_lock(&upload->lock);
-	ret = manifest_append(upload, buf, count, ppos);
-	mutex_unlock(&upload->lock);
-	return ret;
+	return hnbtre_upload_write(file->private_data, buf, count, ppos,
+				   manifest_append);
 }
 
 static int manifest_flush(struct file *file, fl_owner_t id)

@@ -167,6 +167,12 @@ struct hnbtre_upload {
 
 /* fs.c */
 extern struct dentry *hnbtre_dir;
+typedef ssize_t (*hnbtre_upload_fn)(struct hnbtre_upload *upload,
+				    const char __user *buf, size_t count,
+				    loff_t *ppos);
+ssize_t hnbtre_upload_write(struct hnbtre_upload *upload,
+			    const char __user *buf, size_t count, loff_t *ppos,
+			    hnbtre_upload_fn append);
 void *hnbtre_upload_open(atomic_t *busy, size_t size);
 void hnbtre_upload_release(atomic_t *busy, struct hnbtre_upload *upload);
 int hnbtre_upload_append(struct hnbtre_upload *upload, const char __user *buf,

@@ -298,11 +298,12 @@ static int package_release(struct inode *inode, struct file *file)
 }
 
 /* package_write() under the request's lock. */
-static ssize_t package_append(struct package_request *req,
+static ssize_t package_append(struct hnbtre_upload *upload,
 			      const char __user *buf, size_t count,
 			      loff_t *ppos)
 {
-	struct hnbtre_upload *upload = &req->upload;
+	struct package_request *req =
+		container_of(upload, struct package_request, upload);
 	struct package_facts facts = {};
 	size_t signed_len;
 	int ret;
@@ -349,14 +350,9 @@ static ssize_t package_write(struct file *file, const char __user *buf,
 			     size_t count, loff_t *ppos)
 {
 	struct package_request *req = file->private_data;
-	ssize_t ret;
 
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	mutex_lock(&req->upload.lock);
-	ret = package_append(req, buf, count, ppos);
-	mutex_unlock(&req->upload.lock);
-	return ret;
+	return hnbtre_upload_write(&req->upload, buf, count, ppos,
+				   package_append);
 }
 
 /**
