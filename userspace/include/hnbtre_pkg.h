@@ -169,8 +169,7 @@ typedef void (*hnbtre_pkg_progress)(uint64_t done, uint64_t total, void *arg);
  * is a regular file and the kernel offers SHA-256 through AF_ALG, copy()
  * is called instead of data() for a file region: it copies @len bytes of
  * @fd from @offset (copy_file_range) and puts the SHA-256 of what it
- * wrote in @digest (hnbtre_kernel_sha256()), so that the payload never
- * passes through the process.
+ * wrote in @digest (hnbtre_kernel_sha256()).
  */
 struct hnbtre_pkg_sink {
 	int (*begin)(void *arg, const struct hnbtre_pkg_file *file, int index);
@@ -188,8 +187,9 @@ struct hnbtre_pkg_sink {
  * @len: its length
  * @digest: the result
  *
- * The bytes go from the page cache to the kernel's hash by splice(2)
- * into an AF_ALG socket, without a copy through this process.
+ * Chunks are read and sent to an AF_ALG socket, which hashes them where
+ * they are (the kernel pins the pages): one copy, and the kernel's
+ * SHA-256, which is faster than OpenSSL's where it matters here.
  *
  * Return: 0, -EBADMSG if the file ends early, -ENOSYS if the kernel has
  * no AF_ALG SHA-256, or -errno.

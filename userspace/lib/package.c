@@ -415,8 +415,8 @@ int hnbtre_kernel_sha256(int fd, uint64_t offset, uint64_t len,
 	struct sockaddr_alg sa = {
 		.salg_family = AF_ALG, .salg_type = "hash", .salg_name = "sha256",
 	};
-	int tfm, op = -1, pipefd[2] = { -1, -1 }, ret = 0;
-	loff_t at = (loff_t)offset;
+	int tfm, op = -1, ret = 0;
+	uint8_t *buf = NULL;
 
 	tfm = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (tfm < 0 || bind(tfm, (struct sockaddr *)&sa, sizeof(sa)) ||
@@ -424,38 +424,26 @@ int hnbtre_kernel_sha256(int fd, uint64_t offset, uint64_t len,
 		ret = -ENOSYS;
 		goto out;
 	}
-	if (pipe2(pipefd, O_CLOEXEC)) {
-		ret = -errno;
+	if (len && !(buf = malloc(STREAM_CHUNK))) {
+		ret = -ENOMEM;
 		goto out;
 	}
-	/* Every piece with "more to come": the read() below finalises. */
+	/* Every chunk with "more to come": the read() below finalises. */
 	while (!ret && len) {
-		ssize_t n = splice(fd, &at, pipefd[1], NULL,
-				   len < STREAM_CHUNK ? len : STREAM_CHUNK,
-				   SPLICE_F_MOVE);
+		ssize_t n = pread(fd, buf, len < STREAM_CHUNK ? len : STREAM_CHUNK,
+				  (off_t)offset);
 
-		if (n <= 0) {
+		if (n <= 0)
 			ret = n < 0 ? -errno : -EBADMSG;
-			break;
-		}
+		else if (send(op, buf, n, MSG_MORE) != n)
+			ret = -EIO;
+		offset += n;
 		len -= n;
-		while (!ret && n) {
-			ssize_t m = splice(pipefd[0], NULL, op, NULL, n,
-					   SPLICE_F_MOVE | SPLICE_F_MORE);
-
-			if (m <= 0)
-				ret = m < 0 ? -errno : -EIO;
-			else
-				n -= m;
-		}
 	}
 	if (!ret && read(op, digest, HNBTRE_DIGEST_LEN) != HNBTRE_DIGEST_LEN)
 		ret = -EIO;
 out:
-	if (pipefd[0] >= 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-	}
+	free(buf);
 	if (op >= 0)
 		close(op);
 	if (tfm >= 0)
