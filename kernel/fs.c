@@ -134,52 +134,93 @@ out:
 }
 
 /* A signed manifest being written: one writer at a time. */
-struct manifest_upload {
-	u8 *data;
-	size_t len;
-	size_t size;
-	bool finished;
-};
-
 static atomic_t manifest_writer = ATOMIC_INIT(0);
 
 static int manifest_open(struct inode *inode, struct file *file)
 {
-	struct manifest_upload *upload;
+	struct hnbtre_upload *upload;
 
 	if (!(file->f_mode & FMODE_WRITE))
 		return single_open(file, manifest_show, NULL);
 	if (file->f_mode & FMODE_READ)
 		return -EINVAL;
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	if (atomic_cmpxchg(&manifest_writer, 0, 1))
-		return -EBUSY;
-	upload = kzalloc(sizeof(*upload), GFP_KERNEL);
-	if (!upload) {
-		atomic_set(&manifest_writer, 0);
-		return -ENOMEM;
-	}
+	upload = hnbtre_upload_open(&manifest_writer, sizeof(*upload));
+	if (IS_ERR(upload))
+		return PTR_ERR(upload);
 	file->private_data = upload;
 	return 0;
 }
 
 static int manifest_release(struct inode *inode, struct file *file)
 {
-	struct manifest_upload *upload = file->private_data;
-
 	if (!(file->f_mode & FMODE_WRITE))
 		return single_release(inode, file);
-	kvfree(upload->data);
-	kfree(upload);
-	atomic_set(&manifest_writer, 0);
+	hnbtre_upload_release(&manifest_writer, file->private_data);
 	return 0;
 }
 
-static int upload_append(struct manifest_upload *upload,
-			 const char __user *buf, size_t count)
+/**
+ * hnbtre_upload_open - start a transaction on a securityfs file
+ * @busy: the file's flag: one transaction at a time
+ * @size: size of the per-open state, which starts with a struct
+ *	hnbtre_upload
+ *
+ * One at a time bounds what the kernel holds for a file.
+ *
+ * Return: the zeroed state, or ERR_PTR(-EPERM) without CAP_SYS_ADMIN,
+ * ERR_PTR(-EBUSY) while another transaction is open, ERR_PTR(-ENOMEM).
+ */
+void *hnbtre_upload_open(atomic_t *busy, size_t size)
 {
-	if (count > HNBTRE_MANIFEST_MAX_SIZE - upload->len)
+	void *state;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return ERR_PTR(-EPERM);
+	if (atomic_cmpxchg(busy, 0, 1))
+		return ERR_PTR(-EBUSY);
+	state = kzalloc(size, GFP_KERNEL);
+	if (!state) {
+		atomic_set(busy, 0);
+		return ERR_PTR(-ENOMEM);
+	}
+	mutex_init(&((struct hnbtre_upload *)state)->lock);
+	return state;
+}
+
+/**
+ * hnbtre_upload_release - end a transaction started by hnbtre_upload_open()
+ * @busy: the file's flag
+ * @upload: the per-open state
+ */
+void hnbtre_upload_release(atomic_t *busy, struct hnbtre_upload *upload)
+{
+	mutex_destroy(&upload->lock);
+	kvfree(upload->data);
+	kfree(upload);
+	atomic_set(busy, 0);
+}
+
+/**
+ * hnbtre_upload_append - append a write() to a transaction's buffer
+ * @upload: the transaction
+ * @buf: the user's data
+ * @count: its length
+ * @ppos: the write's file position, advanced by @count
+ * @max: the most the buffer may hold
+ *
+ * Each write must start where the previous one ended.  The buffer doubles
+ * as it grows, so that many small writes stay cheap, and never beyond
+ * @max.
+ *
+ * Return: 0, -EINVAL (finished, or another offset), -EFBIG (more than
+ * @max in all), -ENOMEM or -EFAULT.
+ */
+int hnbtre_upload_append(struct hnbtre_upload *upload, const char __user *buf,
+			 size_t count, loff_t *ppos, size_t max)
+{
+	if (upload->finished || *ppos != upload->len)
+		return -EINVAL;
+	if (count > max - upload->len)
 		return -EFBIG;
 	if (upload->len + count > upload->size) {
 		size_t size = max_t(size_t, upload->size * 2, PAGE_SIZE);
@@ -187,7 +228,7 @@ static int upload_append(struct manifest_upload *upload,
 
 		while (size < upload->len + count)
 			size *= 2;
-		size = min_t(size_t, size, HNBTRE_MANIFEST_MAX_SIZE);
+		size = min_t(size_t, size, max);
 		data = kvmalloc(size, GFP_KERNEL);
 		if (!data)
 			return -ENOMEM;
@@ -200,10 +241,57 @@ static int upload_append(struct manifest_upload *upload,
 	if (copy_from_user(upload->data + upload->len, buf, count))
 		return -EFAULT;
 	upload->len += count;
+	*ppos += count;
 	return 0;
 }
 
-static bool upload_complete(const struct manifest_upload *upload)
+/**
+ * hnbtre_upload_write - a write() to a transaction file
+ * @upload: the transaction
+ * @buf: the user's data
+ * @count: its length
+ * @ppos: the write's file position
+ * @append: what the file does with it, under the transaction's lock
+ *
+ * Return: -EPERM without CAP_SYS_ADMIN, else what @append returns.
+ */
+ssize_t hnbtre_upload_write(struct hnbtre_upload *upload,
+			    const char __user *buf, size_t count, loff_t *ppos,
+			    hnbtre_upload_fn append)
+{
+	ssize_t ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	mutex_lock(&upload->lock);
+	ret = append(upload, buf, count, ppos);
+	mutex_unlock(&upload->lock);
+	return ret;
+}
+
+/**
+ * hnbtre_upload_flush - close() of a transaction
+ * @upload: the transaction
+ *
+ * A writer that sent bytes but never a complete request: the data is
+ * discarded, and close() says so rather than succeeding silently.
+ *
+ * Return: 0, or -EBADMSG for an incomplete request.
+ */
+int hnbtre_upload_flush(struct hnbtre_upload *upload)
+{
+	int ret = 0;
+
+	mutex_lock(&upload->lock);
+	if (!upload->finished && upload->len) {
+		upload->finished = true;
+		ret = -EBADMSG;
+	}
+	mutex_unlock(&upload->lock);
+	return ret;
+}
+
+static bool upload_complete(const struct hnbtre_upload *upload)
 {
 	size_t magic_len = sizeof(manifest_trailer_magic) - 1;
 
@@ -216,23 +304,17 @@ static bool upload_complete(const struct manifest_upload *upload)
  * Writes accumulate until the data ends with the signature trailer; that
  * write verifies, loads and validates the manifest and returns the result.
  */
-static ssize_t manifest_write(struct file *file, const char __user *buf,
-			      size_t count, loff_t *ppos)
+static ssize_t manifest_append(struct hnbtre_upload *upload,
+			       const char __user *buf, size_t count,
+			       loff_t *ppos)
 {
-	struct manifest_upload *upload = file->private_data;
 	struct hnbtre_manifest *manifest;
 	int ret;
 
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	if (upload->finished || *ppos != upload->len)
-		return -EINVAL;
-	if (!count)
-		return 0;
-	ret = upload_append(upload, buf, count);
-	if (ret)
+	ret = hnbtre_upload_append(upload, buf, count, ppos,
+				   HNBTRE_MANIFEST_MAX_SIZE);
+	if (ret || !count)
 		return ret;
-	*ppos += count;
 	if (!upload_complete(upload))
 		return count;
 
@@ -244,18 +326,18 @@ static ssize_t manifest_write(struct file *file, const char __user *buf,
 	return ret ? ret : count;
 }
 
-/*
- * close() of a writer that sent bytes but never the trailer: the data is
- * discarded, and close() says so rather than succeeding silently.
- */
+static ssize_t manifest_write(struct file *file, const char __user *buf,
+			      size_t count, loff_t *ppos)
+{
+	return hnbtre_upload_write(file->private_data, buf, count, ppos,
+				   manifest_append);
+}
+
 static int manifest_flush(struct file *file, fl_owner_t id)
 {
-	struct manifest_upload *upload = file->private_data;
-
-	if (!(file->f_mode & FMODE_WRITE) || upload->finished || !upload->len)
+	if (!(file->f_mode & FMODE_WRITE))
 		return 0;
-	upload->finished = true;
-	return -EBADMSG;
+	return hnbtre_upload_flush(file->private_data);
 }
 
 static ssize_t manifest_read(struct file *file, char __user *buf,

@@ -6,6 +6,7 @@
 #ifndef _SECURITY_HNBTRE_H
 #define _SECURITY_HNBTRE_H
 
+#include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
@@ -149,9 +150,38 @@ extern const u8 hnbtre_roots_der[];
 extern const u8 hnbtre_roots_der_end[];
 int hnbtre_roots_init(void);
 void hnbtre_roots_exit(void);
+size_t hnbtre_der_sequence_len(const u8 *p, size_t avail);
+
+/**
+ * struct hnbtre_upload - a request written to a securityfs file in pieces
+ * @data: what was written so far
+ * @len: its length
+ * @size: allocated size of @data
+ * @finished: the request was complete (or refused): no more writes
+ * @lock: serialises the file's operations: pwrite() and read() on one
+ *	file description do not take its position lock
+ */
+struct hnbtre_upload {
+	struct mutex lock;
+	u8 *data;
+	size_t len;
+	size_t size;
+	bool finished;
+};
 
 /* fs.c */
 extern struct dentry *hnbtre_dir;
+typedef ssize_t (*hnbtre_upload_fn)(struct hnbtre_upload *upload,
+				    const char __user *buf, size_t count,
+				    loff_t *ppos);
+ssize_t hnbtre_upload_write(struct hnbtre_upload *upload,
+			    const char __user *buf, size_t count, loff_t *ppos,
+			    hnbtre_upload_fn append);
+void *hnbtre_upload_open(atomic_t *busy, size_t size);
+void hnbtre_upload_release(atomic_t *busy, struct hnbtre_upload *upload);
+int hnbtre_upload_append(struct hnbtre_upload *upload, const char __user *buf,
+			 size_t count, loff_t *ppos, size_t max);
+int hnbtre_upload_flush(struct hnbtre_upload *upload);
 int hnbtre_fs_add(const char *name, umode_t mode,
 		  const struct file_operations *fops);
 int hnbtre_fs_init(void);
@@ -180,5 +210,7 @@ int hnbtre_attest_init(void);
 void hnbtre_distress_failed(struct hnbtre_manifest *m);
 bool hnbtre_distress_credential_allowed(void);
 int hnbtre_distress_init(void);
+/* package.c (Documentation/package.md) */
+int hnbtre_package_init(void);
 
 #endif /* _SECURITY_HNBTRE_H */

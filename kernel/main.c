@@ -33,6 +33,8 @@ static int __init hnbtre_init(void)
 		ret = hnbtre_attest_init();
 	if (!ret)
 		ret = hnbtre_distress_init();
+	if (!ret)
+		ret = hnbtre_package_init();
 	if (ret)
 		goto out_devkey;
 	pr_info("hnbtre: TrE ready, state unvalidated, PCR %d\n", hnbtre_pcr);

@@ -37,8 +37,18 @@ static int restrict_to_root_chains(struct key *dest_keyring,
 	return ret;
 }
 
-/* Length of the DER element at @p, or 0 if it is not a whole SEQUENCE. */
-static size_t der_sequence_len(const u8 *p, size_t avail)
+/**
+ * hnbtre_der_sequence_len - length of a DER SEQUENCE
+ * @p: the data
+ * @avail: bytes available at @p
+ *
+ * Definite lengths of up to two bytes: certificates and signatures here
+ * are below 64 KiB.
+ *
+ * Return: the length of the SEQUENCE at @p with its tag and length, or 0
+ * if @p does not start with one that fits in @avail.
+ */
+size_t hnbtre_der_sequence_len(const u8 *p, size_t avail)
 {
 	size_t len, hdr;
 
@@ -65,7 +75,7 @@ static int __init load_builtin_roots(void)
 	size_t avail = hnbtre_roots_der_end - hnbtre_roots_der;
 
 	while (avail) {
-		size_t len = der_sequence_len(p, avail);
+		size_t len = hnbtre_der_sequence_len(p, avail);
 		key_ref_t key;
 
 		if (!len) {

@@ -30,6 +30,17 @@ tap_init() {
 	WORK=$(mktemp -d /tmp/hnbtre-test.XXXXXX)
 }
 
+# harness_init: for a script whose TAP comes from a kselftest_harness
+# program: skip the whole of it unless it can run, then a fresh module.
+harness_init() {
+	if [ -z "$TOP" ] || [ ! -f "$MODULE" ] || [ "$(id -u)" != 0 ]; then
+		echo "1..0 # SKIP needs root and HNBTRE_TOP with a built hnbtre"
+		exit $KSFT_SKIP
+	fi
+	WORK=$(mktemp -d /tmp/hnbtre-test.XXXXXX)
+	fresh_module > /dev/null || exit 1
+}
+
 # check NAME COMMAND...: one TAP result from COMMAND's exit status.
 check() {
 	local name=$1 out

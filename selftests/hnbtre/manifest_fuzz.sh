@@ -3,12 +3,7 @@
 # Prepares the seed for manifest_fuzz (an active signed manifest) and
 # runs it; its TAP is this test's.
 . "$(dirname "$0")/lib.sh"
-if [ -z "$TOP" ] || [ ! -f "$MODULE" ] || [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root and HNBTRE_TOP with a built hnbtre"
-	exit $KSFT_SKIP
-fi
-WORK=$(mktemp -d /tmp/hnbtre-test.XXXXXX)
-fresh_module > /dev/null || exit 1
+harness_init
 make_components "$WORK/img" 4
 signed_manifest "$WORK/m" 3 "$WORK"/img/* > /dev/null &&
 	"$HNBTRE" manifest load "$WORK/m" || exit 1

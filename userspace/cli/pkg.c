@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,6 +63,25 @@ static struct {
 	int error;
 } walk;
 
+/* A file's security.ima signature travels with it (evmctl ima_sign). */
+static int ima_signature(const char *path, struct hnbtre_pkg_file *f)
+{
+	uint8_t sig[HNBTRE_PKG_IMA_SIG_MAX];
+	ssize_t n = lgetxattr(path, "security.ima", sig, sizeof(sig));
+
+	if (n < 0)
+		return errno == ENODATA || errno == ENOTSUP ? 0 :
+		       (walk.error = -errno);
+	if (n < 2 || sig[0] != 0x03)
+		return 0;	/* a digest only (type 0x04) says nothing */
+	f->ima_sig = malloc(n);
+	if (!f->ima_sig)
+		return walk.error = -ENOMEM;
+	memcpy(f->ima_sig, sig, n);
+	f->ima_sig_len = n;
+	return 0;
+}
+
 static int walk_one(const char *path, const struct stat *st, int type,
 		    struct FTW *ftw)
 {
@@ -102,7 +122,7 @@ static int walk_one(const char *path, const struct stat *st, int type,
 		die_msg("%s: %s", path, strerror(-ret));
 		return walk.error = ret;
 	}
-	return 0;
+	return ima_signature(path, f);
 }
 
 static int compare_files(const void *a, const void *b)
@@ -221,9 +241,15 @@ static int pkg_build(int argc, char **argv)
 					   NULL, 0);
 	if (!opt)
 		opt = hnbtre_pkg_add_region(&cmds, HNBTRE_PKG_CMD_MANIFEST, &mf);
-	for (i = 0; !opt && i < walk.count; i++)
+	for (i = 0; !opt && i < walk.count; i++) {
 		opt = hnbtre_pkg_add_region(&cmds, HNBTRE_PKG_CMD_EXTRACT,
 					    &walk.files[i]);
+		if (!opt && walk.files[i].ima_sig)
+			opt = hnbtre_pkg_add_bytes(&cmds,
+						   HNBTRE_PKG_CMD_IMA_SIGNATURE,
+						   walk.files[i].ima_sig,
+						   walk.files[i].ima_sig_len);
+	}
 	for (i = 0; !opt && i < nremove; i++)
 		opt = hnbtre_pkg_add_bytes(&cmds, HNBTRE_PKG_CMD_REMOVE,
 					   remove[i], strlen(remove[i]));
@@ -278,8 +304,10 @@ out:
 		ret = EXIT_ERROR;
 		unlink(output);
 	}
-	for (i = 0; i < walk.count; i++)
+	for (i = 0; i < walk.count; i++) {
+		free(walk.files[i].ima_sig);
 		free(walk.files[i].path);
+	}
 	free(walk.files);
 	free(remove);
 	free(manifest);
@@ -419,6 +447,8 @@ static json_object *file_json(const struct hnbtre_pkg_file *f)
 	if (f->path) {
 		json_object_object_add(o, "path", json_object_new_string(f->path));
 		json_object_object_add(o, "mode", json_object_new_int(f->mode));
+		json_object_object_add(o, "ima_signature",
+				       json_object_new_boolean(f->ima_sig != NULL));
 	}
 	json_object_object_add(o, "size", json_object_new_uint64(f->size));
 	json_object_object_add(o, "offset", json_object_new_uint64(f->offset));
@@ -505,10 +535,19 @@ static int pkg_inspect(int argc, char **argv)
 
 /* ---- verify, install ---- */
 
-static void report(const char *what, int err, const char *msg)
+/*
+ * Exit status for a failed verify or install: a refused package names its
+ * reason and TR-069 fault; anything else (fault 9002) is an error.
+ */
+static int refused(const char *what, int err, const char *msg)
 {
+	if (hnbtre_pkg_fault(err) == 9002) {
+		die_msg("%s: %s", what, msg[0] ? msg : strerror(-err));
+		return EXIT_ERROR;
+	}
 	fprintf(stderr, "hnbtre: %s refused: %s (%s) fault %d\n", what,
 		hnbtre_pkg_errstr(err), msg, hnbtre_pkg_fault(err));
+	return EXIT_REFUSED;
 }
 
 static int pkg_verify(int argc, char **argv)
@@ -516,9 +555,12 @@ static int pkg_verify(int argc, char **argv)
 	static const struct option options[] = {
 		{ "roots", required_argument, NULL, 'r' },
 		{ "time", required_argument, NULL, 't' },
+		{ "tre", no_argument, NULL, 'T' },
 		{}
 	};
 	struct hnbtre_pkg_signer signers[HNBTRE_PKG_MAX_SIGNATURES];
+	char verdict[128];
+	int tre = 0;
 	const char *roots = NULL;
 	struct hnbtre_pkg pkg;
 	char err[HNBTRE_ERR_LEN] = "";
@@ -527,9 +569,10 @@ static int pkg_verify(int argc, char **argv)
 	uint64_t now = (uint64_t)time(NULL);
 	int opt, fd, ret;
 
-	while ((opt = getopt_long(argc, argv, "r:t:", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "r:t:T", options, NULL)) != -1) {
 		switch (opt) {
 		case 'r': roots = optarg; break;
+		case 'T': tre = 1; break;
 		case 't':
 			if (parse_u64(optarg, &now)) {
 				die_msg("--time: seconds since the epoch");
@@ -540,13 +583,20 @@ static int pkg_verify(int argc, char **argv)
 		}
 	}
 	if (!roots || argc - optind != 1) {
-		die_msg("usage: pkg verify --roots ROOTS.pem [--time EPOCH] PKG");
+		die_msg("usage: pkg verify --roots ROOTS.pem [--time EPOCH] [--tre] PKG");
 		return EXIT_ERROR;
 	}
 	ret = hnbtre_pkg_open(argv[optind], &pkg, &fd, err);
 	if (ret && ret != -EBADMSG) {
 		die_msg("%s", err);
 		return EXIT_ERROR;
+	}
+	if (!ret && tre) {
+		/* The TrE's own verdict, whatever userspace thinks. */
+		ret = hnbtre_pkg_tre_verify(&pkg, verdict, sizeof(verdict));
+		printf("tre: %s\n", verdict[0] ? verdict : "-");
+		if (ret)
+			snprintf(err, sizeof(err), "the TrE refused the package");
 	}
 	if (!ret) {
 		ret = hnbtre_pkg_verify_signatures(&pkg, roots, (time_t)now,
@@ -567,14 +617,8 @@ static int pkg_verify(int argc, char **argv)
 	}
 	free(manifest);
 	hnbtre_pkg_free(&pkg);
-	if (ret == -ENOENT || ret == -ENOMEM || ret == -EIO) {
-		die_msg("%s", err);
-		return EXIT_ERROR;
-	}
-	if (ret) {
-		report("package", ret, err);
-		return EXIT_REFUSED;
-	}
+	if (ret)
+		return refused("package", ret, err);
 	printf("package verified\n");
 	return EXIT_OK;
 }
@@ -616,10 +660,8 @@ static int pkg_install(int argc, char **argv)
 	opts.progress = tty_progress();
 	ret = hnbtre_pkg_install(argv[optind], &opts, &result, err);
 	hnbtre_install_report(&result, stdout);
-	if (ret) {
-		report("install", ret, err);
-		return hnbtre_pkg_fault(ret) == 9002 ? EXIT_ERROR : EXIT_REFUSED;
-	}
+	if (ret)
+		return refused("install", ret, err);
 	return result.tim_matches ? EXIT_OK : EXIT_REFUSED;
 }
 
@@ -644,7 +686,7 @@ const struct command pkg_commands[] = {
 	{ "pkg", "build", "--dir D --prefix /P --manifest M.signed --version N [--description T] [--remove PATH]... [--allow-downgrade] -o OUT", pkg_build },
 	{ "pkg", "sign", "[--digest sha256|sha384|sha512] --cert C --key K [--cert C --key K]... -o OUT IN", pkg_sign },
 	{ "pkg", "inspect", "[--json] PKG", pkg_inspect },
-	{ "pkg", "verify", "--roots ROOTS.pem [--time EPOCH] PKG", pkg_verify },
+	{ "pkg", "verify", "--roots ROOTS.pem [--time EPOCH] [--tre] PKG", pkg_verify },
 	{ "pkg", "install", "--root DIR --roots ROOTS.pem [--no-tre] [--policy report|rollback] PKG", pkg_install },
 	{ "pkg", "recover", "--root DIR", pkg_recover },
 	{}

@@ -8,6 +8,7 @@
 #ifndef HNBTRE_H
 #define HNBTRE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -223,6 +224,29 @@ int hnbtre_sysfs_read(const char *name, char **data, size_t *len);
  * Return: 0 or the -errno of open() or write().
  */
 int hnbtre_sysfs_write(const char *name, const void *data, size_t len);
+
+/**
+ * hnbtre_fail() - a message for the caller and an error to return
+ * @err: the caller's buffer of HNBTRE_ERR_LEN bytes, or NULL
+ * @ret: what to return
+ * @fmt: printf format of the message
+ *
+ * Return: @ret.
+ */
+int hnbtre_fail(char *err, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/**
+ * hnbtre_vfail() - hnbtre_fail() with a va_list
+ * @err: the caller's buffer, or NULL
+ * @ret: what to return
+ * @fmt: printf format
+ * @ap: its arguments
+ *
+ * Return: @ret.
+ */
+int hnbtre_vfail(char *err, int ret, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /**
  * hnbtre_manifest_errstr() - what an errno from loading a manifest means

@@ -36,7 +36,10 @@ enum hnbtre_pkg_cmd {
 	HNBTRE_PKG_CMD_EXTRACT = 4,
 	HNBTRE_PKG_CMD_REMOVE = 5,
 	HNBTRE_PKG_CMD_ALLOW_DOWNGRADE = 6,
+	HNBTRE_PKG_CMD_IMA_SIGNATURE = 7,	/* of the extract before it */
 };
+#define HNBTRE_PKG_CMD_LAST		HNBTRE_PKG_CMD_IMA_SIGNATURE
+#define HNBTRE_PKG_IMA_SIG_MAX		1024
 
 /*
  * Why a package is refused: one negative errno per reason, shared with
@@ -60,6 +63,8 @@ struct hnbtre_pkg_file {
 	uint64_t size;
 	uint8_t digest[HNBTRE_DIGEST_LEN];
 	uint32_t mode;
+	uint8_t *ima_sig;	/* security.ima to install with it, or NULL */
+	size_t ima_sig_len;
 };
 
 /* A parsed package; @sigs and @cmds point into @signed_part. */
@@ -160,14 +165,37 @@ typedef void (*hnbtre_pkg_progress)(uint64_t done, uint64_t total, void *arg);
 
 /*
  * Payload sink: called for each payload region (file index -1 is the
- * manifest) with chunks of data; NULL for verify-only.
+ * manifest) with chunks of data; NULL for verify-only.  When the package
+ * is a regular file and the kernel offers SHA-256 through AF_ALG, copy()
+ * is called instead of data() for a file region: it copies @len bytes of
+ * @fd from @offset (copy_file_range) and puts the SHA-256 of what it
+ * wrote in @digest (hnbtre_kernel_sha256()).
  */
 struct hnbtre_pkg_sink {
 	int (*begin)(void *arg, const struct hnbtre_pkg_file *file, int index);
 	int (*data)(void *arg, const uint8_t *buf, size_t len);
+	int (*copy)(void *arg, int fd, uint64_t offset, uint64_t len,
+		    uint8_t digest[HNBTRE_DIGEST_LEN]);
 	int (*end)(void *arg, const struct hnbtre_pkg_file *file, int index);
 	void *arg;
 };
+
+/**
+ * hnbtre_kernel_sha256() - SHA-256 of part of a file, computed by the kernel
+ * @fd: a readable regular file
+ * @offset: where the part starts
+ * @len: its length
+ * @digest: the result
+ *
+ * Chunks are read and sent to an AF_ALG socket, which hashes them where
+ * they are (the kernel pins the pages): one copy, and the kernel's
+ * SHA-256, which is faster than OpenSSL's where it matters here.
+ *
+ * Return: 0, -EBADMSG if the file ends early, -ENOSYS if the kernel has
+ * no AF_ALG SHA-256, or -errno.
+ */
+int hnbtre_kernel_sha256(int fd, uint64_t offset, uint64_t len,
+			 uint8_t digest[HNBTRE_DIGEST_LEN]);
 
 /**
  * hnbtre_pkg_stream() - read the payload, check every digest

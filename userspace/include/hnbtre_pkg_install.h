@@ -45,8 +45,9 @@ struct hnbtre_install_result {
  * @result: what happened (always filled in)
  * @err: message on failure
  *
- * Nothing is installed unless every check passes: TrE verdict (if
- * @opts->use_tre), userspace signature checks, paths, anti-rollback,
+ * Nothing is installed unless every check passes: userspace signature
+ * checks, TrE verdict (if @opts->use_tre), paths, anti-rollback (package
+ * version; with the TrE also the manifest version it holds),
  * manifest coverage, payload digests.  The new manifest is then loaded
  * into the TrE, which re-validates; the expected TIM is compared with the
  * measured one.
@@ -73,10 +74,12 @@ int hnbtre_pkg_recover(const char *root, char *err);
 /**
  * hnbtre_pkg_tre_verify() - have the TrE verify a package's signed part
  * @pkg: the package
- * @verdict: the kernel's verdict line
+ * @verdict: the kernel's verdict line without its newline ("" if none)
  * @size: size of @verdict
  *
- * Return: 0 or the errno of the securityfs "package" write.
+ * Return: 0 if the TrE accepted these very commands, the negative errno
+ * of the securityfs "package" write (-EBADMSG, -ENOKEY, -EKEYREJECTED,
+ * ...), or -EILSEQ if the verdict names another command list digest.
  */
 int hnbtre_pkg_tre_verify(const struct hnbtre_pkg *pkg, char *verdict,
 			  size_t size);

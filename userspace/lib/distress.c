@@ -165,21 +165,6 @@ int hnbtre_distress_header(enum hnbtre_distress_auth auth, size_t message_len,
 			hnbtre_distress_auth_name(auth), message_len, auth_len);
 }
 
-static int fail(char *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int fail(char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		va_start(ap, fmt);
-		vsnprintf(err, HNBTRE_ERR_LEN, fmt, ap);
-		va_end(ap);
-	}
-	return -EBADMSG;
-}
-
 /* A decimal without sign or leading zeros, at most @max. */
 static int parse_size(const char **p, const char *end, size_t max,
 		      size_t *out)
@@ -295,10 +280,10 @@ static int parse_failed(json_object *o, struct hnbtre_distress_msg *msg,
 	size_t i, n;
 
 	if (!list)
-		return fail(err, "no list of failed components");
+		return hnbtre_fail(err, -EBADMSG, "no list of failed components");
 	n = json_object_array_length(list);
 	if (n > HNBTRE_DISTRESS_FAILED_MAX)
-		return fail(err, "%zu failed components listed, at most %d",
+		return hnbtre_fail(err, -EBADMSG, "%zu failed components listed, at most %d",
 			    n, HNBTRE_DISTRESS_FAILED_MAX);
 	msg->failed = calloc(n ? n : 1, sizeof(*msg->failed));
 	if (!msg->failed)
@@ -309,12 +294,12 @@ static int parse_failed(json_object *o, struct hnbtre_distress_msg *msg,
 
 		msg->nfailed = i + 1;
 		if (!json_object_is_type(e, json_type_object))
-			return fail(err, "failed[%zu] is not an object", i);
+			return hnbtre_fail(err, -EBADMSG, "failed[%zu] is not an object", i);
 		c->path = string_member(e, "path", HNBTRE_PATH_MAX);
 		c->verdict = string_member(e, "verdict", 16);
 		c->class = string_member(e, "class", 16);
 		if (!c->path || !c->verdict || !c->class)
-			return fail(err, "failed[%zu]: path, verdict, class", i);
+			return hnbtre_fail(err, -EBADMSG, "failed[%zu]: path, verdict, class", i);
 	}
 	return 0;
 }
@@ -328,7 +313,7 @@ static int parse_blob(json_object *o, const char *key, uint8_t **out,
 		return 0;
 	if (!json_object_is_type(v, json_type_string) ||
 	    decode_base64(v, out, len))
-		return fail(err, "%s is not base64", key);
+		return hnbtre_fail(err, -EBADMSG, "%s is not base64", key);
 	return 0;
 }
 
@@ -349,7 +334,7 @@ static int parse_message(const char *text, size_t len,
 	    !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		json_tokener_free(tok);
-		return fail(err, "message is not one JSON object");
+		return hnbtre_fail(err, -EBADMSG, "message is not one JSON object");
 	}
 	json_tokener_free(tok);
 
@@ -357,24 +342,24 @@ static int parse_message(const char *text, size_t len,
 	v = member(o, "format", json_type_string);
 	format = v ? json_object_get_string(v) : "";
 	if (strcmp(format, HNBTRE_DISTRESS_FORMAT)) {
-		fail(err, "format is not " HNBTRE_DISTRESS_FORMAT);
+		hnbtre_fail(err, -EBADMSG, "format is not " HNBTRE_DISTRESS_FORMAT);
 		goto out;
 	}
 	msg->identity = string_member(o, "identity", HNBTRE_IDENTITY_MAX);
 	msg->state = string_member(o, "state", 16);
 	if (!msg->identity || !msg->state) {
-		fail(err, "identity or state missing or invalid");
+		hnbtre_fail(err, -EBADMSG, "identity or state missing or invalid");
 		goto out;
 	}
 	v = member(o, "sequence", json_type_int);
 	if (!v || json_object_get_int64(v) < 1) {
-		fail(err, "sequence missing or not positive");
+		hnbtre_fail(err, -EBADMSG, "sequence missing or not positive");
 		goto out;
 	}
 	msg->sequence = (uint64_t)json_object_get_int64(v);
 	v = member(o, "time", json_type_int);
 	if (!v) {
-		fail(err, "time missing");
+		hnbtre_fail(err, -EBADMSG, "time missing");
 		goto out;
 	}
 	msg->time = json_object_get_int64(v);
@@ -404,9 +389,9 @@ int hnbtre_distress_parse(const uint8_t *frame, size_t len,
 	ret = parse_header(frame, len, &line, &msg->auth, &message,
 			   &authenticator);
 	if (ret)
-		return fail(err, "bad header line");
+		return hnbtre_fail(err, -EBADMSG, "bad header line");
 	if (len != line + message + authenticator)
-		return fail(err, "frame is %zu bytes, header says %zu", len,
+		return hnbtre_fail(err, -EBADMSG, "frame is %zu bytes, header says %zu", len,
 			    line + message + authenticator);
 	msg->signed_part = frame;
 	msg->signed_len = line + message;

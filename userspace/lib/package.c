@@ -4,13 +4,15 @@
  * the signed digests, the package/manifest agreement and the TR-069 fault
  * mapping.  Byte-exact format in Documentation/package.md.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/if_alg.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -19,21 +21,6 @@
 #include "hnbtre_pkg.h"
 
 #define STREAM_CHUNK	(1 << 17)
-
-static int fail(char *err, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		va_start(ap, fmt);
-		vsnprintf(err, HNBTRE_ERR_LEN, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 static uint16_t be16(const uint8_t *p)
 {
@@ -60,6 +47,7 @@ const char *hnbtre_pkg_cmd_name(unsigned int type)
 		[HNBTRE_PKG_CMD_EXTRACT] = "extract",
 		[HNBTRE_PKG_CMD_REMOVE] = "remove",
 		[HNBTRE_PKG_CMD_ALLOW_DOWNGRADE] = "allow-downgrade",
+		[HNBTRE_PKG_CMD_IMA_SIGNATURE] = "ima-signature",
 	};
 
 	return type < sizeof(names) / sizeof(names[0]) && names[type] ?
@@ -86,14 +74,14 @@ static int parse_signatures(struct hnbtre_pkg *pkg, const uint8_t *p,
 		uint32_t n;
 
 		if (len < 4)
-			return fail(err, -EBADMSG, "signature section: truncated length");
+			return hnbtre_fail(err, -EBADMSG, "signature section: truncated length");
 		n = be32(p);
 		if (n == 0 || n > HNBTRE_PKG_SIG_MAX || n > len - 4)
-			return fail(err, -EBADMSG,
+			return hnbtre_fail(err, -EBADMSG,
 				    "signature %zu: length %u out of range",
 				    pkg->nsigs + 1, n);
 		if (pkg->nsigs == HNBTRE_PKG_MAX_SIGNATURES)
-			return fail(err, -EBADMSG, "more than %d signatures",
+			return hnbtre_fail(err, -EBADMSG, "more than %d signatures",
 				    HNBTRE_PKG_MAX_SIGNATURES);
 		pkg->sig[pkg->nsigs] = p + 4;
 		pkg->sig_len[pkg->nsigs++] = n;
@@ -162,26 +150,27 @@ static int grow(void **array, size_t n, size_t size)
 }
 
 static int parse_command(struct hnbtre_pkg *pkg, unsigned int type,
-			 const uint8_t *v, size_t len, int *seen, char *err)
+			 unsigned int prev, const uint8_t *v, size_t len,
+			 int *seen, char *err)
 {
 	int ret = 0;
 
 	if (!seen[HNBTRE_PKG_CMD_VERSION] && type != HNBTRE_PKG_CMD_VERSION)
-		return fail(err, -EBADMSG, "the first command must be version");
+		return hnbtre_fail(err, -EBADMSG, "the first command must be version");
 	if (type <= HNBTRE_PKG_CMD_ALLOW_DOWNGRADE &&
 	    type != HNBTRE_PKG_CMD_EXTRACT && type != HNBTRE_PKG_CMD_REMOVE &&
 	    seen[type])
-		return fail(err, -EBADMSG, "%s given twice",
+		return hnbtre_fail(err, -EBADMSG, "%s given twice",
 			    hnbtre_pkg_cmd_name(type));
 	switch (type) {
 	case HNBTRE_PKG_CMD_VERSION:
 		if (len != 8 || be64(v) == 0)
-			return fail(err, -EBADMSG, "version: 8 bytes, not 0");
+			return hnbtre_fail(err, -EBADMSG, "version: 8 bytes, not 0");
 		pkg->version = be64(v);
 		break;
 	case HNBTRE_PKG_CMD_DESCRIPTION:
 		if (!description_valid(v, len))
-			return fail(err, -EBADMSG,
+			return hnbtre_fail(err, -EBADMSG,
 				    "description: 1..%d printable bytes",
 				    HNBTRE_PKG_DESCRIPTION_MAX);
 		pkg->description = strndup((const char *)v, len);
@@ -190,17 +179,17 @@ static int parse_command(struct hnbtre_pkg *pkg, unsigned int type,
 		break;
 	case HNBTRE_PKG_CMD_MANIFEST:
 		if (pkg->nfiles)
-			return fail(err, -EBADMSG, "manifest after a file");
+			return hnbtre_fail(err, -EBADMSG, "manifest after a file");
 		if (parse_region(v, len, 0, &pkg->manifest, &pkg->payload_len) ||
 		    pkg->manifest.size == 0 ||
 		    pkg->manifest.size > HNBTRE_MANIFEST_MAX)
-			return fail(err, -EBADMSG, "manifest: bad size or length");
+			return hnbtre_fail(err, -EBADMSG, "manifest: bad size or length");
 		break;
 	case HNBTRE_PKG_CMD_EXTRACT:
 		if (!seen[HNBTRE_PKG_CMD_MANIFEST])
-			return fail(err, -EBADMSG, "file before the manifest");
+			return hnbtre_fail(err, -EBADMSG, "file before the manifest");
 		if (pkg->nfiles == HNBTRE_MAX_COMPONENTS)
-			return fail(err, -EBADMSG, "too many files");
+			return hnbtre_fail(err, -EBADMSG, "too many files");
 		ret = grow((void **)&pkg->files, pkg->nfiles, sizeof(*pkg->files));
 		if (ret)
 			return ret;
@@ -211,35 +200,48 @@ static int parse_command(struct hnbtre_pkg *pkg, unsigned int type,
 			pkg->nfiles++;
 		if (ret)
 			return ret == -ENOMEM ? ret :
-			       fail(err, ret, "extract %zu: bad size, mode or path",
+			       hnbtre_fail(err, ret, "extract %zu: bad size, mode or path",
 				    pkg->nfiles + 1);
 		if (pkg->nfiles > 1 && strcmp(pkg->files[pkg->nfiles - 2].path,
 					      pkg->files[pkg->nfiles - 1].path) >= 0)
-			return fail(err, -EBADMSG, "extract %s: paths not ascending",
+			return hnbtre_fail(err, -EBADMSG, "extract %s: paths not ascending",
 				    pkg->files[pkg->nfiles - 1].path);
 		break;
 	case HNBTRE_PKG_CMD_REMOVE:
 		if (pkg->nremove == HNBTRE_MAX_COMPONENTS)
-			return fail(err, -EBADMSG, "too many removals");
+			return hnbtre_fail(err, -EBADMSG, "too many removals");
 		ret = grow((void **)&pkg->remove, pkg->nremove, sizeof(char *));
 		if (!ret)
 			ret = take_path(v, len, &pkg->remove[pkg->nremove]);
 		if (ret)
 			return ret == -ENOMEM ? ret :
-			       fail(err, ret, "remove: bad path");
+			       hnbtre_fail(err, ret, "remove: bad path");
 		pkg->nremove++;
 		if (pkg->nremove > 1 && strcmp(pkg->remove[pkg->nremove - 2],
 					       pkg->remove[pkg->nremove - 1]) >= 0)
-			return fail(err, -EBADMSG, "remove %s: paths not ascending",
+			return hnbtre_fail(err, -EBADMSG, "remove %s: paths not ascending",
 				    pkg->remove[pkg->nremove - 1]);
 		break;
 	case HNBTRE_PKG_CMD_ALLOW_DOWNGRADE:
 		if (len)
-			return fail(err, -EBADMSG, "allow-downgrade has no value");
+			return hnbtre_fail(err, -EBADMSG, "allow-downgrade has no value");
 		pkg->allow_downgrade = 1;
 		break;
+	case HNBTRE_PKG_CMD_IMA_SIGNATURE:
+		/* The file's security.ima, as evmctl wrote it (type 0x03). */
+		if (prev != HNBTRE_PKG_CMD_EXTRACT || len < 2 ||
+		    len > HNBTRE_PKG_IMA_SIG_MAX || v[0] != 0x03)
+			return hnbtre_fail(err, -EBADMSG,
+				    "ima-signature: after an extract, 2..%d bytes, type 3",
+				    HNBTRE_PKG_IMA_SIG_MAX);
+		pkg->files[pkg->nfiles - 1].ima_sig = malloc(len);
+		if (!pkg->files[pkg->nfiles - 1].ima_sig)
+			return -ENOMEM;
+		memcpy(pkg->files[pkg->nfiles - 1].ima_sig, v, len);
+		pkg->files[pkg->nfiles - 1].ima_sig_len = len;
+		break;
 	default:
-		return fail(err, -EBADMSG, "unknown command type %u", type);
+		return hnbtre_fail(err, -EBADMSG, "unknown command type %u", type);
 	}
 	seen[type] = 1;
 	return 0;
@@ -254,7 +256,7 @@ static int check_disjoint(const struct hnbtre_pkg *pkg, char *err)
 		int c = strcmp(pkg->files[i].path, pkg->remove[j]);
 
 		if (!c)
-			return fail(err, -EBADMSG, "%s both extracted and removed",
+			return hnbtre_fail(err, -EBADMSG, "%s both extracted and removed",
 				    pkg->remove[j]);
 		if (c < 0)
 			i++;
@@ -266,9 +268,10 @@ static int check_disjoint(const struct hnbtre_pkg *pkg, char *err)
 
 static int parse_commands(struct hnbtre_pkg *pkg, char *err)
 {
-	int seen[HNBTRE_PKG_CMD_ALLOW_DOWNGRADE + 1] = { 0 };
+	int seen[HNBTRE_PKG_CMD_LAST + 1] = { 0 };
 	const uint8_t *p = pkg->cmds;
 	size_t left = pkg->cmds_len;
+	unsigned int prev = 0;
 	int ret;
 
 	while (left) {
@@ -276,22 +279,23 @@ static int parse_commands(struct hnbtre_pkg *pkg, char *err)
 		uint32_t len;
 
 		if (left < HNBTRE_PKG_CMD_HEADER_LEN)
-			return fail(err, -EBADMSG, "command list: truncated command");
+			return hnbtre_fail(err, -EBADMSG, "command list: truncated command");
 		type = be16(p);
 		len = be32(p + 2);
 		if (len > left - HNBTRE_PKG_CMD_HEADER_LEN)
-			return fail(err, -EBADMSG,
+			return hnbtre_fail(err, -EBADMSG,
 				    "command %s: length %u beyond the list",
 				    hnbtre_pkg_cmd_name(type), len);
-		ret = parse_command(pkg, type, p + HNBTRE_PKG_CMD_HEADER_LEN,
-				    len, seen, err);
+		ret = parse_command(pkg, type, prev,
+				    p + HNBTRE_PKG_CMD_HEADER_LEN, len, seen, err);
 		if (ret)
 			return ret;
+		prev = type;
 		p += HNBTRE_PKG_CMD_HEADER_LEN + (size_t)len;
 		left -= HNBTRE_PKG_CMD_HEADER_LEN + (size_t)len;
 	}
 	if (!seen[HNBTRE_PKG_CMD_MANIFEST])
-		return fail(err, -EBADMSG, "no manifest command");
+		return hnbtre_fail(err, -EBADMSG, "no manifest command");
 	return check_disjoint(pkg, err);
 }
 
@@ -305,11 +309,11 @@ int hnbtre_pkg_parse(uint8_t *buf, size_t len, struct hnbtre_pkg *pkg,
 	pkg->signed_part = buf;
 	if (len < HNBTRE_PKG_HEADER_LEN ||
 	    hnbtre_pkg_signed_len(buf, &signed_len))
-		return fail(err, -EBADMSG,
+		return hnbtre_fail(err, -EBADMSG,
 			    "header: not a signed package (preamble, format %d, lengths)",
 			    HNBTRE_PKG_FORMAT);
 	if (len != signed_len)
-		return fail(err, -EBADMSG,
+		return hnbtre_fail(err, -EBADMSG,
 			    "signed part is %zu bytes, the header says %zu",
 			    len, signed_len);
 	pkg->signed_len = len;
@@ -326,8 +330,10 @@ void hnbtre_pkg_free(struct hnbtre_pkg *pkg)
 {
 	size_t i;
 
-	for (i = 0; i < pkg->nfiles; i++)
+	for (i = 0; i < pkg->nfiles; i++) {
 		free(pkg->files[i].path);
+		free(pkg->files[i].ima_sig);
+	}
 	for (i = 0; i < pkg->nremove; i++)
 		free(pkg->remove[i]);
 	free(pkg->files);
@@ -365,13 +371,13 @@ int hnbtre_pkg_open(const char *path, struct hnbtre_pkg *pkg, int *fdp,
 	memset(pkg, 0, sizeof(*pkg));
 	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
 	if (fd < 0)
-		return fail(err, -errno, "%s: %s", path, strerror(errno));
+		return hnbtre_fail(err, -errno, "%s: %s", path, strerror(errno));
 	ret = read_exact(fd, header, sizeof(header));
 	if (!ret && hnbtre_pkg_signed_len(header, &signed_len))
 		ret = -EBADMSG;
 	if (ret) {
 		close(fd);
-		return fail(err, ret, "%s: %s", path, ret == -EBADMSG ?
+		return hnbtre_fail(err, ret, "%s: %s", path, ret == -EBADMSG ?
 			    "not a signed package (header)" : strerror(-ret));
 	}
 	buf = malloc(signed_len);
@@ -384,13 +390,13 @@ int hnbtre_pkg_open(const char *path, struct hnbtre_pkg *pkg, int *fdp,
 	if (ret) {
 		free(buf);
 		close(fd);
-		return fail(err, ret, "%s: %s", path, ret == -EBADMSG ?
+		return hnbtre_fail(err, ret, "%s: %s", path, ret == -EBADMSG ?
 			    "truncated signed part" : strerror(-ret));
 	}
 	ret = hnbtre_pkg_parse(buf, signed_len, pkg, err);
 	if (!ret && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (uint64_t)st.st_size != signed_len + pkg->payload_len)
-		ret = fail(err, -EBADMSG,
+		ret = hnbtre_fail(err, -EBADMSG,
 			   "%s: %llu bytes, the package declares %llu", path,
 			   (unsigned long long)st.st_size,
 			   (unsigned long long)(signed_len + pkg->payload_len));
@@ -403,7 +409,87 @@ int hnbtre_pkg_open(const char *path, struct hnbtre_pkg *pkg, int *fdp,
 	return 0;
 }
 
-/* Stream one region through SHA-256 (and the sink); compare at the end. */
+int hnbtre_kernel_sha256(int fd, uint64_t offset, uint64_t len,
+			 uint8_t digest[HNBTRE_DIGEST_LEN])
+{
+	struct sockaddr_alg sa = {
+		.salg_family = AF_ALG, .salg_type = "hash", .salg_name = "sha256",
+	};
+	int tfm, op = -1, ret = 0;
+	uint8_t *buf = NULL;
+
+	tfm = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (tfm < 0 || bind(tfm, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    (op = accept4(tfm, NULL, NULL, SOCK_CLOEXEC)) < 0) {
+		ret = -ENOSYS;
+		goto out;
+	}
+	if (len && !(buf = malloc(STREAM_CHUNK))) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* Every chunk with "more to come": the read() below finalises. */
+	while (!ret && len) {
+		ssize_t n = pread(fd, buf, len < STREAM_CHUNK ? len : STREAM_CHUNK,
+				  (off_t)offset);
+
+		if (n <= 0)
+			ret = n < 0 ? -errno : -EBADMSG;
+		else if (send(op, buf, n, MSG_MORE) != n)
+			ret = -EIO;
+		offset += n;
+		len -= n;
+	}
+	if (!ret && read(op, digest, HNBTRE_DIGEST_LEN) != HNBTRE_DIGEST_LEN)
+		ret = -EIO;
+out:
+	free(buf);
+	if (op >= 0)
+		close(op);
+	if (tfm >= 0)
+		close(tfm);
+	return ret;
+}
+
+/* Is hnbtre_kernel_sha256() available?  Asked once. */
+static int kernel_sha256_works(void)
+{
+	static int works = -1;
+	uint8_t digest[HNBTRE_DIGEST_LEN];
+
+	if (works < 0)
+		works = hnbtre_kernel_sha256(-1, 0, 0, digest) == 0;
+	return works;
+}
+
+/*
+ * A file region of a package in a regular file, through the kernel: the
+ * sink copies it and hashes what it wrote, or (verify) the region itself
+ * is hashed.  Return: 1 done, 0 not possible here, or -errno.
+ */
+static int kernel_region(int fd, const struct hnbtre_pkg_file *f,
+			 const struct hnbtre_pkg_sink *sink,
+			 uint8_t digest[HNBTRE_DIGEST_LEN])
+{
+	off_t at = lseek(fd, 0, SEEK_CUR);
+	int ret;
+
+	if (at < 0 || !f->size || (sink && !sink->copy) ||
+	    !kernel_sha256_works())
+		return 0;
+	ret = sink ? sink->copy(sink->arg, fd, at, f->size, digest) :
+	      hnbtre_kernel_sha256(fd, at, f->size, digest);
+	if (ret)
+		return ret;
+	return lseek(fd, at + (off_t)f->size, SEEK_SET) < 0 ? -errno : 1;
+}
+
+/*
+ * One region through SHA-256 (and the sink); compare at the end.  The
+ * manifest (kept in memory) and packages read from a pipe go through this
+ * process in chunks; files of a package in a regular file through the
+ * kernel.
+ */
 static int stream_region(int fd, const struct hnbtre_pkg_file *f, int index,
 			 const struct hnbtre_pkg_sink *sink, uint8_t *buf,
 			 EVP_MD_CTX *ctx, uint8_t *keep, uint64_t *done,
@@ -419,12 +505,22 @@ static int stream_region(int fd, const struct hnbtre_pkg_file *f, int index,
 		return -ENOMEM;
 	if (sink && sink->begin && (ret = sink->begin(sink->arg, f, index)))
 		return ret;
+	ret = index < 0 ? 0 : kernel_region(fd, f, sink, digest);
+	if (ret < 0)
+		return hnbtre_fail(err, ret, "%s: %s", what, ret == -EBADMSG ?
+				   "payload truncated" : strerror(-ret));
+	if (ret) {
+		*done += f->size;
+		if (progress)
+			progress(*done, total, progress_arg);
+		left = 0;
+	}
 	while (left) {
 		size_t want = left < STREAM_CHUNK ? left : STREAM_CHUNK;
 
 		ret = read_exact(fd, buf, want);
 		if (ret)
-			return fail(err, ret, "%s: %s", what, ret == -EBADMSG ?
+			return hnbtre_fail(err, ret, "%s: %s", what, ret == -EBADMSG ?
 				    "payload truncated" : strerror(-ret));
 		if (!EVP_DigestUpdate(ctx, buf, want))
 			return -ENOMEM;
@@ -439,10 +535,10 @@ static int stream_region(int fd, const struct hnbtre_pkg_file *f, int index,
 		if (progress)
 			progress(*done, total, progress_arg);
 	}
-	if (!EVP_DigestFinal_ex(ctx, digest, NULL))
+	if (!ret && !EVP_DigestFinal_ex(ctx, digest, NULL))
 		return -ENOMEM;
 	if (CRYPTO_memcmp(digest, f->digest, sizeof(digest)))
-		return fail(err, -EILSEQ, "%s: digest does not match the signed one",
+		return hnbtre_fail(err, -EILSEQ, "%s: digest does not match the signed one",
 			    what);
 	if (sink && sink->end)
 		return sink->end(sink->arg, f, index);
@@ -478,7 +574,7 @@ int hnbtre_pkg_stream(const struct hnbtre_pkg *pkg, int fd,
 	while (n < 0 && errno == EINTR);
 	if (n != 0) {
 		ret = n < 0 ? -errno :
-		      fail(err, -EBADMSG, "data after the last payload file");
+		      hnbtre_fail(err, -EBADMSG, "data after the last payload file");
 		goto out;
 	}
 	if (manifest) {
@@ -522,7 +618,7 @@ int hnbtre_pkg_check_manifest(const struct hnbtre_pkg *pkg,
 	int ret;
 
 	if (hnbtre_manifest_split(data, len, &body_len, &sig, &sig_len))
-		return fail(err, -EBADMSG, "manifest: bad signature framing");
+		return hnbtre_fail(err, -EBADMSG, "manifest: bad signature framing");
 	ret = hnbtre_manifest_parse((const char *)data, body_len, &m, err);
 	if (ret)
 		return ret;
@@ -531,18 +627,18 @@ int hnbtre_pkg_check_manifest(const struct hnbtre_pkg *pkg,
 			find_component(&m, pkg->files[i].path);
 
 		if (!c)
-			ret = fail(err, -ENOTRECOVERABLE,
+			ret = hnbtre_fail(err, -ENOTRECOVERABLE,
 				   "%s is installed but not in the manifest",
 				   pkg->files[i].path);
 		else if (memcmp(c->digest, pkg->files[i].digest,
 				HNBTRE_DIGEST_LEN))
-			ret = fail(err, -ENOTRECOVERABLE,
+			ret = hnbtre_fail(err, -ENOTRECOVERABLE,
 				   "%s: the manifest expects another digest",
 				   pkg->files[i].path);
 	}
 	for (i = 0; !ret && i < pkg->nremove; i++) {
 		if (find_component(&m, pkg->remove[i]))
-			ret = fail(err, -ENOTRECOVERABLE,
+			ret = hnbtre_fail(err, -ENOTRECOVERABLE,
 				   "%s is removed but still in the manifest",
 				   pkg->remove[i]);
 	}

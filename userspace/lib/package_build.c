@@ -117,7 +117,7 @@ static int fail(char *err, int ret, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, HNBTRE_ERR_LEN, fmt, ap);
+	hnbtre_vfail(err, ret, fmt, ap);
 	va_end(ap);
 	n = strlen(err);
 	if (e && n + 3 < HNBTRE_ERR_LEN)

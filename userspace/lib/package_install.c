@@ -20,32 +20,21 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "hnbtre_pkg_install.h"
 
 #define META		".hnbtre"
 #define STAGING		"slots/.staging"
 #define NEW_LINK	".current.new"
-
-static int fail(char *err, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, HNBTRE_ERR_LEN, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 /*
  * Test hook for the fault-injection test: HNBTRE_PKG_FAULT=N kills the
@@ -137,13 +126,20 @@ struct install {
 	size_t manifest_len;
 	struct hnbtre_manifest parsed;
 	int have_parsed;
+	uint64_t tre_manifest_version;	/* the TrE refuses to go below it */
 	const struct hnbtre_pkg *pkg;
 	char *err;
 };
 
 static struct install *walk_ctx;
 
-/* Hard link the current slot into staging (not its .hnbtre). */
+/*
+ * Hard link what the package leaves of the current slot into staging
+ * (not its .hnbtre).  It runs after the payload was streamed and
+ * verified: a link changes the link count of a designated component,
+ * which the TrE reports as tampering, so a refused package must not get
+ * this far.  What the package wrote is already there (EEXIST) and wins.
+ */
 static int link_one(const char *path, const struct stat *st, int type,
 		    struct FTW *ftw)
 {
@@ -163,15 +159,18 @@ static int link_one(const char *path, const struct stat *st, int type,
 	step();
 	switch (type) {
 	case FTW_D:
-		return mkdir(dest, st->st_mode & 07777) ? FTW_STOP : FTW_CONTINUE;
+		return mkdir(dest, st->st_mode & 07777) && errno != EEXIST ?
+		       FTW_STOP : FTW_CONTINUE;
 	case FTW_F:
-		return link(path, dest) ? FTW_STOP : FTW_CONTINUE;
+		return link(path, dest) && errno != EEXIST ?
+		       FTW_STOP : FTW_CONTINUE;
 	case FTW_SL:
 		n = readlink(path, target, sizeof(target) - 1);
 		if (n < 0)
 			return FTW_STOP;
 		target[n] = '\0';
-		return symlink(target, dest) ? FTW_STOP : FTW_CONTINUE;
+		return symlink(target, dest) && errno != EEXIST ?
+		       FTW_STOP : FTW_CONTINUE;
 	default:
 		return FTW_STOP;
 	}
@@ -230,15 +229,16 @@ static int sink_begin(void *arg, const struct hnbtre_pkg_file *f, int index)
 	}
 	ret = open_parent(in, f->path + in->live_len, &in->name);
 	if (ret < 0)
-		return fail(in->err, ret, "%s: %s", f->path, hnbtre_pkg_errstr(ret));
+		return hnbtre_fail(in->err, ret, "%s: %s", f->path, hnbtre_pkg_errstr(ret));
 	in->parent = ret;
 	if (snprintf(in->tmp_name, sizeof(in->tmp_name), ".%.200s.hnbtre-new",
 		     in->name) >= (int)sizeof(in->tmp_name))
 		return -ENAMETOOLONG;
 	step();
-	in->fd = openat(in->parent, in->tmp_name, O_WRONLY | O_CREAT | O_EXCL |
+	/* Read back too: the kernel hashes what was written. */
+	in->fd = openat(in->parent, in->tmp_name, O_RDWR | O_CREAT | O_EXCL |
 			O_NOFOLLOW | O_CLOEXEC, 0600);
-	return in->fd < 0 ? fail(in->err, -errno, "%s: %s", f->path,
+	return in->fd < 0 ? hnbtre_fail(in->err, -errno, "%s: %s", f->path,
 				 strerror(errno)) : 0;
 }
 
@@ -258,11 +258,32 @@ static int sink_data(void *arg, const uint8_t *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return fail(in->err, -errno, "writing: %s", strerror(errno));
+			return hnbtre_fail(in->err, -errno, "writing: %s", strerror(errno));
 		buf += n;
 		len -= n;
 	}
 	return 0;
+}
+
+/* A file region copied in the kernel, then hashed as written. */
+static int sink_copy(void *arg, int fd, uint64_t offset, uint64_t len,
+		     uint8_t digest[HNBTRE_DIGEST_LEN])
+{
+	struct install *in = arg;
+	loff_t at = (loff_t)offset;
+	uint64_t left = len;
+
+	step();
+	while (left) {
+		ssize_t n = copy_file_range(fd, &at, in->fd, NULL, left, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EBADMSG;
+		left -= n;
+	}
+	return hnbtre_kernel_sha256(in->fd, 0, len, digest);
 }
 
 static void close_file(struct install *in)
@@ -285,22 +306,62 @@ static int sink_end(void *arg, const struct hnbtre_pkg_file *f, int index)
 						in->manifest_len, &in->parsed,
 						in->err);
 		in->have_parsed = !ret;
+		if (!ret && in->parsed.version < in->tre_manifest_version)
+			ret = hnbtre_fail(in->err, -HNBTRE_PKG_E_ROLLBACK,
+				   "manifest version %" PRIu64 " < %" PRIu64
+				   " held by the TrE", in->parsed.version,
+				   in->tre_manifest_version);
 		return ret;
 	}
 	step();
-	if (fchmod(in->fd, f->mode) || fsync(in->fd) ||
+	if ((f->ima_sig && fsetxattr(in->fd, "security.ima", f->ima_sig,
+				     f->ima_sig_len, 0)) ||
+	    fchmod(in->fd, f->mode) || fsync(in->fd) ||
 	    renameat(in->parent, in->tmp_name, in->parent, in->name))
-		ret = fail(in->err, -errno, "%s: %s", f->path, strerror(errno));
+		ret = hnbtre_fail(in->err, -errno, "%s: %s", f->path, strerror(errno));
 	close_file(in);
 	return ret;
 }
 
-/* Package paths must be ROOT/current/<rel>, rel outside .hnbtre. */
+/* A directory of @path below the live slot that is a symlink, or 0. */
+static int through_symlink(const struct install *in, const char *path)
+{
+	char prefix[PATH_MAX];
+	const char *slash;
+	struct stat st;
+
+	for (slash = strchr(path + in->live_len, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
+		if ((size_t)(slash - path) >= sizeof(prefix))
+			return -ENAMETOOLONG;
+		memcpy(prefix, path, slash - path);
+		prefix[slash - path] = '\0';
+		if (lstat(prefix, &st))
+			return errno == ENOENT ? 0 : -errno;
+		if (!S_ISDIR(st.st_mode))
+			return -HNBTRE_PKG_E_PATH;
+	}
+	return 0;
+}
+
+/*
+ * Package paths must be ROOT/current/<rel>, rel outside .hnbtre, and
+ * reach no further than the current slot: no directory on the way may
+ * be a symlink (or anything but a directory), nor may ROOT/slots be.
+ */
 static int check_paths(const struct install *in, const struct hnbtre_pkg *pkg,
 		       char *err)
 {
 	size_t i, n = pkg->nfiles + pkg->nremove;
+	char slots[PATH_MAX];
+	struct stat st;
+	int ret;
 
+	if (join(slots, in->root, "slots"))
+		return -ENAMETOOLONG;
+	if (!lstat(slots, &st) && !S_ISDIR(st.st_mode))
+		return hnbtre_fail(err, -HNBTRE_PKG_E_PATH, "%s is not a directory",
+			    slots);
 	for (i = 0; i < n; i++) {
 		const char *p = i < pkg->nfiles ? pkg->files[i].path :
 				pkg->remove[i - pkg->nfiles];
@@ -308,8 +369,11 @@ static int check_paths(const struct install *in, const struct hnbtre_pkg *pkg,
 
 		if (strncmp(p, in->live, in->live_len) ||
 		    !strcmp(rel, META) || !strncmp(rel, META "/", sizeof(META)))
-			return fail(err, -HNBTRE_PKG_E_PATH,
+			return hnbtre_fail(err, -HNBTRE_PKG_E_PATH,
 				    "%s is outside %s", p, in->live);
+		ret = through_symlink(in, p);
+		if (ret)
+			return hnbtre_fail(err, ret, "%s: %s", p, hnbtre_pkg_errstr(ret));
 	}
 	return 0;
 }
@@ -451,27 +515,54 @@ static int read_hex_digest(const char *name, uint8_t out[HNBTRE_DIGEST_LEN])
 int hnbtre_pkg_tre_verify(const struct hnbtre_pkg *pkg, char *verdict,
 			  size_t size)
 {
-	char path[PATH_MAX];
+	uint8_t digest[HNBTRE_DIGEST_LEN];
+	char path[PATH_MAX], expected[32 + 2 * HNBTRE_DIGEST_LEN];
 	ssize_t n;
 	int fd, ret = 0;
 
 	snprintf(path, sizeof(path), "%s/package", hnbtre_securityfs());
 	fd = open(path, O_RDWR | O_CLOEXEC);
+	/* EPERM means "signer not for code signing" in this API. */
 	if (fd < 0)
-		return -errno;
+		return errno == EPERM ? -EACCES : -errno;
 	n = write(fd, pkg->signed_part, pkg->signed_len);
 	if (n < 0)
 		ret = -errno;
 	else if ((size_t)n != pkg->signed_len)
 		ret = -EIO;
-	if (!ret) {
-		n = read(fd, verdict, size - 1);
-		ret = n < 0 ? -errno : 0;
-		verdict[n < 0 ? 0 : n] = '\0';
-		verdict[strcspn(verdict, "\n")] = '\0';
-	}
+	/* The verdict line names the reason of a refusal too. */
+	n = read(fd, verdict, size - 1);
+	if (n < 0 && !ret)
+		ret = -errno;
+	verdict[n < 0 ? 0 : n] = '\0';
+	verdict[strcspn(verdict, "\n")] = '\0';
 	close(fd);
-	return ret;
+	if (ret)
+		return ret;
+	/* The TrE verified these commands: their digests bind the payload. */
+	if (!EVP_Digest(pkg->cmds, pkg->cmds_len, digest, NULL, EVP_sha256(),
+			NULL))
+		return -ENOMEM;
+	memcpy(expected, " commands=sha256:", 17);
+	hnbtre_hex(digest, expected + 17);
+	return strncmp(verdict, "accepted ", 9) || !strstr(verdict, expected) ?
+	       -HNBTRE_PKG_E_DIGEST : 0;
+}
+
+/* Version of the manifest the TrE holds; 0 if none. */
+static uint64_t tre_manifest_version(void)
+{
+	uint64_t version = 0;
+	char *body, *line;
+	size_t len;
+
+	if (hnbtre_sysfs_read("manifest", &body, &len))
+		return 0;
+	line = strchr(body, '\n');
+	if (!line || sscanf(line + 1, "version %" SCNu64, &version) != 1)
+		version = 0;
+	free(body);
+	return version;
 }
 
 /* Remove every slot that is neither current nor the one it replaced. */
@@ -516,7 +607,7 @@ static int read_link(const char *root, const char *name, char *out)
 static int stage(struct install *in, int pkg_fd, hnbtre_pkg_progress progress)
 {
 	struct hnbtre_pkg_sink sink = {
-		sink_begin, sink_data, sink_end, in
+		sink_begin, sink_data, sink_copy, sink_end, in
 	};
 	char path[PATH_MAX], line[64], old_slot[PATH_MAX];
 	int ret, meta;
@@ -526,32 +617,33 @@ static int stage(struct install *in, int pkg_fd, hnbtre_pkg_progress progress)
 		return -ENAMETOOLONG;
 	step();
 	if (mkdir(path, 0755) && errno != EEXIST)
-		return fail(in->err, -errno, "%s: %s", path, strerror(errno));
+		return hnbtre_fail(in->err, -errno, "%s: %s", path, strerror(errno));
 	step();
 	if (mkdir(in->staging, 0755))
-		return fail(in->err, -errno, "%s: %s", in->staging, strerror(errno));
+		return hnbtre_fail(in->err, -errno, "%s: %s", in->staging, strerror(errno));
 	in->staging_fd = open(in->staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (in->staging_fd < 0)
 		return -errno;
-	if (in->old_target[0]) {
-		if (join(old_slot, in->root, in->old_target))
-			return -ENAMETOOLONG;
-		walk_ctx = in;
-		if (nftw(old_slot, link_one, 32, FTW_PHYS | FTW_ACTIONRETVAL))
-			return fail(in->err, errno ? -errno : -EIO,
-				    "copying %s: %s", old_slot, strerror(errno));
-	}
 	ret = hnbtre_pkg_stream(in->pkg, pkg_fd, &sink, progress, NULL, NULL,
 				NULL, in->err);
 	close_file(in);
 	if (ret)
 		return ret;
+	if (in->old_target[0]) {
+		if (join(old_slot, in->root, in->old_target))
+			return -ENAMETOOLONG;
+		walk_ctx = in;
+		errno = 0;
+		if (nftw(old_slot, link_one, 32, FTW_PHYS | FTW_ACTIONRETVAL))
+			return hnbtre_fail(in->err, errno ? -errno : -EIO,
+				    "copying %s: %s", old_slot, strerror(errno));
+	}
 	for (i = 0; i < in->pkg->nremove; i++) {
 		const char *rel = in->pkg->remove[i] + in->live_len;
 
 		step();
 		if (unlinkat(in->staging_fd, rel, 0) && errno != ENOENT)
-			return fail(in->err, -errno, "%s: %s",
+			return hnbtre_fail(in->err, -errno, "%s: %s",
 				    in->pkg->remove[i], strerror(errno));
 	}
 	step();
@@ -590,7 +682,7 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 	if (opts->root[0] != '/' ||
 	    snprintf(in.live, sizeof(in.live), "%s/current/", opts->root) >=
 	    (int)sizeof(in.live)) {
-		ret = fail(err, -EINVAL, "--root must be an absolute path");
+		ret = hnbtre_fail(err, -EINVAL, "--root must be an absolute path");
 		goto out;
 	}
 	in.live_len = strlen(in.live);
@@ -600,16 +692,20 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 		goto out;
 	in.pkg = &pkg;
 	res->version = pkg.version;
-	if (opts->use_tre) {
-		ret = hnbtre_pkg_tre_verify(&pkg, res->tre_verdict,
-					    sizeof(res->tre_verdict));
-		if (ret) {
-			fail(err, ret, "the TrE refused the package");
-			goto out;
-		}
-	}
+	/*
+	 * Userspace first, for its finer reasons (expired, usage); the TrE's
+	 * verdict is required on top of it.
+	 */
 	ret = hnbtre_pkg_verify_signatures(&pkg, opts->roots_pem, time(NULL),
 					   NULL, err);
+	if (!ret && opts->use_tre) {
+		ret = hnbtre_pkg_tre_verify(&pkg, res->tre_verdict,
+					    sizeof(res->tre_verdict));
+		if (ret)
+			hnbtre_fail(err, ret, "the TrE refused the package%s%s",
+			     res->tre_verdict[0] ? ": " : "", res->tre_verdict);
+		in.tre_manifest_version = tre_manifest_version();
+	}
 	if (!ret)
 		ret = check_paths(&in, &pkg, err);
 	if (!ret)
@@ -618,7 +714,7 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 		goto out;
 	res->old_version = read_version(opts->root);
 	if (pkg.version < res->old_version && !pkg.allow_downgrade) {
-		ret = fail(err, -HNBTRE_PKG_E_ROLLBACK,
+		ret = hnbtre_fail(err, -HNBTRE_PKG_E_ROLLBACK,
 			   "version %" PRIu64 " < installed %" PRIu64,
 			   pkg.version, res->old_version);
 		goto out;
@@ -652,12 +748,12 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 	if (!ret)
 		ret = hnbtre_fsync_dir(slot);
 	if (ret) {
-		fail(err, ret, "%s: %s", slot, strerror(-ret));
+		hnbtre_fail(err, ret, "%s: %s", slot, strerror(-ret));
 		goto fail_staging;
 	}
 	ret = switch_to(opts->root, new_target);
 	if (ret) {
-		fail(err, ret, "switching to %s: %s", new_target, strerror(-ret));
+		hnbtre_fail(err, ret, "switching to %s: %s", new_target, strerror(-ret));
 		goto out;
 	}
 	res->installed = 1;
@@ -666,7 +762,7 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 		/* The TrE loads the new manifest and validates against it. */
 		ret = hnbtre_sysfs_write("manifest", in.manifest, in.manifest_len);
 		if (ret) {
-			fail(err, ret, "the TrE refused the manifest: %s",
+			hnbtre_fail(err, ret, "the TrE refused the manifest: %s",
 			     hnbtre_manifest_errstr(ret));
 			if (in.old_target[0])
 				switch_to(opts->root, in.old_target);
@@ -678,7 +774,7 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 		ret = compute_tim(&in.parsed, NULL, NULL, res->measured_tim);
 	}
 	if (ret) {
-		fail(err, ret, "re-measuring: %s", strerror(-ret));
+		hnbtre_fail(err, ret, "re-measuring: %s", strerror(-ret));
 		goto out;
 	}
 	res->tim_checked = 1;
@@ -735,14 +831,14 @@ int hnbtre_pkg_recover(const char *root, char *err)
 	if (!ret)
 		ret = read_link(root, "current", target);
 	if (ret)
-		return fail(err, ret, "%s: %s", root, strerror(-ret));
+		return hnbtre_fail(err, ret, "%s: %s", root, strerror(-ret));
 	if (!target[0])
 		return 0;
 	ret = join(path, root, "current/" META "/manifest");
 	if (!ret)
 		ret = hnbtre_read_file(path, HNBTRE_MANIFEST_MAX, &data, &len);
 	if (ret)
-		return fail(err, ret, "%s: %s", path, strerror(-ret));
+		return hnbtre_fail(err, ret, "%s: %s", path, strerror(-ret));
 	ret = hnbtre_manifest_split(data, len, &body_len, &sig, &sig_len);
 	if (!ret)
 		ret = hnbtre_manifest_parse((char *)data, body_len, &m, err);
@@ -754,7 +850,7 @@ int hnbtre_pkg_recover(const char *root, char *err)
 		ret = compute_tim(&m, NULL, NULL, tim);
 	hnbtre_manifest_free(&m);
 	if (!ret && memcmp(rim, tim, sizeof(tim)))
-		ret = fail(err, -EILSEQ, "%s: files differ from its manifest",
+		ret = hnbtre_fail(err, -EILSEQ, "%s: files differ from its manifest",
 			   target);
 	return ret;
 }

@@ -7,7 +7,6 @@
  * extended key usage (Documentation/package.md, "Who checks what").
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,21 +19,6 @@
 
 /* A signing time further ahead of the local clock than this is refused. */
 #define SIGNING_TIME_SKEW	(24 * 3600)
-
-static int fail(char *err, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		va_start(ap, fmt);
-		vsnprintf(err, HNBTRE_ERR_LEN, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 static CMS_ContentInfo *parse_signed_data(const uint8_t *der, size_t len)
 {
@@ -198,10 +182,10 @@ int hnbtre_pkg_verify_signatures(const struct hnbtre_pkg *pkg,
 	if (X509_STORE_load_file(store, roots_pem) != 1) {
 		X509_STORE_free(store);
 		ERR_clear_error();
-		return fail(err, -ENOENT, "%s: cannot load the roots", roots_pem);
+		return hnbtre_fail(err, -ENOENT, "%s: cannot load the roots", roots_pem);
 	}
 	if (!pkg->nsigs) {
-		ret = fail(err, -HNBTRE_PKG_E_UNKNOWN_SIGNER, "the package is not signed");
+		ret = hnbtre_fail(err, -HNBTRE_PKG_E_UNKNOWN_SIGNER, "the package is not signed");
 		goto out;
 	}
 	for (i = 0; i < pkg->nsigs; i++) {
@@ -213,7 +197,7 @@ int hnbtre_pkg_verify_signatures(const struct hnbtre_pkg *pkg,
 		if (one.result == -HNBTRE_PKG_E_FORMAT ||
 		    one.result == -HNBTRE_PKG_E_BAD_SIGNATURE ||
 		    one.result == -ENOMEM) {
-			ret = fail(err, one.result, "signature %zu: %s", i + 1,
+			ret = hnbtre_fail(err, one.result, "signature %zu: %s", i + 1,
 				   hnbtre_pkg_errstr(one.result));
 			goto out;
 		}
@@ -222,7 +206,7 @@ int hnbtre_pkg_verify_signatures(const struct hnbtre_pkg *pkg,
 		else if (rank(one.result) > rank(worst))
 			worst = one.result;
 	}
-	ret = accepted ? 0 : fail(err, worst, "no acceptable signature: %s",
+	ret = accepted ? 0 : hnbtre_fail(err, worst, "no acceptable signature: %s",
 				  hnbtre_pkg_errstr(worst));
 out:
 	X509_STORE_free(store);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +228,23 @@ int hnbtre_sysfs_write(const char *name, const void *data, size_t len)
 	ret = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
 	if (close(fd) && !ret)
 		ret = -errno;
+	return ret;
+}
+
+int hnbtre_vfail(char *err, int ret, const char *fmt, va_list ap)
+{
+	if (err)
+		vsnprintf(err, HNBTRE_ERR_LEN, fmt, ap);
+	return ret;
+}
+
+int hnbtre_fail(char *err, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	hnbtre_vfail(err, ret, fmt, ap);
+	va_end(ap);
 	return ret;
 }
 

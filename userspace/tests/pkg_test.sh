@@ -9,7 +9,7 @@ R=$tmp/root
 live=$R/current
 
 echo "TAP version 13"
-echo "1..42"
+echo "1..46"
 
 # refused REASON FAULT COMMAND...: exit status 1 and the reason and fault
 # code on stderr.
@@ -40,21 +40,29 @@ default_md = sha256
 policy = anything
 [anything]
 commonName = supplied
-[code]
-basicConstraints = critical,CA:FALSE
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-keyUsage = critical,digitalSignature
-extendedKeyUsage = codeSigning
 EOF
-ca_sign() {
+# Signer certificate extensions: code signing, and two that lack a usage.
+extensions() {	# extensions SECTION KEYUSAGE [EXTENDED]
+	printf '[%s]\nbasicConstraints = critical,CA:FALSE\n' "$1"
+	printf 'subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid:always\n'
+	printf 'keyUsage = critical,%s\n' "$2"
+	[ -z "${3:-}" ] || printf 'extendedKeyUsage = %s\n' "$3"
+}
+{
+	extensions code digitalSignature codeSigning
+	extensions nodigsig nonRepudiation codeSigning
+	extensions noeku digitalSignature
+} >> "$tmp/ca.cnf"
+ca_sign() {	# ca_sign NAME START END [EXTENSIONS]
 	openssl req -new -key "$PKI/signer.key" -subj "/CN=$1" -out "$tmp/$1.csr" &&
 	openssl ca -batch -notext -config "$tmp/ca.cnf" -cert "$PKI/root.pem" \
-		-keyfile "$PKI/root.key" -extensions code -in "$tmp/$1.csr" \
+		-keyfile "$PKI/root.key" -extensions "${4:-code}" -in "$tmp/$1.csr" \
 		-out "$tmp/$1.pem" -startdate "$2" -enddate "$3" 2>/dev/null
 }
 ca_sign expired 20200101000000Z 20210101000000Z
 ca_sign future 20900101000000Z 20910101000000Z
+ca_sign nodigsig 20200101000000Z 20900101000000Z nodigsig
+ca_sign noeku 20200101000000Z 20900101000000Z noeku
 
 # Version 1 of the image: two files; version 2 changes one, adds one,
 # removes one.
@@ -121,6 +129,14 @@ check "good signer checked at a time after its expiry (--time): expired" \
 	-o "$tmp/usage.pkg" "$tmp/p2.unsigned"
 check "signer without codeSigning (device certificate): wrong usage" \
 	refused "signer certificate not allowed" 9019 verify "$tmp/usage.pkg"
+for cert in nodigsig noeku; do
+	"$HNBTRE" pkg sign --cert "$tmp/$cert.pem" --key "$PKI/signer.key" \
+		-o "$tmp/$cert.pkg" "$tmp/p2.unsigned"
+done
+check "signer with codeSigning but key usage without digitalSignature: wrong usage" \
+	refused "signer certificate not allowed" 9019 verify "$tmp/nodigsig.pkg"
+check "signer with digitalSignature but no extended key usage: wrong usage" \
+	refused "signer certificate not allowed" 9019 verify "$tmp/noeku.pkg"
 "$HNBTRE" pkg sign --cert "$PKI/evil-signer.pem" --key "$PKI/evil-signer.key" \
 	--digest sha384 --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
 	-o "$tmp/two.pkg" "$tmp/p2.unsigned"
@@ -258,6 +274,22 @@ check "a directory of the current slot replaced by a symlink: refused, nothing w
 	bash -c "'$HNBTRE' pkg install --root '$R' --roots '$PKI/root.pem' --no-tre '$tmp/p3.pkg' 2>&1 |
 		grep -q 'refused: path outside the install root or through a symbolic link' &&
 		test -z \"\$(ls '$tmp/elsewhere')\" && test ! -e '$R/slots/.staging'"
+
+# A removal through a symlinked directory, and ROOT/slots pointing outside.
+echo "keep" > "$tmp/elsewhere/victim"
+pkg "$tmp/p4.pkg" "$tmp/v1" "$tmp/m1" 6 --allow-downgrade --remove "$live/bin2/victim" > /dev/null
+check "a removal through a symlinked directory: refused, the file outside stays" \
+	bash -c "'$HNBTRE' pkg install --root '$R' --roots '$PKI/root.pem' --no-tre '$tmp/p4.pkg' 2>&1 |
+		grep -q 'refused: path outside the install root or through a symbolic link' &&
+		test -f '$tmp/elsewhere/victim'"
+rm "$live/bin2"
+mv "$R/slots" "$tmp/real-slots"
+mkdir -p "$tmp/outside-slots"
+ln -s "$tmp/outside-slots" "$R/slots"
+check "ROOT/slots a symlink to elsewhere: refused, nothing written there" \
+	bash -c "'$HNBTRE' pkg install --root '$R' --roots '$PKI/root.pem' --no-tre '$tmp/p1' 2>&1 |
+		grep -q 'refused: path outside the install root or through a symbolic link' &&
+		test -z \"\$(ls -A '$tmp/outside-slots')\""
 
 echo "# $n tests"
 exit $((failed > 0))
