@@ -5,7 +5,7 @@
 # the distress-only credential, a corrupted distress function or a failed
 # TrE never started, bounded retries.  TAP 13; run as root in a VM.
 . "$(dirname "$0")/gate_lib.sh"
-tap_init 32
+tap_init 34
 
 id=$(cat "$PKI/identity")
 D=$WORK/d
@@ -43,6 +43,10 @@ conf tls-badname.conf sig $PORT 1 tls other.hnbtre.test
 HEMS_PORT=4445
 conf hems.conf psk $HEMS_PORT
 conf hems-none.conf none $HEMS_PORT
+REPLACE_PORT=4446
+R=$WORK/root
+conf replace.conf psk $REPLACE_PORT 1
+sed -i "s|^{|{ \"install_root\": \"$R\", \"package_roots\": \"ca.pem\", \"reboot\": false,|" "$D/replace.conf"
 echo "tre component" > "$WORK/t/tre1"
 make_components "$WORK/c" 2
 for f in "$D"/* "$WORK/t/tre1"; do sign_component "$f"; done
@@ -229,5 +233,50 @@ check "TrE component failed: distress function not started" \
 rc=$?
 check "started anyway, it does nothing when the TrE failed (exit 6)" \
 	sh -c "[ $rc = 6 ] && grep -q 'the TrE itself failed' '$WORK/tre.log'"
+# 7.12.4: the receiver answers with a package replacing the image.
+# replacement PKG: one connection on $REPLACE_PORT answered REPLACE.
+replacement() {
+	( (printf 'REPLACE %d\n' "$(stat -c %s "$1")"; cat "$1"; sleep 5) |
+		timeout 30 busybox nc -l -p $REPLACE_PORT > /dev/null ) &
+	PORT=$REPLACE_PORT wait_listening
+}
+mkdir -p "$WORK/img/bin"
+echo "replacement image" > "$WORK/img/bin/app"
+sign_component "$WORK/img/bin/app"
+echo "tre component" > "$WORK/tre1.good"
+printf 'hnbtre-manifest 1\nversion 2\n' > "$WORK/m2.body"
+{
+	echo "$R/current/bin/app sha256:$(sha256sum < "$WORK/img/bin/app" | cut -d' ' -f1) normal"
+	for f in "$D"/*; do
+		echo "$f sha256:$(sha256sum < "$f" | cut -d' ' -f1) distress"
+	done
+	echo "$WORK/t/tre1 sha256:$(sha256sum < "$WORK/tre1.good" | cut -d' ' -f1) tre"
+} | LC_ALL=C sort >> "$WORK/m2.body"
+"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
+	"$WORK/m2.body" "$WORK/m2"
+mkdir -p "$R"
+"$HNBTRE" pkg build --dir "$WORK/img" --prefix "$R/current" --manifest "$WORK/m2" \
+	--version 1 -o "$WORK/img.unsigned" > /dev/null &&
+"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
+	-o "$WORK/img.pkg" "$WORK/img.unsigned"
+echo 1 > $SFS/validate	# the TrE component changed: failed
+replacement "$WORK/img.pkg"
+"$D/hnbtre-distress" --config "$D/replace.conf" 2> "$WORK/replace-tre.log"
+rc=$?
+check "TrE failed: no replacement attempted" \
+	sh -c "[ $rc = 6 ] && [ ! -e '$R/current' ]"
+pkill -f "busybox nc -l -p $REPLACE_PORT"
+cp "$WORK/tre1.good" "$WORK/t/tre1"; sign_component "$WORK/t/tre1"
+echo 1 > $SFS/validate	# TrE repaired: trusted again
+echo tampered > "$WORK/c/c1"
+echo 1 > $SFS/validate	# a normal component: failed
+replacement "$WORK/img.pkg"
+"$D/hnbtre-distress" --config "$D/replace.conf" 2> "$WORK/replace.log"
+rc=$?
+check "normal code failed: the image is replaced, TrE-verified, trusted with the new RIM" \
+	sh -c "[ $rc = 5 ] && grep -q 'normal code image replaced by version 1' '$WORK/replace.log' &&
+	       [ \"\$(cat $SFS/state)\" = trusted ] && [ \"\$(sed -n 2p $SFS/manifest)\" = 'version 2' ] &&
+	       [ \"\$(cat $SFS/tim)\" = \"\$(cat $SFS/rim)\" ] &&
+	       cmp '$WORK/img/bin/app' '$R/current/bin/app' || { cat '$WORK/replace.log'; false; }"
 check "the module unloads once both keys are gone" unload_with_keys "$dkey"
 tap_done
