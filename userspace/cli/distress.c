@@ -22,8 +22,7 @@ static json_object *report(const struct hnbtre_distress_msg *msg,
 			   int verdict, int attested,
 			   const struct hnbtre_attestation *a)
 {
-	json_object *o = json_object_new_object(), *failed;
-	size_t i;
+	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "identity",
 			       json_object_new_string(msg->identity));
@@ -35,19 +34,7 @@ static json_object *report(const struct hnbtre_distress_msg *msg,
 			       json_object_new_uint64(msg->sequence));
 	json_object_object_add(o, "time", json_object_new_int64(msg->time));
 	json_object_object_add(o, "state", json_object_new_string(msg->state));
-	failed = json_object_new_array();
-	for (i = 0; i < msg->nfailed; i++) {
-		json_object *c = json_object_new_object();
-
-		json_object_object_add(c, "path", json_object_new_string(
-				       msg->failed[i].path));
-		json_object_object_add(c, "verdict", json_object_new_string(
-				       msg->failed[i].verdict));
-		json_object_object_add(c, "class", json_object_new_string(
-				       msg->failed[i].class));
-		json_object_array_add(failed, c);
-	}
-	json_object_object_add(o, "failed", failed);
+	json_object_object_add(o, "failed", hnbtre_distress_failed_list(msg));
 	json_object_object_add(o, "attestation", json_object_new_string(
 			       attested < 0 ? "not checked" :
 			       hnbtre_attest_verdict_str(attested)));

@@ -75,23 +75,10 @@ static uint64_t last_sequence(sqlite3 *db, const char *identity)
 
 static char *failed_json(const struct hnbtre_distress_msg *msg)
 {
-	json_object *list = json_object_new_array();
-	char *text;
-	size_t i;
+	json_object *list = hnbtre_distress_failed_list(msg);
+	char *text = list ? strdup(json_object_to_json_string_ext(
+					  list, JSON_C_TO_STRING_PLAIN)) : NULL;
 
-	for (i = 0; i < msg->nfailed; i++) {
-		json_object *c = json_object_new_object();
-
-		json_object_object_add(c, "path", json_object_new_string(
-				       msg->failed[i].path));
-		json_object_object_add(c, "verdict", json_object_new_string(
-				       msg->failed[i].verdict));
-		json_object_object_add(c, "class", json_object_new_string(
-				       msg->failed[i].class));
-		json_object_array_add(list, c);
-	}
-	text = strdup(json_object_to_json_string_ext(list,
-						     JSON_C_TO_STRING_PLAIN));
 	json_object_put(list);
 	return text;
 }

@@ -91,6 +91,18 @@ void hnbtre_distress_nonce(const char *identity, uint64_t sequence,
 int hnbtre_distress_encode(const struct hnbtre_distress_msg *msg,
 			   char **out, size_t *len);
 
+struct json_object;
+
+/**
+ * hnbtre_distress_failed_list() - the failed components as JSON
+ * @msg: the message
+ *
+ * Return: a json-c array of {"path", "verdict", "class"} objects (the
+ * message's "failed" member), or NULL without memory.
+ */
+struct json_object *hnbtre_distress_failed_list(
+	const struct hnbtre_distress_msg *msg);
+
 /**
  * hnbtre_distress_header() - the header line of a frame
  * @auth: authentication

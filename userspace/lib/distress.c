@@ -76,7 +76,7 @@ static int add(json_object *o, const char *key, json_object *value)
 	return 0;
 }
 
-static int add_failed(json_object *o, const struct hnbtre_distress_msg *msg)
+json_object *hnbtre_distress_failed_list(const struct hnbtre_distress_msg *msg)
 {
 	json_object *list = json_object_new_array();
 	size_t i;
@@ -101,9 +101,9 @@ static int add_failed(json_object *o, const struct hnbtre_distress_msg *msg)
 	}
 	if (ret) {
 		json_object_put(list);
-		return ret;
+		return NULL;
 	}
-	return add(o, "failed", list);
+	return list;
 }
 
 int hnbtre_distress_encode(const struct hnbtre_distress_msg *msg,
@@ -131,7 +131,7 @@ int hnbtre_distress_encode(const struct hnbtre_distress_msg *msg,
 	if (!ret)
 		ret = add(o, "state", json_object_new_string(msg->state));
 	if (!ret)
-		ret = add_failed(o, msg);
+		ret = add(o, "failed", hnbtre_distress_failed_list(msg));
 	if (!ret && msg->attestation)
 		ret = add(o, "attestation", base64_string(msg->attestation,
 							  msg->attestation_len));
