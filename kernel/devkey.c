@@ -275,13 +275,12 @@ static int devkey_parse(struct key_preparsed_payload *prep)
 	if (prep->datalen < sizeof(devkey_magic) ||
 	    memcmp(data, devkey_magic, sizeof(devkey_magic)))
 		return -EBADMSG;
-	if (prep->orig_description &&
-	    strcmp(prep->orig_description, HNBTRE_DEVKEY_DESCRIPTION) &&
-	    strcmp(prep->orig_description, HNBTRE_DISTRESS_KEY_DESCRIPTION))
-		return -EINVAL;
 	distress = prep->orig_description &&
 		   !strcmp(prep->orig_description,
 			   HNBTRE_DISTRESS_KEY_DESCRIPTION);
+	if (prep->orig_description && !distress &&
+	    strcmp(prep->orig_description, HNBTRE_DEVKEY_DESCRIPTION))
+		return -EINVAL;
 	ret = parse_pkcs8_rsa(data + sizeof(devkey_magic),
 			      prep->datalen - sizeof(devkey_magic), &rsa_key);
 	if (ret)

@@ -88,7 +88,8 @@ static struct hnbtre_component *find_distress(struct hnbtre_manifest *m,
 	return NULL;
 }
 
-static void audit_outcome(const char *path, const char *verdict)
+/* @c: the distress component the decision was about, or NULL. */
+static void audit_outcome(const struct hnbtre_component *c)
 {
 	struct audit_buffer *ab;
 
@@ -98,9 +99,10 @@ static void audit_outcome(const char *path, const char *verdict)
 		return;
 	audit_log_format(ab, "op=hnbtre_distress outcome=\"%s\" error=%d",
 			 outcome_names[last.outcome], last.error);
-	if (path) {
-		audit_log_format(ab, " verdict=%s", verdict);
-		hnbtre_audit_log_path(ab, path);
+	if (c) {
+		audit_log_format(ab, " verdict=%s",
+				 hnbtre_verdict_name(c->verdict));
+		hnbtre_audit_log_path(ab, c->path);
 	}
 	audit_log_end(ab);
 }
@@ -152,19 +154,18 @@ void hnbtre_distress_failed(struct hnbtre_manifest *m)
 	last.outcome = start_helper(m, &c);
 	if (last.outcome == DISTRESS_STARTED)
 		last.starts++;
-	audit_outcome(c ? c->path : NULL,
-		      c ? hnbtre_verdict_name(c->verdict) : NULL);
+	audit_outcome(c);
 	pr_info("hnbtre: distress function: %s\n",
 		outcome_names[last.outcome]);
 }
 
-/* The caller's executable is the inode a watch of @c is attached to. */
+/* The caller's executable is the inode @c, intact, is watched on. */
 static bool current_runs(struct hnbtre_component *c)
 {
 	struct file *exe;
 	bool same;
 
-	if (!current->mm || !c->watch)
+	if (!current->mm)
 		return false;
 	rcu_read_lock();
 	exe = rcu_dereference(current->mm->exe_file);

@@ -145,15 +145,16 @@ bool hnbtre_watch_intact(struct hnbtre_watch *w)
 }
 
 /**
- * hnbtre_watch_is - the watch is attached to @inode
- * @w: a component's watch
+ * hnbtre_watch_is - the watch is on @inode
+ * @w: a component's watch for which hnbtre_watch_intact() holds, so that
+ *	its inode is still the one at that address
  * @inode: the inode to compare with, not dereferenced
  *
- * Return: true if @w is attached to @inode.
+ * Return: true if @w watches @inode.
  */
 bool hnbtre_watch_is(struct hnbtre_watch *w, struct inode *inode)
 {
-	return w->inode == inode && mark_attached(w);
+	return w->inode == inode;
 }
 
 int hnbtre_watch_init(void)
