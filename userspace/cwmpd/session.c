@@ -104,7 +104,7 @@ static int load_identity(struct session *s, const char *cert_path, char *err,
 		snprintf(err, len, "%s: not a PEM certificate", cert_path);
 		return -EBADMSG;
 	}
-	serial = hnbtre_tre_key_serial();
+	serial = hnbtre_tre_key_serial(HNBTRE_DEVICE_KEY_DESC);
 	if (serial < 0) {
 		snprintf(err, len, "no device key in " HNBTRE_DEVICE_KEYRING
 			 " (loaded, and linked into our session keyring?)");

@@ -40,10 +40,10 @@
 
 #include "hnbtre_distress.h"
 #include "hnbtre_pkg_install.h"
+#include "hnbtre_tls.h"
 
 #define CONFIG_MAX		(64 << 10)
 #define RESPONSE_MAX		256
-#define DEVICE_KEYRING		".hnbtre_device"
 
 /* Exit codes. */
 enum {
@@ -336,15 +336,13 @@ static int next_sequence(const char *state_dir, uint64_t *out)
 static int sign_with_credential(const uint8_t *data, size_t len,
 				uint8_t *sig, size_t sig_len)
 {
+	int32_t key = hnbtre_tre_key_serial(HNBTRE_DISTRESS_KEY);
 	uint8_t digest[HNBTRE_DIGEST_LEN];
-	key_serial_t ring, key;
 	long n;
 
-	ring = find_key_by_type_and_desc("keyring", DEVICE_KEYRING, 0);
-	key = ring < 0 ? -1 : keyctl_search(ring, "asymmetric",
-					    HNBTRE_DISTRESS_KEY, 0);
 	if (key < 0) {
-		say(LOG_ERR, "no distress credential in %s: %m", DEVICE_KEYRING);
+		say(LOG_ERR, "no distress credential in %s",
+		    HNBTRE_DEVICE_KEYRING);
 		return -1;
 	}
 	if (!EVP_Digest(data, len, digest, NULL, EVP_sha256(), NULL))

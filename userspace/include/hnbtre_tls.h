@@ -25,13 +25,15 @@
 	"rsa_pkcs1_sha256:rsa_pkcs1_sha384:rsa_pkcs1_sha512"
 
 /**
- * hnbtre_tre_key_serial() - find the device key
+ * hnbtre_tre_key_serial() - find a key of the TrE in .hnbtre_device
+ * @description: HNBTRE_DEVICE_KEY_DESC, or "hnbtre:distress" for the
+ *	distress credential (Documentation/distress.md)
  *
  * The caller must possess .hnbtre_device (keyctl link %:.hnbtre_device @s).
  *
- * Return: the key's serial, or -errno (-ENOKEY: no device key reachable).
+ * Return: the key's serial, or -errno (-ENOKEY: no such key reachable).
  */
-int32_t hnbtre_tre_key_serial(void);
+int32_t hnbtre_tre_key_serial(const char *description);
 
 /**
  * hnbtre_tre_pkey() - the TrE key as an EVP_PKEY

@@ -141,14 +141,14 @@ static void tre_method_init(void)
 	tre_method = meth;
 }
 
-int32_t hnbtre_tre_key_serial(void)
+int32_t hnbtre_tre_key_serial(const char *description)
 {
 	key_serial_t ring, key;
 
 	ring = find_key_by_type_and_desc("keyring", HNBTRE_DEVICE_KEYRING, 0);
 	if (ring < 0)
 		return -ENOKEY;
-	key = keyctl_search(ring, "asymmetric", HNBTRE_DEVICE_KEY_DESC, 0);
+	key = keyctl_search(ring, "asymmetric", description, 0);
 	return key < 0 ? -ENOKEY : key;
 }
 
