@@ -284,26 +284,19 @@ static SSL_CTX *distress_ctx(const struct hems_config *config)
 static int listen_on(struct event_base *base, struct distress_listener *l,
 		     unsigned short port)
 {
-	struct sockaddr_storage ss = { 0 };
-	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-	socklen_t len = sizeof(*in4);
+	const char *addr = l->config->listen_addr;
+	struct sockaddr_storage ss;
+	int len = sizeof(ss);
+	char text[INET6_ADDRSTRLEN + 9];
 
-	if (inet_pton(AF_INET, l->config->listen_addr, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons(port);
-	} else if (inet_pton(AF_INET6, l->config->listen_addr,
-			     &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		len = sizeof(*in6);
-	} else {
+	snprintf(text, sizeof(text), strchr(addr, ':') ? "[%s]:%u" : "%s:%u",
+		 addr, port);
+	if (evutil_parse_sockaddr_port(text, (struct sockaddr *)&ss, &len))
 		return -1;
-	}
 	l->listener = evconnlistener_new_bind(base, on_accept, l,
 					      LEV_OPT_CLOSE_ON_FREE |
 					      LEV_OPT_REUSEABLE, -1,
-					      (struct sockaddr *)&ss, (int)len);
+					      (struct sockaddr *)&ss, len);
 	if (!l->listener)
 		return -1;
 	fprintf(stderr, "hnbtre-hems: distress indications on %s:%u (%s)\n",
