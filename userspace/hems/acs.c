@@ -204,11 +204,48 @@ static void ask_attestation(struct acs_session *s, struct acs_reply *r)
 	s->step = ATTESTATION_ASKED;
 }
 
+/* The device's RIMs as the store holds them; each digest NULL if absent. */
+struct device_rims {
+	uint8_t stored_buf[HNBTRE_DIGEST_LEN], expected_buf[HNBTRE_DIGEST_LEN];
+	const uint8_t *stored, *expected;
+	int installed;	/* the package carrying @expected was installed */
+};
+
+static void load_rims(sqlite3 *db, const char *identity, struct device_rims *rims)
+{
+	sqlite3_stmt *st;
+
+	memset(rims, 0, sizeof(*rims));
+	if (sqlite3_prepare_v2(db, "SELECT rim, expected_rim, expected_state FROM devices "
+			       "WHERE identity = ?", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, identity, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *rim = (const char *)sqlite3_column_text(st, 0);
+		const char *expected = (const char *)sqlite3_column_text(st, 1);
+		const char *state = (const char *)sqlite3_column_text(st, 2);
+
+		if (rim && hnbtre_parse_digest(rim, rims->stored_buf))
+			rims->stored = rims->stored_buf;
+		if (expected && hnbtre_parse_digest(expected, rims->expected_buf)) {
+			rims->expected = rims->expected_buf;
+			rims->installed = state && !strcmp(state, "installed");
+		}
+	}
+	sqlite3_finalize(st);
+}
+
 /*
  * The PVE check: signature with the device certificate, our nonce, the
- * certificate's identity, state trusted, TIM equal to the stored RIM
- * (the RIM inside the attestation when none is stored yet: the first
- * one is recorded).  A failure marks the device for maintenance.
+ * certificate's identity, state trusted, and the TIM against the RIMs of
+ * the store (Documentation/tr069.md, "The expected RIM"):
+ * - equal to the expected RIM of a package sent to the device: the package
+ *   is installed and measured as it should be; it becomes the stored RIM;
+ * - the package is reported installed and the TIM differs from its
+ *   expected RIM: "TIM differs from the expected RIM";
+ * - otherwise equal to the stored RIM (the RIM inside the attestation when
+ *   none is stored yet: the first one is recorded).
+ * A failure marks the device for maintenance.
  */
 static int check_attestation(sqlite3 *db, struct acs_session *s,
 			     const struct cwmp_msg *msg)
@@ -216,32 +253,28 @@ static int check_attestation(sqlite3 *db, struct acs_session *s,
 	char *b64 = param_value(cwmp_child(msg->method, "ParameterList"), TRE "Attestation",
 				8192);
 	char now[32], nonce_hex[65], tim[72] = "", rim[72] = "", counter[24] = "";
-	uint8_t stored_rim[HNBTRE_DIGEST_LEN], *blob = NULL;
-	const uint8_t *expected = NULL;
 	struct hnbtre_attestation att;
+	struct device_rims rims;
 	const char *verdict_text;
-	sqlite3_stmt *st;
-	int verdict = HNBTRE_ATTEST_MALFORMED;
+	int verdict = HNBTRE_ATTEST_MALFORMED, renewed = 0;
+	uint8_t *blob = NULL;
 	size_t len, i;
 
-	if (sqlite3_prepare_v2(db, "SELECT rim FROM devices WHERE identity = ?", -1,
-			       &st, NULL) == SQLITE_OK) {
-		const char *r;
-
-		sqlite3_bind_text(st, 1, s->identity, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) == SQLITE_ROW &&
-		    (r = (const char *)sqlite3_column_text(st, 0)) &&
-		    strlen(r) == 7 + 2 * HNBTRE_DIGEST_LEN) {
-			for (i = 0; i < HNBTRE_DIGEST_LEN; i++)
-				sscanf(r + 7 + 2 * i, "%2hhx", &stored_rim[i]);
-			expected = stored_rim;
-		}
-		sqlite3_finalize(st);
-	}
+	load_rims(db, s->identity, &rims);
 	if (b64 && !hnbtre_base64_decode(b64, strlen(b64), 8192, &blob, &len))
 		verdict = hnbtre_verify_attestation_der(blob, len, s->cert_der, s->cert_len,
-							s->nonce, sizeof(s->nonce), expected,
-							&att);
+							s->nonce, sizeof(s->nonce),
+							rims.expected ? rims.expected :
+							rims.stored, &att);
+	if (rims.expected) {
+		if (verdict == HNBTRE_ATTEST_VALID)
+			renewed = 1;
+		else if (verdict == HNBTRE_ATTEST_TIM_NOT_RIM && !rims.installed &&
+			 att.validated && att.has_manifest &&
+			 !memcmp(att.tim, rims.stored ? rims.stored : att.rim,
+				 HNBTRE_DIGEST_LEN))
+			verdict = HNBTRE_ATTEST_VALID;	/* not installed yet */
+	}
 	verdict_text = verdict < 0 ? "malformed" : verdict == HNBTRE_ATTEST_VALID ? "valid" :
 		       hnbtre_attest_verdict_str(verdict);
 	if (verdict > HNBTRE_ATTEST_MALFORMED || verdict == HNBTRE_ATTEST_VALID) {
@@ -264,7 +297,13 @@ static int check_attestation(sqlite3 *db, struct acs_session *s,
 		store_exec(db, "INSERT INTO attestations (identity, time, nonce, verdict, "
 			   "state, tim, rim, counter) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", 8, p);
 	}
-	if (verdict == HNBTRE_ATTEST_VALID) {
+	if (renewed) {
+		const char *p[] = { s->identity, tim };
+
+		store_exec(db, "UPDATE devices SET rim = ?2, expected_rim = NULL, "
+			   "expected_state = NULL, status = 'ok' WHERE identity = ?1", 2, p);
+		hems_log("%s: RIM renewed to %s", s->identity, tim);
+	} else if (verdict == HNBTRE_ATTEST_VALID) {
 		const char *p[] = { s->identity, rim };
 
 		/* first valid attestation: its RIM becomes the stored one */

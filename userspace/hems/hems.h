@@ -13,6 +13,12 @@
 
 int store_open(const char *path, sqlite3 **db);
 int store_exec(sqlite3 *db, const char *sql, int count, const char *const *params);
+/*
+ * The platform RIM ("sha256:<hex>") @identity must report once the package
+ * it was sent is installed; @state "sent" or "installed"; @rim NULL: none.
+ */
+int hems_expect_rim(sqlite3 *db, const char *identity, const char *rim,
+		    const char *state);
 
 struct hems_config {
 	const char *listen_addr;

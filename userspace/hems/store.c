@@ -52,6 +52,11 @@ static const char *const migrations[] = {
 	"  sequence INTEGER, sent_time INTEGER, state TEXT,"
 	"  failed TEXT,"			/* JSON list of components */
 	"  attestation TEXT, attested_state TEXT);",
+	/* 3: the platform RIM a device must report once the package it was
+	 * sent (update or replacement) is installed: sent | installed
+	 */
+	"ALTER TABLE devices ADD COLUMN expected_rim TEXT;"
+	"ALTER TABLE devices ADD COLUMN expected_state TEXT;",
 };
 
 int store_open(const char *path, sqlite3 **db)
@@ -102,4 +107,13 @@ int store_exec(sqlite3 *db, const char *sql, int count, const char *const *param
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+int hems_expect_rim(sqlite3 *db, const char *identity, const char *rim,
+		    const char *state)
+{
+	const char *p[] = { identity, rim, rim ? state : NULL };
+
+	return store_exec(db, "UPDATE devices SET expected_rim = ?2, expected_state = ?3 "
+			  "WHERE identity = ?1", 3, p);
 }

@@ -135,6 +135,16 @@ int hnbtre_tim(const struct hnbtre_manifest *manifest,
 void hnbtre_hex(const uint8_t *digest, char *out);
 
 /**
+ * hnbtre_parse_digest() - the inverse of "sha256:" + hnbtre_hex()
+ * @text: starts with "sha256:" and 64 lowercase hex digits; what follows
+ *	them is the caller's to check
+ * @digest: HNBTRE_DIGEST_LEN bytes out
+ *
+ * Return: 1 if @text starts with a digest in that form, else 0.
+ */
+int hnbtre_parse_digest(const char *text, uint8_t *digest);
+
+/**
  * hnbtre_hash_file() - SHA-256 of a file, streaming
  * @path: the file
  * @out: the digest

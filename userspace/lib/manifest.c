@@ -81,29 +81,6 @@ static int parse_version(const char *s, size_t len, uint64_t *version)
 	return 1;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-static int parse_digest(const char *s, uint8_t *digest)
-{
-	size_t i;
-
-	for (i = 0; i < HNBTRE_DIGEST_LEN; i++) {
-		int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return 0;
-		digest[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 1;
-}
-
 /* "<path> sha256:<64 hex> <class>" */
 static int parse_component(const char *line, size_t len,
 			   struct hnbtre_component *c)
@@ -130,7 +107,7 @@ static int parse_component(const char *line, size_t len,
 			c->class = i;
 	}
 	if ((int)c->class < 0 || !hnbtre_path_valid(line, path_len) ||
-	    !parse_digest(rest + sizeof(algo) - 1, c->digest))
+	    !hnbtre_parse_digest(rest + 1, c->digest))
 		return -EBADMSG;
 	c->path = strndup(line, path_len);
 	return c->path ? 0 : -ENOMEM;

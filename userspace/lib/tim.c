@@ -23,6 +23,36 @@ void hnbtre_hex(const uint8_t *digest, char *out)
 	out[2 * HNBTRE_DIGEST_LEN] = '\0';
 }
 
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int hnbtre_parse_digest(const char *text, uint8_t *digest)
+{
+	static const char prefix[] = "sha256:";
+	size_t i;
+
+	if (strncmp(text, prefix, sizeof(prefix) - 1))
+		return 0;
+	text += sizeof(prefix) - 1;
+	for (i = 0; i < HNBTRE_DIGEST_LEN; i++) {
+		int hi = hex_value(text[2 * i]), lo;
+
+		if (hi < 0)
+			return 0;
+		lo = hex_value(text[2 * i + 1]);
+		if (lo < 0)
+			return 0;
+		digest[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 1;
+}
+
 int hnbtre_tim(const struct hnbtre_manifest *manifest,
 	       const uint8_t (*digests)[HNBTRE_DIGEST_LEN],
 	       const int *present, uint8_t out[HNBTRE_DIGEST_LEN])
