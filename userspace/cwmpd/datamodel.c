@@ -20,7 +20,7 @@
 #define XSD_UINT	"xsd:unsignedInt"
 #define XSD_ULONG	"xsd:unsignedLong"
 #define XSD_BOOL	"xsd:boolean"
-#define XSD_BASE64	"xsd:base64"
+#define XSD_BASE64	"xsd:base64Binary"
 #define XSD_HEX		"xsd:hexBinary"
 
 /* Written by the ACS; everything else is read-only. */

@@ -11,7 +11,7 @@
 
 #include <libxml/tree.h>
 
-#define CWMP_NS			"urn:dslforum-org:cwmp-1-0"
+#define CWMP_NS			"urn:dslforum-org:cwmp-1-1"
 #define CWMP_NS_PREFIX		"urn:dslforum-org:cwmp-1-"	/* 1-0 .. 1-4 accepted */
 #define CWMP_SOAP_ENV_NS	"http://schemas.xmlsoap.org/soap/envelope/"
 #define CWMP_SOAP_ENC_NS	"http://schemas.xmlsoap.org/soap/encoding/"

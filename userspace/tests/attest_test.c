@@ -13,7 +13,7 @@
 #include <openssl/x509.h>
 
 #include "hnbtre.h"
-#include "../../kernel/attest_format.h"
+#include "attest_blob.h"
 #include "tap.h"
 
 #define IDENTITY "0005B9-0000000001"
@@ -22,14 +22,6 @@ static EVP_PKEY *key;
 static const uint8_t nonce[20] = "nonce-of-the-h(e)ms";
 static uint8_t blob[1024];
 static size_t blob_len;
-
-static void put_be(uint8_t *p, uint64_t v, int bytes)
-{
-	while (bytes--) {
-		p[bytes] = v & 0xff;
-		v >>= 8;
-	}
-}
 
 /* A cert for key with subject CN = cn, written to path (PEM). */
 static int write_cert(const char *path, const char *cn)
@@ -56,34 +48,18 @@ static int write_cert(const char *path, const char *cn)
 	return ok;
 }
 
-/* Builds and signs a blob; state, TIM byte and identity vary per case. */
+/* Signs a blob; state, TIM byte and identity vary per case. */
 static void build(int state, uint8_t tim_byte, const char *identity)
 {
-	size_t id_len = strlen(identity), body_len;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	size_t sig_len = 256;
+	uint8_t tim[HNBTRE_DIGEST_LEN], rim[HNBTRE_DIGEST_LEN];
+	const struct attest_contents c = {
+		.state = state, .tim = tim, .rim = rim,
+		.nonce = nonce, .nonce_len = sizeof(nonce), .identity = identity,
+	};
 
-	body_len = ATTEST_HEADER_SIZE + sizeof(nonce) + id_len;
-	memset(blob, 0, sizeof(blob));
-	memcpy(blob, ATTEST_MAGIC, ATTEST_MAGIC_LEN);
-	put_be(blob + OFF_BODY_LEN, body_len, 4);
-	put_be(blob + OFF_SIG_LEN, sig_len, 2);
-	blob[OFF_STATE] = state;
-	blob[OFF_FLAGS] = FLAG_VALIDATED | FLAG_HAS_MANIFEST;
-	put_be(blob + OFF_MANIFEST_VERSION, 3, 8);
-	put_be(blob + OFF_COUNTER, 1, 8);
-	memset(blob + OFF_TIM, tim_byte, HNBTRE_DIGEST_LEN);
-	memset(blob + OFF_RIM, 0xaa, HNBTRE_DIGEST_LEN);
-	put_be(blob + OFF_VERDICTS + 4, 5, 4);
-	blob[OFF_NONCE_LEN] = sizeof(nonce);
-	blob[OFF_IDENTITY_LEN] = id_len;
-	memcpy(blob + ATTEST_HEADER_SIZE, nonce, sizeof(nonce));
-	memcpy(blob + ATTEST_HEADER_SIZE + sizeof(nonce), identity, id_len);
-	if (!ctx || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) != 1 ||
-	    EVP_DigestSign(ctx, blob + body_len, &sig_len, blob, body_len) != 1)
-		abort();
-	EVP_MD_CTX_free(ctx);
-	blob_len = body_len + sig_len;
+	memset(tim, tim_byte, sizeof(tim));
+	memset(rim, 0xaa, sizeof(rim));
+	blob_len = attest_blob_build(blob, sizeof(blob), key, &c);
 }
 
 static int verify(const char *cert, const uint8_t *rim)

@@ -4,7 +4,8 @@
  * RPCs (cwmpd/rpc.c, datamodel.c, store.c) against a stand-in securityfs
  * directory (HNBTRE_SECURITYFS): every fault code the agent produces,
  * atomic SetParameterValues/SetParameterAttributes, the forced Inform
- * parameters and VALUE CHANGE, the persisted state.
+ * parameters and VALUE CHANGE, the persisted state.  Every message the
+ * agent produces is checked against the CWMP schema (cwmp_schema.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "../cwmpd/cwmpd.h"
+#include "cwmp_schema.h"
 #include "fake_securityfs.h"
 #include "tap.h"
 
@@ -33,6 +35,18 @@ static struct agent_config config = {
 };
 static struct agent agent = { .config = &config };
 static char *answer;
+static xmlSchemaPtr schema;
+static int messages, invalid_messages;
+
+/* Counts @xml against the CWMP schema; shows the first invalid one. */
+static void schema_check(const char *xml)
+{
+	char why[512];
+
+	messages++;
+	if (!cwmp_schema_valid(schema, xml, strlen(xml), why) && !invalid_messages++)
+		printf("# not valid against cwmp-1-1.xsd (%s): %s\n", why, xml);
+}
 
 /* The agent's answer to @request; "" if it did not even parse. */
 static const char *ask(const char *request)
@@ -46,6 +60,8 @@ static const char *ask(const char *request)
 	if (cwmp_parse(request, strlen(request), &msg, err) ||
 	    rpc_handle(&agent, &msg, &answer, &len))
 		answer = strdup("");
+	else
+		schema_check(answer);
 	cwmp_msg_free(&msg);
 	return answer;
 }
@@ -165,7 +181,7 @@ static void rpcs(void)
 
 static void inform_and_state(void)
 {
-	json_object *delivered = NULL;
+	json_object *delivered = NULL, *transfer;
 	struct agent again = { .config = &config };
 	char *inform = NULL;
 	size_t len;
@@ -181,6 +197,8 @@ static void inform_and_state(void)
 	fake_securityfs_put(dir, "state", "tampered\n");
 	if (rpc_build_inform(&agent, &inform, &len, &delivered))
 		inform = strdup("");
+	else
+		schema_check(inform);
 	check(strstr(inform, "<Name>Device.X_HNBTRE_TrE.State</Name><Value xsi:type=\"xsd:string\">tampered") &&
 	       strstr(inform, "<Name>Device.X_HNBTRE_TrE.TIM</Name>") &&
 	       strstr(inform, "<EventCode>4 VALUE CHANGE</EventCode>") &&
@@ -190,13 +208,26 @@ static void inform_and_state(void)
 	       "Inform: forced State and TIM, VALUE CHANGE with the notified RIM, DeviceId");
 	free(inform);
 	json_object_put(delivered);
+
+	/* the faults of a signed package exist from CWMP 1.1 (cwmp-1-1.xsd) on */
+	transfer = json_tokener_parse("{ \"key\": \"d1\", \"fault\": 9019, "
+				      "\"fault_string\": \"File authentication failure\", "
+				      "\"start\": \"2026-12-01T12:00:00Z\", "
+				      "\"complete\": \"2026-12-01T12:00:01Z\" }");
+	if (rpc_build_transfer_complete(&agent, transfer, &inform, &len))
+		inform = strdup("");
+	else
+		schema_check(inform);
+	check(strstr(inform, "<FaultCode>9019</FaultCode>"), "TransferComplete with fault 9019");
+	free(inform);
+	json_object_put(transfer);
 }
 
 int main(void)
 {
 	char path[256];
 
-	tap_plan(23);
+	tap_plan(25);
 	if (!mkdtemp(dir))
 		return 1;
 	if (fake_securityfs(dir))
@@ -204,9 +235,13 @@ int main(void)
 	config.state_dir = dir;
 	if (store_load(&agent))
 		return 1;
+	schema = cwmp_schema_load("tests/schema");
 	envelope_rules();
 	rpcs();
 	inform_and_state();
+	tap_ok(schema && messages > 10 && !invalid_messages,
+	       "all %d messages of the agent valid against cwmp-1-1.xsd (%d invalid)",
+	       messages, invalid_messages);
 	free(answer);
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	if (system(path))

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Attestations built by the documented layout (Documentation/attestation.md,
+ * kernel/attest_format.h) and signed with an OpenSSL key, as the TrE would:
+ * the verifiers' tests need blobs with chosen contents.
+ */
+#ifndef HNBTRE_ATTEST_BLOB_H
+#define HNBTRE_ATTEST_BLOB_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "hnbtre.h"
+#include "../../kernel/attest_format.h"
+
+/* What varies between the tests' attestations. */
+struct attest_contents {
+	int state;
+	const uint8_t *tim, *rim;	/* HNBTRE_DIGEST_LEN bytes each */
+	const uint8_t *nonce;
+	size_t nonce_len;
+	const char *identity;
+};
+
+static void attest_put_be(uint8_t *p, uint64_t v, int bytes)
+{
+	while (bytes--) {
+		p[bytes] = v & 0xff;
+		v >>= 8;
+	}
+}
+
+/*
+ * Builds @c into @blob (@size bytes, at least 1024) signed with @key
+ * (RSA-2048, PKCS#1 v1.5 SHA-256); returns its length.  Aborts on error:
+ * a test cannot go on without it.
+ */
+static size_t attest_blob_build(uint8_t *blob, size_t size, EVP_PKEY *key,
+				const struct attest_contents *c)
+{
+	size_t id_len = strlen(c->identity), body_len, sig_len = 256;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	body_len = ATTEST_HEADER_SIZE + c->nonce_len + id_len;
+	if (body_len + sig_len > size)
+		abort();
+	memset(blob, 0, size);
+	memcpy(blob, ATTEST_MAGIC, ATTEST_MAGIC_LEN);
+	attest_put_be(blob + OFF_BODY_LEN, body_len, 4);
+	attest_put_be(blob + OFF_SIG_LEN, sig_len, 2);
+	blob[OFF_STATE] = c->state;
+	blob[OFF_FLAGS] = FLAG_VALIDATED | FLAG_HAS_MANIFEST;
+	attest_put_be(blob + OFF_MANIFEST_VERSION, 3, 8);
+	attest_put_be(blob + OFF_COUNTER, 1, 8);
+	memcpy(blob + OFF_TIM, c->tim, HNBTRE_DIGEST_LEN);
+	memcpy(blob + OFF_RIM, c->rim, HNBTRE_DIGEST_LEN);
+	attest_put_be(blob + OFF_VERDICTS + 4, 5, 4);
+	blob[OFF_NONCE_LEN] = c->nonce_len;
+	blob[OFF_IDENTITY_LEN] = id_len;
+	memcpy(blob + ATTEST_HEADER_SIZE, c->nonce, c->nonce_len);
+	memcpy(blob + ATTEST_HEADER_SIZE + c->nonce_len, c->identity, id_len);
+	if (!ctx || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) != 1 ||
+	    EVP_DigestSign(ctx, blob + body_len, &sig_len, blob, body_len) != 1)
+		abort();
+	EVP_MD_CTX_free(ctx);
+	return body_len + sig_len;
+}
+
+#endif

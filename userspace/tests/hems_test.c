@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Host tests of the H(e)MS's side of a CWMP session (hems/acs.c) on an
+ * in-memory store: every message it sends is valid against the CWMP schema
+ * (cwmp_schema.h), and the PVE check applies the stored and expected RIMs
+ * as Documentation/tr069.md ("The expected RIM") says.  Attestations are
+ * signed here with the device certificate's key.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "../hems/hems.h"
+#include "attest_blob.h"
+#include "cwmp_schema.h"
+#include "hnbtre_cwmp.h"
+#include "tap.h"
+
+#define IDENTITY "0005B9-0000000001"
+#define ENV_HEAD "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" " \
+	"xmlns:soap-enc=\"http://schemas.xmlsoap.org/soap/encoding/\" " \
+	"xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" " \
+	"xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" " \
+	"xmlns:cwmp=\"urn:dslforum-org:cwmp-1-1\"><soap:Header>" \
+	"<cwmp:ID soap:mustUnderstand=\"1\">1</cwmp:ID></soap:Header><soap:Body>"
+#define ENV_TAIL "</soap:Body></soap:Envelope>"
+#define VALUE(name, type, value) "<ParameterValueStruct><Name>" name "</Name>" \
+	"<Value xsi:type=\"xsd:" type "\">" value "</Value></ParameterValueStruct>"
+#define INFORM ENV_HEAD "<cwmp:Inform><DeviceId><Manufacturer>hnbtre</Manufacturer>" \
+	"<OUI>0005B9</OUI><ProductClass>HeNB</ProductClass><SerialNumber>" IDENTITY \
+	"</SerialNumber></DeviceId><Event soap-enc:arrayType=\"cwmp:EventStruct[1]\">" \
+	"<EventStruct><EventCode>2 PERIODIC</EventCode><CommandKey></CommandKey>" \
+	"</EventStruct></Event><MaxEnvelopes>1</MaxEnvelopes>" \
+	"<CurrentTime>2026-12-01T12:00:00Z</CurrentTime><RetryCount>0</RetryCount>" \
+	"<ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[1]\">" \
+	VALUE("Device.X_HNBTRE_TrE.State", "string", "trusted") \
+	"</ParameterList></cwmp:Inform>" ENV_TAIL
+#define SPV_RESPONSE ENV_HEAD "<cwmp:SetParameterValuesResponse><Status>0</Status>" \
+	"</cwmp:SetParameterValuesResponse>" ENV_TAIL
+
+static sqlite3 *db;
+static X509 *cert;
+static EVP_PKEY *key;
+static xmlSchemaPtr schema;
+static int messages, invalid_messages;
+
+/* Counts a message against the CWMP schema; shows the first invalid one. */
+static void schema_check(const char *xml, size_t len)
+{
+	char why[512];
+
+	messages++;
+	if (!cwmp_schema_valid(schema, xml, len, why) && !invalid_messages++)
+		printf("# not valid against cwmp-1-1.xsd (%s): %.*s\n", why, (int)len, xml);
+}
+
+/* One request of the device; both it and the answer are schema-checked. */
+static int post(struct acs_session *s, const char *body, char **answer)
+{
+	struct acs_reply r = { 0 };
+
+	if (*body)
+		schema_check(body, strlen(body));
+	acs_handle(db, "https://hems.test", s, body, strlen(body), &r);
+	if (r.body)
+		schema_check(r.body, r.len);
+	if (answer)
+		*answer = r.body;
+	else
+		free(r.body);
+	return r.code;
+}
+
+/*
+ * A whole session up to the PVE check, answered with an attestation of
+ * @tim by the device's key.  Returns the last HTTP status and the last
+ * answer in @answer (NULL if none).
+ */
+static int session(uint8_t tim_byte, char **answer)
+{
+	uint8_t tim[HNBTRE_DIGEST_LEN], blob[1024];
+	struct acs_session s;
+	size_t len;
+	char *b64, *gpv;
+	int code;
+
+	memset(tim, tim_byte, sizeof(tim));
+	if (acs_session_init(&s, cert) || post(&s, INFORM, NULL) != 200 ||
+	    post(&s, "", NULL) != 200 || post(&s, SPV_RESPONSE, NULL) != 200)
+		return -1;
+	len = attest_blob_build(blob, sizeof(blob), key, &(struct attest_contents) {
+		.state = HNBTRE_STATE_TRUSTED, .tim = tim, .rim = tim,
+		.nonce = s.nonce, .nonce_len = sizeof(s.nonce), .identity = IDENTITY });
+	b64 = hnbtre_base64_encode(blob, len);
+	if (!b64 || asprintf(&gpv, ENV_HEAD "<cwmp:GetParameterValuesResponse><ParameterList "
+			     "soap-enc:arrayType=\"cwmp:ParameterValueStruct[1]\">"
+			     VALUE("Device.X_HNBTRE_TrE.Attestation", "base64Binary", "%s")
+			     "</ParameterList></cwmp:GetParameterValuesResponse>" ENV_TAIL,
+			     b64) < 0)
+		abort();
+	code = post(&s, gpv, answer);
+	free(gpv);
+	free(b64);
+	OPENSSL_free(s.cert_der);
+	return code;
+}
+
+/* A column of the device, "" if NULL. */
+static const char *device(const char *column)
+{
+	static char value[128];
+	char sql[128];
+	sqlite3_stmt *st;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM devices WHERE identity = '" IDENTITY "'",
+		 column);
+	value[0] = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(value, sizeof(value), "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return value;
+}
+
+static const char *rim_text(uint8_t byte)
+{
+	static char text[8 + 2 * HNBTRE_DIGEST_LEN];
+	uint8_t digest[HNBTRE_DIGEST_LEN];
+
+	memset(digest, byte, sizeof(digest));
+	strcpy(text, "sha256:");
+	hnbtre_hex(digest, text + 7);
+	return text;
+}
+
+static void make_device(void)
+{
+	key = EVP_RSA_gen(2048);
+	cert = X509_new();
+	if (!key || !cert)
+		abort();
+	X509_set_version(cert, 2);
+	X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+	X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_ASC,
+				   (const unsigned char *)IDENTITY, -1, -1, 0);
+	X509_set_issuer_name(cert, X509_get_subject_name(cert));
+	X509_set_pubkey(cert, key);
+	if (!X509_sign(cert, key, EVP_sha256()))
+		abort();
+}
+
+int main(void)
+{
+	char *answer = NULL;
+	int code;
+
+	tap_plan(8);
+	make_device();
+	schema = cwmp_schema_load("tests/schema");
+	if (store_open(":memory:", &db))
+		return 1;
+
+	code = session(0x11, NULL);
+	tap_ok(code == 204 && !strcmp(device("rim"), rim_text(0x11)) &&
+	       !strcmp(device("status"), "ok"),
+	       "first valid attestation: its RIM is stored, session ends (%d)", code);
+
+	hems_expect_rim(db, IDENTITY, rim_text(0x22), "sent");
+	code = session(0x11, NULL);
+	tap_ok(code == 204 && !strcmp(device("rim"), rim_text(0x11)) &&
+	       !strcmp(device("expected_rim"), rim_text(0x22)) && !strcmp(device("status"), "ok"),
+	       "package sent, not installed yet: the old RIM is still valid, expected kept");
+
+	code = session(0x22, NULL);
+	tap_ok(code == 204 && !strcmp(device("rim"), rim_text(0x22)) &&
+	       !*device("expected_rim") && !*device("expected_state") &&
+	       !strcmp(device("status"), "ok"),
+	       "TIM = expected RIM: stored RIM renewed, expectation cleared");
+
+	hems_expect_rim(db, IDENTITY, rim_text(0x33), "installed");
+	code = session(0x22, NULL);
+	tap_ok(!strcmp(device("rim"), rim_text(0x22)) && !strcmp(device("status"), "maintenance"),
+	       "package installed, TIM = old RIM != expected: maintenance, RIM not renewed");
+
+	code = session(0x33, NULL);
+	tap_ok(!strcmp(device("rim"), rim_text(0x33)) && !strcmp(device("status"), "ok"),
+	       "then TIM = expected RIM: renewed, maintenance cleared");
+
+	code = session(0x44, NULL);
+	tap_ok(!strcmp(device("rim"), rim_text(0x33)) && !strcmp(device("status"), "maintenance"),
+	       "no expectation, TIM != stored RIM: maintenance");
+
+	store_exec(db, "UPDATE devices SET status = 'ok'", 0, NULL);
+	store_exec(db, "INSERT INTO updates (identity, package, requested, state) VALUES ('"
+		   IDENTITY "', '/nonexistent.pkg', 'now', 'requested')", 0, NULL);
+	code = session(0x33, &answer);
+	tap_ok(code == 200 && answer && strstr(answer, "<cwmp:Download>") &&
+	       strstr(answer, "https://hems.test/package/1"),
+	       "valid attestation and a requested update: Download");
+	free(answer);
+
+	tap_ok(schema && messages >= 40 && !invalid_messages,
+	       "all %d messages of the session valid against cwmp-1-1.xsd (%d invalid)",
+	       messages, invalid_messages);
+	return tap_done();
+}
