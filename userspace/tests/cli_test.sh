@@ -5,7 +5,7 @@
 . "$(dirname "$0")/tap.sh"
 
 echo "TAP version 13"
-echo "1..18"
+echo "1..19"
 
 mkdir -p "$tmp/img/usr/bin" "$tmp/img/etc"
 echo one > "$tmp/img/usr/bin/b"
@@ -85,4 +85,6 @@ check "manifest load reports a failed write and exits 2" bash -c "
 	ln -sf /dev/full '$fake/manifest'
 	'$HNBTRE' manifest load '$tmp/m.signed' 2> '$tmp/err'; [ \$? = 2 ] &&
 	grep -q 'refused by the TrE: No space left on device' '$tmp/err'"
+check "policy/manifest.example is a well-formed manifest body" \
+	"$HNBTRE" rim "$(dirname "$0")/../../policy/manifest.example"
 exit $((failed > 0))
