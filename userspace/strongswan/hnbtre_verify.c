@@ -43,9 +43,9 @@ static bool identity_is_filename(const char *identity, size_t len)
 char *hnbtre_reference_rim(const char *dir, const char *identity, size_t len,
 						   uint8_t rim[HNBTRE_DIGEST_LEN])
 {
-	char path[PATH_MAX], *hex;
+	char path[PATH_MAX];
 	uint8_t *data;
-	size_t size, i;
+	size_t size;
 	char *reason = NULL;
 
 	if (!identity_is_filename(identity, len))
@@ -58,23 +58,14 @@ char *hnbtre_reference_rim(const char *dir, const char *identity, size_t len,
 	{
 		return "no reference RIM for this identity";
 	}
-	hex = (char*)data + strlen(RIM_PREFIX);
 	if (size && data[size - 1] == '\n')
 	{
 		size--;
 	}
 	if (size != strlen(RIM_PREFIX) + 2 * HNBTRE_DIGEST_LEN ||
-		memcmp(data, RIM_PREFIX, strlen(RIM_PREFIX)) ||
-		strspn(hex, "0123456789abcdef") < 2 * HNBTRE_DIGEST_LEN)
+		!hnbtre_parse_digest((char*)data, rim))
 	{
 		reason = "malformed reference RIM file";
-	}
-	else
-	{
-		for (i = 0; i < HNBTRE_DIGEST_LEN; i++)
-		{
-			sscanf(hex + 2 * i, "%2hhx", &rim[i]);
-		}
 	}
 	free(data);
 	return reason;
