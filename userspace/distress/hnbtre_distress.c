@@ -382,9 +382,13 @@ long credential_sign_digest(const uint8_t *digest, uint8_t *sig,
 		return -1;
 	}
 	/* the kernel refuses a buffer above the key's signature size */
-	if (keyctl_pkey_query(key, "", &query) < 0 ||
-	    query.max_sig_size > sig_max) {
+	if (keyctl_pkey_query(key, "", &query) < 0) {
 		say(LOG_ERR, "cannot query the distress credential: %m");
+		return -1;
+	}
+	if (query.max_sig_size > sig_max) {
+		say(LOG_ERR, "the distress credential's signatures exceed %zu bytes",
+		    sig_max);
 		return -1;
 	}
 	n = keyctl_pkey_sign(key, "enc=pkcs1 hash=sha256", digest,

@@ -167,7 +167,9 @@ static int serve_one(int fd, pid_t charon, unsigned int *lent,
 answer:
 	reply[0] = (uint8_t)(sig >> 8);
 	reply[1] = (uint8_t)sig;
-	return write(fd, reply, 2 + (size_t)sig) == 2 + sig ? 0 : -1;
+	/* a charon that went away must not take the signer with it */
+	return send(fd, reply, 2 + (size_t)sig, MSG_NOSIGNAL) == 2 + sig ?
+	       0 : -1;
 }
 
 /* The signer: a child of the function, so the TrE admits its signatures. */
