@@ -26,6 +26,7 @@
 #include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -160,15 +161,17 @@ static int config_choice(json_object *o, const char *key,
 static int load_ike_config(json_object *o, const char *dir, struct config *c)
 {
 	struct ike_config *ic = &c->ike;
+	/* both are unix sockets: the paths must fit sun_path */
+	int socket_max = (int)sizeof(((struct sockaddr_un *)0)->sun_path);
 	json_object *v;
 
 	if (config_path(o, "ike_dir", dir, ic->dir) || !ic->dir[0] ||
 	    config_path(o, "ike_charon", dir, ic->charon) ||
 	    config_path(o, "ike_swanctl", dir, ic->swanctl) ||
 	    snprintf(ic->signer, sizeof(ic->signer), "%s/" IKE_SIGNER_NAME,
-		     c->state_dir) >= (int)sizeof(ic->signer) ||
+		     c->state_dir) >= socket_max ||
 	    snprintf(ic->vici, sizeof(ic->vici), "%s/" IKE_VICI_NAME,
-		     c->state_dir) >= (int)sizeof(ic->vici))
+		     c->state_dir) >= socket_max)
 		return -1;
 	if (!ic->charon[0])
 		strcpy(ic->charon, "/usr/lib/ipsec/charon");
