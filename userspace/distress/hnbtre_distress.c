@@ -26,6 +26,7 @@
 #include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +42,7 @@
 #include "hnbtre_distress.h"
 #include "hnbtre_pkg_install.h"
 #include "hnbtre_tls.h"
+#include "ike.h"
 
 #define CONFIG_MAX		(64 << 10)
 #define RESPONSE_MAX		256
@@ -57,7 +59,8 @@ enum {
 	EXIT_REPLACE_RECEIVED = 100,	/* internal: a package is waiting */
 };
 
-enum transport { TRANSPORT_TCP, TRANSPORT_TLS };
+enum transport { TRANSPORT_TCP, TRANSPORT_TLS, TRANSPORT_IKE };
+static const char *const transport_names[] = { "tcp", "tls", "ike" };
 
 struct config {
 	char server[INET6_ADDRSTRLEN];
@@ -80,13 +83,13 @@ struct config {
 	char replacement[PATH_MAX];	/* where a received package is kept */
 	unsigned int replacement_max_mb;
 	int reboot;
+	struct ike_config ike;		/* transport ike */
 };
 
-static void say(int priority, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static struct ike_session ike_session;
 
 /* To syslog and stderr: the TrE starts us with neither guaranteed. */
-static void say(int priority, const char *fmt, ...)
+void say(int priority, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -154,9 +157,40 @@ static int config_choice(json_object *o, const char *key,
 	return -1;
 }
 
+/* Transport ike: its keys, and the sockets' fixed names in state_dir. */
+static int load_ike_config(json_object *o, const char *dir, struct config *c)
+{
+	struct ike_config *ic = &c->ike;
+	/* both are unix sockets: the paths must fit sun_path */
+	int socket_max = (int)sizeof(((struct sockaddr_un *)0)->sun_path);
+	json_object *v;
+
+	if (config_path(o, "ike_dir", dir, ic->dir) || !ic->dir[0] ||
+	    config_path(o, "ike_charon", dir, ic->charon) ||
+	    config_path(o, "ike_swanctl", dir, ic->swanctl) ||
+	    snprintf(ic->signer, sizeof(ic->signer), "%s/" IKE_SIGNER_NAME,
+		     c->state_dir) >= socket_max ||
+	    snprintf(ic->vici, sizeof(ic->vici), "%s/" IKE_VICI_NAME,
+		     c->state_dir) >= socket_max)
+		return -1;
+	if (!ic->charon[0])
+		strcpy(ic->charon, "/usr/lib/ipsec/charon");
+	if (!ic->swanctl[0])
+		strcpy(ic->swanctl, "/usr/sbin/swanctl");
+	strcpy(ic->child, "distress");
+	if (json_object_object_get_ex(o, "ike_child", &v) &&
+	    (!json_object_is_type(v, json_type_string) ||
+	     snprintf(ic->child, sizeof(ic->child), "%s",
+		      json_object_get_string(v)) >= (int)sizeof(ic->child)))
+		return -1;
+	ic->timeout_ms = c->timeout_ms;
+	/* one IKE_AUTH per attempt */
+	ic->max_signatures = c->attempts;
+	return 0;
+}
+
 static int load_config(const char *path, struct config *c)
 {
-	static const char *const transports[] = { "tcp", "tls" };
 	static const char *const auths[] = { "none", "psk", "sig" };
 	char dir[PATH_MAX], *copy;
 	json_object *o = NULL, *v;
@@ -187,7 +221,7 @@ static int load_config(const char *path, struct config *c)
 	    snprintf(c->server_name, sizeof(c->server_name), "%s",
 		     json_object_get_string(v)) >= (int)sizeof(c->server_name))
 		goto out;
-	if (config_choice(o, "transport", transports, 2, &transport) ||
+	if (config_choice(o, "transport", transport_names, 3, &transport) ||
 	    config_choice(o, "auth", auths, 3, &auth) ||
 	    config_uint(o, "port", 0, 65535, &c->port) || !c->port ||
 	    config_uint(o, "attempts", 5, 100, &c->attempts) ||
@@ -213,6 +247,8 @@ static int load_config(const char *path, struct config *c)
 		    json_object_get_boolean(v);
 	c->transport = transport;
 	c->auth = auth;
+	if (c->transport == TRANSPORT_IKE && load_ike_config(o, dir, c))
+		goto out;
 	/* The pre-designated entity is authenticated when TLS is used. */
 	if (c->transport == TRANSPORT_TLS && !c->trust_anchor[0])
 		goto out;
@@ -332,12 +368,15 @@ static int next_sequence(const char *state_dir, uint64_t *out)
 	return ret ? -1 : 0;
 }
 
-/* RSASSA-PKCS1-v1_5 / SHA-256 by the TrE, with the distress credential. */
-static int sign_with_credential(const uint8_t *data, size_t len,
-				uint8_t *sig, size_t sig_len)
+/*
+ * RSASSA-PKCS1-v1_5 over a SHA-256 digest by the TrE, with the distress
+ * credential; the signature's length or -1.
+ */
+long credential_sign_digest(const uint8_t *digest, uint8_t *sig,
+			    size_t sig_max)
 {
 	int32_t key = hnbtre_tre_key_serial(HNBTRE_DISTRESS_KEY);
-	uint8_t digest[HNBTRE_DIGEST_LEN];
+	struct keyctl_pkey_query query;
 	long n;
 
 	if (key < 0) {
@@ -345,15 +384,32 @@ static int sign_with_credential(const uint8_t *data, size_t len,
 		    HNBTRE_DEVICE_KEYRING);
 		return -1;
 	}
-	if (!EVP_Digest(data, len, digest, NULL, EVP_sha256(), NULL))
-		return -1;
-	n = keyctl_pkey_sign(key, "enc=pkcs1 hash=sha256", digest,
-			     sizeof(digest), sig, sig_len);
-	if (n < 0) {
-		say(LOG_ERR, "the TrE refused the distress credential: %m");
+	/* the kernel refuses a buffer above the key's signature size */
+	if (keyctl_pkey_query(key, "", &query) < 0) {
+		say(LOG_ERR, "cannot query the distress credential: %m");
 		return -1;
 	}
-	return (size_t)n == sig_len ? 0 : -1;
+	if (query.max_sig_size > sig_max) {
+		say(LOG_ERR, "the distress credential's signatures exceed %zu bytes",
+		    sig_max);
+		return -1;
+	}
+	n = keyctl_pkey_sign(key, "enc=pkcs1 hash=sha256", digest,
+			     HNBTRE_DIGEST_LEN, sig, query.max_sig_size);
+	if (n < 0)
+		say(LOG_ERR, "the TrE refused the distress credential: %m");
+	return n;
+}
+
+static int sign_with_credential(const uint8_t *data, size_t len,
+				uint8_t *sig, size_t sig_len)
+{
+	uint8_t digest[HNBTRE_DIGEST_LEN];
+
+	if (!EVP_Digest(data, len, digest, NULL, EVP_sha256(), NULL))
+		return -1;
+	return credential_sign_digest(digest, sig, sig_len) == (long)sig_len ?
+	       0 : -1;
 }
 
 /* Fills @msg from the TrE and the function's own files. */
@@ -619,6 +675,9 @@ static int send_once(const struct config *c, const uint8_t *frame,
 	char *nl = NULL;
 	int ret = -1;
 
+	if (c->transport == TRANSPORT_IKE &&
+	    ike_establish(&c->ike, &ike_session, why))
+		return -1;
 	ch.fd = connect_to(c);
 	if (ch.fd < 0) {
 		*why = strerror(errno);
@@ -687,7 +746,6 @@ static void backoff(const struct config *c, unsigned int attempt)
 
 static int deliver(const struct config *c, const uint8_t *frame, size_t len)
 {
-	static const char *const transports[] = { "tcp", "tls" };
 	char response[RESPONSE_MAX] = "";
 	const char *why = "";
 	unsigned int attempt;
@@ -700,7 +758,8 @@ static int deliver(const struct config *c, const uint8_t *frame, size_t len)
 		say(ret ? LOG_WARNING : LOG_NOTICE,
 		    "attempt %u/%u to %s port %u over %s, auth %s: %s",
 		    attempt, c->attempts, c->server, c->port,
-		    transports[c->transport], hnbtre_distress_auth_name(c->auth),
+		    transport_names[c->transport],
+		    hnbtre_distress_auth_name(c->auth),
 		    ret < 0 ? why : response);
 		if (ret >= 0)
 			return ret;
@@ -793,8 +852,14 @@ int main(int argc, char **argv)
 	} else if (ret || build_frame(&c, &msg, &frame, &len)) {
 		say(LOG_ERR, "cannot build the distress indication");
 		ret = EXIT_USAGE;
+	} else if (c.transport == TRANSPORT_IKE &&
+		   ike_start(&c.ike, &ike_session)) {
+		ret = EXIT_UNREACHABLE;
 	} else {
 		ret = deliver(&c, frame, len);
+		/* charon gets no signature once the indication is through */
+		if (c.transport == TRANSPORT_IKE)
+			ike_stop(&c.ike, &ike_session);
 		if (ret == EXIT_REPLACE_RECEIVED)
 			ret = replace_image(&c);
 	}

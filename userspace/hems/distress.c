@@ -32,6 +32,7 @@ struct distress_listener {
 	const struct hems_config *config;
 	sqlite3 *db;
 	SSL_CTX *ctx;		/* NULL: plain TCP */
+	const char *transport;	/* as recorded: tls, tcp, ike */
 	struct evconnlistener *listener;
 };
 
@@ -138,7 +139,7 @@ static const char *handle_frame(struct distress_listener *l,
 	authn[1] = '\0';
 	{
 		const char *p[] = {
-			msg.identity, now, peer, l->ctx ? "tls" : "tcp",
+			msg.identity, now, peer, l->transport,
 			hnbtre_distress_auth_name(msg.auth),
 			hnbtre_distress_verdict_str(verdict), authn, seq, sent,
 			msg.state, failed,
@@ -281,53 +282,73 @@ static SSL_CTX *distress_ctx(const struct hems_config *config)
 	return ctx;
 }
 
-static int listen_on(struct event_base *base, struct distress_listener *l,
-		     unsigned short port)
+/* A listener on @text (address:port, [v6]:port), recording @transport. */
+static struct distress_listener *listen_at(struct event_base *base,
+					   const struct hems_config *config,
+					   sqlite3 *db, const char *text,
+					   const char *transport)
 {
-	const char *addr = l->config->listen_addr;
+	struct distress_listener *l = calloc(1, sizeof(*l));
 	struct sockaddr_storage ss;
 	int len = sizeof(ss);
-	char text[INET6_ADDRSTRLEN + 9];
 
-	snprintf(text, sizeof(text), strchr(addr, ':') ? "[%s]:%u" : "%s:%u",
-		 addr, port);
-	if (evutil_parse_sockaddr_port(text, (struct sockaddr *)&ss, &len))
-		return -1;
+	if (!l)
+		return NULL;
+	l->config = config;
+	l->db = db;
+	l->transport = transport;
+	if (!strcmp(transport, "tls"))
+		l->ctx = distress_ctx(config);
+	if ((!strcmp(transport, "tls") && !l->ctx) ||
+	    evutil_parse_sockaddr_port(text, (struct sockaddr *)&ss, &len))
+		goto fail;
 	l->listener = evconnlistener_new_bind(base, on_accept, l,
 					      LEV_OPT_CLOSE_ON_FREE |
 					      LEV_OPT_REUSEABLE, -1,
 					      (struct sockaddr *)&ss, len);
 	if (!l->listener)
-		return -1;
-	fprintf(stderr, "hnbtre-hems: distress indications on %s:%u (%s)\n",
-		l->config->listen_addr, port, l->ctx ? "tls" : "tcp");
-	return 0;
+		goto fail;
+	fprintf(stderr, "hnbtre-hems: distress indications on %s (%s)\n",
+		text, transport);
+	return l;
+fail:
+	distress_close(l);
+	return NULL;
+}
+
+static struct distress_listener *listen_on(struct event_base *base,
+					   const struct hems_config *config,
+					   sqlite3 *db, unsigned short port,
+					   const char *transport)
+{
+	const char *addr = config->listen_addr;
+	char text[INET6_ADDRSTRLEN + 9];
+
+	snprintf(text, sizeof(text), strchr(addr, ':') ? "[%s]:%u" : "%s:%u",
+		 addr, port);
+	return listen_at(base, config, db, text, transport);
 }
 
 int distress_listen(struct event_base *base, const struct hems_config *config,
 		    sqlite3 *db, struct distress_listener **tls,
-		    struct distress_listener **tcp)
+		    struct distress_listener **tcp, struct distress_listener **ike)
 {
-	*tls = NULL;
-	*tcp = NULL;
+	*tls = *tcp = *ike = NULL;
 	if (config->distress_tls_port) {
-		*tls = calloc(1, sizeof(**tls));
+		*tls = listen_on(base, config, db, config->distress_tls_port, "tls");
 		if (!*tls)
-			return -1;
-		(*tls)->config = config;
-		(*tls)->db = db;
-		(*tls)->ctx = distress_ctx(config);
-		if (!(*tls)->ctx || listen_on(base, *tls,
-					      config->distress_tls_port))
 			return -1;
 	}
 	if (config->distress_tcp_port) {
-		*tcp = calloc(1, sizeof(**tcp));
+		*tcp = listen_on(base, config, db, config->distress_tcp_port, "tcp");
 		if (!*tcp)
 			return -1;
-		(*tcp)->config = config;
-		(*tcp)->db = db;
-		if (listen_on(base, *tcp, config->distress_tcp_port))
+	}
+	/* Reachable only through the IPsec tunnel: what arrives came by IKE. */
+	if (config->distress_ike_listen) {
+		*ike = listen_at(base, config, db, config->distress_ike_listen,
+				 "ike");
+		if (!*ike)
 			return -1;
 	}
 	return 0;

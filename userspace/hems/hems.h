@@ -34,6 +34,7 @@ struct hems_config {
 	unsigned short distress_tcp_port;
 	const char *distress_psk_dir;	/* <dir>/<identity>: the PSK */
 	const char *distress_ca;	/* distress credentials chain here */
+	const char *distress_ike_listen; /* ADDR:PORT, only via the tunnel */
 };
 
 /* One CWMP session (one TLS connection) at the ACS. */
@@ -66,7 +67,7 @@ struct event_base;
 struct distress_listener;
 int distress_listen(struct event_base *base, const struct hems_config *config,
 		    sqlite3 *db, struct distress_listener **tls,
-		    struct distress_listener **tcp);
+		    struct distress_listener **tcp, struct distress_listener **ike);
 void distress_close(struct distress_listener *l);
 
 int hems_serve(const struct hems_config *config);

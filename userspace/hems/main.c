@@ -15,6 +15,7 @@ static void usage(FILE *f)
 		"usage: hnbtre-hems --db FILE serve --listen ADDR --port N --cert C --key K --ca ROOTS\n"
 		"                  --public-url https://NAME:PORT [--distress-tls-port N]\n"
 		"                  [--distress-tcp-port N] [--distress-psk-dir DIR] [--distress-ca PEM]\n"
+		"                  [--distress-ike-listen ADDR:PORT]\n"
 		"       hnbtre-hems --db FILE [--json] devices\n"
 		"       hnbtre-hems --db FILE [--json] show DEVICE\n"
 		"       hnbtre-hems --db FILE update DEVICE PACKAGE\n"
@@ -147,6 +148,7 @@ int main(int argc, char **argv)
 		{ "distress-tcp-port", required_argument, NULL, 'P' },
 		{ "distress-psk-dir", required_argument, NULL, 'S' },
 		{ "distress-ca", required_argument, NULL, 'D' },
+		{ "distress-ike-listen", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -168,6 +170,7 @@ int main(int argc, char **argv)
 		case 'P': config.distress_tcp_port = atoi(optarg); break;
 		case 'S': config.distress_psk_dir = optarg; break;
 		case 'D': config.distress_ca = optarg; break;
+		case 'I': config.distress_ike_listen = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -161,7 +161,7 @@ static SSL_CTX *server_ctx(const struct hems_config *config)
 int hems_serve(const struct hems_config *config)
 {
 	struct server srv = { .config = config };
-	struct distress_listener *distress_tls, *distress_tcp;
+	struct distress_listener *distress_tls, *distress_tcp, *distress_ike;
 	struct event_base *base;
 	struct evhttp *http;
 
@@ -183,7 +183,8 @@ int hems_serve(const struct hems_config *config)
 			config->port);
 		return 1;
 	}
-	if (distress_listen(base, config, srv.db, &distress_tls, &distress_tcp)) {
+	if (distress_listen(base, config, srv.db, &distress_tls, &distress_tcp,
+			    &distress_ike)) {
 		fprintf(stderr, "hnbtre-hems: cannot receive distress indications on %s\n",
 			config->listen_addr);
 		return 1;
@@ -192,6 +193,7 @@ int hems_serve(const struct hems_config *config)
 	event_base_dispatch(base);
 	distress_close(distress_tls);
 	distress_close(distress_tcp);
+	distress_close(distress_ike);
 	evhttp_free(http);
 	event_base_free(base);
 	sqlite3_close(srv.db);

@@ -139,6 +139,41 @@ static void load_device(private_hnbtre_creds_t *this, mem_cred_t *creds)
 }
 
 /**
+ * Add the distress credential's certificate and a private key whose
+ * signatures the distress function lends (charon started by it)
+ */
+static void load_distress(private_hnbtre_creds_t *this, mem_cred_t *creds)
+{
+	certificate_t *cert;
+	public_key_t *pubkey;
+	char *path, *signer;
+
+	path = lib->settings->get_str(lib->settings,
+								  "%s.plugins.hnbtre.distress_cert", NULL, lib->ns);
+	signer = lib->settings->get_str(lib->settings,
+								"%s.plugins.hnbtre.distress_signer", NULL, lib->ns);
+	if (!path || !signer)
+	{
+		return;
+	}
+	cert = load_cert(path);
+	pubkey = cert ? cert->get_public_key(cert) : NULL;
+	if (!pubkey || pubkey->get_type(pubkey) != KEY_RSA)
+	{
+		DBG1(DBG_CFG, "hnbtre: no distress credential: '%s' has no RSA key",
+			 path);
+		DESTROY_IF(pubkey);
+		DESTROY_IF(cert);
+		return;
+	}
+	DBG1(DBG_CFG, "hnbtre: distress credential '%Y', signatures lent by the "
+		 "distress function at '%s'", cert->get_subject(cert), signer);
+	creds->add_cert(creds, FALSE, cert);
+	creds->add_key(creds, hnbtre_private_key_create_lent(signer, pubkey));
+	pubkey->destroy(pubkey);
+}
+
+/**
  * Whether the kernel admits the certificate into a keyring restricted to
  * the keys of .hnbtre_roots, i.e. a key the TrE holds signed it.  The
  * keys of .hnbtre_roots cannot be searched or used from userspace (no
@@ -232,6 +267,7 @@ METHOD(hnbtre_creds_t, reload, void,
 	mem_cred_t *creds = mem_cred_create();
 
 	load_device(this, creds);
+	load_distress(this, creds);
 	load_roots(this, creds);
 	this->creds->replace_certs(this->creds, creds, FALSE);
 	this->creds->replace_secrets(this->creds, creds, FALSE);

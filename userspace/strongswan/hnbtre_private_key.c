@@ -3,6 +3,7 @@
  */
 
 #include "hnbtre_private_key.h"
+#include "hnbtre_signer.h"
 
 #include <errno.h>
 #include <string.h>
@@ -26,6 +27,11 @@ struct private_hnbtre_private_key_t {
 	 * Serial of the gated kernel key
 	 */
 	key_serial_t serial;
+
+	/**
+	 * Signer socket of the distress function, instead of a kernel key
+	 */
+	char *signer;
 
 	/**
 	 * Public half, from the device certificate
@@ -64,6 +70,7 @@ METHOD(private_key_t, sign, bool,
 	hasher_t *hasher;
 	chunk_t digest = chunk_empty;
 	long len;
+	bool ok;
 
 	if (scheme != SIGN_RSA_EMSA_PKCS1_SHA2_256)
 	{
@@ -81,6 +88,16 @@ METHOD(private_key_t, sign, bool,
 	hasher->destroy(hasher);
 
 	*signature = chunk_alloc(this->pubkey->get_keysize(this->pubkey) / 8);
+	if (this->signer)
+	{
+		ok = hnbtre_signer_sign(this->signer, digest, *signature);
+		chunk_free(&digest);
+		if (!ok)
+		{
+			chunk_free(signature);
+		}
+		return ok;
+	}
 	len = keyctl_pkey_sign(this->serial, "enc=pkcs1 hash=sha256",
 						   digest.ptr, digest.len,
 						   signature->ptr, signature->len);
@@ -151,8 +168,23 @@ METHOD(private_key_t, destroy, void,
 	if (ref_put(&this->ref))
 	{
 		this->pubkey->destroy(this->pubkey);
+		free(this->signer);
 		free(this);
 	}
+}
+
+/*
+ * Described in header
+ */
+private_key_t *hnbtre_private_key_create_lent(char *signer,
+											  public_key_t *pubkey)
+{
+	private_hnbtre_private_key_t *this;
+
+	this = (private_hnbtre_private_key_t*)hnbtre_private_key_create(0,
+																	 pubkey);
+	this->signer = strdup(signer);
+	return &this->public;
 }
 
 /*

@@ -30,4 +30,18 @@
 private_key_t *hnbtre_private_key_create(key_serial_t serial,
 										 public_key_t *pubkey);
 
+/**
+ * Create a private key whose signatures the distress function lends:
+ * every sign() sends the SHA-256 digest to the function's signer socket,
+ * and the function signs it with the distress credential, which the
+ * kernel lets only the distress function use (Documentation/distress.md).
+ *
+ * @param signer		path of the signer socket (copied)
+ * @param pubkey		public half, from the distress credential's
+ *						certificate (a reference is taken)
+ * @return				the key
+ */
+private_key_t *hnbtre_private_key_create_lent(char *signer,
+											  public_key_t *pubkey);
+
 #endif /** HNBTRE_PRIVATE_KEY_H_ @}*/
