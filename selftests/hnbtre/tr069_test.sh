@@ -1,109 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# TR-069 over mutual TLS: hnbtre-cwmpd with the TrE key in network
-# namespace hnb-dev, hnbtre-hems (or a hostile openssl s_server) in
-# hnb-hems, joined by a veth pair.  Each point of the TS 33.320 8.3.4
-# profile is one result (Documentation/tr069.md).
+# TR-069 over mutual TLS (the bench is tr069_lib.sh).  Each point of the
+# TS 33.320 8.3.4 profile is one result (Documentation/tr069.md).
 . "$(dirname "$0")/gate_lib.sh"
-N=14
-tap_init $N
-CWMPD=$TOP/build/bin/hnbtre-cwmpd
-HEMS=$TOP/build/bin/hnbtre-hems
-HEMS_ADDR=10.99.1.1
-DEV_ADDR=10.99.1.2
-if [ ! -x "$CWMPD" ] || [ ! -x "$HEMS" ] || ! modprobe veth 2>/dev/null; then
-	for i in $(seq $N); do
-		echo "ok $i # SKIP needs build/bin/hnbtre-cwmpd, hnbtre-hems and veth"
-	done
-	exit $KSFT_SKIP
-fi
-IDENTITY=$(cat "$PKI/identity")
-
-teardown() {
-	hems_stop
-	unload_with_keys "$(keyctl search %:.hnbtre_device asymmetric hnbtre:device 2>/dev/null)"
-	ip netns del hnb-dev 2>/dev/null
-	ip netns del hnb-hems 2>/dev/null
-	return 0
-}
-trap teardown EXIT
-
-net_setup() {
-	ip netns add hnb-dev && ip netns add hnb-hems &&
-	ip link add dev0 netns hnb-dev type veth peer name hems0 netns hnb-hems &&
-	ip -n hnb-dev addr add $DEV_ADDR/24 dev dev0 &&
-	ip -n hnb-hems addr add $HEMS_ADDR/24 dev hems0 &&
-	ip -n hnb-dev link set dev0 up && ip -n hnb-hems link set hems0 up &&
-	ip -n hnb-dev link set lo up && ip -n hnb-hems link set lo up &&
-	echo "$HEMS_ADDR hems.hnbtre.test other.hnbtre.test" >> /etc/hosts
-}
-
-# hems_start [OPTIONS...]: the H(e)MS with its certificate (or another
-# one given as --cert/--key later in OPTIONS) on port 7547.
-hems_start() {
-	hems_stop
-	ip netns exec hnb-hems "$HEMS" --db "$WORK/hems.db" --listen $HEMS_ADDR --port 7547 \
-		--cert "$PKI/hems.pem" --key "$PKI/hems.key" --ca "$PKI/root.pem" \
-		--public-url https://hems.hnbtre.test:7547 "$@" serve >> "$WORK/hems.log" 2>&1 &
-	echo $! > "$WORK/server.pid"
-	wait_port
-}
-
-# s_server_start OPTIONS...: a plain TLS server in the H(e)MS's place.
-s_server_start() {
-	hems_stop
-	ip netns exec hnb-hems openssl s_server -quiet -accept $HEMS_ADDR:7547 \
-		-cert "$PKI/hems.pem" -key "$PKI/hems.key" -www "$@" \
-		>> "$WORK/s_server.log" 2>&1 &
-	echo $! > "$WORK/server.pid"
-	wait_port
-}
-
-wait_port() {
-	local i
-	for i in $(seq 50); do
-		ip netns exec hnb-hems ss -ltn | grep -q ":7547 " && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-hems_stop() {
-	local pid
-	pid=$(cat "$WORK/server.pid" 2>/dev/null) || return 0
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	rm -f "$WORK/server.pid"
-}
-
-# cwmpd_run URL [OPTIONS...]: the agent in the device namespace, which
-# needs securityfs mounted again after ip netns exec.
-cwmpd_run() {
-	local url=$1
-	shift
-	ip netns exec hnb-dev unshare -m sh -c \
-		'mount -t securityfs securityfs /sys/kernel/security && exec "$@"' sh \
-		"$CWMPD" --acs "$url" --cert "$PKI/device.pem" --ca "$PKI/root.pem" \
-		--state-dir "$WORK/cwmpd" --install-root "$WORK/root" "$@" \
-		> "$WORK/cwmpd.out" 2>&1 &
-	echo $! > "$WORK/cwmpd.pid"
-	wait $!
-}
-
-# cwmpd URL [OPTIONS...]: one session.
-cwmpd() { cwmpd_run "$@" --once; }
-
-cwmpd_said() { grep -q -- "$1" "$WORK/cwmpd.out" || { cat "$WORK/cwmpd.out"; return 1; }; }
-informs() { sqlite3 "$WORK/hems.db" "SELECT count(*) FROM events WHERE code = '$1'"; }
-last_verdict() {
-	sqlite3 "$WORK/hems.db" "SELECT verdict FROM attestations ORDER BY id DESC LIMIT 1"
-}
-
-net_setup || exit 1
-fresh_module identity="$IDENTITY" || exit 1
-load_device_key > /dev/null || exit 1
-make_trusted || exit 1
-URL=https://hems.hnbtre.test:7547/
+. "$(dirname "$0")/tr069_lib.sh"
+tr069_init 14
+tr069_setup || exit 1
 
 # 1. A session with a trusted TrE: BOOTSTRAP Inform recorded under the
 # certificate's identity, with state and TIM, and a fresh attestation

@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The TR-069 test bench shared by the tr069_*.sh programs: hnbtre-cwmpd
+# with the TrE key in network namespace hnb-dev, hnbtre-hems (or a
+# hostile openssl s_server) in hnb-hems, joined by a veth pair.
+# Source after gate_lib.sh; then tr069_init N (TAP plan, skips when the
+# bench cannot be built) and tr069_setup (network, module, device key,
+# trusted state).
+CWMPD=$TOP/build/bin/hnbtre-cwmpd
+HEMS=$TOP/build/bin/hnbtre-hems
+HEMS_ADDR=10.99.1.1
+DEV_ADDR=10.99.1.2
+
+teardown() {
+	hems_stop
+	unload_with_keys "$(keyctl search %:.hnbtre_device asymmetric hnbtre:device 2>/dev/null)"
+	ip netns del hnb-dev 2>/dev/null
+	ip netns del hnb-hems 2>/dev/null
+	return 0
+}
+
+net_setup() {
+	ip netns add hnb-dev && ip netns add hnb-hems &&
+	ip link add dev0 netns hnb-dev type veth peer name hems0 netns hnb-hems &&
+	ip -n hnb-dev addr add $DEV_ADDR/24 dev dev0 &&
+	ip -n hnb-hems addr add $HEMS_ADDR/24 dev hems0 &&
+	ip -n hnb-dev link set dev0 up && ip -n hnb-hems link set hems0 up &&
+	ip -n hnb-dev link set lo up && ip -n hnb-hems link set lo up &&
+	echo "$HEMS_ADDR hems.hnbtre.test other.hnbtre.test" >> /etc/hosts
+}
+
+# hems_start [OPTIONS...]: the H(e)MS with its certificate (or another
+# one given as --cert/--key later in OPTIONS) on port 7547.
+hems_start() {
+	hems_stop
+	ip netns exec hnb-hems "$HEMS" --db "$WORK/hems.db" --listen $HEMS_ADDR --port 7547 \
+		--cert "$PKI/hems.pem" --key "$PKI/hems.key" --ca "$PKI/root.pem" \
+		--public-url https://hems.hnbtre.test:7547 "$@" serve >> "$WORK/hems.log" 2>&1 &
+	echo $! > "$WORK/server.pid"
+	wait_port
+}
+
+# s_server_start OPTIONS...: a plain TLS server in the H(e)MS's place.
+s_server_start() {
+	hems_stop
+	ip netns exec hnb-hems openssl s_server -quiet -accept $HEMS_ADDR:7547 \
+		-cert "$PKI/hems.pem" -key "$PKI/hems.key" -www "$@" \
+		>> "$WORK/s_server.log" 2>&1 &
+	echo $! > "$WORK/server.pid"
+	wait_port
+}
+
+wait_port() {
+	local i
+	for i in $(seq 50); do
+		ip netns exec hnb-hems ss -ltn | grep -q ":7547 " && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+hems_stop() {
+	local pid
+	pid=$(cat "$WORK/server.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	rm -f "$WORK/server.pid"
+}
+
+# cwmpd_run URL [OPTIONS...]: the agent in the device namespace, which
+# needs securityfs mounted again after ip netns exec.
+cwmpd_run() {
+	local url=$1
+	shift
+	ip netns exec hnb-dev unshare -m sh -c \
+		'mount -t securityfs securityfs /sys/kernel/security && exec "$@"' sh \
+		"$CWMPD" --acs "$url" --cert "$PKI/device.pem" --ca "$PKI/root.pem" \
+		--state-dir "$WORK/cwmpd" --install-root "$WORK/root" "$@" \
+		> "$WORK/cwmpd.out" 2>&1 &
+	echo $! > "$WORK/cwmpd.pid"
+	wait $!
+}
+
+# cwmpd URL [OPTIONS...]: one session.
+cwmpd() { cwmpd_run "$@" --once; }
+
+cwmpd_said() { grep -q -- "$1" "$WORK/cwmpd.out" || { cat "$WORK/cwmpd.out"; return 1; }; }
+informs() { sqlite3 "$WORK/hems.db" "SELECT count(*) FROM events WHERE code = '$1'"; }
+last_verdict() {
+	sqlite3 "$WORK/hems.db" "SELECT verdict FROM attestations ORDER BY id DESC LIMIT 1"
+}
+
+# tr069_init N: the TAP plan; all N skipped (and exit) without the
+# programs or veth.
+tr069_init() {
+	local i
+	tap_init "$1"
+	if [ ! -x "$CWMPD" ] || [ ! -x "$HEMS" ] || ! modprobe veth 2>/dev/null; then
+		for i in $(seq "$1"); do
+			echo "ok $i # SKIP needs build/bin/hnbtre-cwmpd, hnbtre-hems and veth"
+		done
+		exit $KSFT_SKIP
+	fi
+	IDENTITY=$(cat "$PKI/identity")
+	trap teardown EXIT
+}
+
+# tr069_setup: network, a fresh module with the device identity, the
+# device key, a trusted TrE; URL is the H(e)MS's.
+tr069_setup() {
+	net_setup && fresh_module identity="$IDENTITY" &&
+	load_device_key > /dev/null && make_trusted
+}
+URL=https://hems.hnbtre.test:7547/
