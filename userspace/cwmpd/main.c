@@ -221,23 +221,78 @@ static void now_iso(char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/*
- * Pending downloads: fetch over the same profile, install through the
- * TrE (verification, atomic install, re-validation, expected-TIM check),
- * then record the result for TransferComplete.
- */
-static void run_downloads(struct agent *agent, const char *install_root)
+/* A transfer's phase, persisted before the step starts. */
+static void set_phase(struct agent *agent, json_object *transfer, const char *phase)
 {
-	json_object *transfers = store_section(agent, "transfers"), *state, *url;
+	json_object_object_add(transfer, "phase", json_object_new_string(phase));
+	if (store_save(agent))
+		say("state not saved: a restart may repeat the %s", phase);
+}
+
+/* Fetch a pending transfer's package to @path: 0 or a TransferComplete fault. */
+static int fetch(struct agent *agent, const char *url, const char *path, char *err,
+		 size_t len)
+{
+	struct session *s = session_open(agent->config, err, len);
+	int ret = s ? session_download(s, url, path, err, len) : -EIO;
+
+	session_close(s);
+	if (!ret)
+		return 0;
+	return ret == -EACCES ? CWMP_FAULT_FILE_SERVER_AUTHENTICATION :
+	       ret == -EPROTONOSUPPORT ? CWMP_FAULT_UNSUPPORTED_PROTOCOL :
+	       CWMP_FAULT_DOWNLOAD_FAILURE;
+}
+
+/* Install through the TrE: 0 or a TransferComplete fault. */
+static int install(struct agent *agent, const char *install_root, const char *path,
+		   char *err)
+{
 	struct hnbtre_install_opts opts = {
 		.root = install_root, .roots_pem = agent->config->ca_path,
 	};
 	struct hnbtre_install_result result;
-	char err[CWMP_ERR_LEN] = "", path[4096], done[32];
-	struct session *s;
-	size_t i;
-	int code, ret;
+	char tre_file[4096];
+	int ret;
 
+	if (!install_root) {
+		snprintf(err, CWMP_ERR_LEN, "no --install-root configured");
+		return CWMP_FAULT_FILE_TRANSFER_INTERNAL;
+	}
+	/* the TrE verifies packages when its kernel offers it (securityfs
+	 * "package"); the userspace checks against the operator roots run
+	 * in both cases */
+	snprintf(tre_file, sizeof(tre_file), "%s/package", hnbtre_securityfs());
+	opts.use_tre = access(tre_file, F_OK) == 0;
+	if (!opts.use_tre)
+		say("no package verification in this TrE: userspace checks only");
+	ret = hnbtre_pkg_install(path, &opts, &result, err);
+	/* seed 001 step 7': the TrE re-validated; expected TIM = measured? */
+	if (result.tim_checked) {
+		store_set_setting(agent, "self_check", result.tim_matches ? "Passed" : "Failed");
+		say("expected-TIM self-check: %s", result.tim_matches ? "passed" : "failed");
+	}
+	return hnbtre_pkg_fault(ret);
+}
+
+/*
+ * Pending downloads: fetch over the same profile, install through the
+ * TrE (verification, atomic install, re-validation, expected-TIM check),
+ * then record the result for TransferComplete.  The transfer's phase is
+ * persisted before each step, so that a restart resumes it
+ * (Documentation/tr069.md, "Crash and restart"): a download that was
+ * running is discarded and fetched again; an install that was running is
+ * run again from the complete package, hnbtre_pkg_install() first
+ * removing what the interrupted one left (hnbtre_pkg_recover()).
+ */
+static void run_downloads(struct agent *agent, const char *install_root)
+{
+	json_object *transfers = store_section(agent, "transfers"), *state, *url, *phase;
+	char err[CWMP_ERR_LEN] = "", path[4096], done[32];
+	size_t i;
+	int code;
+
+	snprintf(path, sizeof(path), "%s/download.pkg", agent->config->state_dir);
 	for (i = 0; i < json_object_array_length(transfers); i++) {
 		json_object *t = json_object_array_get_idx(transfers, i);
 
@@ -245,38 +300,28 @@ static void run_downloads(struct agent *agent, const char *install_root)
 		if (strcmp(json_object_get_string(state), "pending"))
 			continue;
 		json_object_object_get_ex(t, "url", &url);
-		snprintf(path, sizeof(path), "%s/download.pkg", agent->config->state_dir);
-		s = session_open(agent->config, err, sizeof(err));
-		ret = s ? session_download(s, json_object_get_string(url), path, err,
-					   sizeof(err)) : -EIO;
-		session_close(s);
-		if (ret) {
-			code = ret == -EACCES ? CWMP_FAULT_FILE_SERVER_AUTHENTICATION :
-			       ret == -EPROTONOSUPPORT ? CWMP_FAULT_UNSUPPORTED_PROTOCOL :
-			       CWMP_FAULT_DOWNLOAD_FAILURE;
-		} else if (!install_root) {
-			code = CWMP_FAULT_FILE_TRANSFER_INTERNAL;
-			snprintf(err, sizeof(err), "no --install-root configured");
+		phase = NULL;
+		code = 0;
+		if (json_object_object_get_ex(t, "phase", &phase) &&
+		    !strcmp(json_object_get_string(phase), "install")) {
+			say("resuming the interrupted install of %s", json_object_get_string(url));
 		} else {
-			char tre_file[4096];
-
-			/* the TrE verifies packages when its kernel offers it
-			 * (securityfs "package"); the userspace checks against
-			 * the operator roots run in both cases */
-			snprintf(tre_file, sizeof(tre_file), "%s/package", hnbtre_securityfs());
-			opts.use_tre = access(tre_file, F_OK) == 0;
-			if (!opts.use_tre)
-				say("no package verification in this TrE: userspace checks only");
-			ret = hnbtre_pkg_install(path, &opts, &result, err);
-			code = hnbtre_pkg_fault(ret);
-			if (!ret && result.tim_checked)
-				store_set_setting(agent, "self_check",
-						  result.tim_matches ? "Passed" : "Failed");
+			if (phase)
+				say("discarding the interrupted download of %s",
+				    json_object_get_string(url));
+			unlink(path);
+			set_phase(agent, t, "download");
+			code = fetch(agent, json_object_get_string(url), path, err, sizeof(err));
+			if (!code)
+				set_phase(agent, t, "install");
 		}
+		if (!code)
+			code = install(agent, install_root, path, err);
 		unlink(path);
 		say("download %s: %s", json_object_get_string(url),
 		    code ? err : "installed");
 		now_iso(done, sizeof(done));
+		json_object_object_del(t, "phase");
 		json_object_object_add(t, "state", json_object_new_string("done"));
 		json_object_object_add(t, "fault", json_object_new_int(code));
 		json_object_object_add(t, "fault_string",

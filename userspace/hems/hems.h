@@ -46,6 +46,7 @@ struct acs_session {
 	unsigned char *cert_der;		/* OPENSSL_free */
 	int cert_len;
 	uint8_t nonce[32];
+	char self_check[16];	/* SelfCheck of the Inform, "" if absent */
 };
 
 /* What to answer: HTTP status and body (malloc'ed, or NULL). */

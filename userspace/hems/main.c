@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* hnbtre-hems: serve CWMP, or look at and act on the device store. */
+#include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "hems.h"
+#include "hnbtre_pkg.h"
 
 static void usage(FILE *f)
 {
@@ -65,9 +69,58 @@ static int print_rows(sqlite3 *db, const char *sql, const char *param, int json,
 	return n;
 }
 
-#define DEVICE_COLUMNS "identity, status, state, last_tim, rim, last_inform"
+#define DEVICE_COLUMNS "identity, status, state, last_tim, rim, last_inform, " \
+	"manifest_version, expected_rim, expected_state"
+/* the update history (seed 000 step 6) */
+#define UPDATE_COLUMNS "id, requested, package, state, fault, fault_string, " \
+	"package_version, manifest_version, expected_rim, patch_rim, self_check, reported_tim, " \
+	"finished"
 #define DISTRESS_COLUMNS "identity, received, transport, auth, verdict, authenticated, " \
 	"sequence, state, failed, attestation, attested_state"
+
+/*
+ * Seed 000 step 2: the expected platform RIM after the update and the RIM
+ * of the patch, from the package; stored with the request.  The package's
+ * absolute path is what the server later reads and serves.
+ */
+static int request_update(sqlite3 *db, const char *identity, const char *package)
+{
+	char err[HNBTRE_ERR_LEN], now[32], *path = realpath(package, NULL);
+	char rim[8 + 2 * HNBTRE_DIGEST_LEN], patch[sizeof(rim)], version[24], mversion[24];
+	struct hnbtre_pkg_reference ref;
+	const char *p[] = { identity, path, now, version, mversion, rim, patch };
+	int ret;
+
+	if (!path) {
+		fprintf(stderr, "hnbtre-hems: %s: %s\n", package, strerror(errno));
+		return 1;
+	}
+	ret = hnbtre_pkg_reference(path, &ref, err);
+	if (ret) {
+		fprintf(stderr, "hnbtre-hems: %s: %s\n", package, err);
+		free(path);
+		return 1;
+	}
+	strcpy(rim, "sha256:");
+	hnbtre_hex(ref.platform_rim, rim + 7);
+	strcpy(patch, "sha256:");
+	hnbtre_hex(ref.patch_rim, patch + 7);
+	snprintf(version, sizeof(version), "%" PRIu64, ref.package_version);
+	snprintf(mversion, sizeof(mversion), "%" PRIu64, ref.manifest_version);
+	hems_now(now, sizeof(now));
+	ret = store_exec(db, "INSERT INTO updates (identity, package, requested, state, "
+			 "package_version, manifest_version, expected_rim, patch_rim) "
+			 "SELECT identity, ?2, ?3, 'requested', ?4, ?5, ?6, ?7 FROM devices "
+			 "WHERE identity = ?1", 7, p) || !sqlite3_changes(db);
+	if (ret)
+		fprintf(stderr, "hnbtre-hems: no device %s\n", identity);
+	else
+		printf("update %lld of %s requested: package version %s, manifest version %s,"
+		       " expected RIM %s, patch RIM %s\n", (long long)sqlite3_last_insert_rowid(db),
+		       identity, version, mversion, rim, patch);
+	free(path);
+	return ret;
+}
 
 int hems_cli(const char *db_path, int argc, char **argv, int json)
 {
@@ -92,7 +145,7 @@ int hems_cli(const char *db_path, int argc, char **argv, int json)
 				   "attestations", all);
 			print_rows(db, "SELECT time, code, command_key FROM events WHERE "
 				   "identity = ? ORDER BY id", argv[1], json, "events", all);
-			print_rows(db, "SELECT requested, package, state, fault FROM updates "
+			print_rows(db, "SELECT " UPDATE_COLUMNS " FROM updates "
 				   "WHERE identity = ? ORDER BY id", argv[1], json, "updates", all);
 			print_rows(db, "SELECT " DISTRESS_COLUMNS " FROM distress WHERE "
 				   "identity = ? ORDER BY id", argv[1], json, "distress", all);
@@ -112,18 +165,7 @@ int hems_cli(const char *db_path, int argc, char **argv, int json)
 		ret = print_rows(db, "SELECT " DISTRESS_COLUMNS " FROM distress ORDER BY id",
 				 NULL, json, NULL, NULL) < 0;
 	} else if (argc == 3 && !strcmp(argv[0], "update")) {
-		char now[32];
-		const char *p[] = { argv[1], argv[2], now };
-
-		hems_now(now, sizeof(now));
-		if (store_exec(db, "INSERT INTO updates (identity, package, requested, state) "
-			       "SELECT identity, ?2, ?3, 'requested' FROM devices "
-			       "WHERE identity = ?1", 3, p) || !sqlite3_changes(db)) {
-			fprintf(stderr, "hnbtre-hems: no device %s\n", argv[1]);
-			ret = 1;
-		} else {
-			printf("update of %s with %s requested\n", argv[1], argv[2]);
-		}
+		ret = request_update(db, argv[1], argv[2]);
 	} else {
 		usage(stderr);
 		ret = 2;

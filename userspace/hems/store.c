@@ -57,6 +57,17 @@ static const char *const migrations[] = {
 	 */
 	"ALTER TABLE devices ADD COLUMN expected_rim TEXT;"
 	"ALTER TABLE devices ADD COLUMN expected_state TEXT;",
+	/* 4: the history of an update: what `update` computed from the
+	 * package, what the device reported, when it ended; updates.state
+	 * requested | sent | installed | verified | mismatch | failed
+	 */
+	"ALTER TABLE updates ADD COLUMN package_version INTEGER;"
+	"ALTER TABLE updates ADD COLUMN manifest_version INTEGER;"
+	"ALTER TABLE updates ADD COLUMN expected_rim TEXT;"
+	"ALTER TABLE updates ADD COLUMN patch_rim TEXT;"
+	"ALTER TABLE updates ADD COLUMN self_check TEXT;"	/* the device's */
+	"ALTER TABLE updates ADD COLUMN reported_tim TEXT;"
+	"ALTER TABLE updates ADD COLUMN finished TEXT;",
 };
 
 int store_open(const char *path, sqlite3 **db)

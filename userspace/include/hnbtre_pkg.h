@@ -235,6 +235,35 @@ int hnbtre_pkg_check_manifest(const struct hnbtre_pkg *pkg,
 			      const uint8_t *manifest, size_t len,
 			      struct hnbtre_manifest *parsed, char *err);
 
+/* What the H(e)MS expects of a device once a package is installed. */
+struct hnbtre_pkg_reference {
+	uint64_t package_version;
+	uint64_t manifest_version;	/* of the signed manifest it carries */
+	size_t files;			/* files it installs */
+	/* TIM definition (contract.md) over the new manifest's reference
+	 * digests: the TIM the device reports when every component matches */
+	uint8_t platform_rim[HNBTRE_DIGEST_LEN];
+	/* the same definition over the files the package installs (path and
+	 * signed digest): the RIM of the patch (seeds 000 step 2, 001 step 5) */
+	uint8_t patch_rim[HNBTRE_DIGEST_LEN];
+};
+
+/**
+ * hnbtre_pkg_reference() - expected platform RIM and patch RIM of a package
+ * @path: the package file
+ * @ref: the result
+ * @err: message on failure
+ *
+ * Parses the signed part, streams the payload (every digest is checked),
+ * checks that the manifest covers the package (hnbtre_pkg_check_manifest())
+ * and computes both RIMs with hnbtre_tim().  Signatures are not checked:
+ * the operator's own package is the input (the device checks them).
+ *
+ * Return: 0, -EBADMSG, -EILSEQ, -ENOTRECOVERABLE, or -errno.
+ */
+int hnbtre_pkg_reference(const char *path, struct hnbtre_pkg_reference *ref,
+			 char *err);
+
 /**
  * hnbtre_pkg_fault() - TR-069 TransferComplete fault code for an error
  * @err: 0 or a negative errno from this API
