@@ -209,6 +209,23 @@ static void inform_and_state(void)
 	free(inform);
 	json_object_put(delivered);
 
+	/* after an update: the self-check result travels with the new TIM */
+	store_set_setting(&agent, "self_check", "Failed");
+	store_add_event(&agent, "7 TRANSFER COMPLETE", "");
+	store_add_event(&agent, "M Download", "d1");
+	if (rpc_build_inform(&agent, &inform, &len, &delivered))
+		inform = strdup("");
+	else
+		schema_check(inform);
+	check(strstr(inform, "<EventCode>7 TRANSFER COMPLETE</EventCode>") &&
+	      strstr(inform, "<EventCode>M Download</EventCode><CommandKey>d1</CommandKey>") &&
+	      strstr(inform, "<Name>Device.X_HNBTRE_TrE.SelfCheck</Name>"
+		     "<Value xsi:type=\"xsd:string\">Failed</Value>") &&
+	      strstr(inform, "<Name>Device.X_HNBTRE_TrE.TIM</Name>"),
+	      "Inform after a transfer: 7 TRANSFER COMPLETE, M Download, SelfCheck, TIM");
+	free(inform);
+	json_object_put(delivered);
+
 	/* the faults of a signed package exist from CWMP 1.1 (cwmp-1-1.xsd) on */
 	transfer = json_tokener_parse("{ \"key\": \"d1\", \"fault\": 9019, "
 				      "\"fault_string\": \"File authentication failure\", "
@@ -227,7 +244,7 @@ int main(void)
 {
 	char path[256];
 
-	tap_plan(25);
+	tap_plan(26);
 	if (!mkdtemp(dir))
 		return 1;
 	if (fake_securityfs(dir))
