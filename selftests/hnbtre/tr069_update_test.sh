@@ -110,13 +110,16 @@ check "PVE fails before the update: no Download, device marked for maintenance" 
 # 3. The TIM after the update is not what the H(e)MS expects (its
 # expected value is not the package's): installed, TransferComplete 0,
 # then the fresh attestation shows the mismatch: the device is marked,
-# the stored RIM is not renewed.
+# the stored RIM is not renewed, and the measure "reboot" reboots it.
 tim_mismatch() {
 	local old_rim
 	old_rim=$(cat $SFS/tim)
 	db "UPDATE devices SET rim = '$old_rim', status = 'ok';
 	    UPDATE updates SET expected_rim = 'sha256:$(printf '%064d' 7)' WHERE state = 'requested'" &&
-	cwmpd $URL && cwmpd_said "request Download" && cwmpd_said "self-check: passed" &&
+	hems_start --on-mismatch reboot &&
+	cwmpd $URL --reboot-cmd "touch $WORK/rebooted" && cwmpd_said "request Download" &&
+	cwmpd_said "self-check: passed" && cwmpd_said "request Reboot" && [ -e "$WORK/rebooted" ] &&
+	grep -q "Reboot sent to $IDENTITY" "$WORK/hems.log" &&
 	[ "$(cat $SFS/tim)" = "$(digest < "$WORK/release2.lines")" ] &&
 	[ "$(update_row "state || ' ' || fault || ' ' || reported_tim")" = \
 	  "mismatch 0 $(cat $SFS/tim)" ] &&
@@ -124,7 +127,7 @@ tim_mismatch() {
 	grep -q "TIM after the update is $(cat $SFS/tim), not the expected RIM" "$WORK/hems.log" ||
 	{ show_all; return 1; }
 }
-check "TIM after the update != expected RIM: device marked, RIM not renewed" tim_mismatch
+check "TIM after the update != expected RIM: device marked, RIM not renewed, Reboot" tim_mismatch
 
 # The operator has looked at the device: its RIM is what it runs.
 accept_device() {

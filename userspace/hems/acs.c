@@ -6,7 +6,9 @@
  *   empty POST -> SetParameterValues(AttestationNonce = fresh nonce);
  *   SetParameterValuesResponse -> GetParameterValues(Attestation);
  *   GetParameterValuesResponse -> the PVE check, recorded; then Download
- *   of a requested update if the check passed, else 204, which ends it.
+ *   of a requested update if the check passed, Reboot if the platform
+ *   after an update is not the expected one and the measure is "reboot",
+ *   else 204, which ends it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -327,6 +329,7 @@ static int check_attestation(sqlite3 *db, struct acs_session *s,
 			   "WHERE identity = ?1", 1, p);
 		hems_log("%s: TIM after the update is %s, not the expected RIM: maintenance",
 			 s->identity, tim);
+		s->update_mismatch = true;
 	} else if (verdict == HNBTRE_ATTEST_VALID) {
 		const char *p[] = { s->identity, rim };
 
@@ -415,6 +418,27 @@ static int send_download(sqlite3 *db, const char *public_url, struct acs_session
 	hems_log("Download of update %s sent to %s", key, s->identity);
 	s->step = DOWNLOAD_SENT;
 	return 0;
+}
+
+/*
+ * The measure "reboot" for a device whose platform after an update is not
+ * the expected one: trusted start-up runs again on the device, whose TrE
+ * then closes the gate if a component fails (repair through distress).
+ */
+static void send_reboot(struct acs_session *s, struct acs_reply *r)
+{
+	struct cwmp_out o;
+
+	if (cwmp_out_new(&o, "reboot", "Reboot") ||
+	    !cwmp_add(o.method, "CommandKey", "update mismatch")) {
+		cwmp_out_free(&o);
+		reply(r, 204, NULL, 0);
+		return;
+	}
+	reply_out(r, &o);
+	hems_log("Reboot sent to %s: %s", s->identity,
+		 "its TIM after the update is not the expected RIM");
+	s->step = REBOOT_SENT;
 }
 
 #define PACKAGE_MAX	(512 << 20)
@@ -517,13 +541,17 @@ void acs_handle(sqlite3 *db, const char *public_url, struct acs_session *s,
 		ask_attestation(s, r);
 	} else if (!strcmp(msg.name, "GetParameterValuesResponse") &&
 		   s->step == ATTESTATION_ASKED) {
+		int valid = check_attestation(db, s, &msg);
 		long long update;
 
 		s->step = DONE;
-		if (!check_attestation(db, s, &msg) || !(update = requested_update(db, s)) ||
-		    send_download(db, public_url, s, update, r))
+		if (!valid && s->update_mismatch && s->reboot_on_mismatch)
+			send_reboot(s, r);
+		else if (!valid || !(update = requested_update(db, s)) ||
+			 send_download(db, public_url, s, update, r))
 			reply(r, 204, NULL, 0);
-	} else if (!strcmp(msg.name, "DownloadResponse") && s->step == DOWNLOAD_SENT) {
+	} else if ((!strcmp(msg.name, "DownloadResponse") && s->step == DOWNLOAD_SENT) ||
+		   (!strcmp(msg.name, "RebootResponse") && s->step == REBOOT_SENT)) {
 		s->step = DONE;
 		reply(r, 204, NULL, 0);
 	} else {

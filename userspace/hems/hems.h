@@ -3,6 +3,7 @@
 #ifndef HEMS_H
 #define HEMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,7 @@ struct hems_config {
 	const char *db_path;
 	const char *public_url;		/* how devices reach this server */
 	const char *demand_auth;	/* test only: answer with a 401 challenge */
+	bool reboot_on_mismatch;	/* --on-mismatch reboot (else mark only) */
 	/* Distress indications (distress.c); a port of 0 is off. */
 	unsigned short distress_tls_port;
 	unsigned short distress_tcp_port;
@@ -38,7 +40,8 @@ struct hems_config {
 };
 
 /* One CWMP session (one TLS connection) at the ACS. */
-enum acs_step { EXPECT_INFORM, INFORMED, NONCE_SENT, ATTESTATION_ASKED, DOWNLOAD_SENT, DONE };
+enum acs_step { EXPECT_INFORM, INFORMED, NONCE_SENT, ATTESTATION_ASKED, DOWNLOAD_SENT,
+		REBOOT_SENT, DONE };
 
 struct acs_session {
 	enum acs_step step;
@@ -47,6 +50,8 @@ struct acs_session {
 	int cert_len;
 	uint8_t nonce[32];
 	char self_check[16];	/* SelfCheck of the Inform, "" if absent */
+	bool reboot_on_mismatch;	/* the measure, from the configuration */
+	bool update_mismatch;		/* this session found one */
 };
 
 /* What to answer: HTTP status and body (malloc'ed, or NULL). */

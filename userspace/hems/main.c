@@ -19,7 +19,7 @@ static void usage(FILE *f)
 		"usage: hnbtre-hems --db FILE serve --listen ADDR --port N --cert C --key K --ca ROOTS\n"
 		"                  --public-url https://NAME:PORT [--distress-tls-port N]\n"
 		"                  [--distress-tcp-port N] [--distress-psk-dir DIR] [--distress-ca PEM]\n"
-		"                  [--distress-ike-listen ADDR:PORT]\n"
+		"                  [--distress-ike-listen ADDR:PORT] [--on-mismatch mark|reboot]\n"
 		"       hnbtre-hems --db FILE [--json] devices\n"
 		"       hnbtre-hems --db FILE [--json] show DEVICE\n"
 		"       hnbtre-hems --db FILE update DEVICE PACKAGE\n"
@@ -191,6 +191,7 @@ int main(int argc, char **argv)
 		{ "distress-psk-dir", required_argument, NULL, 'S' },
 		{ "distress-ca", required_argument, NULL, 'D' },
 		{ "distress-ike-listen", required_argument, NULL, 'I' },
+		{ "on-mismatch", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -213,6 +214,14 @@ int main(int argc, char **argv)
 		case 'S': config.distress_psk_dir = optarg; break;
 		case 'D': config.distress_ca = optarg; break;
 		case 'I': config.distress_ike_listen = optarg; break;
+		case 'M':
+			if (strcmp(optarg, "mark") && strcmp(optarg, "reboot")) {
+				fprintf(stderr, "hnbtre-hems: --on-mismatch: mark or reboot, "
+					"not %s\n", optarg);
+				return 2;
+			}
+			config.reboot_on_mismatch = !strcmp(optarg, "reboot");
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -68,6 +68,7 @@ static X509 *cert;
 static EVP_PKEY *key;
 static xmlSchemaPtr schema;
 static int messages, invalid_messages;
+static bool reboot_measure;	/* hnbtre-hems serve --on-mismatch reboot */
 
 /* Counts a message against the CWMP schema; shows the first invalid one. */
 static void schema_check(const char *xml, size_t len)
@@ -111,7 +112,10 @@ static int session_after(const char *inform, const char *transfer_complete,
 	int code;
 
 	memset(tim, tim_byte, sizeof(tim));
-	if (acs_session_init(&s, cert) || post(&s, inform, NULL) != 200 ||
+	if (acs_session_init(&s, cert))
+		return -1;
+	s.reboot_on_mismatch = reboot_measure;
+	if (post(&s, inform, NULL) != 200 ||
 	    (transfer_complete && post(&s, transfer_complete, NULL) != 200) ||
 	    post(&s, "", NULL) != 200 || post(&s, SPV_RESPONSE, NULL) != 200)
 		return -1;
@@ -225,7 +229,7 @@ int main(void)
 	char *answer = NULL;
 	int code;
 
-	tap_plan(13);
+	tap_plan(14);
 	make_device();
 	schema = cwmp_schema_load("tests/schema");
 	if (store_open(":memory:", &db))
@@ -302,6 +306,14 @@ int main(void)
 	       !strcmp(update_row(3, "state"), "mismatch") &&
 	       !strcmp(update_row(3, "reported_tim"), rim_text(0x77)),
 	       "TransferComplete 0, then TIM != expected: mismatch recorded, device marked");
+
+	reboot_measure = true;
+	code = session(0x77, &answer);
+	tap_ok(code == 200 && answer && strstr(answer, "<cwmp:Reboot>") &&
+	       !strcmp(device("status"), "maintenance"),
+	       "measure reboot: the mismatch is answered with Reboot, device still marked");
+	free(answer);
+	reboot_measure = false;
 
 	store_exec(db, "UPDATE devices SET status = 'ok', expected_rim = NULL, "
 		   "expected_state = NULL", 0, NULL);
