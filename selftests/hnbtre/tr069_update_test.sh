@@ -11,6 +11,24 @@
 . "$(dirname "$0")/gate_lib.sh"
 . "$(dirname "$0")/tr069_lib.sh"
 tr069_init 6
+
+# Nothing this test starts may outlive it: the kselftest runner's log
+# descriptor is inherited, and a holder keeps the VM's output open.  Its
+# processes carry this variable; those still running at the end are
+# reported and stopped.
+export TR069_UPDATE_TEST=$$
+leftovers() {
+	local env pid
+	for env in /proc/[0-9]*/environ; do
+		pid=${env#/proc/}
+		pid=${pid%%/*}
+		[ "$pid" != $$ ] && [ "$(cut -d' ' -f4 "/proc/$pid/stat" 2>/dev/null)" != $$ ] &&
+		grep -qz "^TR069_UPDATE_TEST=$$\$" "$env" 2>/dev/null || continue
+		echo "# still running: $pid $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)"
+		kill -KILL "$pid" 2>/dev/null
+	done
+}
+trap 'pkg_server_stop; teardown; leftovers' EXIT
 tr069_setup || exit 1
 
 live=$WORK/root/current
@@ -155,8 +173,11 @@ pkg_server_start() {
 	return 1
 }
 pkg_server_stop() {
-	kill "$(cat "$WORK/pkg_server.pid")" 2>/dev/null
-	wait "$(cat "$WORK/pkg_server.pid")" 2>/dev/null
+	local pid
+	pid=$(cat "$WORK/pkg_server.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	rm -f "$WORK/pkg_server.pid"
 }
 
 # wait_for COMMAND...: up to 20 s.
