@@ -166,19 +166,9 @@ pkg_server_start() {
 		-accept $HEMS_ADDR:7548 -cert "$PKI/hems.pem" -key "$PKI/hems.key" -WWW \
 		>> "$WORK/pkg_server.log" 2>&1) &
 	echo $! > "$WORK/pkg_server.pid"
-	for i in $(seq 50); do
-		ip netns exec hnb-hems ss -ltn | grep -q ":7548 " && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_port 7548
 }
-pkg_server_stop() {
-	local pid
-	pid=$(cat "$WORK/pkg_server.pid" 2>/dev/null) || return 0
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	rm -f "$WORK/pkg_server.pid"
-}
+pkg_server_stop() { stop_pid_file "$WORK/pkg_server.pid"; }
 
 # wait_for COMMAND...: up to 20 s.
 wait_for() {

@@ -179,6 +179,20 @@ static void rpcs(void)
 	check(has("<FaultCode>9000</FaultCode>"), "Upload: fault 9000");
 }
 
+/* The Inform the agent would send now, schema-checked ("" if none). */
+static char *build_inform(json_object **delivered)
+{
+	char *inform;
+	size_t len;
+
+	if (rpc_build_inform(&agent, &inform, &len, delivered)) {
+		*delivered = NULL;
+		return strdup("");
+	}
+	schema_check(inform);
+	return inform;
+}
+
 static void inform_and_state(void)
 {
 	json_object *delivered = NULL, *transfer;
@@ -195,10 +209,7 @@ static void inform_and_state(void)
 	free(again.state_path);
 
 	fake_securityfs_put(dir, "state", "tampered\n");
-	if (rpc_build_inform(&agent, &inform, &len, &delivered))
-		inform = strdup("");
-	else
-		schema_check(inform);
+	inform = build_inform(&delivered);
 	check(strstr(inform, "<Name>Device.X_HNBTRE_TrE.State</Name><Value xsi:type=\"xsd:string\">tampered") &&
 	       strstr(inform, "<Name>Device.X_HNBTRE_TrE.TIM</Name>") &&
 	       strstr(inform, "<EventCode>4 VALUE CHANGE</EventCode>") &&
@@ -213,10 +224,7 @@ static void inform_and_state(void)
 	store_set_setting(&agent, "self_check", "Failed");
 	store_add_event(&agent, "7 TRANSFER COMPLETE", "");
 	store_add_event(&agent, "M Download", "d1");
-	if (rpc_build_inform(&agent, &inform, &len, &delivered))
-		inform = strdup("");
-	else
-		schema_check(inform);
+	inform = build_inform(&delivered);
 	check(strstr(inform, "<EventCode>7 TRANSFER COMPLETE</EventCode>") &&
 	      strstr(inform, "<EventCode>M Download</EventCode><CommandKey>d1</CommandKey>") &&
 	      strstr(inform, "<Name>Device.X_HNBTRE_TrE.SelfCheck</Name>"
