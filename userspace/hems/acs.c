@@ -322,14 +322,15 @@ static int check_attestation(sqlite3 *db, struct acs_session *s,
 		const char *p[] = { s->identity, tim, now };
 
 		/* the package is installed but the platform is not what it
-		 * should make it: the measure is "mark" (tr069.md) */
-		store_exec(db, "UPDATE updates SET state = 'mismatch', reported_tim = ?2, "
-			   "finished = ?3 WHERE identity = ?1 AND state = 'installed'", 3, p);
+		 * should make it: marked; the measure (tr069.md) is taken
+		 * once, when the update is found so */
+		if (!store_exec(db, "UPDATE updates SET state = 'mismatch', reported_tim = ?2, "
+				"finished = ?3 WHERE identity = ?1 AND state = 'installed'", 3, p))
+			s->update_mismatch = sqlite3_changes(db) > 0;
 		store_exec(db, "UPDATE devices SET status = 'maintenance' "
 			   "WHERE identity = ?1", 1, p);
 		hems_log("%s: TIM after the update is %s, not the expected RIM: maintenance",
 			 s->identity, tim);
-		s->update_mismatch = true;
 	} else if (verdict == HNBTRE_ATTEST_VALID) {
 		const char *p[] = { s->identity, rim };
 
