@@ -97,7 +97,7 @@ static int request_update(sqlite3 *db, const char *identity, const char *package
 	}
 	ret = hnbtre_pkg_reference(path, &ref, err);
 	if (ret) {
-		fprintf(stderr, "hnbtre-hems: %s: %s\n", package, err);
+		fprintf(stderr, "hnbtre-hems: update refused: %s\n", err);
 		free(path);
 		return 1;
 	}
