@@ -10,7 +10,7 @@
 # during the install.
 . "$(dirname "$0")/gate_lib.sh"
 . "$(dirname "$0")/tr069_lib.sh"
-tr069_init 6
+tr069_init 7
 
 # Nothing this test starts may outlive it: the kselftest runner's log
 # descriptor is inherited, and a holder keeps the VM's output open.  Its
@@ -18,15 +18,19 @@ tr069_init 6
 # reported and stopped.
 export TR069_UPDATE_TEST=$$
 leftovers() {
-	local env pid
+	local env pid ppid found=0
 	for env in /proc/[0-9]*/environ; do
 		pid=${env#/proc/}
 		pid=${pid%%/*}
-		[ "$pid" != $$ ] && [ "$(cut -d' ' -f4 "/proc/$pid/stat" 2>/dev/null)" != $$ ] &&
+		ppid=$(cut -d' ' -f4 "/proc/$pid/stat" 2>/dev/null)
+		[ "$pid" != $$ ] && [ "$pid" != "$BASHPID" ] && [ "$ppid" != $$ ] &&
+		[ "$ppid" != "$BASHPID" ] &&
 		grep -qz "^TR069_UPDATE_TEST=$$\$" "$env" 2>/dev/null || continue
 		echo "# still running: $pid $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)"
 		kill -KILL "$pid" 2>/dev/null
+		found=1
 	done
+	return $found
 }
 trap 'pkg_server_stop; teardown; leftovers' EXIT
 tr069_setup || exit 1
@@ -156,12 +160,13 @@ accept_device() {
 # pkg_server_start FILE ID: openssl s_server -WWW serving FILE as
 # /package/ID on port 7548 (a FIFO makes a download that stalls).
 pkg_server_start() {
-	mkdir -p "$WORK/www/package" && rm -f "$WORK/www/package/$2" &&
+	mkdir -p "$WORK/www/package" && rm -f "$WORK/www/package/$2" || return 1
 	if [ "$1" = fifo ]; then
 		mkfifo "$WORK/www/package/$2"
 	else
 		cp "$1" "$WORK/www/package/$2"
-	fi &&
+	fi || return 1
+	# alone after the &: $! is then s_server itself
 	(cd "$WORK/www" && exec ip netns exec hnb-hems openssl s_server -quiet \
 		-accept $HEMS_ADDR:7548 -cert "$PKI/hems.pem" -key "$PKI/hems.key" -WWW \
 		>> "$WORK/pkg_server.log" 2>&1) &
@@ -237,4 +242,8 @@ history() {
 		> /dev/null || { cat "$WORK/show.txt"; return 1; }
 }
 check "hnbtre-hems show: the update history (3 verified, 1 mismatch)" history
+
+# 7. The servers stopped, nothing the test started is still running.
+stopped() { pkg_server_stop; hems_stop; leftovers; }
+check "no process of the test left running (package server, H(e)MS, agents)" stopped
 tap_done
