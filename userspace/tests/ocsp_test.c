@@ -24,32 +24,21 @@ static X509 *root, *hems, *hems_revoked, *responder, *evil;
 static EVP_PKEY *responder_key, *hems_key, *evil_key;
 static X509_STORE *roots;
 
-static X509 *cert(const char *name)
+/* $PKI/NAME.key as a private key, else $PKI/NAME.pem as a certificate. */
+static void *pki_load(const char *name, bool private_key)
 {
 	char path[512];
-	FILE *f;
-	X509 *x;
-
-	snprintf(path, sizeof(path), "%s/%s.pem", pki, name);
-	f = fopen(path, "r");
-	x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-	if (f)
-		fclose(f);
-	return x;
-}
-
-static EVP_PKEY *key(const char *name)
-{
-	char path[512];
-	EVP_PKEY *k;
+	void *obj = NULL;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s.key", pki, name);
+	snprintf(path, sizeof(path), "%s/%s.%s", pki, name, private_key ? "key" : "pem");
 	f = fopen(path, "r");
-	k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-	if (f)
+	if (f) {
+		obj = private_key ? (void *)PEM_read_PrivateKey(f, NULL, NULL, NULL) :
+		      (void *)PEM_read_X509(f, NULL, NULL, NULL);
 		fclose(f);
-	return k;
+	}
+	return obj;
 }
 
 #define NO_NEXT_UPDATE	LONG_MIN
@@ -270,14 +259,14 @@ int main(void)
 {
 	pki = getenv("PKI") ?: "../build/pki";
 	tap_plan(28);
-	root = cert("root");
-	hems = cert("hems");
-	hems_revoked = cert("hems-revoked");
-	responder = cert("ocsp");
-	evil = cert("evil-signer");
-	responder_key = key("ocsp");
-	hems_key = key("hems");
-	evil_key = key("evil-signer");
+	root = pki_load("root", false);
+	hems = pki_load("hems", false);
+	hems_revoked = pki_load("hems-revoked", false);
+	responder = pki_load("ocsp", false);
+	evil = pki_load("evil-signer", false);
+	responder_key = pki_load("ocsp", true);
+	hems_key = pki_load("hems", true);
+	evil_key = pki_load("evil-signer", true);
 	roots = X509_STORE_new();
 	if (!root || !hems || !hems_revoked || !responder || !evil || !responder_key ||
 	    !hems_key || !evil_key || !roots || !X509_STORE_add_cert(roots, root)) {
