@@ -367,26 +367,9 @@ verdict() {
 # database has device, segw and segw-badsan valid and device-revoked and
 # segw-revoked revoked.
 revocation_servers() {
-	local ca=$WORK/ca cert ns i
+	local ca=$WORK/ca ns i
+	ca_database "device segw segw-badsan" "device-revoked segw-revoked" || return 1
 	mkdir -p "$ca/www"
-	cat > "$ca/ca.cnf" <<EOC
-[ca]
-default_ca = test
-[test]
-database = $ca/index.txt
-certificate = $PKI/root.pem
-private_key = $PKI/root.key
-default_md = sha256
-default_crl_days = 30
-EOC
-	: > "$ca/index.txt"
-	echo "unique_subject = no" > "$ca/index.txt.attr"
-	for cert in device segw segw-badsan; do
-		openssl ca -config "$ca/ca.cnf" -batch -valid "$PKI/$cert.pem" 2>/dev/null || return 1
-	done
-	for cert in device-revoked segw-revoked; do
-		openssl ca -config "$ca/ca.cnf" -batch -revoke "$PKI/$cert.pem" 2>/dev/null || return 1
-	done
 	openssl ca -config "$ca/ca.cnf" -batch -gencrl 2>/dev/null |
 		openssl crl -outform DER -out "$ca/www/root.crl" || return 1
 	for ns in dev segw; do
@@ -402,30 +385,6 @@ EOC
 			sleep 0.1
 		done
 	done
-}
-
-# ocsp_start NS [HASH]: the OCSP responder of namespace hnb-NS, signing
-# with HASH (sha256).
-ocsp_start() {
-	local i
-	ip netns exec "hnb-$1" openssl ocsp -index "$WORK/ca/index.txt" -port 8888 \
-		-CA "$PKI/root.pem" -rsigner "$PKI/ocsp.pem" -rkey "$PKI/ocsp.key" \
-		-rmd "${2:-sha256}" -ignore_err > "$WORK/ocsp-$1.log" 2>&1 &
-	echo $! > "$WORK/ocsp-$1.pid"
-	for i in $(seq 100); do
-		ip netns exec "hnb-$1" bash -c 'echo > /dev/tcp/127.0.0.1/8888' 2>/dev/null &&
-			return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# stop_pidfile FILE: end the background process whose pid FILE holds.
-stop_pidfile() {
-	[ -f "$1" ] || return 0
-	kill "$(cat "$1")" 2>/dev/null
-	wait "$(cat "$1")" 2>/dev/null
-	rm -f "$1"
 }
 
 # ike_teardown: stop everything; with HNBTRE_IKE_KEEP=DIR (a --share of

@@ -146,3 +146,54 @@ pcr_is() {
 	got=$(pcr_value "$1")
 	[ -n "$got" ] && [ "$got" = "$2" ] || { echo "$1 is ${got:-unreadable}, expected $2"; return 1; }
 }
+
+# ca_database "VALID..." "REVOKED...": the test root's `openssl ca`
+# database in $WORK/ca (ca.cnf, index.txt) with the named certificates of
+# the test PKI valid or revoked; ocsp_start answers from it.
+ca_database() {
+	local ca=$WORK/ca cert
+	mkdir -p "$ca"
+	cat > "$ca/ca.cnf" <<EOC
+[ca]
+default_ca = test
+[test]
+database = $ca/index.txt
+certificate = $PKI/root.pem
+private_key = $PKI/root.key
+default_md = sha256
+default_crl_days = 30
+EOC
+	: > "$ca/index.txt"
+	echo "unique_subject = no" > "$ca/index.txt.attr"
+	for cert in $1; do
+		openssl ca -config "$ca/ca.cnf" -batch -valid "$PKI/$cert.pem" 2>/dev/null || return 1
+	done
+	for cert in $2; do
+		openssl ca -config "$ca/ca.cnf" -batch -revoke "$PKI/$cert.pem" 2>/dev/null || return 1
+	done
+}
+
+# ocsp_start NS [HASH]: an `openssl ocsp` responder for the test CA's
+# database on 127.0.0.1:8888 of namespace hnb-NS (where the test
+# certificates' AIA points), signing with HASH (sha256) as ocsp.pem.
+ocsp_start() {
+	local i
+	ip netns exec "hnb-$1" openssl ocsp -index "$WORK/ca/index.txt" -port 8888 \
+		-CA "$PKI/root.pem" -rsigner "$PKI/ocsp.pem" -rkey "$PKI/ocsp.key" \
+		-rmd "${2:-sha256}" -ignore_err > "$WORK/ocsp-$1.log" 2>&1 &
+	echo $! > "$WORK/ocsp-$1.pid"
+	for i in $(seq 100); do
+		ip netns exec "hnb-$1" bash -c 'echo > /dev/tcp/127.0.0.1/8888' 2>/dev/null &&
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# stop_pidfile FILE: end the background process whose pid FILE holds.
+stop_pidfile() {
+	[ -f "$1" ] || return 0
+	kill "$(cat "$1")" 2>/dev/null
+	wait "$(cat "$1")" 2>/dev/null
+	rm -f "$1"
+}

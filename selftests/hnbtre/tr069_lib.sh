@@ -11,7 +11,11 @@ HEMS_ADDR=10.99.1.1
 DEV_ADDR=10.99.1.2
 
 teardown() {
+	local f
 	hems_stop
+	for f in "$WORK"/ocsp-*.pid; do
+		stop_pidfile "$f"
+	done
 	unload_with_keys "$(keyctl search %:.hnbtre_device asymmetric hnbtre:device 2>/dev/null)"
 	ip netns del hnb-dev 2>/dev/null
 	ip netns del hnb-hems 2>/dev/null
@@ -109,9 +113,12 @@ tr069_init() {
 }
 
 # tr069_setup: network, a fresh module with the device identity, the
-# device key, a trusted TrE; URL is the H(e)MS's.
+# device key, a trusted TrE, and the OCSP responder the H(e)MS
+# certificate names (hems, hems-badsan good; hems-revoked revoked) on the
+# device's loopback; URL is the H(e)MS's.
 tr069_setup() {
 	net_setup && fresh_module identity="$IDENTITY" &&
-	load_device_key > /dev/null && make_trusted
+	load_device_key > /dev/null && make_trusted &&
+	ca_database "hems hems-badsan" hems-revoked && ocsp_start dev
 }
 URL=https://hems.hnbtre.test:7547/

@@ -5,12 +5,21 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include <json-c/json.h>
+#include <openssl/ocsp.h>
 
 #include "hnbtre_cwmp.h"
 
 #define TRE_PREFIX	"Device.X_HNBTRE_TrE."
+
+/* Revocation checking of the ACS certificate (ocsp.c, session.c). */
+enum ocsp_policy {
+	OCSP_HARD,	/* no answer: no session */
+	OCSP_SOFT,	/* no answer: session with a warning */
+	OCSP_OFF,
+};
 
 struct agent_config {
 	const char *acs_url;
@@ -22,6 +31,9 @@ struct agent_config {
 	unsigned int periodic_interval;	/* initial PeriodicInformInterval */
 	unsigned int poll_seconds;	/* active notification polling */
 	bool once;
+	enum ocsp_policy ocsp;
+	const char *ocsp_url;		/* instead of the certificate's AIA */
+	time_t time_floor;		/* last known-good time (clock.c) */
 };
 
 /*
@@ -84,6 +96,32 @@ int rpc_build_inform(struct agent *agent, char **out, size_t *out_len,
 int rpc_build_transfer_complete(struct agent *agent, json_object *transfer,
 				char **out, size_t *out_len);
 
+/* log.c */
+void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ocsp.c */
+struct ocsp_result {
+	int status;		/* V_OCSP_CERTSTATUS_*, -1 without a valid response */
+	int revocation_reason;
+	bool sha1_cert_id;	/* the responder matched a SHA-1 CertID */
+	bool sha1_signature;
+	time_t produced_at;
+	char reason[160];	/* why the response was not valid */
+};
+
+int ocsp_check_response(const unsigned char *der, size_t len, X509 *cert,
+			X509 *issuer, STACK_OF(X509) *untrusted, X509_STORE *roots,
+			OCSP_REQUEST *req, time_t now, struct ocsp_result *result);
+OCSP_REQUEST *ocsp_request(X509 *cert, X509 *issuer);
+char *ocsp_responder_url(X509 *cert);
+int ocsp_query(const char *url, OCSP_REQUEST *req, unsigned char **der,
+	       size_t *len, char *err, size_t err_len);
+
+/* clock.c: the last known-good time, kept in the state directory */
+time_t clock_restore(const char *state_dir);
+void clock_record(const char *state_dir, time_t seen);
+time_t clock_trusted_now(time_t floor);
+
 /* session.c: HTTPS to the ACS with the TS 33.320 profile */
 struct session;
 int session_check_url(const char *url, char *err, size_t len);
@@ -93,6 +131,8 @@ int session_post(struct session *session, const char *body, size_t len,
 		 char **resp, size_t *resp_len, char *err, size_t err_len);
 int session_download(struct session *session, const char *url,
 		     const char *path, char *err, size_t err_len);
+time_t session_server_time(struct session *session);
 void session_close(struct session *session);
+extern const char session_tls12_ciphers[];
 
 #endif /* CWMPD_H */

@@ -9,7 +9,6 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,24 +24,16 @@
 
 static volatile sig_atomic_t stopping;
 
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "hnbtre-cwmpd: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: hnbtre-cwmpd --acs URL --cert DEVICE.pem --ca ROOTS.pem --state-dir DIR\n"
 		"                    [--install-root DIR] [--periodic SECONDS] [--poll SECONDS]\n"
 		"                    [--reboot-cmd CMD] [--factory-reset-cmd CMD] [--once]\n"
+		"                    [--ocsp hard|soft|off] [--ocsp-url URL]\n"
 		"The device key is the TrE's (keyctl link %%:.hnbtre_device @s first).\n"
+		"--ocsp: without an OCSP answer about the ACS certificate, hard (default)\n"
+		"refuses the session, soft continues with a warning; revoked always refuses.\n"
 		"--once: one session with the pending events, then exit (0 ok, 1 failed).\n");
 }
 
@@ -207,6 +198,9 @@ static int run_session(struct agent *agent)
 	cwmp_msg_free(&msg);
 	free(body);
 out:
+	/* the ACS was authenticated: its time is a known-good time */
+	if (!ret)
+		clock_record(agent->config->state_dir, session_server_time(s));
 	json_object_put(delivered);
 	session_close(s);
 	return ret;
@@ -401,6 +395,8 @@ int main(int argc, char **argv)
 		{ "reboot-cmd", required_argument, NULL, 'r' },
 		{ "factory-reset-cmd", required_argument, NULL, 'f' },
 		{ "once", no_argument, NULL, 'o' },
+		{ "ocsp", required_argument, NULL, 'O' },
+		{ "ocsp-url", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -411,6 +407,7 @@ int main(int argc, char **argv)
 	struct agent agent = { .config = &config };
 	const char *install_root = NULL;
 	time_t next_periodic;
+	bool bad_ocsp = false;
 	int opt, ret;
 
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -425,13 +422,24 @@ int main(int argc, char **argv)
 		case 'r': config.reboot_cmd = optarg; break;
 		case 'f': config.factory_reset_cmd = optarg; break;
 		case 'o': config.once = true; break;
+		case 'O':
+			if (!strcmp(optarg, "hard"))
+				config.ocsp = OCSP_HARD;
+			else if (!strcmp(optarg, "soft"))
+				config.ocsp = OCSP_SOFT;
+			else if (!strcmp(optarg, "off"))
+				config.ocsp = OCSP_OFF;
+			else
+				bad_ocsp = true;
+			break;
+		case 'U': config.ocsp_url = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (!config.acs_url || !config.cert_path || !config.ca_path ||
 	    !config.state_dir || !config.periodic_interval || !config.poll_seconds ||
-	    optind != argc) {
+	    bad_ocsp || optind != argc) {
 		usage(stderr);
 		return 2;
 	}
@@ -454,6 +462,8 @@ int main(int argc, char **argv)
 		    ret == -EBADMSG ? "not a state file of this agent" : strerror(-ret));
 		return 2;
 	}
+	/* before any certificate is looked at */
+	config.time_floor = clock_restore(config.state_dir);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);

@@ -8,11 +8,17 @@
  *   export, NULL or anonymous suites);
  * - the ACS certificate chains to the operator roots, and its
  *   subjectAltName matches the host of the URL (DNS name or IP address);
+ * - the ACS certificate is not revoked: OCSP, stapled by the ACS or asked
+ *   of the responder (ocsp.c), with --ocsp hard|soft|off for a missing
+ *   answer; every connection makes a full handshake, so is checked;
+ * - validity is checked against the last known-good time when the clock
+ *   is behind it (clock.c);
  * - the device authenticates with its certificate and the TrE key, never
  *   with HTTP authentication: there are no credentials to send, and a 401
  *   or 407 ends the session.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +30,18 @@
 #include "cwmpd.h"
 #include "hnbtre_tls.h"
 
-#define TLS12_CIPHERS	"ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL"
+/* RC4 is excluded by name although OpenSSL 3 no longer has it at all */
+const char session_tls12_ciphers[] = "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL:!RC4";
 
 struct session {
+	const struct agent_config *config;
 	CURL *curl;
 	X509 *cert;
 	EVP_PKEY *key;
 	struct curl_slist *headers;
+	time_t verify_time;	/* the trusted time certificates are checked at */
+	time_t server_time;	/* the latest of the ACS's Date and OCSP producedAt */
+	char tls_error[CWMP_ERR_LEN + 64];	/* why the handshake was refused */
 };
 
 struct buffer {
@@ -75,7 +86,126 @@ static size_t collect(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-/* libcurl's SSL_CTX, before each handshake: the TrE key and the suites. */
+static void server_saw(struct session *s, time_t t)
+{
+	if (t > s->server_time)
+		s->server_time = t;
+}
+
+/* The ACS's Date header, once TLS has authenticated the ACS. */
+static size_t header_line(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	size_t n = size * nmemb;
+	char line[128];
+
+	if (n > 5 && n < sizeof(line) && !strncasecmp(ptr, "Date:", 5)) {
+		memcpy(line, ptr + 5, n - 5);
+		line[n - 5] = 0;
+		server_saw(userdata, curl_getdate(line, NULL));
+	}
+	return n;
+}
+
+/* What a valid OCSP response about the ACS certificate means. */
+static int revocation_verdict(struct session *s, const struct ocsp_result *r,
+			      const char *source)
+{
+	if (r->sha1_cert_id)
+		say("OCSP response (%s) matched by a SHA-1 CertID: accepted, SHA-1 is "
+		    "not recommended", source);
+	if (r->sha1_signature)
+		say("OCSP response (%s) signed with SHA-1: accepted, SHA-1 is not "
+		    "recommended", source);
+	if (r->status == V_OCSP_CERTSTATUS_REVOKED) {
+		snprintf(s->tls_error, sizeof(s->tls_error),
+			 "the ACS certificate is revoked (OCSP, %s, reason %s)", source,
+			 OCSP_crl_reason_str(r->revocation_reason));
+		return 0;
+	}
+	server_saw(s, r->produced_at);
+	say("ACS certificate status good (OCSP, %s)", source);
+	return 1;
+}
+
+/* A response from the responder of the certificate (or --ocsp-url). */
+static int query_responder(struct session *s, X509 *cert, X509 *issuer,
+			   STACK_OF(X509) *chain, X509_STORE *roots,
+			   struct ocsp_result *r, char *url_used, size_t url_len)
+{
+	char *url = s->config->ocsp_url ? strdup(s->config->ocsp_url) :
+		    ocsp_responder_url(cert);
+	OCSP_REQUEST *req = NULL;
+	unsigned char *der = NULL;
+	size_t len;
+	int ret = -ENOENT;
+
+	snprintf(r->reason, sizeof(r->reason), "no OCSP responder in the certificate");
+	if (!url)
+		return ret;
+	snprintf(url_used, url_len, "%s", url);
+	req = ocsp_request(cert, issuer);
+	if (!req)
+		snprintf(r->reason, sizeof(r->reason), "cannot build an OCSP request");
+	else if (!(ret = ocsp_query(url, req, &der, &len, r->reason, sizeof(r->reason))))
+		ret = ocsp_check_response(der, len, cert, issuer, chain, roots, req,
+					  s->verify_time, r);
+	free(der);
+	OCSP_REQUEST_free(req);
+	free(url);
+	return ret;
+}
+
+/*
+ * OpenSSL's certificate status callback, after the ACS's chain is
+ * verified: 1 continues the handshake, 0 ends it.  A stapled response is
+ * used when valid; otherwise the responder is asked.
+ */
+static int check_revocation(SSL *ssl, void *arg)
+{
+	struct session *s = arg;
+	STACK_OF(X509) *chain = SSL_get0_verified_chain(ssl);
+	X509_STORE *roots = SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
+	const unsigned char *staple = NULL;
+	char url[512] = "";
+	struct ocsp_result r;
+	X509 *cert, *issuer;
+	long len;
+
+	if (!chain || sk_X509_num(chain) < 2) {
+		snprintf(s->tls_error, sizeof(s->tls_error),
+			 "no verified chain of the ACS certificate to check OCSP with");
+		return 0;
+	}
+	cert = sk_X509_value(chain, 0);
+	issuer = sk_X509_value(chain, 1);
+	len = SSL_get_tlsext_status_ocsp_resp(ssl, &staple);
+	if (staple && len > 0) {
+		if (!ocsp_check_response(staple, len, cert, issuer, chain, roots, NULL,
+					 s->verify_time, &r) &&
+		    r.status != V_OCSP_CERTSTATUS_UNKNOWN)
+			return revocation_verdict(s, &r, "stapled");
+		say("stapled OCSP response not used: %s", r.status == V_OCSP_CERTSTATUS_UNKNOWN ?
+		    "status unknown" : r.reason);
+	}
+	if (!query_responder(s, cert, issuer, chain, roots, &r, url, sizeof(url))) {
+		if (r.status != V_OCSP_CERTSTATUS_UNKNOWN)
+			return revocation_verdict(s, &r, url);
+		snprintf(r.reason, sizeof(r.reason), "%s answered status unknown", url);
+	}
+	if (s->config->ocsp == OCSP_SOFT) {
+		say("warning: no OCSP status for the ACS certificate (%s): session "
+		    "continues (--ocsp soft)", r.reason);
+		return 1;
+	}
+	snprintf(s->tls_error, sizeof(s->tls_error),
+		 "no OCSP status for the ACS certificate (%s): refused (--ocsp hard)", r.reason);
+	return 0;
+}
+
+/*
+ * libcurl's SSL_CTX, before each handshake: the TrE key, the suites, the
+ * revocation check, and the trusted time when the clock is behind it.
+ */
 static CURLcode setup_ssl_ctx(CURL *curl, void *ssl_ctx, void *userdata)
 {
 	struct session *s = userdata;
@@ -84,6 +214,16 @@ static CURLcode setup_ssl_ctx(CURL *curl, void *ssl_ctx, void *userdata)
 	(void)curl;
 	if (hnbtre_tls_use_tre_key(ctx, s->cert, s->key) ||
 	    !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION))
+		return CURLE_SSL_CERTPROBLEM;
+	if (time(NULL) < s->verify_time) {
+		X509_VERIFY_PARAM_set_time(SSL_CTX_get0_param(ctx), s->verify_time);
+		X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(SSL_CTX_get_cert_store(ctx)),
+					   s->verify_time);
+	}
+	if (s->config->ocsp != OCSP_OFF &&
+	    (!SSL_CTX_set_tlsext_status_type(ctx, TLSEXT_STATUSTYPE_ocsp) ||
+	     !SSL_CTX_set_tlsext_status_cb(ctx, check_revocation) ||
+	     !SSL_CTX_set_tlsext_status_arg(ctx, s)))
 		return CURLE_SSL_CERTPROBLEM;
 	return CURLE_OK;
 }
@@ -124,9 +264,10 @@ static int set_profile(CURL *c, const struct agent_config *config)
 	       curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https") ||
 	       curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) ||
 	       curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) ||
-	       curl_easy_setopt(c, CURLOPT_SSL_CIPHER_LIST, TLS12_CIPHERS) ||
+	       curl_easy_setopt(c, CURLOPT_SSL_CIPHER_LIST, session_tls12_ciphers) ||
 	       curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) ||
 	       curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) ||
+	       curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L) ||
 	       curl_easy_setopt(c, CURLOPT_CAINFO, config->ca_path) ||
 	       curl_easy_setopt(c, CURLOPT_CAPATH, NULL) ||
 	       curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_NONE) ||
@@ -150,6 +291,8 @@ struct session *session_open(const struct agent_config *config, char *err,
 		session_close(s);
 		return NULL;
 	}
+	s->config = config;
+	s->verify_time = clock_trusted_now(config->time_floor);
 	s->curl = curl_easy_init();
 	s->headers = curl_slist_append(NULL, "Content-Type: text/xml; charset=\"utf-8\"");
 	s->headers = s->headers ? curl_slist_append(s->headers, "SOAPAction:") : NULL;
@@ -158,6 +301,8 @@ struct session *session_open(const struct agent_config *config, char *err,
 	    curl_easy_setopt(s->curl, CURLOPT_URL, config->acs_url) ||
 	    curl_easy_setopt(s->curl, CURLOPT_SSL_CTX_FUNCTION, setup_ssl_ctx) ||
 	    curl_easy_setopt(s->curl, CURLOPT_SSL_CTX_DATA, s) ||
+	    curl_easy_setopt(s->curl, CURLOPT_HEADERFUNCTION, header_line) ||
+	    curl_easy_setopt(s->curl, CURLOPT_HEADERDATA, s) ||
 	    /* the session cookie of the ACS, kept in memory only */
 	    curl_easy_setopt(s->curl, CURLOPT_COOKIEFILE, "") ||
 	    curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, s->headers)) {
@@ -176,6 +321,8 @@ static void transfer_error(struct session *s, CURLcode rc, const char *curl_err,
 
 	snprintf(err, len, "%s%s%s", curl_easy_strerror(rc),
 		 curl_err[0] ? ": " : "", curl_err);
+	if (s->tls_error[0])
+		snprintf(err + strlen(err), len - strlen(err), " [%s]", s->tls_error);
 	if (tre_error)
 		snprintf(err + strlen(err), len - strlen(err), " [TrE key: %s%s]",
 			 strerror(tre_error), tre_error == EKEYREJECTED ?
@@ -260,6 +407,11 @@ int session_download(struct session *s, const char *url, const char *path,
 		return code == 401 || code == 407 ? -EACCES : -EIO;
 	}
 	return 0;
+}
+
+time_t session_server_time(struct session *s)
+{
+	return s->server_time;
 }
 
 void session_close(struct session *s)

@@ -31,6 +31,7 @@ struct hems_config {
 	const char *public_url;		/* how devices reach this server */
 	const char *demand_auth;	/* test only: answer with a 401 challenge */
 	bool reboot_on_mismatch;	/* --on-mismatch reboot (else mark only) */
+	const char *ocsp_staple;	/* DER OCSP response for our certificate */
 	/* Distress indications (distress.c); a port of 0 is off. */
 	unsigned short distress_tls_port;
 	unsigned short distress_tcp_port;

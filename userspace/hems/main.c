@@ -20,6 +20,7 @@ static void usage(FILE *f)
 		"                  --public-url https://NAME:PORT [--distress-tls-port N]\n"
 		"                  [--distress-tcp-port N] [--distress-psk-dir DIR] [--distress-ca PEM]\n"
 		"                  [--distress-ike-listen ADDR:PORT] [--on-mismatch mark|reboot]\n"
+		"                  [--ocsp-staple RESPONSE.der]\n"
 		"       hnbtre-hems --db FILE [--json] devices\n"
 		"       hnbtre-hems --db FILE [--json] show DEVICE\n"
 		"       hnbtre-hems --db FILE update DEVICE PACKAGE\n"
@@ -186,6 +187,7 @@ int main(int argc, char **argv)
 		{ "ca", required_argument, NULL, 'C' },
 		{ "public-url", required_argument, NULL, 'u' },
 		{ "demand-auth", required_argument, NULL, 'A' },
+		{ "ocsp-staple", required_argument, NULL, 'O' },
 		{ "distress-tls-port", required_argument, NULL, 'T' },
 		{ "distress-tcp-port", required_argument, NULL, 'P' },
 		{ "distress-psk-dir", required_argument, NULL, 'S' },
@@ -209,6 +211,7 @@ int main(int argc, char **argv)
 		case 'C': config.ca_path = optarg; break;
 		case 'u': config.public_url = optarg; break;
 		case 'A': config.demand_auth = optarg; break;
+		case 'O': config.ocsp_staple = optarg; break;
 		case 'T': config.distress_tls_port = atoi(optarg); break;
 		case 'P': config.distress_tcp_port = atoi(optarg); break;
 		case 'S': config.distress_psk_dir = optarg; break;

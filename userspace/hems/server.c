@@ -19,7 +19,10 @@
 #include <openssl/ssl.h>
 
 #include "hems.h"
+#include "hnbtre.h"
 #include "hnbtre_cwmp.h"
+
+#define OCSP_STAPLE_MAX	(64 * 1024)
 
 struct connection {
 	struct evhttp_connection *conn;
@@ -142,6 +145,33 @@ static struct bufferevent *new_tls_connection(struct event_base *base, void *arg
 					      BEV_OPT_CLOSE_ON_FREE);
 }
 
+/*
+ * OCSP stapling for a client that asks: the response in --ocsp-staple,
+ * read at each handshake so that whatever refreshes the file (e.g.
+ * `openssl ocsp -respout` from cron) needs no restart.  The client
+ * verifies it; without a readable file nothing is stapled.
+ */
+static int staple_ocsp_response(SSL *ssl, void *arg)
+{
+	const struct hems_config *config = arg;
+	uint8_t *der = NULL;
+	size_t len = 0;
+	void *copy;
+
+	if (hnbtre_read_file(config->ocsp_staple, OCSP_STAPLE_MAX, &der, &len) || !len) {
+		free(der);
+		hems_log("no OCSP response to staple in %s%s", config->ocsp_staple, "");
+		return SSL_TLSEXT_ERR_NOACK;
+	}
+	copy = OPENSSL_memdup(der, len);
+	free(der);
+	if (!copy || !SSL_set_tlsext_status_ocsp_resp(ssl, copy, (long)len)) {
+		OPENSSL_free(copy);
+		return SSL_TLSEXT_ERR_NOACK;
+	}
+	return SSL_TLSEXT_ERR_OK;
+}
+
 /* TLS 1.2+, AEAD suites, a client certificate chaining to the roots. */
 static SSL_CTX *server_ctx(const struct hems_config *config)
 {
@@ -157,6 +187,10 @@ static SSL_CTX *server_ctx(const struct hems_config *config)
 		return NULL;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	if (config->ocsp_staple) {
+		SSL_CTX_set_tlsext_status_cb(ctx, staple_ocsp_response);
+		SSL_CTX_set_tlsext_status_arg(ctx, (void *)config);
+	}
 	return ctx;
 }
 
