@@ -20,6 +20,16 @@ int store_exec(sqlite3 *db, const char *sql, int count, const char *const *param
 int hems_expect_rim(sqlite3 *db, const char *identity, const char *rim,
 		    const char *state);
 
+/* "sha256:<hex>" and its NUL */
+#define HEMS_RIM_TEXT	(7 + 2 * HNBTRE_DIGEST_LEN + 1)
+/*
+ * The platform RIM a device reports once the package at @path is
+ * installed, and the RIM of the patch (hnbtre_pkg_reference()), as text;
+ * every payload digest of the package is checked on the way.
+ */
+int hems_package_rims(const char *path, char platform_rim[HEMS_RIM_TEXT],
+		      char patch_rim[HEMS_RIM_TEXT], char *err);
+
 struct hems_config {
 	const char *listen_addr;
 	unsigned short port;

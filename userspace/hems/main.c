@@ -19,6 +19,7 @@ static void usage(FILE *f)
 		"       hnbtre-hems --db FILE [--json] devices\n"
 		"       hnbtre-hems --db FILE [--json] show DEVICE\n"
 		"       hnbtre-hems --db FILE update DEVICE PACKAGE\n"
+		"       hnbtre-hems --db FILE replace DEVICE PACKAGE\n"
 		"       hnbtre-hems --db FILE [--json] distress\n");
 }
 
@@ -69,6 +70,35 @@ static int print_rows(sqlite3 *db, const char *sql, const char *param, int json,
 #define DISTRESS_COLUMNS "identity, received, transport, auth, verdict, authenticated, " \
 	"sequence, state, failed, attestation, attested_state"
 
+/*
+ * A replacement of @identity's normal code image by @package, sent as the
+ * answer to its next authentic distress indication (distress.c).  The
+ * reference values are computed now, so a package that cannot be used is
+ * refused before it is queued.
+ */
+static int queue_replacement(sqlite3 *db, const char *identity, const char *package)
+{
+	char now[32], platform_rim[HEMS_RIM_TEXT], patch_rim[HEMS_RIM_TEXT];
+	char err[HNBTRE_ERR_LEN];
+	const char *p[] = { identity, package, now, platform_rim, patch_rim };
+
+	if (hems_package_rims(package, platform_rim, patch_rim, err)) {
+		fprintf(stderr, "hnbtre-hems: %s: %s\n", package, err);
+		return 1;
+	}
+	hems_now(now, sizeof(now));
+	if (store_exec(db, "INSERT INTO replacements (identity, package, requested, "
+		       "platform_rim, patch_rim, state) SELECT identity, ?2, ?3, ?4, ?5, "
+		       "'requested' FROM devices WHERE identity = ?1", 5, p) ||
+	    !sqlite3_changes(db)) {
+		fprintf(stderr, "hnbtre-hems: no device %s\n", identity);
+		return 1;
+	}
+	printf("replacement of %s with %s queued: platform RIM %s, patch RIM %s\n",
+	       identity, package, platform_rim, patch_rim);
+	return 0;
+}
+
 int hems_cli(const char *db_path, int argc, char **argv, int json)
 {
 	json_object *all;
@@ -96,6 +126,9 @@ int hems_cli(const char *db_path, int argc, char **argv, int json)
 				   "WHERE identity = ? ORDER BY id", argv[1], json, "updates", all);
 			print_rows(db, "SELECT " DISTRESS_COLUMNS " FROM distress WHERE "
 				   "identity = ? ORDER BY id", argv[1], json, "distress", all);
+			print_rows(db, "SELECT requested, package, platform_rim, patch_rim, "
+				   "state, sent, distress FROM replacements WHERE identity = ? "
+				   "ORDER BY id", argv[1], json, "replacements", all);
 			if (json) {
 				json_object *rows, *device;
 
@@ -124,6 +157,8 @@ int hems_cli(const char *db_path, int argc, char **argv, int json)
 		} else {
 			printf("update of %s with %s requested\n", argv[1], argv[2]);
 		}
+	} else if (argc == 3 && !strcmp(argv[0], "replace")) {
+		ret = queue_replacement(db, argv[1], argv[2]);
 	} else {
 		usage(stderr);
 		ret = 2;

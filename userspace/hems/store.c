@@ -5,9 +5,12 @@
  * order (Documentation/tr069.md, "H(e)MS store").
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hems.h"
+#include "hnbtre_pkg.h"
 
 static const char *const migrations[] = {
 	/* 1: devices, their attestations and events */
@@ -57,6 +60,19 @@ static const char *const migrations[] = {
 	 */
 	"ALTER TABLE devices ADD COLUMN expected_rim TEXT;"
 	"ALTER TABLE devices ADD COLUMN expected_state TEXT;",
+	/* 4: replacements of the normal code image answering a distress
+	 * indication (Documentation/distress.md): requested | sent
+	 */
+	"CREATE TABLE replacements ("
+	"  id INTEGER PRIMARY KEY,"
+	"  identity TEXT NOT NULL REFERENCES devices(identity),"
+	"  package TEXT NOT NULL,"
+	"  requested TEXT NOT NULL,"
+	"  platform_rim TEXT NOT NULL,"		/* what the device must report */
+	"  patch_rim TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  sent TEXT,"
+	"  distress INTEGER REFERENCES distress(id));",	/* the answered one */
 };
 
 int store_open(const char *path, sqlite3 **db)
@@ -116,4 +132,35 @@ int hems_expect_rim(sqlite3 *db, const char *identity, const char *rim,
 
 	return store_exec(db, "UPDATE devices SET expected_rim = ?2, expected_state = ?3 "
 			  "WHERE identity = ?1", 3, p);
+}
+
+int hems_package_rims(const char *path, char platform_rim[HEMS_RIM_TEXT],
+		      char patch_rim[HEMS_RIM_TEXT], char *err)
+{
+	uint8_t platform[HNBTRE_DIGEST_LEN], patch[HNBTRE_DIGEST_LEN];
+	char hex[2 * HNBTRE_DIGEST_LEN + 1];
+	struct hnbtre_pkg pkg;
+	uint8_t *manifest = NULL;
+	size_t manifest_len = 0;
+	int fd = -1, ret;
+
+	ret = hnbtre_pkg_open(path, &pkg, &fd, err);
+	/* every payload digest checked: the manifest is the one signed for */
+	if (!ret)
+		ret = hnbtre_pkg_stream(&pkg, fd, NULL, NULL, NULL, &manifest,
+					&manifest_len, err);
+	if (!ret)
+		ret = hnbtre_pkg_reference(&pkg, manifest, manifest_len, platform,
+					   patch, err);
+	if (!ret) {
+		hnbtre_hex(platform, hex);
+		snprintf(platform_rim, HEMS_RIM_TEXT, "sha256:%s", hex);
+		hnbtre_hex(patch, hex);
+		snprintf(patch_rim, HEMS_RIM_TEXT, "sha256:%s", hex);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(manifest);
+	hnbtre_pkg_free(&pkg);
+	return ret;
 }

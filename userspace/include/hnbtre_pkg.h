@@ -236,6 +236,27 @@ int hnbtre_pkg_check_manifest(const struct hnbtre_pkg *pkg,
 			      struct hnbtre_manifest *parsed, char *err);
 
 /**
+ * hnbtre_pkg_reference() - the reference values a package brings (seed 000 step 2)
+ * @pkg: the package
+ * @manifest: the signed manifest it carries (from hnbtre_pkg_stream(),
+ *	whose digest check binds it to the signed command list)
+ * @manifest_len: its length
+ * @platform_rim: the platform RIM the device reports once the package is
+ *	installed: the RIM over the manifest's components (contract.md)
+ * @patch_rim: the RIM of the patch: the same formula over the files the
+ *	package installs, "<path> sha256:<hex>\n" in path order
+ * @err: message on failure
+ *
+ * The manifest must cover the package (hnbtre_pkg_check_manifest()).
+ *
+ * Return: 0, -ENOTRECOVERABLE, -EBADMSG (manifest malformed), -ENOMEM.
+ */
+int hnbtre_pkg_reference(const struct hnbtre_pkg *pkg, const uint8_t *manifest,
+			 size_t manifest_len,
+			 uint8_t platform_rim[HNBTRE_DIGEST_LEN],
+			 uint8_t patch_rim[HNBTRE_DIGEST_LEN], char *err);
+
+/**
  * hnbtre_pkg_fault() - TR-069 TransferComplete fault code for an error
  * @err: 0 or a negative errno from this API
  *

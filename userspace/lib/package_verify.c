@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/cms.h>
@@ -210,5 +211,42 @@ int hnbtre_pkg_verify_signatures(const struct hnbtre_pkg *pkg,
 				  hnbtre_pkg_errstr(worst));
 out:
 	X509_STORE_free(store);
+	return ret;
+}
+
+int hnbtre_pkg_reference(const struct hnbtre_pkg *pkg, const uint8_t *manifest,
+			 size_t manifest_len,
+			 uint8_t platform_rim[HNBTRE_DIGEST_LEN],
+			 uint8_t patch_rim[HNBTRE_DIGEST_LEN], char *err)
+{
+	struct hnbtre_component *files;
+	struct hnbtre_manifest parsed, patch = { 0 };
+	size_t i;
+	int ret;
+
+	ret = hnbtre_pkg_check_manifest(pkg, manifest, manifest_len, &parsed, err);
+	if (ret)
+		return ret;
+	/* The patch as if it were a manifest of only the files it installs:
+	 * they are in ascending path order, as the TIM wants them.
+	 */
+	files = calloc(pkg->nfiles ? pkg->nfiles : 1, sizeof(*files));
+	if (!files) {
+		hnbtre_manifest_free(&parsed);
+		return hnbtre_fail(err, -ENOMEM, "out of memory");
+	}
+	for (i = 0; i < pkg->nfiles; i++) {
+		files[i].path = pkg->files[i].path;
+		memcpy(files[i].digest, pkg->files[i].digest, HNBTRE_DIGEST_LEN);
+	}
+	patch.count = pkg->nfiles;
+	patch.components = files;
+	ret = hnbtre_tim(&parsed, NULL, NULL, platform_rim);
+	if (!ret)
+		ret = hnbtre_tim(&patch, NULL, NULL, patch_rim);
+	if (ret)
+		hnbtre_fail(err, ret, "out of memory");
+	free(files);
+	hnbtre_manifest_free(&parsed);
 	return ret;
 }
