@@ -9,7 +9,7 @@ HEMS="$(dirname "$HNBTRE")/hnbtre-hems --db $tmp/hems.db"
 live=/opt/hnb/current
 
 echo "TAP version 13"
-echo "1..6"
+echo "1..10"
 
 mkdir -p "$tmp/img/bin" "$tmp/img/lib"
 echo "app 2" > "$tmp/img/bin/app"
@@ -56,4 +56,48 @@ check "a payload that differs from its signed digest: refused, nothing queued" b
 check "not a package: refused" bash -c "! $HEMS replace dev1 '$tmp/m' 2>/dev/null"
 check "the schema is at version 4" \
 	test "$(sqlite3 "$tmp/hems.db" 'PRAGMA user_version')" = 4
+
+# The receiver: an authentic (PSK) indication from dev1 is answered with
+# the package; unauthenticated ones and a TrE failure get none.
+mkdir -p "$tmp/psk"
+head -c 32 /dev/urandom > "$tmp/psk/dev1"
+port=$((20000 + $$ % 20000))
+$HEMS --listen 127.0.0.1 --port $((port + 1)) --cert "$PKI/hems.pem" \
+	--key "$PKI/hems.key" --ca "$PKI/root.pem" --public-url https://127.0.0.1 \
+	--distress-tcp-port $port --distress-psk-dir "$tmp/psk" serve 2> "$tmp/hems.log" &
+hems=$!
+trap 'kill $hems; rm -rf "$tmp"' EXIT
+for i in $(seq 50); do
+	ss -Hltn "sport = :$port" | grep -q . && break
+	sleep 0.1
+done
+# indicate AUTH SEQUENCE CLASS: one frame, the whole answer in $tmp/answer.
+indicate() {
+	local msg head
+	msg="{\"format\":\"hnbtre-distress-1\",\"identity\":\"dev1\",\"sequence\":$2,\"time\":1,\"state\":\"failed\",\"failed\":[{\"path\":\"/x\",\"verdict\":\"mismatch\",\"class\":\"$3\"}]}"
+	if [ "$1" = psk ]; then
+		head="HNBTRE-DISTRESS 1 psk ${#msg} 32"
+		{ printf '%s\n%s' "$head" "$msg"
+		  printf '%s\n%s' "$head" "$msg" | openssl dgst -sha256 -binary \
+			-mac HMAC -macopt hexkey:"$(xxd -p -c 64 "$tmp/psk/dev1")"; }
+	else
+		printf 'HNBTRE-DISTRESS 1 none %d 0\n%s' ${#msg} "$msg"
+	fi > "$tmp/frame"
+	perl -MIO::Socket::INET -e '
+		my $c = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => '$port') or die $!;
+		local $/; open(my $f, "<", $ARGV[0]); my $frame = <$f>; print $c $frame;
+		while (sysread($c, my $buf, 65536)) { print $buf }' "$tmp/frame" > "$tmp/answer"
+}
+indicate none 1 normal
+check "unauthenticated indication: no package, still queued" \
+	bash -c "[ \"\$(cat '$tmp/answer')\" = 'ACCEPTED recorded as unauthenticated' ] && [ \"\$(sqlite3 '$tmp/hems.db' 'SELECT state FROM replacements')\" = requested ]"
+indicate psk 2 tre
+check "authentic, but a tre component failed: no package (7.12.4)" \
+	bash -c "[ \"\$(cat '$tmp/answer')\" = 'ACCEPTED recorded, device marked for maintenance' ] && [ \"\$(sqlite3 '$tmp/hems.db' 'SELECT state FROM replacements')\" = requested ]"
+indicate psk 3 normal
+{ printf 'REPLACE %d\n' "$(stat -c %s "$tmp/p.pkg")"; cat "$tmp/p.pkg"; } > "$tmp/expected"
+check "authentic indication: REPLACE and the package, byte for byte" cmp "$tmp/expected" "$tmp/answer"
+check "recorded as sent with the indication, the expected RIM set" bash -c "
+	[ \"\$(sqlite3 '$tmp/hems.db' 'SELECT state, distress FROM replacements')\" = \"sent|\$(sqlite3 '$tmp/hems.db' 'SELECT max(id) FROM distress')\" ] &&
+	[ \"\$(sqlite3 '$tmp/hems.db' \"SELECT expected_rim, expected_state FROM devices WHERE identity = 'dev1'\")\" = '$platform|sent' ]"
 [ $failed = 0 ]
