@@ -79,7 +79,7 @@ indicate() {
 		head="HNBTRE-DISTRESS 1 psk ${#msg} 32"
 		{ printf '%s\n%s' "$head" "$msg"
 		  printf '%s\n%s' "$head" "$msg" | openssl dgst -sha256 -binary \
-			-mac HMAC -macopt hexkey:"$(xxd -p -c 64 "$tmp/psk/dev1")"; }
+			-mac HMAC -macopt hexkey:"$(od -An -tx1 -v "$tmp/psk/dev1" | tr -d " \n")"; }
 	else
 		printf 'HNBTRE-DISTRESS 1 none %d 0\n%s' ${#msg} "$msg"
 	fi > "$tmp/frame"
