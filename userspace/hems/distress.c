@@ -156,17 +156,6 @@ out:
 	return fd;
 }
 
-/* 7.12.4: no replacement when the TrE itself failed. */
-static int tre_failed(const struct hnbtre_distress_msg *msg)
-{
-	size_t i;
-
-	for (i = 0; i < msg->nfailed; i++)
-		if (!strcmp(msg->failed[i].class, "tre"))
-			return 1;
-	return 0;
-}
-
 /*
  * Authenticates, records and answers one frame; returns the answer line.
  * @package is set to the descriptor of a replacement to send after it
@@ -238,7 +227,7 @@ static const char *handle_frame(struct distress_listener *l,
 			   "state = ?2 WHERE identity = ?1", 2, p);
 		answer = "ACCEPTED recorded, device marked for maintenance\n";
 		/* only ever for an authentic indication, never for a forged one */
-		if (!tre_failed(&msg))
+		if (!hnbtre_distress_tre_failed(&msg))
 			*package = offer_replacement(l->db, msg.identity, row, &size);
 		if (*package >= 0) {
 			snprintf(line, line_len, "REPLACE %lld\n", (long long)size);
