@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "hnbtre.h"
+#include "hnbtre_pkg.h"
 
 int store_open(const char *path, sqlite3 **db);
 int store_exec(sqlite3 *db, const char *sql, int count, const char *const *params);
@@ -20,6 +21,16 @@ int store_exec(sqlite3 *db, const char *sql, int count, const char *const *param
  */
 int hems_expect_rim(sqlite3 *db, const char *identity, const char *rim,
 		    const char *state);
+
+/* "sha256:<hex>" and its NUL */
+#define HEMS_RIM_TEXT	(7 + 2 * HNBTRE_DIGEST_LEN + 1)
+/*
+ * hnbtre_pkg_reference() of the package at @path, with the platform RIM a
+ * device reports once it is installed and the RIM of the patch as text.
+ */
+int hems_package_rims(const char *path, struct hnbtre_pkg_reference *ref,
+		      char platform_rim[HEMS_RIM_TEXT], char patch_rim[HEMS_RIM_TEXT],
+		      char *err);
 
 struct hems_config {
 	const char *listen_addr;

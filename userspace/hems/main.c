@@ -24,6 +24,7 @@ static void usage(FILE *f)
 		"       hnbtre-hems --db FILE [--json] devices\n"
 		"       hnbtre-hems --db FILE [--json] show DEVICE\n"
 		"       hnbtre-hems --db FILE update DEVICE PACKAGE\n"
+		"       hnbtre-hems --db FILE replace DEVICE PACKAGE\n"
 		"       hnbtre-hems --db FILE [--json] distress\n");
 }
 
@@ -87,7 +88,7 @@ static int print_rows(sqlite3 *db, const char *sql, const char *param, int json,
 static int request_update(sqlite3 *db, const char *identity, const char *package)
 {
 	char err[HNBTRE_ERR_LEN], now[32], *path = realpath(package, NULL);
-	char rim[8 + 2 * HNBTRE_DIGEST_LEN], patch[sizeof(rim)], version[24], mversion[24];
+	char rim[HEMS_RIM_TEXT], patch[HEMS_RIM_TEXT], version[24], mversion[24];
 	struct hnbtre_pkg_reference ref;
 	const char *p[] = { identity, path, now, version, mversion, rim, patch };
 	int ret;
@@ -96,16 +97,12 @@ static int request_update(sqlite3 *db, const char *identity, const char *package
 		fprintf(stderr, "hnbtre-hems: %s: %s\n", package, strerror(errno));
 		return 1;
 	}
-	ret = hnbtre_pkg_reference(path, &ref, err);
+	ret = hems_package_rims(path, &ref, rim, patch, err);
 	if (ret) {
 		fprintf(stderr, "hnbtre-hems: update refused: %s\n", err);
 		free(path);
 		return 1;
 	}
-	strcpy(rim, "sha256:");
-	hnbtre_hex(ref.platform_rim, rim + 7);
-	strcpy(patch, "sha256:");
-	hnbtre_hex(ref.patch_rim, patch + 7);
 	snprintf(version, sizeof(version), "%" PRIu64, ref.package_version);
 	snprintf(mversion, sizeof(mversion), "%" PRIu64, ref.manifest_version);
 	hems_now(now, sizeof(now));
@@ -121,6 +118,36 @@ static int request_update(sqlite3 *db, const char *identity, const char *package
 		       identity, version, mversion, rim, patch);
 	free(path);
 	return ret;
+}
+
+/*
+ * A replacement of @identity's normal code image by @package, sent as the
+ * answer to its next authentic distress indication (distress.c).  The
+ * reference values are computed now, so a package that cannot be used is
+ * refused before it is queued.
+ */
+static int queue_replacement(sqlite3 *db, const char *identity, const char *package)
+{
+	char now[32], platform_rim[HEMS_RIM_TEXT], patch_rim[HEMS_RIM_TEXT];
+	char err[HNBTRE_ERR_LEN];
+	const char *p[] = { identity, package, now, platform_rim, patch_rim };
+	struct hnbtre_pkg_reference ref;
+
+	if (hems_package_rims(package, &ref, platform_rim, patch_rim, err)) {
+		fprintf(stderr, "hnbtre-hems: %s: %s\n", package, err);
+		return 1;
+	}
+	hems_now(now, sizeof(now));
+	if (store_exec(db, "INSERT INTO replacements (identity, package, requested, "
+		       "platform_rim, patch_rim, state) SELECT identity, ?2, ?3, ?4, ?5, "
+		       "'requested' FROM devices WHERE identity = ?1", 5, p) ||
+	    !sqlite3_changes(db)) {
+		fprintf(stderr, "hnbtre-hems: no device %s\n", identity);
+		return 1;
+	}
+	printf("replacement of %s with %s queued: platform RIM %s, patch RIM %s\n",
+	       identity, package, platform_rim, patch_rim);
+	return 0;
 }
 
 int hems_cli(const char *db_path, int argc, char **argv, int json)
@@ -150,6 +177,9 @@ int hems_cli(const char *db_path, int argc, char **argv, int json)
 				   "WHERE identity = ? ORDER BY id", argv[1], json, "updates", all);
 			print_rows(db, "SELECT " DISTRESS_COLUMNS " FROM distress WHERE "
 				   "identity = ? ORDER BY id", argv[1], json, "distress", all);
+			print_rows(db, "SELECT requested, package, platform_rim, patch_rim, "
+				   "state, sent, distress FROM replacements WHERE identity = ? "
+				   "ORDER BY id", argv[1], json, "replacements", all);
 			if (json) {
 				json_object *rows, *device;
 
@@ -167,6 +197,8 @@ int hems_cli(const char *db_path, int argc, char **argv, int json)
 				 NULL, json, NULL, NULL) < 0;
 	} else if (argc == 3 && !strcmp(argv[0], "update")) {
 		ret = request_update(db, argv[1], argv[2]);
+	} else if (argc == 3 && !strcmp(argv[0], "replace")) {
+		ret = queue_replacement(db, argv[1], argv[2]);
 	} else {
 		usage(stderr);
 		ret = 2;
