@@ -12,7 +12,7 @@
 # runs there), the H(e)MS is in hnb-hems behind a veth pair.
 . "$(dirname "$0")/gate_lib.sh"
 . "$(dirname "$0")/tr069_lib.sh"
-tr069_init 18
+tr069_init 22
 
 id=$IDENTITY
 D=$WORK/d
@@ -120,6 +120,8 @@ until_true() {
 	"$@"
 }
 
+# The OCSP responder the H(e)MS certificate names, on the device's loopback.
+ca_database hems "" && ocsp_start root || exit 1
 hems_start --distress-tls-port $TLS_PORT --distress-tcp-port $TCP_PORT \
 	--distress-psk-dir "$WORK/psk"
 boot "MANIFEST=$WORK/m1"
@@ -183,6 +185,44 @@ check "both sides hold the same RIM" is "$(col rim devices)" "$(cat $SFS/rim)"
 check "show lists the replacement as sent" \
 	is "$($HEMS_CLI --json show "$id" | jq -r '.replacements[-1].state')" sent
 
+# Repair mode of the TR-069 agent (tr069.md): the image corrupted again;
+# the function the TrE starts finds nothing queued.  Then a replacement is
+# queued, and the agent, seeing failed, runs no session but the distress
+# function, which fetches the package, has the TrE verify it, installs it
+# and re-validates; trusted again, the agent has its session.
+authentic() { sqlite3 "$WORK/hems.db" "SELECT count(*) FROM distress WHERE authenticated = 1"; }
+echo corrupted > "$R/current/bin/app"
+echo 1 > $SFS/validate
+reported() { is "$(cat $SFS/state)" failed && until_true 60 is "$(authentic)" 2; }
+check "image corrupted again: failed, indication recorded, nothing to replace" reported
+repair_session() {
+	! pgrep -x hnbtre-distress > /dev/null && sleep 1 &&
+	$HEMS_CLI replace "$id" "$WORK/img.pkg" > /dev/null &&
+	"$CWMPD" --acs "$URL" --cert "$PKI/device.pem" --ca "$PKI/root.pem" \
+		--state-dir "$WORK/cwmpd" --repair-cmd "$D/hnbtre-distress" --once \
+		> "$WORK/cwmpd.out" 2>&1
+	grep -q "repair mode: the TrE says failed; no session, only repair" "$WORK/cwmpd.out" &&
+	grep -q "repair mode: the TrE says trusted" "$WORK/cwmpd.out" &&
+	cmp "$WORK/img/bin/app" "$R/current/bin/app" || { cat "$WORK/cwmpd.out"; return 1; }
+}
+check "agent in repair mode: only the distress function runs, the image is replaced" repair_session
+check "then the agent's session: the H(e)MS verifies the attestation, RIM kept" \
+	eval 'is "$(col verdict attestations)" valid && is "$(col rim devices)" "$new_rim" &&
+	      is "$(col status devices)" ok && grep -q "Inform delivered" "$WORK/cwmpd.out"'
+no_repair() {
+	echo corrupted > "$R/current/bin/app" && echo 1 > $SFS/validate &&
+	until_true 60 is "$(authentic)" 4 && sleep 1 &&
+	! "$CWMPD" --acs "$URL" --cert "$PKI/device.pem" --ca "$PKI/root.pem" \
+		--state-dir "$WORK/cwmpd" --repair-cmd "$D/hnbtre-distress" --once \
+		> "$WORK/cwmpd.out" 2>&1 &&
+	grep -q "repair mode: the TrE says failed$" "$WORK/cwmpd.out" &&
+	! grep -q "Inform delivered" "$WORK/cwmpd.out" || { cat "$WORK/cwmpd.out"; return 1; }
+}
+check "repair mode with nothing queued: still failed, no session" no_repair
+# Repaired by hand, so that the TrE's own failure below is a transition.
+cat "$WORK/img/bin/app" > "$R/current/bin/app"
+echo 1 > $SFS/validate
+
 # The TrE's own failure: the function reports nothing, no replacement.
 $HEMS_CLI replace "$id" "$WORK/img.pkg" > /dev/null
 echo changed > "$WORK/t/tre1"
@@ -193,7 +233,6 @@ check "TrE component failed: the TrE does not start the distress function" tre_f
 rc=$?
 check "started anyway: exit 6, nothing sent" \
 	sh -c "[ $rc = 6 ] && [ \"\$(sqlite3 '$WORK/hems.db' \"SELECT state FROM replacements ORDER BY id DESC LIMIT 1\")\" = requested ]"
-check "the H(e)MS recorded one authentic indication in all" \
-	is "$(sqlite3 "$WORK/hems.db" "SELECT count(*) FROM distress WHERE authenticated = 1")" 1
+check "the H(e)MS recorded five authentic indications in all" is "$(authentic)" 5
 check "the H(e)MS did not crash" kill -0 "$(cat "$WORK/server.pid")"
 tap_done

@@ -174,16 +174,18 @@ EOC
 }
 
 # ocsp_start NS [HASH]: an `openssl ocsp` responder for the test CA's
-# database on 127.0.0.1:8888 of namespace hnb-NS (where the test
-# certificates' AIA points), signing with HASH (sha256) as ocsp.pem.
+# database on 127.0.0.1:8888 of namespace hnb-NS (NS "root": the test's
+# own), where the test certificates' AIA points, signing with HASH
+# (sha256) as ocsp.pem.
 ocsp_start() {
-	local i
-	ip netns exec "hnb-$1" openssl ocsp -index "$WORK/ca/index.txt" -port 8888 \
+	local i in_ns=(ip netns exec "hnb-$1")
+	[ "$1" = root ] && in_ns=()
+	"${in_ns[@]}" openssl ocsp -index "$WORK/ca/index.txt" -port 8888 \
 		-CA "$PKI/root.pem" -rsigner "$PKI/ocsp.pem" -rkey "$PKI/ocsp.key" \
 		-rmd "${2:-sha256}" -ignore_err > "$WORK/ocsp-$1.log" 2>&1 &
 	echo $! > "$WORK/ocsp-$1.pid"
 	for i in $(seq 100); do
-		ip netns exec "hnb-$1" bash -c 'echo > /dev/tcp/127.0.0.1/8888' 2>/dev/null &&
+		"${in_ns[@]}" bash -c 'echo > /dev/tcp/127.0.0.1/8888' 2>/dev/null &&
 			return 0
 		sleep 0.1
 	done

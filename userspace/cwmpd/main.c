@@ -30,11 +30,14 @@ static void usage(FILE *f)
 		"usage: hnbtre-cwmpd --acs URL --cert DEVICE.pem --ca ROOTS.pem --state-dir DIR\n"
 		"                    [--install-root DIR] [--periodic SECONDS] [--poll SECONDS]\n"
 		"                    [--reboot-cmd CMD] [--factory-reset-cmd CMD] [--once]\n"
+		"                    [--repair-cmd CMD]\n"
 		"                    [--ocsp hard|soft|off] [--ocsp-url URL]\n"
 		"The device key is the TrE's (keyctl link %%:.hnbtre_device @s first).\n"
 		"--ocsp: without an OCSP answer about the ACS certificate, hard (default)\n"
 		"refuses the session, soft continues with a warning; revoked always refuses.\n"
-		"--once: one session with the pending events, then exit (0 ok, 1 failed).\n");
+		"--once: one session with the pending events, then exit (0 ok, 1 failed).\n"
+		"--repair-cmd: while the TrE says failed, no session; CMD (the distress\n"
+		"function) repairs, then the agent goes on if the TrE says trusted.\n");
 }
 
 /* Events a start of the agent brings: BOOTSTRAP once, BOOT per boot. */
@@ -382,6 +385,34 @@ static int run_command(const char *what, const char *cmd)
 	return status == 0 ? 0 : -1;
 }
 
+/*
+ * Repair mode (seed 000, Documentation/tr069.md): with the TrE failed the
+ * device key is closed, so no session can be had; the only way out is a
+ * new signed image through the distress function's credential, which that
+ * function fetches, has the TrE verify, installs and re-validates.
+ * Returns whether the TrE is not (or no longer) failed.
+ */
+static bool repaired(struct agent *agent)
+{
+	char *state = dm_tre_read("state");
+	bool failed = !strcmp(state, "failed");
+
+	free(state);
+	if (!failed)
+		return true;
+	say("repair mode: the TrE says failed; no session, only repair");
+	if (!agent->config->repair_cmd) {
+		say("repair mode: no --repair-cmd");
+		return false;
+	}
+	run_command("repair", agent->config->repair_cmd);
+	state = dm_tre_read("state");
+	failed = strcmp(state, "trusted");
+	say("repair mode: the TrE says %s", state);
+	free(state);
+	return !failed;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -394,6 +425,7 @@ int main(int argc, char **argv)
 		{ "poll", required_argument, NULL, 'P' },
 		{ "reboot-cmd", required_argument, NULL, 'r' },
 		{ "factory-reset-cmd", required_argument, NULL, 'f' },
+		{ "repair-cmd", required_argument, NULL, 'R' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "ocsp", required_argument, NULL, 'O' },
 		{ "ocsp-url", required_argument, NULL, 'U' },
@@ -421,6 +453,7 @@ int main(int argc, char **argv)
 		case 'P': config.poll_seconds = strtoul(optarg, NULL, 10); break;
 		case 'r': config.reboot_cmd = optarg; break;
 		case 'f': config.factory_reset_cmd = optarg; break;
+		case 'R': config.repair_cmd = optarg; break;
 		case 'o': config.once = true; break;
 		case 'O':
 			if (!strcmp(optarg, "hard"))
@@ -474,7 +507,7 @@ int main(int argc, char **argv)
 		say("state not saved");
 	next_periodic = time(NULL) + config.periodic_interval;
 	for (;;) {
-		ret = run_session(&agent);
+		ret = repaired(&agent) ? run_session(&agent) : -1;
 		if (!ret && agent.download_requested) {
 			agent.download_requested = false;
 			run_downloads(&agent, install_root);
