@@ -147,6 +147,18 @@ pcr_is() {
 	[ -n "$got" ] && [ "$got" = "$2" ] || { echo "$1 is ${got:-unreadable}, expected $2"; return 1; }
 }
 
+# netns_pair PEER PEER_ADDR: network namespaces hnb-dev (the device,
+# $DEV_ADDR on dev0) and hnb-PEER (PEER_ADDR on PEER0) joined by a veth
+# pair, loopbacks up.
+netns_pair() {
+	ip netns add hnb-dev && ip netns add "hnb-$1" &&
+	ip link add dev0 netns hnb-dev type veth peer name "${1}0" netns "hnb-$1" &&
+	ip -n hnb-dev addr add "$DEV_ADDR/24" dev dev0 &&
+	ip -n "hnb-$1" addr add "$2/24" dev "${1}0" &&
+	ip -n hnb-dev link set dev0 up && ip -n "hnb-$1" link set "${1}0" up &&
+	ip -n hnb-dev link set lo up && ip -n "hnb-$1" link set lo up
+}
+
 # ca_database "VALID..." "REVOKED...": the test root's `openssl ca`
 # database in $WORK/ca (ca.cnf, index.txt) with the named certificates of
 # the test PKI valid or revoked; ocsp_start answers from it.

@@ -22,13 +22,9 @@ teardown() {
 	return 0
 }
 
+# net_setup: hnb-dev and hnb-hems; the H(e)MS's names in /etc/hosts.
 net_setup() {
-	ip netns add hnb-dev && ip netns add hnb-hems &&
-	ip link add dev0 netns hnb-dev type veth peer name hems0 netns hnb-hems &&
-	ip -n hnb-dev addr add $DEV_ADDR/24 dev dev0 &&
-	ip -n hnb-hems addr add $HEMS_ADDR/24 dev hems0 &&
-	ip -n hnb-dev link set dev0 up && ip -n hnb-hems link set hems0 up &&
-	ip -n hnb-dev link set lo up && ip -n hnb-hems link set lo up &&
+	netns_pair hems "$HEMS_ADDR" &&
 	echo "$HEMS_ADDR hems.hnbtre.test other.hnbtre.test" >> /etc/hosts
 }
 
