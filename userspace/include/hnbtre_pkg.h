@@ -196,7 +196,7 @@ struct hnbtre_pkg_sink {
  * of a package in a regular file are read with pread() by one worker
  * thread per online CPU (at most 8), each taking the next whole file:
  * read a chunk, hash it, hand it to the sink.  The first failure stops
- * them all.  SHA-256 is the kernel's (AF_ALG) where there is one.
+ * them all.  SHA-256 is OpenSSL's (Documentation/benchmarks.md).
  *
  * Return: 0, -EILSEQ (digest), -EBADMSG (truncated or trailing data), a
  * sink's error, or -errno.

@@ -11,9 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <linux/if_alg.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -414,74 +412,6 @@ int hnbtre_pkg_open(const char *path, struct hnbtre_pkg *pkg, int *fdp,
 }
 
 /*
- * SHA-256 of one region at a time: the kernel's through an AF_ALG socket
- * where there is one (it hashes the sent pages where they are), else
- * OpenSSL's.  Documentation/benchmarks.md says why the kernel's.
- */
-struct sha256 {
-	int op;			/* AF_ALG operation socket, or -1 */
-	EVP_MD_CTX *ctx;	/* without one */
-};
-
-static int sha256_open(struct sha256 *h)
-{
-	struct sockaddr_alg sa = {
-		.salg_family = AF_ALG, .salg_type = "hash", .salg_name = "sha256",
-	};
-	int tfm = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-	h->op = -1;
-	h->ctx = NULL;
-	if (tfm >= 0 && !bind(tfm, (struct sockaddr *)&sa, sizeof(sa)))
-		h->op = accept4(tfm, NULL, NULL, SOCK_CLOEXEC);
-	if (tfm >= 0)
-		close(tfm);
-	if (h->op < 0 && !(h->ctx = EVP_MD_CTX_new()))
-		return -ENOMEM;
-	return 0;
-}
-
-static void sha256_close(struct sha256 *h)
-{
-	if (h->op >= 0)
-		close(h->op);
-	EVP_MD_CTX_free(h->ctx);
-}
-
-static int sha256_init(struct sha256 *h)
-{
-	/* AF_ALG starts a new hash with the first send after a read. */
-	return h->op >= 0 || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) ?
-	       0 : -ENOMEM;
-}
-
-static int sha256_update(struct sha256 *h, const uint8_t *buf, size_t len)
-{
-	if (h->op < 0)
-		return EVP_DigestUpdate(h->ctx, buf, len) ? 0 : -ENOMEM;
-	/* "More to come" every time: the read in sha256_final() finalises. */
-	while (len) {
-		ssize_t n = send(h->op, buf, len, MSG_MORE);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static int sha256_final(struct sha256 *h, uint8_t digest[HNBTRE_DIGEST_LEN])
-{
-	if (h->op < 0)
-		return EVP_DigestFinal_ex(h->ctx, digest, NULL) ? 0 : -ENOMEM;
-	return read(h->op, digest, HNBTRE_DIGEST_LEN) == HNBTRE_DIGEST_LEN ?
-	       0 : -EIO;
-}
-
-/*
  * The state shared by the workers of hnbtre_pkg_stream(): which file is
  * next, the progress, the first failure (which stops them all).
  */
@@ -508,19 +438,19 @@ static void report(struct stream *s, size_t len)
 }
 
 /*
- * One region: data from @read_chunk into SHA-256 and the sink, digest
- * compared at the end; the sink's end() only after it matched.  @pos is
- * where it starts in the file, or -1 to read the pipe on.
+ * One region: chunks of @s->fd into SHA-256 and the sink, the digest
+ * compared at the end, the sink's end() only after it matched.  @pos is
+ * where the region starts in the file, or -1 to read on (a pipe).
  */
 static int stream_region(struct stream *s, const struct hnbtre_pkg_file *f,
-			 int index, off_t pos, struct sha256 *h, uint8_t *buf,
+			 int index, off_t pos, EVP_MD_CTX *ctx, uint8_t *buf,
 			 uint8_t *keep, char *err)
 {
 	const struct hnbtre_pkg_sink *sink = s->sink;
 	uint8_t digest[HNBTRE_DIGEST_LEN];
 	const char *what = f->path ? f->path : "manifest";
 	uint64_t left = f->size;
-	int ret = sha256_init(h);
+	int ret = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ? 0 : -ENOMEM;
 
 	if (!ret && sink && sink->begin)
 		ret = sink->begin(sink->arg, f, index, err);
@@ -531,7 +461,8 @@ static int stream_region(struct stream *s, const struct hnbtre_pkg_file *f,
 		if (ret)
 			return hnbtre_fail(err, ret, "%s: %s", what, ret == -EBADMSG ?
 				    "payload truncated" : strerror(-ret));
-		ret = sha256_update(h, buf, want);
+		if (!EVP_DigestUpdate(ctx, buf, want))
+			ret = -ENOMEM;
 		if (!ret && keep) {
 			memcpy(keep, buf, want);
 			keep += want;
@@ -547,8 +478,8 @@ static int stream_region(struct stream *s, const struct hnbtre_pkg_file *f,
 			ret = -ECANCELED;	/* another worker failed */
 		pthread_mutex_unlock(&s->lock);
 	}
-	if (!ret)
-		ret = sha256_final(h, digest);
+	if (!ret && !EVP_DigestFinal_ex(ctx, digest, NULL))
+		ret = -ENOMEM;
 	if (ret)
 		return ret;
 	if (CRYPTO_memcmp(digest, f->digest, sizeof(digest)))
@@ -563,8 +494,8 @@ static void *stream_worker(void *arg)
 	struct stream *s = arg;
 	char err[HNBTRE_ERR_LEN] = "";
 	uint8_t *buf = malloc(STREAM_CHUNK);
-	struct sha256 h = { .op = -1 };
-	int ret = buf ? sha256_open(&h) : -ENOMEM;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ret = buf && ctx ? 0 : -ENOMEM;
 
 	while (!ret) {
 		const struct hnbtre_pkg_file *f;
@@ -577,7 +508,7 @@ static void *stream_worker(void *arg)
 			break;
 		f = &s->pkg->files[i];
 		ret = stream_region(s, f, (int)i, s->payload + (off_t)f->offset,
-				    &h, buf, NULL, err);
+				    ctx, buf, NULL, err);
 	}
 	pthread_mutex_lock(&s->lock);
 	if (ret && ret != -ECANCELED && !s->ret) {
@@ -586,7 +517,7 @@ static void *stream_worker(void *arg)
 			memcpy(s->err, err, HNBTRE_ERR_LEN);
 	}
 	pthread_mutex_unlock(&s->lock);
-	sha256_close(&h);
+	EVP_MD_CTX_free(ctx);
 	free(buf);
 	return NULL;
 }
@@ -629,11 +560,11 @@ int hnbtre_pkg_stream(const struct hnbtre_pkg *pkg, int fd,
 		.lock = PTHREAD_MUTEX_INITIALIZER,
 	};
 	uint8_t *buf = malloc(STREAM_CHUNK), *keep = NULL, extra;
-	struct sha256 h = { .op = -1 };
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	struct stat st;
 	ssize_t n;
 	size_t i;
-	int ret = buf ? sha256_open(&h) : -ENOMEM;
+	int ret = buf && ctx ? 0 : -ENOMEM;
 
 	if (!ret && manifest && !(keep = malloc(pkg->manifest.size)))
 		ret = -ENOMEM;
@@ -642,7 +573,7 @@ int hnbtre_pkg_stream(const struct hnbtre_pkg *pkg, int fd,
 	s.payload = fstat(fd, &st) || !S_ISREG(st.st_mode) ? -1 :
 		    lseek(fd, 0, SEEK_CUR);
 	/* The manifest first, alone: a sink may refuse on it. */
-	ret = stream_region(&s, &pkg->manifest, -1, -1, &h, buf, keep, err);
+	ret = stream_region(&s, &pkg->manifest, -1, -1, ctx, buf, keep, err);
 	if (!ret && s.payload >= 0) {
 		ret = stream_files(&s);
 		if (!ret && lseek(fd, s.payload + (off_t)pkg->payload_len,
@@ -650,7 +581,7 @@ int hnbtre_pkg_stream(const struct hnbtre_pkg *pkg, int fd,
 			ret = -errno;
 	} else {
 		for (i = 0; !ret && i < pkg->nfiles; i++)
-			ret = stream_region(&s, &pkg->files[i], (int)i, -1, &h,
+			ret = stream_region(&s, &pkg->files[i], (int)i, -1, ctx,
 					    buf, NULL, err);
 	}
 	if (ret)
@@ -671,7 +602,7 @@ int hnbtre_pkg_stream(const struct hnbtre_pkg *pkg, int fd,
 out:
 	free(keep);
 	free(buf);
-	sha256_close(&h);
+	EVP_MD_CTX_free(ctx);
 	return ret;
 }
 
