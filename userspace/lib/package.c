@@ -539,7 +539,7 @@ static int stream_files(struct stream *s)
 		want = STREAM_WORKERS_MAX;
 	if (want > s->pkg->nfiles)
 		want = s->pkg->nfiles;
-	/* Without a single thread there is no install; with fewer, slower. */
+	/* Fewer threads than wanted only cost time; none: this one works. */
 	while (n < want && !pthread_create(&workers[n], NULL, stream_worker, s))
 		n++;
 	if (!n && want)
