@@ -165,50 +165,38 @@ typedef void (*hnbtre_pkg_progress)(uint64_t done, uint64_t total, void *arg);
 
 /*
  * Payload sink: called for each payload region (file index -1 is the
- * manifest) with chunks of data; NULL for verify-only.  When the package
- * is a regular file and the kernel offers SHA-256 through AF_ALG, copy()
- * is called instead of data() for a file region: it copies @len bytes of
- * @fd from @offset (copy_file_range) and puts the SHA-256 of what it
- * wrote in @digest (hnbtre_kernel_sha256()).
+ * manifest) with chunks of data; NULL for verify-only.  Each call gets an
+ * @err for its message.  The manifest comes first, alone; the files of a
+ * package in a regular file are then streamed by several threads
+ * (hnbtre_pkg_stream()), so the calls for different files may run
+ * concurrently, those for one file in order from one thread.
  */
 struct hnbtre_pkg_sink {
-	int (*begin)(void *arg, const struct hnbtre_pkg_file *file, int index);
-	int (*data)(void *arg, const uint8_t *buf, size_t len);
-	int (*copy)(void *arg, int fd, uint64_t offset, uint64_t len,
-		    uint8_t digest[HNBTRE_DIGEST_LEN]);
-	int (*end)(void *arg, const struct hnbtre_pkg_file *file, int index);
+	int (*begin)(void *arg, const struct hnbtre_pkg_file *file, int index,
+		     char *err);
+	int (*data)(void *arg, int index, const uint8_t *buf, size_t len,
+		    char *err);
+	int (*end)(void *arg, const struct hnbtre_pkg_file *file, int index,
+		   char *err);
 	void *arg;
 };
-
-/**
- * hnbtre_kernel_sha256() - SHA-256 of part of a file, computed by the kernel
- * @fd: a readable regular file
- * @offset: where the part starts
- * @len: its length
- * @digest: the result
- *
- * Chunks are read and sent to an AF_ALG socket, which hashes them where
- * they are (the kernel pins the pages): one copy, and the kernel's
- * SHA-256, which is faster than OpenSSL's where it matters here.
- *
- * Return: 0, -EBADMSG if the file ends early, -ENOSYS if the kernel has
- * no AF_ALG SHA-256, or -errno.
- */
-int hnbtre_kernel_sha256(int fd, uint64_t offset, uint64_t len,
-			 uint8_t digest[HNBTRE_DIGEST_LEN]);
 
 /**
  * hnbtre_pkg_stream() - read the payload, check every digest
  * @pkg: the package
  * @fd: positioned at the start of the payload
  * @sink: where the data goes, or NULL
- * @progress: called now and then, or NULL
+ * @progress: called now and then (by the workers, one at a time), or NULL
  * @progress_arg: its argument
  * @manifest: if not NULL, the signed manifest is kept here (malloc'ed)
  * @manifest_len: its length
  * @err: message on failure
  *
- * A region's end() is only called after its digest matched.
+ * A region's end() is only called after its digest matched.  The files
+ * of a package in a regular file are read with pread() by one worker
+ * thread per online CPU (at most 8), each taking the next whole file:
+ * read a chunk, hash it, hand it to the sink.  The first failure stops
+ * them all.  SHA-256 is OpenSSL's (Documentation/benchmarks.md).
  *
  * Return: 0, -EILSEQ (digest), -EBADMSG (truncated or trailing data), a
  * sink's error, or -errno.
