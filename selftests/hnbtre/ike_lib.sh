@@ -36,13 +36,7 @@ ike_init() {
 
 # net_setup: namespaces hnb-dev and hnb-segw, veth dev0 <-> segw0.
 net_setup() {
-	ip netns add hnb-dev && ip netns add hnb-segw &&
-	ip link add dev0 netns hnb-dev type veth peer name segw0 netns hnb-segw &&
-	ip -n hnb-dev addr add $DEV_ADDR/24 dev dev0 &&
-	ip -n hnb-segw addr add $SEGW_ADDR/24 dev segw0 &&
-	ip -n hnb-dev link set dev0 up && ip -n hnb-segw link set segw0 up &&
-	ip -n hnb-dev link set lo up && ip -n hnb-segw link set lo up &&
-	xfrm_warm_up
+	netns_pair segw "$SEGW_ADDR" && xfrm_warm_up
 }
 
 # xfrm_warm_up: the kernel loads and self-tests the ESP cipher at its first

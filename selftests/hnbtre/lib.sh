@@ -147,6 +147,18 @@ pcr_is() {
 	[ -n "$got" ] && [ "$got" = "$2" ] || { echo "$1 is ${got:-unreadable}, expected $2"; return 1; }
 }
 
+# netns_pair PEER PEER_ADDR: network namespaces hnb-dev (the device,
+# $DEV_ADDR on dev0) and hnb-PEER (PEER_ADDR on PEER0) joined by a veth
+# pair, loopbacks up.
+netns_pair() {
+	ip netns add hnb-dev && ip netns add "hnb-$1" &&
+	ip link add dev0 netns hnb-dev type veth peer name "${1}0" netns "hnb-$1" &&
+	ip -n hnb-dev addr add "$DEV_ADDR/24" dev dev0 &&
+	ip -n "hnb-$1" addr add "$2/24" dev "${1}0" &&
+	ip -n hnb-dev link set dev0 up && ip -n "hnb-$1" link set "${1}0" up &&
+	ip -n hnb-dev link set lo up && ip -n "hnb-$1" link set lo up
+}
+
 # ca_database "VALID..." "REVOKED...": the test root's `openssl ca`
 # database in $WORK/ca (ca.cnf, index.txt) with the named certificates of
 # the test PKI valid or revoked; ocsp_start answers from it.
@@ -174,16 +186,18 @@ EOC
 }
 
 # ocsp_start NS [HASH]: an `openssl ocsp` responder for the test CA's
-# database on 127.0.0.1:8888 of namespace hnb-NS (where the test
-# certificates' AIA points), signing with HASH (sha256) as ocsp.pem.
+# database on 127.0.0.1:8888 of namespace hnb-NS (NS "root": the test's
+# own), where the test certificates' AIA points, signing with HASH
+# (sha256) as ocsp.pem.
 ocsp_start() {
-	local i
-	ip netns exec "hnb-$1" openssl ocsp -index "$WORK/ca/index.txt" -port 8888 \
+	local i in_ns=(ip netns exec "hnb-$1")
+	[ "$1" = root ] && in_ns=()
+	"${in_ns[@]}" openssl ocsp -index "$WORK/ca/index.txt" -port 8888 \
 		-CA "$PKI/root.pem" -rsigner "$PKI/ocsp.pem" -rkey "$PKI/ocsp.key" \
 		-rmd "${2:-sha256}" -ignore_err > "$WORK/ocsp-$1.log" 2>&1 &
 	echo $! > "$WORK/ocsp-$1.pid"
 	for i in $(seq 100); do
-		ip netns exec "hnb-$1" bash -c 'echo > /dev/tcp/127.0.0.1/8888' 2>/dev/null &&
+		"${in_ns[@]}" bash -c 'echo > /dev/tcp/127.0.0.1/8888' 2>/dev/null &&
 			return 0
 		sleep 0.1
 	done

@@ -22,13 +22,9 @@ teardown() {
 	return 0
 }
 
+# net_setup: hnb-dev and hnb-hems; the H(e)MS's names in /etc/hosts.
 net_setup() {
-	ip netns add hnb-dev && ip netns add hnb-hems &&
-	ip link add dev0 netns hnb-dev type veth peer name hems0 netns hnb-hems &&
-	ip -n hnb-dev addr add $DEV_ADDR/24 dev dev0 &&
-	ip -n hnb-hems addr add $HEMS_ADDR/24 dev hems0 &&
-	ip -n hnb-dev link set dev0 up && ip -n hnb-hems link set hems0 up &&
-	ip -n hnb-dev link set lo up && ip -n hnb-hems link set lo up &&
+	netns_pair hems "$HEMS_ADDR" &&
 	echo "$HEMS_ADDR hems.hnbtre.test other.hnbtre.test" >> /etc/hosts
 }
 
@@ -53,22 +49,26 @@ s_server_start() {
 	wait_port
 }
 
+# wait_port [PORT]: until the H(e)MS side listens on PORT (7547).
 wait_port() {
 	local i
 	for i in $(seq 50); do
-		ip netns exec hnb-hems ss -ltn | grep -q ":7547 " && return 0
+		ip netns exec hnb-hems ss -ltn | grep -q ":${1:-7547} " && return 0
 		sleep 0.1
 	done
 	return 1
 }
 
-hems_stop() {
+# stop_pid_file FILE: stop the process whose pid FILE holds, if any.
+stop_pid_file() {
 	local pid
-	pid=$(cat "$WORK/server.pid" 2>/dev/null) || return 0
+	pid=$(cat "$1" 2>/dev/null) || return 0
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
-	rm -f "$WORK/server.pid"
+	rm -f "$1"
 }
+
+hems_stop() { stop_pid_file "$WORK/server.pid"; }
 
 # cwmpd_run URL [OPTIONS...]: the agent in the device namespace, which
 # needs securityfs mounted again after ip netns exec.

@@ -682,10 +682,39 @@ static int pkg_recover(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* ---- reference ---- */
+
+/* What the H(e)MS expects once the package is installed (seed 000 step 2). */
+static int pkg_reference(int argc, char **argv)
+{
+	struct hnbtre_pkg_reference ref;
+	char err[HNBTRE_ERR_LEN], h[2 * HNBTRE_DIGEST_LEN + 1];
+	int ret;
+
+	if (argc != 2) {
+		die_msg("usage: pkg reference PKG");
+		return EXIT_ERROR;
+	}
+	ret = hnbtre_pkg_reference(argv[1], &ref, err);
+	if (ret) {
+		die_msg("%s: %s", argv[1], err);
+		return ret == -EBADMSG || ret == -EILSEQ || ret == -ENOTRECOVERABLE ?
+		       EXIT_REFUSED : EXIT_ERROR;
+	}
+	printf("package_version=%" PRIu64 "\nmanifest_version=%" PRIu64 "\nfiles=%zu\n",
+	       ref.package_version, ref.manifest_version, ref.files);
+	hex(ref.platform_rim, h);
+	printf("platform_rim=sha256:%s\n", h);
+	hex(ref.patch_rim, h);
+	printf("patch_rim=sha256:%s\n", h);
+	return EXIT_OK;
+}
+
 const struct command pkg_commands[] = {
 	{ "pkg", "build", "--dir D --prefix /P --manifest M.signed --version N [--description T] [--remove PATH]... [--allow-downgrade] -o OUT", pkg_build },
 	{ "pkg", "sign", "[--digest sha256|sha384|sha512] --cert C --key K [--cert C --key K]... -o OUT IN", pkg_sign },
 	{ "pkg", "inspect", "[--json] PKG", pkg_inspect },
+	{ "pkg", "reference", "PKG", pkg_reference },
 	{ "pkg", "verify", "--roots ROOTS.pem [--time EPOCH] [--tre] PKG", pkg_verify },
 	{ "pkg", "install", "--root DIR --roots ROOTS.pem [--no-tre] [--policy report|rollback] PKG", pkg_install },
 	{ "pkg", "recover", "--root DIR", pkg_recover },

@@ -28,6 +28,7 @@ struct agent_config {
 	const char *state_dir;
 	const char *reboot_cmd;
 	const char *factory_reset_cmd;
+	const char *repair_cmd;		/* run instead of sessions while failed */
 	unsigned int periodic_interval;	/* initial PeriodicInformInterval */
 	unsigned int poll_seconds;	/* active notification polling */
 	bool once;
@@ -55,6 +56,10 @@ struct agent {
 	bool factory_reset_requested;
 	bool download_requested;
 };
+
+/* A securityfs file of the TrE without its trailing newlines; "" when it
+ * cannot be read. */
+char *dm_tre_read(const char *file);
 
 /* store.c */
 int store_load(struct agent *agent);

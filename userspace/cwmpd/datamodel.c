@@ -101,7 +101,7 @@ static int add(struct dm_snapshot *snap, const char *name, const char *value,
 }
 
 /* One securityfs file without its newline; "" when there is nothing yet. */
-static char *tre_read(const char *file)
+char *dm_tre_read(const char *file)
 {
 	char *data;
 	size_t len;
@@ -115,7 +115,7 @@ static char *tre_read(const char *file)
 
 static char *manifest_version(void)
 {
-	char *body = tre_read("manifest"), *line, *version;
+	char *body = dm_tre_read("manifest"), *line, *version;
 
 	line = strstr(body, "\nversion ");
 	version = strdup(line ? line + 9 : "0");
@@ -173,7 +173,7 @@ static void oui_of(const char *identity, char oui[7])
 
 static int add_components(struct dm_snapshot *snap)
 {
-	char *list = tre_read("components"), *line, *save = NULL, name[96], count[16];
+	char *list = dm_tre_read("components"), *line, *save = NULL, name[96], count[16];
 	char verdict[16], digest[80];
 	unsigned int n = 0;
 	int ret = 0;
@@ -215,8 +215,8 @@ static const char *setting(struct agent *agent, const char *name)
 
 int dm_snapshot(struct agent *agent, struct dm_snapshot *snap, bool attest)
 {
-	char *identity = tre_read("identity"), *state = tre_read("state");
-	char *tim = tre_read("tim"), *rim = tre_read("rim");
+	char *identity = dm_tre_read("identity"), *state = dm_tre_read("state");
+	char *tim = dm_tre_read("tim"), *rim = dm_tre_read("rim");
 	char *version = manifest_version(), *up = uptime(), *att = NULL;
 	char oui[7], interval[16];
 	int ret;

@@ -30,11 +30,14 @@ static void usage(FILE *f)
 		"usage: hnbtre-cwmpd --acs URL --cert DEVICE.pem --ca ROOTS.pem --state-dir DIR\n"
 		"                    [--install-root DIR] [--periodic SECONDS] [--poll SECONDS]\n"
 		"                    [--reboot-cmd CMD] [--factory-reset-cmd CMD] [--once]\n"
+		"                    [--repair-cmd CMD]\n"
 		"                    [--ocsp hard|soft|off] [--ocsp-url URL]\n"
 		"The device key is the TrE's (keyctl link %%:.hnbtre_device @s first).\n"
 		"--ocsp: without an OCSP answer about the ACS certificate, hard (default)\n"
 		"refuses the session, soft continues with a warning; revoked always refuses.\n"
-		"--once: one session with the pending events, then exit (0 ok, 1 failed).\n");
+		"--once: one session with the pending events, then exit (0 ok, 1 failed).\n"
+		"--repair-cmd: while the TrE says failed, no session; CMD (the distress\n"
+		"function) repairs, then the agent goes on if the TrE says trusted.\n");
 }
 
 /* Events a start of the agent brings: BOOTSTRAP once, BOOT per boot. */
@@ -215,23 +218,78 @@ static void now_iso(char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/*
- * Pending downloads: fetch over the same profile, install through the
- * TrE (verification, atomic install, re-validation, expected-TIM check),
- * then record the result for TransferComplete.
- */
-static void run_downloads(struct agent *agent, const char *install_root)
+/* A transfer's phase, persisted before the step starts. */
+static void set_phase(struct agent *agent, json_object *transfer, const char *phase)
 {
-	json_object *transfers = store_section(agent, "transfers"), *state, *url;
+	json_object_object_add(transfer, "phase", json_object_new_string(phase));
+	if (store_save(agent))
+		say("state not saved: a restart may repeat the %s", phase);
+}
+
+/* Fetch a pending transfer's package to @path: 0 or a TransferComplete fault. */
+static int fetch(struct agent *agent, const char *url, const char *path, char *err,
+		 size_t len)
+{
+	struct session *s = session_open(agent->config, err, len);
+	int ret = s ? session_download(s, url, path, err, len) : -EIO;
+
+	session_close(s);
+	if (!ret)
+		return 0;
+	return ret == -EACCES ? CWMP_FAULT_FILE_SERVER_AUTHENTICATION :
+	       ret == -EPROTONOSUPPORT ? CWMP_FAULT_UNSUPPORTED_PROTOCOL :
+	       CWMP_FAULT_DOWNLOAD_FAILURE;
+}
+
+/* Install through the TrE: 0 or a TransferComplete fault. */
+static int install(struct agent *agent, const char *install_root, const char *path,
+		   char *err)
+{
 	struct hnbtre_install_opts opts = {
 		.root = install_root, .roots_pem = agent->config->ca_path,
 	};
 	struct hnbtre_install_result result;
-	char err[CWMP_ERR_LEN] = "", path[4096], done[32];
-	struct session *s;
-	size_t i;
-	int code, ret;
+	char tre_file[4096];
+	int ret;
 
+	if (!install_root) {
+		snprintf(err, CWMP_ERR_LEN, "no --install-root configured");
+		return CWMP_FAULT_FILE_TRANSFER_INTERNAL;
+	}
+	/* the TrE verifies packages when its kernel offers it (securityfs
+	 * "package"); the userspace checks against the operator roots run
+	 * in both cases */
+	snprintf(tre_file, sizeof(tre_file), "%s/package", hnbtre_securityfs());
+	opts.use_tre = access(tre_file, F_OK) == 0;
+	if (!opts.use_tre)
+		say("no package verification in this TrE: userspace checks only");
+	ret = hnbtre_pkg_install(path, &opts, &result, err);
+	/* seed 001 step 7': the TrE re-validated; expected TIM = measured? */
+	if (result.tim_checked) {
+		store_set_setting(agent, "self_check", result.tim_matches ? "Passed" : "Failed");
+		say("expected-TIM self-check: %s", result.tim_matches ? "passed" : "failed");
+	}
+	return hnbtre_pkg_fault(ret);
+}
+
+/*
+ * Pending downloads: fetch over the same profile, install through the
+ * TrE (verification, atomic install, re-validation, expected-TIM check),
+ * then record the result for TransferComplete.  The transfer's phase is
+ * persisted before each step, so that a restart resumes it
+ * (Documentation/tr069.md, "Crash and restart"): a download that was
+ * running is discarded and fetched again; an install that was running is
+ * run again from the complete package, hnbtre_pkg_install() first
+ * removing what the interrupted one left (hnbtre_pkg_recover()).
+ */
+static void run_downloads(struct agent *agent, const char *install_root)
+{
+	json_object *transfers = store_section(agent, "transfers"), *state, *url, *phase;
+	char err[CWMP_ERR_LEN] = "", path[4096], done[32];
+	size_t i;
+	int code;
+
+	snprintf(path, sizeof(path), "%s/download.pkg", agent->config->state_dir);
 	for (i = 0; i < json_object_array_length(transfers); i++) {
 		json_object *t = json_object_array_get_idx(transfers, i);
 
@@ -239,38 +297,28 @@ static void run_downloads(struct agent *agent, const char *install_root)
 		if (strcmp(json_object_get_string(state), "pending"))
 			continue;
 		json_object_object_get_ex(t, "url", &url);
-		snprintf(path, sizeof(path), "%s/download.pkg", agent->config->state_dir);
-		s = session_open(agent->config, err, sizeof(err));
-		ret = s ? session_download(s, json_object_get_string(url), path, err,
-					   sizeof(err)) : -EIO;
-		session_close(s);
-		if (ret) {
-			code = ret == -EACCES ? CWMP_FAULT_FILE_SERVER_AUTHENTICATION :
-			       ret == -EPROTONOSUPPORT ? CWMP_FAULT_UNSUPPORTED_PROTOCOL :
-			       CWMP_FAULT_DOWNLOAD_FAILURE;
-		} else if (!install_root) {
-			code = CWMP_FAULT_FILE_TRANSFER_INTERNAL;
-			snprintf(err, sizeof(err), "no --install-root configured");
+		phase = NULL;
+		code = 0;
+		if (json_object_object_get_ex(t, "phase", &phase) &&
+		    !strcmp(json_object_get_string(phase), "install")) {
+			say("resuming the interrupted install of %s", json_object_get_string(url));
 		} else {
-			char tre_file[4096];
-
-			/* the TrE verifies packages when its kernel offers it
-			 * (securityfs "package"); the userspace checks against
-			 * the operator roots run in both cases */
-			snprintf(tre_file, sizeof(tre_file), "%s/package", hnbtre_securityfs());
-			opts.use_tre = access(tre_file, F_OK) == 0;
-			if (!opts.use_tre)
-				say("no package verification in this TrE: userspace checks only");
-			ret = hnbtre_pkg_install(path, &opts, &result, err);
-			code = hnbtre_pkg_fault(ret);
-			if (!ret && result.tim_checked)
-				store_set_setting(agent, "self_check",
-						  result.tim_matches ? "Passed" : "Failed");
+			if (phase)
+				say("discarding the interrupted download of %s",
+				    json_object_get_string(url));
+			unlink(path);
+			set_phase(agent, t, "download");
+			code = fetch(agent, json_object_get_string(url), path, err, sizeof(err));
+			if (!code)
+				set_phase(agent, t, "install");
 		}
+		if (!code)
+			code = install(agent, install_root, path, err);
 		unlink(path);
 		say("download %s: %s", json_object_get_string(url),
 		    code ? err : "installed");
 		now_iso(done, sizeof(done));
+		json_object_object_del(t, "phase");
 		json_object_object_add(t, "state", json_object_new_string("done"));
 		json_object_object_add(t, "fault", json_object_new_int(code));
 		json_object_object_add(t, "fault_string",
@@ -337,6 +385,34 @@ static int run_command(const char *what, const char *cmd)
 	return status == 0 ? 0 : -1;
 }
 
+/*
+ * Repair mode (seed 000, Documentation/tr069.md): with the TrE failed the
+ * device key is closed, so no session can be had; the only way out is a
+ * new signed image through the distress function's credential, which that
+ * function fetches, has the TrE verify, installs and re-validates.
+ * Returns whether the TrE is not (or no longer) failed.
+ */
+static bool repaired(struct agent *agent)
+{
+	char *state = dm_tre_read("state");
+	bool failed = !strcmp(state, "failed");
+
+	free(state);
+	if (!failed)
+		return true;
+	say("repair mode: the TrE says failed; no session, only repair");
+	if (!agent->config->repair_cmd) {
+		say("repair mode: no --repair-cmd");
+		return false;
+	}
+	run_command("repair", agent->config->repair_cmd);
+	state = dm_tre_read("state");
+	failed = strcmp(state, "trusted");
+	say("repair mode: the TrE says %s", state);
+	free(state);
+	return !failed;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -349,6 +425,7 @@ int main(int argc, char **argv)
 		{ "poll", required_argument, NULL, 'P' },
 		{ "reboot-cmd", required_argument, NULL, 'r' },
 		{ "factory-reset-cmd", required_argument, NULL, 'f' },
+		{ "repair-cmd", required_argument, NULL, 'R' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "ocsp", required_argument, NULL, 'O' },
 		{ "ocsp-url", required_argument, NULL, 'U' },
@@ -376,6 +453,7 @@ int main(int argc, char **argv)
 		case 'P': config.poll_seconds = strtoul(optarg, NULL, 10); break;
 		case 'r': config.reboot_cmd = optarg; break;
 		case 'f': config.factory_reset_cmd = optarg; break;
+		case 'R': config.repair_cmd = optarg; break;
 		case 'o': config.once = true; break;
 		case 'O':
 			if (!strcmp(optarg, "hard"))
@@ -429,7 +507,7 @@ int main(int argc, char **argv)
 		say("state not saved");
 	next_periodic = time(NULL) + config.periodic_interval;
 	for (;;) {
-		ret = run_session(&agent);
+		ret = repaired(&agent) ? run_session(&agent) : -1;
 		if (!ret && agent.download_requested) {
 			agent.download_requested = false;
 			run_downloads(&agent, install_root);

@@ -616,6 +616,12 @@ int rpc_build_inform(struct agent *agent, char **out, size_t *out_len,
 	delivered = json_object_new_object();
 	if (add_changed(agent, &snap, delivered))
 		store_add_event(agent, "4 VALUE CHANGE", "");
+	/* seed 001 step 8: the Inform after an update reports the result of
+	 * the expected-TIM self-check with the new TIM */
+	if (store_has_event(agent, "7 TRANSFER COMPLETE"))
+		json_object_object_add(delivered, TRE_PREFIX "SelfCheck",
+				       json_object_new_string(dm_find(&snap, TRE_PREFIX
+								      "SelfCheck")->value));
 	n_events = json_object_array_length(events);
 	snprintf(id_text, sizeof(id_text), "%ld", (long)time(NULL));
 	if (cwmp_out_new(&o, id_text, "Inform"))

@@ -800,17 +800,6 @@ static int replace_image(const struct config *c)
 	return EXIT_REPLACED;
 }
 
-/* A component of the TrE itself failed: neither report nor replace. */
-static int tre_failed(const struct hnbtre_distress_msg *msg)
-{
-	size_t i;
-
-	for (i = 0; i < msg->nfailed; i++)
-		if (!strcmp(msg->failed[i].class, "tre"))
-			return 1;
-	return 0;
-}
-
 static void usage(void)
 {
 	fputs("usage: hnbtre-distress [--config FILE] [--started-by-tre]\n"
@@ -846,7 +835,7 @@ int main(int argc, char **argv)
 	ret = collect(&c, &msg);
 	if (ret == EXIT_NOTHING) {
 		say(LOG_NOTICE, "the TrE is %s: nothing to report", msg.state);
-	} else if (!ret && tre_failed(&msg)) {
+	} else if (!ret && hnbtre_distress_tre_failed(&msg)) {
 		say(LOG_ERR, "the TrE itself failed its check: not running");
 		ret = EXIT_TRE_FAILED;
 	} else if (ret || build_frame(&c, &msg, &frame, &len)) {

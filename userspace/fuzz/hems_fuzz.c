@@ -2,8 +2,9 @@
 /*
  * libFuzzer target: the H(e)MS's side of a CWMP session (SOAP parser,
  * Inform, TransferComplete, the attestation in GetParameterValuesResponse)
- * on an in-memory store.  The first byte picks the session step; an
- * answer with a body must be a well-formed CWMP envelope.
+ * on an in-memory store.  The first byte picks the session step (and
+ * with its top bit the measure "reboot"); an answer with a body must be a
+ * well-formed CWMP envelope.
  */
 #include <stdlib.h>
 
@@ -49,6 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!size || acs_session_init(&s, cert))
 		return 0;
 	s.step = data[0] % (DONE + 1);
+	s.reboot_on_mismatch = data[0] & 0x80;	/* the measure for a mismatch */
 	acs_handle(db, "https://hems.invalid", &s, (const char *)data + 1, size - 1, &r);
 	if (r.body) {
 		if (r.code != 200 || cwmp_parse(r.body, r.len, &answer, err))

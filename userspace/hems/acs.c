@@ -6,7 +6,9 @@
  *   empty POST -> SetParameterValues(AttestationNonce = fresh nonce);
  *   SetParameterValuesResponse -> GetParameterValues(Attestation);
  *   GetParameterValuesResponse -> the PVE check, recorded; then Download
- *   of a requested update if the check passed, else 204, which ends it.
+ *   of a requested update if the check passed, Reboot if the platform
+ *   after an update is not the expected one and the measure is "reboot",
+ *   else 204, which ends it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -111,6 +113,7 @@ static int on_inform(sqlite3 *db, struct acs_session *s,
 	char *serial = cwmp_text(id, "SerialNumber", HNBTRE_IDENTITY_MAX);
 	char *state = param_value(params, TRE "State", 32);
 	char *tim = param_value(params, TRE "TIM", 80);
+	char *self_check = param_value(params, TRE "SelfCheck", sizeof(s->self_check) - 1);
 	char now[32];
 	struct cwmp_out o;
 	int ret = -1;
@@ -158,8 +161,11 @@ static int on_inform(sqlite3 *db, struct acs_session *s,
 	}
 	reply_out(r, &o);
 	s->step = INFORMED;
+	if (self_check)
+		strcpy(s->self_check, self_check);
 	ret = 0;
 out:
+	free(self_check);
 	free(serial);
 	free(state);
 	free(tim);
@@ -298,11 +304,33 @@ static int check_attestation(sqlite3 *db, struct acs_session *s,
 			   "state, tim, rim, counter) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", 8, p);
 	}
 	if (renewed) {
-		const char *p[] = { s->identity, tim };
+		const char *p[] = { s->identity, tim, now };
 
+		/* seed 000 step 6: the update is verified; the stored RIM and
+		 * manifest version become the package's */
+		store_exec(db, "UPDATE devices SET manifest_version = COALESCE((SELECT "
+			   "manifest_version FROM updates WHERE identity = ?1 AND state = "
+			   "'installed' AND expected_rim = ?2), manifest_version) "
+			   "WHERE identity = ?1", 2, p);
+		store_exec(db, "UPDATE updates SET state = 'verified', reported_tim = ?2, "
+			   "finished = ?3 WHERE identity = ?1 AND state = 'installed' AND "
+			   "expected_rim = ?2", 3, p);
 		store_exec(db, "UPDATE devices SET rim = ?2, expected_rim = NULL, "
 			   "expected_state = NULL, status = 'ok' WHERE identity = ?1", 2, p);
 		hems_log("%s: RIM renewed to %s", s->identity, tim);
+	} else if (rims.installed && verdict == HNBTRE_ATTEST_TIM_NOT_RIM) {
+		const char *p[] = { s->identity, tim, now };
+
+		/* the package is installed but the platform is not what it
+		 * should make it: marked; the measure (tr069.md) is taken
+		 * once, when the update is found so */
+		if (!store_exec(db, "UPDATE updates SET state = 'mismatch', reported_tim = ?2, "
+				"finished = ?3 WHERE identity = ?1 AND state = 'installed'", 3, p))
+			s->update_mismatch = sqlite3_changes(db) > 0;
+		store_exec(db, "UPDATE devices SET status = 'maintenance' "
+			   "WHERE identity = ?1", 1, p);
+		hems_log("%s: TIM after the update is %s, not the expected RIM: maintenance",
+			 s->identity, tim);
 	} else if (verdict == HNBTRE_ATTEST_VALID) {
 		const char *p[] = { s->identity, rim };
 
@@ -338,6 +366,29 @@ static long long requested_update(sqlite3 *db, const struct acs_session *s)
 }
 
 /*
+ * The device's expected RIM becomes the one `update` computed for update
+ * @key (none for an update recorded without one), in @state (sent,
+ * installed).
+ */
+static void set_expectation(sqlite3 *db, const char *identity, const char *key,
+			    const char *state)
+{
+	sqlite3_stmt *st;
+	char *rim = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT expected_rim FROM updates WHERE id = ? AND "
+			       "identity = ?", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, identity, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		rim = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	hems_expect_rim(db, identity, rim, state);
+	free(rim);
+}
+
+/*
  * Seed 001: only a device whose fresh attestation passed gets an update.
  * The package is served by this server at <public URL>/package/<id>, to
  * this device only; the CommandKey is the update's id.
@@ -364,9 +415,31 @@ static int send_download(sqlite3 *db, const char *public_url, struct acs_session
 	}
 	reply_out(r, &o);
 	store_exec(db, "UPDATE updates SET state = 'sent' WHERE id = ?", 1, p);
+	set_expectation(db, s->identity, key, "sent");
 	hems_log("Download of update %s sent to %s", key, s->identity);
 	s->step = DOWNLOAD_SENT;
 	return 0;
+}
+
+/*
+ * The measure "reboot" for a device whose platform after an update is not
+ * the expected one: trusted start-up runs again on the device, whose TrE
+ * then closes the gate if a component fails (repair through distress).
+ */
+static void send_reboot(struct acs_session *s, struct acs_reply *r)
+{
+	struct cwmp_out o;
+
+	if (cwmp_out_new(&o, "reboot", "Reboot") ||
+	    !cwmp_add(o.method, "CommandKey", "update mismatch")) {
+		cwmp_out_free(&o);
+		reply(r, 204, NULL, 0);
+		return;
+	}
+	reply_out(r, &o);
+	hems_log("Reboot sent to %s: %s", s->identity,
+		 "its TIM after the update is not the expected RIM");
+	s->step = REBOOT_SENT;
 }
 
 #define PACKAGE_MAX	(512 << 20)
@@ -407,13 +480,27 @@ static void record_transfer(sqlite3 *db, struct acs_session *s, const struct cwm
 	char *key = cwmp_text(msg->method, "CommandKey", 32);
 	char *code = cwmp_text(fault, "FaultCode", 8);
 	char *text = cwmp_text(fault, "FaultString", 256);
+	int installed = code && !strcmp(code, "0");
+	char now[32];
 	const char *p[] = { key, s->identity, code, text,
-			    code && strcmp(code, "0") ? "failed" : "done" };
+			    installed ? "installed" : "failed", installed ? NULL : now,
+			    s->self_check[0] ? s->self_check : NULL };
 
+	hems_now(now, sizeof(now));
 	record_event(db, s, "TransferComplete", key);
-	if (key && code)
-		store_exec(db, "UPDATE updates SET state = ?5, fault = ?3, fault_string = ?4 "
-			   "WHERE id = ?1 AND identity = ?2 AND state = 'sent'", 5, p);
+	/*
+	 * Installed: the fresh attestation of this session must now show the
+	 * expected RIM.  Failed: the device keeps its platform, and its RIM.
+	 */
+	if (key && code &&
+	    !store_exec(db, "UPDATE updates SET state = ?5, fault = ?3, fault_string = ?4, "
+			"finished = ?6, self_check = ?7 WHERE id = ?1 AND identity = ?2 AND "
+			"state = 'sent'", 7, p) && sqlite3_changes(db)) {
+		if (installed)
+			set_expectation(db, s->identity, key, "installed");
+		else
+			hems_expect_rim(db, s->identity, NULL, NULL);
+	}
 	hems_log("TransferComplete from %s: fault %s", s->identity, code ? code : "?");
 	free(key);
 	free(code);
@@ -455,13 +542,17 @@ void acs_handle(sqlite3 *db, const char *public_url, struct acs_session *s,
 		ask_attestation(s, r);
 	} else if (!strcmp(msg.name, "GetParameterValuesResponse") &&
 		   s->step == ATTESTATION_ASKED) {
+		int valid = check_attestation(db, s, &msg);
 		long long update;
 
 		s->step = DONE;
-		if (!check_attestation(db, s, &msg) || !(update = requested_update(db, s)) ||
-		    send_download(db, public_url, s, update, r))
+		if (!valid && s->update_mismatch && s->reboot_on_mismatch)
+			send_reboot(s, r);
+		else if (!valid || !(update = requested_update(db, s)) ||
+			 send_download(db, public_url, s, update, r))
 			reply(r, 204, NULL, 0);
-	} else if (!strcmp(msg.name, "DownloadResponse") && s->step == DOWNLOAD_SENT) {
+	} else if ((!strcmp(msg.name, "DownloadResponse") && s->step == DOWNLOAD_SENT) ||
+		   (!strcmp(msg.name, "RebootResponse") && s->step == REBOOT_SENT)) {
 		s->step = DONE;
 		reply(r, 204, NULL, 0);
 	} else {

@@ -8,10 +8,13 @@
  * else.  Plain TCP and TLS listeners share the event loop of serve.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -102,10 +105,66 @@ static void add_device(sqlite3 *db, const struct hnbtre_distress_msg *msg)
 	sqlite3_finalize(st);
 }
 
-/* Authenticates, records and answers one frame; returns the answer. */
+/*
+ * 7.12.4: the oldest replacement queued for @identity (hnbtre-hems
+ * replace), opened; it is recorded as sent in answer to indication
+ * @distress_id and its platform RIM becomes the device's expected RIM,
+ * which the PVE check compares once the device is back (acs.c).
+ * Returns the package's descriptor and sets @size, or -1: none.
+ */
+static int offer_replacement(sqlite3 *db, const char *identity,
+			     long long distress_id, off_t *size)
+{
+	char now[32], id[24], distress[24], *package = NULL, *rim = NULL;
+	const char *p[] = { id, now, distress };
+	struct stat st;
+	sqlite3_stmt *st_q;
+	int fd = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT id, package, platform_rim FROM replacements "
+			       "WHERE identity = ? AND state = 'requested' ORDER BY id "
+			       "LIMIT 1", -1, &st_q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st_q, 1, identity, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st_q) == SQLITE_ROW) {
+		snprintf(id, sizeof(id), "%lld", sqlite3_column_int64(st_q, 0));
+		package = strdup((const char *)sqlite3_column_text(st_q, 1));
+		rim = strdup((const char *)sqlite3_column_text(st_q, 2));
+	}
+	sqlite3_finalize(st_q);
+	if (!package || !rim)
+		goto out;
+	fd = open(package, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		hems_log("replacement %s for %s cannot be read: not sent", package,
+			 identity);
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+		goto out;
+	}
+	*size = st.st_size;
+	hems_now(now, sizeof(now));
+	snprintf(distress, sizeof(distress), "%lld", distress_id);
+	store_exec(db, "UPDATE replacements SET state = 'sent', sent = ?2, "
+		   "distress = ?3 WHERE id = ?1", 3, p);
+	hems_expect_rim(db, identity, rim, "sent");
+	hems_log("replacement %s sent to %s", package, identity);
+out:
+	free(package);
+	free(rim);
+	return fd;
+}
+
+/*
+ * Authenticates, records and answers one frame; returns the answer line.
+ * @package is set to the descriptor of a replacement to send after it
+ * (REPLACE <length>, the line in @line), else -1.
+ */
 static const char *handle_frame(struct distress_listener *l,
 				const char *peer, const uint8_t *frame,
-				size_t len)
+				size_t len, int *package, char *line,
+				size_t line_len)
 {
 	const struct hems_config *config = l->config;
 	struct hnbtre_attestation att = { 0 };
@@ -115,8 +174,11 @@ static const char *handle_frame(struct distress_listener *l,
 	const char *answer, *attested = NULL;
 	uint8_t *psk = NULL;
 	size_t psk_len = 0;
+	long long row = 0;
+	off_t size = 0;
 	int verdict, av;
 
+	*package = -1;
 	if (hnbtre_distress_parse(frame, len, &msg, err)) {
 		hems_log("distress indication from %s refused: %s", peer, err);
 		hnbtre_distress_free(&msg);
@@ -151,6 +213,7 @@ static const char *handle_frame(struct distress_listener *l,
 			   "transport, auth, verdict, authenticated, sequence, "
 			   "sent_time, state, failed, attestation, attested_state) "
 			   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 13, p);
+		row = sqlite3_last_insert_rowid(l->db);
 	}
 	if (verdict == HNBTRE_DISTRESS_AUTHENTIC) {
 		const char *p[] = { msg.identity, msg.state };
@@ -163,6 +226,13 @@ static const char *handle_frame(struct distress_listener *l,
 		store_exec(l->db, "UPDATE devices SET status = 'maintenance', "
 			   "state = ?2 WHERE identity = ?1", 2, p);
 		answer = "ACCEPTED recorded, device marked for maintenance\n";
+		/* only ever for an authentic indication, never for a forged one */
+		if (!hnbtre_distress_tre_failed(&msg))
+			*package = offer_replacement(l->db, msg.identity, row, &size);
+		if (*package >= 0) {
+			snprintf(line, line_len, "REPLACE %lld\n", (long long)size);
+			answer = line;
+		}
 	} else if (verdict == HNBTRE_DISTRESS_UNAUTHENTICATED) {
 		answer = "ACCEPTED recorded as unauthenticated\n";
 	} else {
@@ -188,12 +258,22 @@ static void on_written(struct bufferevent *bev, void *arg)
 	conn_free(bev, arg);
 }
 
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		conn_free(bev, arg);
+}
+
+/* @text, then the file @package if not -1 (its descriptor is taken). */
 static void answer(struct bufferevent *bev, struct distress_conn *c,
-		   const char *text)
+		   const char *text, int package)
 {
 	bufferevent_disable(bev, EV_READ);
-	bufferevent_setcb(bev, NULL, on_written, NULL, c);
+	bufferevent_setcb(bev, NULL, on_written, on_event, c);
 	bufferevent_write(bev, text, strlen(text));
+	if (package >= 0 &&
+	    evbuffer_add_file(bufferevent_get_output(bev), package, 0, -1))
+		conn_free(bev, c);	/* the device sees a truncated package */
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
@@ -201,8 +281,10 @@ static void on_read(struct bufferevent *bev, void *arg)
 	struct distress_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	size_t len = evbuffer_get_length(in), total;
+	const char *text;
 	const uint8_t *data;
-	int ret;
+	char line[32];
+	int ret, package;
 
 	data = evbuffer_pullup(in, len < HNBTRE_DISTRESS_HEADER_MAX ?
 			       (ssize_t)len : HNBTRE_DISTRESS_HEADER_MAX);
@@ -210,19 +292,14 @@ static void on_read(struct bufferevent *bev, void *arg)
 	if (ret == -EAGAIN)
 		return;
 	if (ret || len > total) {
-		answer(bev, c, "REJECTED malformed\n");
+		answer(bev, c, "REJECTED malformed\n", -1);
 		return;
 	}
 	if (len < total)
 		return;
-	answer(bev, c, handle_frame(c->l, c->peer, evbuffer_pullup(in, -1),
-				    len));
-}
-
-static void on_event(struct bufferevent *bev, short what, void *arg)
-{
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
-		conn_free(bev, arg);
+	text = handle_frame(c->l, c->peer, evbuffer_pullup(in, -1), len,
+			    &package, line, sizeof(line));
+	answer(bev, c, text, package);
 }
 
 static void on_accept(struct evconnlistener *listener, evutil_socket_t fd,

@@ -3,6 +3,7 @@
 #ifndef HEMS_H
 #define HEMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "hnbtre.h"
+#include "hnbtre_pkg.h"
 
 int store_open(const char *path, sqlite3 **db);
 int store_exec(sqlite3 *db, const char *sql, int count, const char *const *params);
@@ -20,6 +22,16 @@ int store_exec(sqlite3 *db, const char *sql, int count, const char *const *param
 int hems_expect_rim(sqlite3 *db, const char *identity, const char *rim,
 		    const char *state);
 
+/* "sha256:<hex>" and its NUL */
+#define HEMS_RIM_TEXT	(7 + 2 * HNBTRE_DIGEST_LEN + 1)
+/*
+ * hnbtre_pkg_reference() of the package at @path, with the platform RIM a
+ * device reports once it is installed and the RIM of the patch as text.
+ */
+int hems_package_rims(const char *path, struct hnbtre_pkg_reference *ref,
+		      char platform_rim[HEMS_RIM_TEXT], char patch_rim[HEMS_RIM_TEXT],
+		      char *err);
+
 struct hems_config {
 	const char *listen_addr;
 	unsigned short port;
@@ -29,6 +41,7 @@ struct hems_config {
 	const char *db_path;
 	const char *public_url;		/* how devices reach this server */
 	const char *demand_auth;	/* test only: answer with a 401 challenge */
+	bool reboot_on_mismatch;	/* --on-mismatch reboot (else mark only) */
 	const char *ocsp_staple;	/* DER OCSP response for our certificate */
 	/* Distress indications (distress.c); a port of 0 is off. */
 	unsigned short distress_tls_port;
@@ -39,7 +52,8 @@ struct hems_config {
 };
 
 /* One CWMP session (one TLS connection) at the ACS. */
-enum acs_step { EXPECT_INFORM, INFORMED, NONCE_SENT, ATTESTATION_ASKED, DOWNLOAD_SENT, DONE };
+enum acs_step { EXPECT_INFORM, INFORMED, NONCE_SENT, ATTESTATION_ASKED, DOWNLOAD_SENT,
+		REBOOT_SENT, DONE };
 
 struct acs_session {
 	enum acs_step step;
@@ -47,6 +61,9 @@ struct acs_session {
 	unsigned char *cert_der;		/* OPENSSL_free */
 	int cert_len;
 	uint8_t nonce[32];
+	char self_check[16];	/* SelfCheck of the Inform, "" if absent */
+	bool reboot_on_mismatch;	/* the measure, from the configuration */
+	bool update_mismatch;		/* this session found one */
 };
 
 /* What to answer: HTTP status and body (malloc'ed, or NULL). */

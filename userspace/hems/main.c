@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* hnbtre-hems: serve CWMP, or look at and act on the device store. */
+#include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "hems.h"
+#include "hnbtre_pkg.h"
 
 static void usage(FILE *f)
 {
@@ -15,10 +19,12 @@ static void usage(FILE *f)
 		"usage: hnbtre-hems --db FILE serve --listen ADDR --port N --cert C --key K --ca ROOTS\n"
 		"                  --public-url https://NAME:PORT [--distress-tls-port N]\n"
 		"                  [--distress-tcp-port N] [--distress-psk-dir DIR] [--distress-ca PEM]\n"
-		"                  [--distress-ike-listen ADDR:PORT] [--ocsp-staple RESPONSE.der]\n"
+		"                  [--distress-ike-listen ADDR:PORT] [--on-mismatch mark|reboot]\n"
+		"                  [--ocsp-staple RESPONSE.der]\n"
 		"       hnbtre-hems --db FILE [--json] devices\n"
 		"       hnbtre-hems --db FILE [--json] show DEVICE\n"
 		"       hnbtre-hems --db FILE update DEVICE PACKAGE\n"
+		"       hnbtre-hems --db FILE replace DEVICE PACKAGE\n"
 		"       hnbtre-hems --db FILE [--json] distress\n");
 }
 
@@ -65,9 +71,84 @@ static int print_rows(sqlite3 *db, const char *sql, const char *param, int json,
 	return n;
 }
 
-#define DEVICE_COLUMNS "identity, status, state, last_tim, rim, last_inform"
+#define DEVICE_COLUMNS "identity, status, state, last_tim, rim, last_inform, " \
+	"manifest_version, expected_rim, expected_state"
+/* the update history (seed 000 step 6) */
+#define UPDATE_COLUMNS "id, requested, package, state, fault, fault_string, " \
+	"package_version, manifest_version, expected_rim, patch_rim, self_check, reported_tim, " \
+	"finished"
 #define DISTRESS_COLUMNS "identity, received, transport, auth, verdict, authenticated, " \
 	"sequence, state, failed, attestation, attested_state"
+
+/*
+ * Seed 000 step 2: the expected platform RIM after the update and the RIM
+ * of the patch, from the package; stored with the request.  The package's
+ * absolute path is what the server later reads and serves.
+ */
+static int request_update(sqlite3 *db, const char *identity, const char *package)
+{
+	char err[HNBTRE_ERR_LEN], now[32], *path = realpath(package, NULL);
+	char rim[HEMS_RIM_TEXT], patch[HEMS_RIM_TEXT], version[24], mversion[24];
+	struct hnbtre_pkg_reference ref;
+	const char *p[] = { identity, path, now, version, mversion, rim, patch };
+	int ret;
+
+	if (!path) {
+		fprintf(stderr, "hnbtre-hems: %s: %s\n", package, strerror(errno));
+		return 1;
+	}
+	ret = hems_package_rims(path, &ref, rim, patch, err);
+	if (ret) {
+		fprintf(stderr, "hnbtre-hems: update refused: %s\n", err);
+		free(path);
+		return 1;
+	}
+	snprintf(version, sizeof(version), "%" PRIu64, ref.package_version);
+	snprintf(mversion, sizeof(mversion), "%" PRIu64, ref.manifest_version);
+	hems_now(now, sizeof(now));
+	ret = store_exec(db, "INSERT INTO updates (identity, package, requested, state, "
+			 "package_version, manifest_version, expected_rim, patch_rim) "
+			 "SELECT identity, ?2, ?3, 'requested', ?4, ?5, ?6, ?7 FROM devices "
+			 "WHERE identity = ?1", 7, p) || !sqlite3_changes(db);
+	if (ret)
+		fprintf(stderr, "hnbtre-hems: no device %s\n", identity);
+	else
+		printf("update %lld of %s requested: package version %s, manifest version %s,"
+		       " expected RIM %s, patch RIM %s\n", (long long)sqlite3_last_insert_rowid(db),
+		       identity, version, mversion, rim, patch);
+	free(path);
+	return ret;
+}
+
+/*
+ * A replacement of @identity's normal code image by @package, sent as the
+ * answer to its next authentic distress indication (distress.c).  The
+ * reference values are computed now, so a package that cannot be used is
+ * refused before it is queued.
+ */
+static int queue_replacement(sqlite3 *db, const char *identity, const char *package)
+{
+	char now[32], platform_rim[HEMS_RIM_TEXT], patch_rim[HEMS_RIM_TEXT];
+	char err[HNBTRE_ERR_LEN];
+	const char *p[] = { identity, package, now, platform_rim, patch_rim };
+	struct hnbtre_pkg_reference ref;
+
+	if (hems_package_rims(package, &ref, platform_rim, patch_rim, err)) {
+		fprintf(stderr, "hnbtre-hems: %s: %s\n", package, err);
+		return 1;
+	}
+	hems_now(now, sizeof(now));
+	if (store_exec(db, "INSERT INTO replacements (identity, package, requested, "
+		       "platform_rim, patch_rim, state) SELECT identity, ?2, ?3, ?4, ?5, "
+		       "'requested' FROM devices WHERE identity = ?1", 5, p) ||
+	    !sqlite3_changes(db)) {
+		fprintf(stderr, "hnbtre-hems: no device %s\n", identity);
+		return 1;
+	}
+	printf("replacement of %s with %s queued: platform RIM %s, patch RIM %s\n",
+	       identity, package, platform_rim, patch_rim);
+	return 0;
+}
 
 int hems_cli(const char *db_path, int argc, char **argv, int json)
 {
@@ -92,10 +173,13 @@ int hems_cli(const char *db_path, int argc, char **argv, int json)
 				   "attestations", all);
 			print_rows(db, "SELECT time, code, command_key FROM events WHERE "
 				   "identity = ? ORDER BY id", argv[1], json, "events", all);
-			print_rows(db, "SELECT requested, package, state, fault FROM updates "
+			print_rows(db, "SELECT " UPDATE_COLUMNS " FROM updates "
 				   "WHERE identity = ? ORDER BY id", argv[1], json, "updates", all);
 			print_rows(db, "SELECT " DISTRESS_COLUMNS " FROM distress WHERE "
 				   "identity = ? ORDER BY id", argv[1], json, "distress", all);
+			print_rows(db, "SELECT requested, package, platform_rim, patch_rim, "
+				   "state, sent, distress FROM replacements WHERE identity = ? "
+				   "ORDER BY id", argv[1], json, "replacements", all);
 			if (json) {
 				json_object *rows, *device;
 
@@ -112,18 +196,9 @@ int hems_cli(const char *db_path, int argc, char **argv, int json)
 		ret = print_rows(db, "SELECT " DISTRESS_COLUMNS " FROM distress ORDER BY id",
 				 NULL, json, NULL, NULL) < 0;
 	} else if (argc == 3 && !strcmp(argv[0], "update")) {
-		char now[32];
-		const char *p[] = { argv[1], argv[2], now };
-
-		hems_now(now, sizeof(now));
-		if (store_exec(db, "INSERT INTO updates (identity, package, requested, state) "
-			       "SELECT identity, ?2, ?3, 'requested' FROM devices "
-			       "WHERE identity = ?1", 3, p) || !sqlite3_changes(db)) {
-			fprintf(stderr, "hnbtre-hems: no device %s\n", argv[1]);
-			ret = 1;
-		} else {
-			printf("update of %s with %s requested\n", argv[1], argv[2]);
-		}
+		ret = request_update(db, argv[1], argv[2]);
+	} else if (argc == 3 && !strcmp(argv[0], "replace")) {
+		ret = queue_replacement(db, argv[1], argv[2]);
 	} else {
 		usage(stderr);
 		ret = 2;
@@ -150,6 +225,7 @@ int main(int argc, char **argv)
 		{ "distress-psk-dir", required_argument, NULL, 'S' },
 		{ "distress-ca", required_argument, NULL, 'D' },
 		{ "distress-ike-listen", required_argument, NULL, 'I' },
+		{ "on-mismatch", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -173,6 +249,14 @@ int main(int argc, char **argv)
 		case 'S': config.distress_psk_dir = optarg; break;
 		case 'D': config.distress_ca = optarg; break;
 		case 'I': config.distress_ike_listen = optarg; break;
+		case 'M':
+			if (strcmp(optarg, "mark") && strcmp(optarg, "reboot")) {
+				fprintf(stderr, "hnbtre-hems: --on-mismatch: mark or reboot, "
+					"not %s\n", optarg);
+				return 2;
+			}
+			config.reboot_on_mismatch = !strcmp(optarg, "reboot");
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

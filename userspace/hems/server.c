@@ -74,6 +74,8 @@ static struct acs_session *session_of(struct server *srv, struct evhttp_request 
 	if (c && acs_session_init(&c->session, peer)) {
 		free(c);
 		c = NULL;
+	} else if (c) {
+		c->session.reboot_on_mismatch = srv->config->reboot_on_mismatch;
 	}
 	X509_free(peer);
 	if (!c)

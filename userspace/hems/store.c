@@ -5,9 +5,12 @@
  * order (Documentation/tr069.md, "H(e)MS store").
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hems.h"
+#include "hnbtre_pkg.h"
 
 static const char *const migrations[] = {
 	/* 1: devices, their attestations and events */
@@ -57,6 +60,30 @@ static const char *const migrations[] = {
 	 */
 	"ALTER TABLE devices ADD COLUMN expected_rim TEXT;"
 	"ALTER TABLE devices ADD COLUMN expected_state TEXT;",
+	/* 4: the history of an update: what `update` computed from the
+	 * package, what the device reported, when it ended; updates.state
+	 * requested | sent | installed | verified | mismatch | failed
+	 */
+	"ALTER TABLE updates ADD COLUMN package_version INTEGER;"
+	"ALTER TABLE updates ADD COLUMN manifest_version INTEGER;"
+	"ALTER TABLE updates ADD COLUMN expected_rim TEXT;"
+	"ALTER TABLE updates ADD COLUMN patch_rim TEXT;"
+	"ALTER TABLE updates ADD COLUMN self_check TEXT;"	/* the device's */
+	"ALTER TABLE updates ADD COLUMN reported_tim TEXT;"
+	"ALTER TABLE updates ADD COLUMN finished TEXT;",
+	/* 5: replacements of the normal code image answering a distress
+	 * indication (Documentation/distress.md): requested | sent
+	 */
+	"CREATE TABLE replacements ("
+	"  id INTEGER PRIMARY KEY,"
+	"  identity TEXT NOT NULL REFERENCES devices(identity),"
+	"  package TEXT NOT NULL,"
+	"  requested TEXT NOT NULL,"
+	"  platform_rim TEXT NOT NULL,"		/* what the device must report */
+	"  patch_rim TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  sent TEXT,"
+	"  distress INTEGER REFERENCES distress(id));",	/* the answered one */
 };
 
 int store_open(const char *path, sqlite3 **db)
@@ -116,4 +143,19 @@ int hems_expect_rim(sqlite3 *db, const char *identity, const char *rim,
 
 	return store_exec(db, "UPDATE devices SET expected_rim = ?2, expected_state = ?3 "
 			  "WHERE identity = ?1", 3, p);
+}
+
+int hems_package_rims(const char *path, struct hnbtre_pkg_reference *ref,
+		      char platform_rim[HEMS_RIM_TEXT], char patch_rim[HEMS_RIM_TEXT],
+		      char *err)
+{
+	int ret = hnbtre_pkg_reference(path, ref, err);
+
+	if (!ret) {
+		strcpy(platform_rim, "sha256:");
+		hnbtre_hex(ref->platform_rim, platform_rim + 7);
+		strcpy(patch_rim, "sha256:");
+		hnbtre_hex(ref->patch_rim, patch_rim + 7);
+	}
+	return ret;
 }

@@ -208,6 +208,17 @@ const char *hnbtre_distress_verdict_str(int verdict);
 const char *hnbtre_distress_auth_name(int auth);
 
 /**
+ * hnbtre_distress_tre_failed() - whether a component of the TrE itself failed
+ * @msg: the message
+ *
+ * Then nothing is replaced (TS 33.320 7.12.4): the function sends nothing,
+ * the receiver offers no package.
+ *
+ * Return: 1 if a failed component has class "tre", else 0.
+ */
+int hnbtre_distress_tre_failed(const struct hnbtre_distress_msg *msg);
+
+/**
  * hnbtre_distress_free() - free what hnbtre_distress_parse() allocated
  * @msg: the message
  */

@@ -165,50 +165,38 @@ typedef void (*hnbtre_pkg_progress)(uint64_t done, uint64_t total, void *arg);
 
 /*
  * Payload sink: called for each payload region (file index -1 is the
- * manifest) with chunks of data; NULL for verify-only.  When the package
- * is a regular file and the kernel offers SHA-256 through AF_ALG, copy()
- * is called instead of data() for a file region: it copies @len bytes of
- * @fd from @offset (copy_file_range) and puts the SHA-256 of what it
- * wrote in @digest (hnbtre_kernel_sha256()).
+ * manifest) with chunks of data; NULL for verify-only.  Each call gets an
+ * @err for its message.  The manifest comes first, alone; the files of a
+ * package in a regular file are then streamed by several threads
+ * (hnbtre_pkg_stream()), so the calls for different files may run
+ * concurrently, those for one file in order from one thread.
  */
 struct hnbtre_pkg_sink {
-	int (*begin)(void *arg, const struct hnbtre_pkg_file *file, int index);
-	int (*data)(void *arg, const uint8_t *buf, size_t len);
-	int (*copy)(void *arg, int fd, uint64_t offset, uint64_t len,
-		    uint8_t digest[HNBTRE_DIGEST_LEN]);
-	int (*end)(void *arg, const struct hnbtre_pkg_file *file, int index);
+	int (*begin)(void *arg, const struct hnbtre_pkg_file *file, int index,
+		     char *err);
+	int (*data)(void *arg, int index, const uint8_t *buf, size_t len,
+		    char *err);
+	int (*end)(void *arg, const struct hnbtre_pkg_file *file, int index,
+		   char *err);
 	void *arg;
 };
-
-/**
- * hnbtre_kernel_sha256() - SHA-256 of part of a file, computed by the kernel
- * @fd: a readable regular file
- * @offset: where the part starts
- * @len: its length
- * @digest: the result
- *
- * Chunks are read and sent to an AF_ALG socket, which hashes them where
- * they are (the kernel pins the pages): one copy, and the kernel's
- * SHA-256, which is faster than OpenSSL's where it matters here.
- *
- * Return: 0, -EBADMSG if the file ends early, -ENOSYS if the kernel has
- * no AF_ALG SHA-256, or -errno.
- */
-int hnbtre_kernel_sha256(int fd, uint64_t offset, uint64_t len,
-			 uint8_t digest[HNBTRE_DIGEST_LEN]);
 
 /**
  * hnbtre_pkg_stream() - read the payload, check every digest
  * @pkg: the package
  * @fd: positioned at the start of the payload
  * @sink: where the data goes, or NULL
- * @progress: called now and then, or NULL
+ * @progress: called now and then (by the workers, one at a time), or NULL
  * @progress_arg: its argument
  * @manifest: if not NULL, the signed manifest is kept here (malloc'ed)
  * @manifest_len: its length
  * @err: message on failure
  *
- * A region's end() is only called after its digest matched.
+ * A region's end() is only called after its digest matched.  The files
+ * of a package in a regular file are read with pread() by one worker
+ * thread per online CPU (at most 8), each taking the next whole file:
+ * read a chunk, hash it, hand it to the sink.  The first failure stops
+ * them all.  SHA-256 is OpenSSL's (Documentation/benchmarks.md).
  *
  * Return: 0, -EILSEQ (digest), -EBADMSG (truncated or trailing data), a
  * sink's error, or -errno.
@@ -234,6 +222,35 @@ int hnbtre_pkg_stream(const struct hnbtre_pkg *pkg, int fd,
 int hnbtre_pkg_check_manifest(const struct hnbtre_pkg *pkg,
 			      const uint8_t *manifest, size_t len,
 			      struct hnbtre_manifest *parsed, char *err);
+
+/* What the H(e)MS expects of a device once a package is installed. */
+struct hnbtre_pkg_reference {
+	uint64_t package_version;
+	uint64_t manifest_version;	/* of the signed manifest it carries */
+	size_t files;			/* files it installs */
+	/* TIM definition (contract.md) over the new manifest's reference
+	 * digests: the TIM the device reports when every component matches */
+	uint8_t platform_rim[HNBTRE_DIGEST_LEN];
+	/* the same definition over the files the package installs (path and
+	 * signed digest): the RIM of the patch (seeds 000 step 2, 001 step 5) */
+	uint8_t patch_rim[HNBTRE_DIGEST_LEN];
+};
+
+/**
+ * hnbtre_pkg_reference() - expected platform RIM and patch RIM of a package
+ * @path: the package file
+ * @ref: the result
+ * @err: message on failure
+ *
+ * Parses the signed part, streams the payload (every digest is checked),
+ * checks that the manifest covers the package (hnbtre_pkg_check_manifest())
+ * and computes both RIMs with hnbtre_tim().  Signatures are not checked:
+ * the operator's own package is the input (the device checks them).
+ *
+ * Return: 0, -EBADMSG, -EILSEQ, -ENOTRECOVERABLE, or -errno.
+ */
+int hnbtre_pkg_reference(const char *path, struct hnbtre_pkg_reference *ref,
+			 char *err);
 
 /**
  * hnbtre_pkg_fault() - TR-069 TransferComplete fault code for an error

@@ -571,3 +571,13 @@ void hnbtre_distress_free(struct hnbtre_distress_msg *msg)
 	free(msg->credential_cert);
 	memset(msg, 0, sizeof(*msg));
 }
+
+int hnbtre_distress_tre_failed(const struct hnbtre_distress_msg *msg)
+{
+	size_t i;
+
+	for (i = 0; i < msg->nfailed; i++)
+		if (!strcmp(msg->failed[i].class, "tre"))
+			return 1;
+	return 0;
+}

@@ -7,12 +7,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <linux/if_alg.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -343,10 +342,11 @@ void hnbtre_pkg_free(struct hnbtre_pkg *pkg)
 	memset(pkg, 0, sizeof(*pkg));
 }
 
-static int read_exact(int fd, uint8_t *buf, size_t len)
+/* @len bytes at @pos, or (@pos < 0) where @fd is. */
+static int read_exact(int fd, uint8_t *buf, size_t len, off_t pos)
 {
 	while (len) {
-		ssize_t n = read(fd, buf, len);
+		ssize_t n = pos < 0 ? read(fd, buf, len) : pread(fd, buf, len, pos);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -356,6 +356,8 @@ static int read_exact(int fd, uint8_t *buf, size_t len)
 			return -EBADMSG;
 		buf += n;
 		len -= n;
+		if (pos >= 0)
+			pos += n;
 	}
 	return 0;
 }
@@ -372,7 +374,7 @@ int hnbtre_pkg_open(const char *path, struct hnbtre_pkg *pkg, int *fdp,
 	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
 	if (fd < 0)
 		return hnbtre_fail(err, -errno, "%s: %s", path, strerror(errno));
-	ret = read_exact(fd, header, sizeof(header));
+	ret = read_exact(fd, header, sizeof(header), -1);
 	if (!ret && hnbtre_pkg_signed_len(header, &signed_len))
 		ret = -EBADMSG;
 	if (ret) {
@@ -386,7 +388,7 @@ int hnbtre_pkg_open(const char *path, struct hnbtre_pkg *pkg, int *fdp,
 		return -ENOMEM;
 	}
 	memcpy(buf, header, sizeof(header));
-	ret = read_exact(fd, buf + sizeof(header), signed_len - sizeof(header));
+	ret = read_exact(fd, buf + sizeof(header), signed_len - sizeof(header), -1);
 	if (ret) {
 		free(buf);
 		close(fd);
@@ -409,140 +411,142 @@ int hnbtre_pkg_open(const char *path, struct hnbtre_pkg *pkg, int *fdp,
 	return 0;
 }
 
-int hnbtre_kernel_sha256(int fd, uint64_t offset, uint64_t len,
-			 uint8_t digest[HNBTRE_DIGEST_LEN])
-{
-	struct sockaddr_alg sa = {
-		.salg_family = AF_ALG, .salg_type = "hash", .salg_name = "sha256",
-	};
-	int tfm, op = -1, ret = 0;
-	uint8_t *buf = NULL;
-
-	tfm = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (tfm < 0 || bind(tfm, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    (op = accept4(tfm, NULL, NULL, SOCK_CLOEXEC)) < 0) {
-		ret = -ENOSYS;
-		goto out;
-	}
-	if (len && !(buf = malloc(STREAM_CHUNK))) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	/* Every chunk with "more to come": the read() below finalises. */
-	while (!ret && len) {
-		ssize_t n = pread(fd, buf, len < STREAM_CHUNK ? len : STREAM_CHUNK,
-				  (off_t)offset);
-
-		if (n <= 0)
-			ret = n < 0 ? -errno : -EBADMSG;
-		else if (send(op, buf, n, MSG_MORE) != n)
-			ret = -EIO;
-		offset += n;
-		len -= n;
-	}
-	if (!ret && read(op, digest, HNBTRE_DIGEST_LEN) != HNBTRE_DIGEST_LEN)
-		ret = -EIO;
-out:
-	free(buf);
-	if (op >= 0)
-		close(op);
-	if (tfm >= 0)
-		close(tfm);
-	return ret;
-}
-
-/* Is hnbtre_kernel_sha256() available?  Asked once. */
-static int kernel_sha256_works(void)
-{
-	static int works = -1;
-	uint8_t digest[HNBTRE_DIGEST_LEN];
-
-	if (works < 0)
-		works = hnbtre_kernel_sha256(-1, 0, 0, digest) == 0;
-	return works;
-}
-
 /*
- * A file region of a package in a regular file, through the kernel: the
- * sink copies it and hashes what it wrote, or (verify) the region itself
- * is hashed.  Return: 1 done, 0 not possible here, or -errno.
+ * The state shared by the workers of hnbtre_pkg_stream(): which file is
+ * next, the progress, the first failure (which stops them all).
  */
-static int kernel_region(int fd, const struct hnbtre_pkg_file *f,
-			 const struct hnbtre_pkg_sink *sink,
-			 uint8_t digest[HNBTRE_DIGEST_LEN])
-{
-	off_t at = lseek(fd, 0, SEEK_CUR);
+struct stream {
+	const struct hnbtre_pkg *pkg;
+	int fd;
+	off_t payload;			/* where it starts in @fd, or -1 (pipe) */
+	const struct hnbtre_pkg_sink *sink;
+	hnbtre_pkg_progress progress;
+	void *progress_arg;
+	pthread_mutex_t lock;
+	size_t next;
+	uint64_t done;
 	int ret;
+	char *err;
+};
 
-	if (at < 0 || !f->size || (sink && !sink->copy) ||
-	    !kernel_sha256_works())
-		return 0;
-	ret = sink ? sink->copy(sink->arg, fd, at, f->size, digest) :
-	      hnbtre_kernel_sha256(fd, at, f->size, digest);
-	if (ret)
-		return ret;
-	return lseek(fd, at + (off_t)f->size, SEEK_SET) < 0 ? -errno : 1;
+/* Called with @s->lock held. */
+static void report(struct stream *s, size_t len)
+{
+	s->done += len;
+	if (s->progress)
+		s->progress(s->done, s->pkg->payload_len, s->progress_arg);
 }
 
 /*
- * One region through SHA-256 (and the sink); compare at the end.  The
- * manifest (kept in memory) and packages read from a pipe go through this
- * process in chunks; files of a package in a regular file through the
- * kernel.
+ * One region: chunks of @s->fd into SHA-256 and the sink, the digest
+ * compared at the end, the sink's end() only after it matched.  @pos is
+ * where the region starts in the file, or -1 to read on (a pipe).
  */
-static int stream_region(int fd, const struct hnbtre_pkg_file *f, int index,
-			 const struct hnbtre_pkg_sink *sink, uint8_t *buf,
-			 EVP_MD_CTX *ctx, uint8_t *keep, uint64_t *done,
-			 uint64_t total, hnbtre_pkg_progress progress,
-			 void *progress_arg, char *err)
+static int stream_region(struct stream *s, const struct hnbtre_pkg_file *f,
+			 int index, off_t pos, EVP_MD_CTX *ctx, uint8_t *buf,
+			 uint8_t *keep, char *err)
 {
+	const struct hnbtre_pkg_sink *sink = s->sink;
 	uint8_t digest[HNBTRE_DIGEST_LEN];
 	const char *what = f->path ? f->path : "manifest";
 	uint64_t left = f->size;
-	int ret;
+	int ret = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ? 0 : -ENOMEM;
 
-	if (!EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
-		return -ENOMEM;
-	if (sink && sink->begin && (ret = sink->begin(sink->arg, f, index)))
-		return ret;
-	ret = index < 0 ? 0 : kernel_region(fd, f, sink, digest);
-	if (ret < 0)
-		return hnbtre_fail(err, ret, "%s: %s", what, ret == -EBADMSG ?
-				   "payload truncated" : strerror(-ret));
-	if (ret) {
-		*done += f->size;
-		if (progress)
-			progress(*done, total, progress_arg);
-		left = 0;
-	}
-	while (left) {
+	if (!ret && sink && sink->begin)
+		ret = sink->begin(sink->arg, f, index, err);
+	while (!ret && left) {
 		size_t want = left < STREAM_CHUNK ? left : STREAM_CHUNK;
 
-		ret = read_exact(fd, buf, want);
+		ret = read_exact(s->fd, buf, want, pos);
 		if (ret)
 			return hnbtre_fail(err, ret, "%s: %s", what, ret == -EBADMSG ?
 				    "payload truncated" : strerror(-ret));
 		if (!EVP_DigestUpdate(ctx, buf, want))
-			return -ENOMEM;
-		if (keep) {
+			ret = -ENOMEM;
+		if (!ret && keep) {
 			memcpy(keep, buf, want);
 			keep += want;
 		}
-		if (sink && sink->data && (ret = sink->data(sink->arg, buf, want)))
-			return ret;
+		if (!ret && sink && sink->data)
+			ret = sink->data(sink->arg, index, buf, want, err);
+		if (pos >= 0)
+			pos += want;
 		left -= want;
-		*done += want;
-		if (progress)
-			progress(*done, total, progress_arg);
+		pthread_mutex_lock(&s->lock);
+		report(s, want);
+		if (!ret && s->ret)
+			ret = -ECANCELED;	/* another worker failed */
+		pthread_mutex_unlock(&s->lock);
 	}
 	if (!ret && !EVP_DigestFinal_ex(ctx, digest, NULL))
-		return -ENOMEM;
+		ret = -ENOMEM;
+	if (ret)
+		return ret;
 	if (CRYPTO_memcmp(digest, f->digest, sizeof(digest)))
 		return hnbtre_fail(err, -EILSEQ, "%s: digest does not match the signed one",
 			    what);
-	if (sink && sink->end)
-		return sink->end(sink->arg, f, index);
-	return 0;
+	return sink && sink->end ? sink->end(sink->arg, f, index, err) : 0;
+}
+
+/* The files of a package in a regular file: one worker each at a time. */
+static void *stream_worker(void *arg)
+{
+	struct stream *s = arg;
+	char err[HNBTRE_ERR_LEN] = "";
+	uint8_t *buf = malloc(STREAM_CHUNK);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ret = buf && ctx ? 0 : -ENOMEM;
+
+	while (!ret) {
+		const struct hnbtre_pkg_file *f;
+		size_t i;
+
+		pthread_mutex_lock(&s->lock);
+		i = s->ret ? s->pkg->nfiles : s->next++;
+		pthread_mutex_unlock(&s->lock);
+		if (i >= s->pkg->nfiles)
+			break;
+		f = &s->pkg->files[i];
+		ret = stream_region(s, f, (int)i, s->payload + (off_t)f->offset,
+				    ctx, buf, NULL, err);
+	}
+	pthread_mutex_lock(&s->lock);
+	if (ret && ret != -ECANCELED && !s->ret) {
+		s->ret = ret;
+		if (err[0])
+			memcpy(s->err, err, HNBTRE_ERR_LEN);
+	}
+	pthread_mutex_unlock(&s->lock);
+	EVP_MD_CTX_free(ctx);
+	free(buf);
+	return NULL;
+}
+
+/*
+ * One worker per online CPU, each reading, hashing and handing over whole
+ * files: under emulation (and on the multi-core device) one CPU hashing
+ * 100 MB is what takes the time.  Capped: each worker holds a chunk.
+ */
+#define STREAM_WORKERS_MAX	8
+
+static int stream_files(struct stream *s)
+{
+	pthread_t workers[STREAM_WORKERS_MAX];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = 0, want = cpus < 1 ? 1 : (size_t)cpus;
+
+	if (want > STREAM_WORKERS_MAX)
+		want = STREAM_WORKERS_MAX;
+	if (want > s->pkg->nfiles)
+		want = s->pkg->nfiles;
+	/* Fewer threads than wanted only cost time; none: this one works. */
+	while (n < want && !pthread_create(&workers[n], NULL, stream_worker, s))
+		n++;
+	if (!n && want)
+		stream_worker(s);
+	while (n)
+		pthread_join(workers[--n], NULL);
+	return s->ret;
 }
 
 int hnbtre_pkg_stream(const struct hnbtre_pkg *pkg, int fd,
@@ -550,23 +554,36 @@ int hnbtre_pkg_stream(const struct hnbtre_pkg *pkg, int fd,
 		      hnbtre_pkg_progress progress, void *progress_arg,
 		      uint8_t **manifest, size_t *manifest_len, char *err)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	struct stream s = {
+		.pkg = pkg, .fd = fd, .sink = sink, .progress = progress,
+		.progress_arg = progress_arg, .err = err,
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+	};
 	uint8_t *buf = malloc(STREAM_CHUNK), *keep = NULL, extra;
-	uint64_t done = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	struct stat st;
 	ssize_t n;
 	size_t i;
-	int ret = -ENOMEM;
+	int ret = buf && ctx ? 0 : -ENOMEM;
 
-	if (!ctx || !buf)
+	if (!ret && manifest && !(keep = malloc(pkg->manifest.size)))
+		ret = -ENOMEM;
+	if (ret)
 		goto out;
-	if (manifest && !(keep = malloc(pkg->manifest.size)))
-		goto out;
-	ret = stream_region(fd, &pkg->manifest, -1, sink, buf, ctx, keep,
-			    &done, pkg->payload_len, progress, progress_arg, err);
-	for (i = 0; !ret && i < pkg->nfiles; i++)
-		ret = stream_region(fd, &pkg->files[i], (int)i, sink, buf, ctx,
-				    NULL, &done, pkg->payload_len, progress,
-				    progress_arg, err);
+	s.payload = fstat(fd, &st) || !S_ISREG(st.st_mode) ? -1 :
+		    lseek(fd, 0, SEEK_CUR);
+	/* The manifest first, alone: a sink may refuse on it. */
+	ret = stream_region(&s, &pkg->manifest, -1, -1, ctx, buf, keep, err);
+	if (!ret && s.payload >= 0) {
+		ret = stream_files(&s);
+		if (!ret && lseek(fd, s.payload + (off_t)pkg->payload_len,
+				  SEEK_SET) < 0)
+			ret = -errno;
+	} else {
+		for (i = 0; !ret && i < pkg->nfiles; i++)
+			ret = stream_region(&s, &pkg->files[i], (int)i, -1, ctx,
+					    buf, NULL, err);
+	}
 	if (ret)
 		goto out;
 	do

@@ -11,7 +11,10 @@
  * symlink, so start-up sees the old set; hnbtre_pkg_recover() removes the
  * leftovers.
  *
- * Not thread safe (nftw callbacks share a context).
+ * The package's files are written by the worker threads of
+ * hnbtre_pkg_stream(), each file by one of them with its own state
+ * (struct staged_file).  hnbtre_pkg_install() itself is not thread safe
+ * (nftw callbacks share a context).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +22,7 @@
 #include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,18 +42,25 @@
 
 /*
  * Test hook for the fault-injection test: HNBTRE_PKG_FAULT=N kills the
- * installer with SIGKILL just before its Nth step that changes the disk.
+ * installer with SIGKILL just before its Nth step that changes the disk
+ * (counted across the worker threads).
  */
+static long fault_left = -1;
+
+static void fault_init(void)
+{
+	const char *s = getenv("HNBTRE_PKG_FAULT");
+
+	fault_left = s ? strtol(s, NULL, 10) : -1;
+}
+
 static void step(void)
 {
-	static long left = -2;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (left == -2) {
-		const char *s = getenv("HNBTRE_PKG_FAULT");
-
-		left = s ? strtol(s, NULL, 10) : -1;
-	}
-	if (left > 0 && --left == 0)
+	pthread_once(&once, fault_init);
+	if (__atomic_load_n(&fault_left, __ATOMIC_RELAXED) > 0 &&
+	    __atomic_sub_fetch(&fault_left, 1, __ATOMIC_SEQ_CST) == 0)
 		raise(SIGKILL);
 }
 
@@ -109,6 +120,14 @@ static uint64_t slot_generation(const char *target)
 	return *end ? 0 : n;
 }
 
+/* A file written to staging under a temporary name until its digest matched. */
+struct staged_file {
+	int fd;
+	int parent;
+	const char *name;
+	char tmp_name[NAME_MAX + 1];
+};
+
 struct install {
 	const char *root;
 	char live[PATH_MAX];		/* ROOT/current/ */
@@ -116,11 +135,7 @@ struct install {
 	char old_target[PATH_MAX];	/* "slots/gN" or "" */
 	char staging[PATH_MAX];
 	int staging_fd;
-	/* the file being written */
-	int fd;
-	int parent;
-	char tmp_name[NAME_MAX + 1];
-	const char *name;
+	struct staged_file **files;	/* by package file index, while written */
 	/* the manifest region */
 	uint8_t *manifest;
 	size_t manifest_len;
@@ -217,9 +232,11 @@ static int open_parent(struct install *in, const char *rel, const char **name)
 	return dir < 0 ? -errno : dir;
 }
 
-static int sink_begin(void *arg, const struct hnbtre_pkg_file *f, int index)
+static int sink_begin(void *arg, const struct hnbtre_pkg_file *f, int index,
+		      char *err)
 {
 	struct install *in = arg;
+	struct staged_file *sf;
 	int ret;
 
 	if (index < 0) {
@@ -227,99 +244,98 @@ static int sink_begin(void *arg, const struct hnbtre_pkg_file *f, int index)
 		in->manifest_len = 0;
 		return in->manifest ? 0 : -ENOMEM;
 	}
-	ret = open_parent(in, f->path + in->live_len, &in->name);
+	sf = malloc(sizeof(*sf));
+	if (!sf)
+		return -ENOMEM;
+	sf->fd = sf->parent = -1;
+	in->files[index] = sf;
+	ret = open_parent(in, f->path + in->live_len, &sf->name);
 	if (ret < 0)
-		return hnbtre_fail(in->err, ret, "%s: %s", f->path, hnbtre_pkg_errstr(ret));
-	in->parent = ret;
-	if (snprintf(in->tmp_name, sizeof(in->tmp_name), ".%.200s.hnbtre-new",
-		     in->name) >= (int)sizeof(in->tmp_name))
+		return hnbtre_fail(err, ret, "%s: %s", f->path, hnbtre_pkg_errstr(ret));
+	sf->parent = ret;
+	if (snprintf(sf->tmp_name, sizeof(sf->tmp_name), ".%.200s.hnbtre-new",
+		     sf->name) >= (int)sizeof(sf->tmp_name))
 		return -ENAMETOOLONG;
 	step();
-	/* Read back too: the kernel hashes what was written. */
-	in->fd = openat(in->parent, in->tmp_name, O_RDWR | O_CREAT | O_EXCL |
+	sf->fd = openat(sf->parent, sf->tmp_name, O_WRONLY | O_CREAT | O_EXCL |
 			O_NOFOLLOW | O_CLOEXEC, 0600);
-	return in->fd < 0 ? hnbtre_fail(in->err, -errno, "%s: %s", f->path,
+	return sf->fd < 0 ? hnbtre_fail(err, -errno, "%s: %s", f->path,
 				 strerror(errno)) : 0;
 }
 
-static int sink_data(void *arg, const uint8_t *buf, size_t len)
+/* What was read and hashed is written: the payload is read once. */
+static int sink_data(void *arg, int index, const uint8_t *buf, size_t len,
+		     char *err)
 {
 	struct install *in = arg;
+	int fd;
 
-	if (in->fd < 0) {
+	if (index < 0) {
 		memcpy(in->manifest + in->manifest_len, buf, len);
 		in->manifest_len += len;
 		return 0;
 	}
+	fd = in->files[index]->fd;
 	step();
 	while (len) {
-		ssize_t n = write(in->fd, buf, len);
+		ssize_t n = write(fd, buf, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return hnbtre_fail(in->err, -errno, "writing: %s", strerror(errno));
+			return hnbtre_fail(err, -errno, "writing: %s", strerror(errno));
 		buf += n;
 		len -= n;
 	}
 	return 0;
 }
 
-/* A file region copied in the kernel, then hashed as written. */
-static int sink_copy(void *arg, int fd, uint64_t offset, uint64_t len,
-		     uint8_t digest[HNBTRE_DIGEST_LEN])
+static void close_file(struct install *in, size_t index)
 {
-	struct install *in = arg;
-	loff_t at = (loff_t)offset;
-	uint64_t left = len;
+	struct staged_file *sf = in->files[index];
 
-	step();
-	while (left) {
-		ssize_t n = copy_file_range(fd, &at, in->fd, NULL, left, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EBADMSG;
-		left -= n;
-	}
-	return hnbtre_kernel_sha256(in->fd, 0, len, digest);
+	if (!sf)
+		return;
+	if (sf->fd >= 0)
+		close(sf->fd);
+	if (sf->parent >= 0)
+		close(sf->parent);
+	free(sf);
+	in->files[index] = NULL;
 }
 
-static void close_file(struct install *in)
-{
-	if (in->fd >= 0)
-		close(in->fd);
-	if (in->parent >= 0)
-		close(in->parent);
-	in->fd = in->parent = -1;
-}
-
-static int sink_end(void *arg, const struct hnbtre_pkg_file *f, int index)
+static int sink_end(void *arg, const struct hnbtre_pkg_file *f, int index,
+		    char *err)
 {
 	struct install *in = arg;
+	struct staged_file *sf;
 	int ret = 0;
 
 	/* The manifest comes first: refuse before any file is written. */
 	if (index < 0) {
 		ret = hnbtre_pkg_check_manifest(in->pkg, in->manifest,
 						in->manifest_len, &in->parsed,
-						in->err);
+						err);
 		in->have_parsed = !ret;
 		if (!ret && in->parsed.version < in->tre_manifest_version)
-			ret = hnbtre_fail(in->err, -HNBTRE_PKG_E_ROLLBACK,
+			ret = hnbtre_fail(err, -HNBTRE_PKG_E_ROLLBACK,
 				   "manifest version %" PRIu64 " < %" PRIu64
 				   " held by the TrE", in->parsed.version,
 				   in->tre_manifest_version);
 		return ret;
 	}
+	sf = in->files[index];
 	step();
-	if ((f->ima_sig && fsetxattr(in->fd, "security.ima", f->ima_sig,
+	/*
+	 * No fsync: nothing uses staging before the syncfs() that ends
+	 * stage(), and recover() deletes an interrupted one.
+	 */
+	if ((f->ima_sig && fsetxattr(sf->fd, "security.ima", f->ima_sig,
 				     f->ima_sig_len, 0)) ||
-	    fchmod(in->fd, f->mode) || fsync(in->fd) ||
-	    renameat(in->parent, in->tmp_name, in->parent, in->name))
-		ret = hnbtre_fail(in->err, -errno, "%s: %s", f->path, strerror(errno));
-	close_file(in);
+	    fchmod(sf->fd, f->mode) ||
+	    renameat(sf->parent, sf->tmp_name, sf->parent, sf->name))
+		ret = hnbtre_fail(err, -errno, "%s: %s", f->path, strerror(errno));
+	close_file(in, index);
 	return ret;
 }
 
@@ -607,7 +623,7 @@ static int read_link(const char *root, const char *name, char *out)
 static int stage(struct install *in, int pkg_fd, hnbtre_pkg_progress progress)
 {
 	struct hnbtre_pkg_sink sink = {
-		sink_begin, sink_data, sink_copy, sink_end, in
+		sink_begin, sink_data, sink_end, in
 	};
 	char path[PATH_MAX], line[64], old_slot[PATH_MAX];
 	int ret, meta;
@@ -624,9 +640,14 @@ static int stage(struct install *in, int pkg_fd, hnbtre_pkg_progress progress)
 	in->staging_fd = open(in->staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (in->staging_fd < 0)
 		return -errno;
+	in->files = calloc(in->pkg->nfiles + 1, sizeof(*in->files));
+	if (!in->files)
+		return -ENOMEM;
 	ret = hnbtre_pkg_stream(in->pkg, pkg_fd, &sink, progress, NULL, NULL,
 				NULL, in->err);
-	close_file(in);
+	/* What a failure left open, in any worker. */
+	for (i = 0; i < in->pkg->nfiles; i++)
+		close_file(in, i);
 	if (ret)
 		return ret;
 	if (in->old_target[0]) {
@@ -671,8 +692,8 @@ static int stage(struct install *in, int pkg_fd, hnbtre_pkg_progress progress)
 int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 		       struct hnbtre_install_result *res, char *err)
 {
-	struct install in = { .root = opts->root, .fd = -1, .parent = -1,
-			      .staging_fd = -1, .err = err };
+	struct install in = { .root = opts->root, .staging_fd = -1,
+			      .err = err };
 	char new_target[64], slot[PATH_MAX], *components = NULL;
 	struct hnbtre_pkg pkg = { 0 };
 	size_t len;
@@ -798,7 +819,7 @@ fail_staging:
 	in.staging_fd = -1;
 	rm_tree(in.staging);
 out:
-	close_file(&in);
+	free(in.files);
 	if (in.staging_fd >= 0)
 		close(in.staging_fd);
 	if (fd >= 0)

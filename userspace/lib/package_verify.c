@@ -8,7 +8,9 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
@@ -210,5 +212,57 @@ int hnbtre_pkg_verify_signatures(const struct hnbtre_pkg *pkg,
 				  hnbtre_pkg_errstr(worst));
 out:
 	X509_STORE_free(store);
+	return ret;
+}
+
+/* The files a package installs as a component list, for hnbtre_tim(). */
+static int patch_rim(const struct hnbtre_pkg *pkg, uint8_t out[HNBTRE_DIGEST_LEN])
+{
+	struct hnbtre_manifest files = { .count = pkg->nfiles };
+	size_t i;
+	int ret;
+
+	files.components = calloc(pkg->nfiles ? pkg->nfiles : 1, sizeof(*files.components));
+	if (!files.components)
+		return -ENOMEM;
+	/* extract paths are strictly ascending: already in TIM order */
+	for (i = 0; i < pkg->nfiles; i++) {
+		files.components[i].path = pkg->files[i].path;
+		memcpy(files.components[i].digest, pkg->files[i].digest, HNBTRE_DIGEST_LEN);
+	}
+	ret = hnbtre_tim(&files, NULL, NULL, out);
+	free(files.components);
+	return ret;
+}
+
+int hnbtre_pkg_reference(const char *path, struct hnbtre_pkg_reference *ref,
+			 char *err)
+{
+	struct hnbtre_pkg pkg = { 0 };
+	struct hnbtre_manifest m;
+	uint8_t *manifest = NULL;
+	size_t manifest_len;
+	int fd = -1, ret;
+
+	memset(ref, 0, sizeof(*ref));
+	ret = hnbtre_pkg_open(path, &pkg, &fd, err);
+	if (!ret)
+		ret = hnbtre_pkg_stream(&pkg, fd, NULL, NULL, NULL, &manifest,
+					&manifest_len, err);
+	if (!ret)
+		ret = hnbtre_pkg_check_manifest(&pkg, manifest, manifest_len, &m, err);
+	if (!ret) {
+		ref->package_version = pkg.version;
+		ref->manifest_version = m.version;
+		ref->files = pkg.nfiles;
+		ret = hnbtre_tim(&m, NULL, NULL, ref->platform_rim);
+		if (!ret)
+			ret = patch_rim(&pkg, ref->patch_rim);
+		hnbtre_manifest_free(&m);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(manifest);
+	hnbtre_pkg_free(&pkg);
 	return ret;
 }

@@ -179,6 +179,20 @@ static void rpcs(void)
 	check(has("<FaultCode>9000</FaultCode>"), "Upload: fault 9000");
 }
 
+/* The Inform the agent would send now, schema-checked ("" if none). */
+static char *build_inform(json_object **delivered)
+{
+	char *inform;
+	size_t len;
+
+	if (rpc_build_inform(&agent, &inform, &len, delivered)) {
+		*delivered = NULL;
+		return strdup("");
+	}
+	schema_check(inform);
+	return inform;
+}
+
 static void inform_and_state(void)
 {
 	json_object *delivered = NULL, *transfer;
@@ -195,10 +209,7 @@ static void inform_and_state(void)
 	free(again.state_path);
 
 	fake_securityfs_put(dir, "state", "tampered\n");
-	if (rpc_build_inform(&agent, &inform, &len, &delivered))
-		inform = strdup("");
-	else
-		schema_check(inform);
+	inform = build_inform(&delivered);
 	check(strstr(inform, "<Name>Device.X_HNBTRE_TrE.State</Name><Value xsi:type=\"xsd:string\">tampered") &&
 	       strstr(inform, "<Name>Device.X_HNBTRE_TrE.TIM</Name>") &&
 	       strstr(inform, "<EventCode>4 VALUE CHANGE</EventCode>") &&
@@ -206,6 +217,20 @@ static void inform_and_state(void)
 	       strstr(inform, "<SerialNumber>0005B9-0000000001</SerialNumber>") &&
 	       strstr(inform, "<OUI>0005B9</OUI>"),
 	       "Inform: forced State and TIM, VALUE CHANGE with the notified RIM, DeviceId");
+	free(inform);
+	json_object_put(delivered);
+
+	/* after an update: the self-check result travels with the new TIM */
+	store_set_setting(&agent, "self_check", "Failed");
+	store_add_event(&agent, "7 TRANSFER COMPLETE", "");
+	store_add_event(&agent, "M Download", "d1");
+	inform = build_inform(&delivered);
+	check(strstr(inform, "<EventCode>7 TRANSFER COMPLETE</EventCode>") &&
+	      strstr(inform, "<EventCode>M Download</EventCode><CommandKey>d1</CommandKey>") &&
+	      strstr(inform, "<Name>Device.X_HNBTRE_TrE.SelfCheck</Name>"
+		     "<Value xsi:type=\"xsd:string\">Failed</Value>") &&
+	      strstr(inform, "<Name>Device.X_HNBTRE_TrE.TIM</Name>"),
+	      "Inform after a transfer: 7 TRANSFER COMPLETE, M Download, SelfCheck, TIM");
 	free(inform);
 	json_object_put(delivered);
 
@@ -227,7 +252,7 @@ int main(void)
 {
 	char path[256];
 
-	tap_plan(25);
+	tap_plan(26);
 	if (!mkdtemp(dir))
 		return 1;
 	if (fake_securityfs(dir))

@@ -2,8 +2,10 @@
 /*
  * Host tests of the H(e)MS's side of a CWMP session (hems/acs.c) on an
  * in-memory store: every message it sends is valid against the CWMP schema
- * (cwmp_schema.h), and the PVE check applies the stored and expected RIMs
- * as Documentation/tr069.md ("The expected RIM") says.  Attestations are
+ * (cwmp_schema.h), the PVE check applies the stored and expected RIMs
+ * as Documentation/tr069.md ("The expected RIM") says, and an update's
+ * history follows Download, TransferComplete and the fresh attestation
+ * ("Software update").  Attestations are
  * signed here with the device certificate's key.
  */
 #define _GNU_SOURCE
@@ -39,6 +41,25 @@
 	"<ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[1]\">" \
 	VALUE("Device.X_HNBTRE_TrE.State", "string", "trusted") \
 	"</ParameterList></cwmp:Inform>" ENV_TAIL
+/* The Inform after a transfer (TR-069 3.7.1.5): 7 TRANSFER COMPLETE,
+ * M Download with the update's id, the self-check of the device. */
+#define INFORM_AFTER(key, self_check) ENV_HEAD "<cwmp:Inform><DeviceId>" \
+	"<Manufacturer>hnbtre</Manufacturer><OUI>0005B9</OUI><ProductClass>HeNB" \
+	"</ProductClass><SerialNumber>" IDENTITY "</SerialNumber></DeviceId>" \
+	"<Event soap-enc:arrayType=\"cwmp:EventStruct[2]\"><EventStruct><EventCode>" \
+	"7 TRANSFER COMPLETE</EventCode><CommandKey></CommandKey></EventStruct>" \
+	"<EventStruct><EventCode>M Download</EventCode><CommandKey>" key "</CommandKey>" \
+	"</EventStruct></Event><MaxEnvelopes>1</MaxEnvelopes>" \
+	"<CurrentTime>2026-12-01T12:00:00Z</CurrentTime><RetryCount>0</RetryCount>" \
+	"<ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[2]\">" \
+	VALUE("Device.X_HNBTRE_TrE.State", "string", "trusted") \
+	VALUE("Device.X_HNBTRE_TrE.SelfCheck", "string", self_check) \
+	"</ParameterList></cwmp:Inform>" ENV_TAIL
+#define TRANSFER_COMPLETE(key, fault, text) ENV_HEAD "<cwmp:TransferComplete>" \
+	"<CommandKey>" key "</CommandKey><FaultStruct><FaultCode>" fault "</FaultCode>" \
+	"<FaultString>" text "</FaultString></FaultStruct>" \
+	"<StartTime>2026-12-01T12:00:00Z</StartTime>" \
+	"<CompleteTime>2026-12-01T12:00:09Z</CompleteTime></cwmp:TransferComplete>" ENV_TAIL
 #define SPV_RESPONSE ENV_HEAD "<cwmp:SetParameterValuesResponse><Status>0</Status>" \
 	"</cwmp:SetParameterValuesResponse>" ENV_TAIL
 
@@ -47,6 +68,7 @@ static X509 *cert;
 static EVP_PKEY *key;
 static xmlSchemaPtr schema;
 static int messages, invalid_messages;
+static bool reboot_measure;	/* hnbtre-hems serve --on-mismatch reboot */
 
 /* Counts a message against the CWMP schema; shows the first invalid one. */
 static void schema_check(const char *xml, size_t len)
@@ -80,7 +102,8 @@ static int post(struct acs_session *s, const char *body, char **answer)
  * @tim by the device's key.  Returns the last HTTP status and the last
  * answer in @answer (NULL if none).
  */
-static int session(uint8_t tim_byte, char **answer)
+static int session_after(const char *inform, const char *transfer_complete,
+			 uint8_t tim_byte, char **answer)
 {
 	uint8_t tim[HNBTRE_DIGEST_LEN], blob[1024];
 	struct acs_session s;
@@ -89,7 +112,11 @@ static int session(uint8_t tim_byte, char **answer)
 	int code;
 
 	memset(tim, tim_byte, sizeof(tim));
-	if (acs_session_init(&s, cert) || post(&s, INFORM, NULL) != 200 ||
+	if (acs_session_init(&s, cert))
+		return -1;
+	s.reboot_on_mismatch = reboot_measure;
+	if (post(&s, inform, NULL) != 200 ||
+	    (transfer_complete && post(&s, transfer_complete, NULL) != 200) ||
 	    post(&s, "", NULL) != 200 || post(&s, SPV_RESPONSE, NULL) != 200)
 		return -1;
 	len = attest_blob_build(blob, sizeof(blob), key, &(struct attest_contents) {
@@ -107,6 +134,49 @@ static int session(uint8_t tim_byte, char **answer)
 	free(b64);
 	OPENSSL_free(s.cert_der);
 	return code;
+}
+
+static const char *rim_text(uint8_t byte);
+
+static int session(uint8_t tim_byte, char **answer)
+{
+	return session_after(INFORM, NULL, tim_byte, answer);
+}
+
+/* The columns of update @id, joined by spaces ("-" for NULL). */
+static const char *update_row(int id, const char *columns)
+{
+	static char value[512];
+	char sql[512];
+	sqlite3_stmt *st;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM updates WHERE id = %d", columns, id);
+	value[0] = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		int i;
+
+		for (i = 0; i < sqlite3_column_count(st); i++) {
+			const char *v = (const char *)sqlite3_column_text(st, i);
+
+			snprintf(value + strlen(value), sizeof(value) - strlen(value), "%s%s",
+				 i ? " " : "", v ? v : "-");
+		}
+	}
+	sqlite3_finalize(st);
+	return value;
+}
+
+/* A requested update as `hnbtre-hems update` records it. */
+static void request_update(uint8_t expected_byte, const char *manifest_version)
+{
+	char rim[8 + 2 * HNBTRE_DIGEST_LEN];
+	const char *p[] = { rim, manifest_version };
+
+	strcpy(rim, rim_text(expected_byte));
+	store_exec(db, "INSERT INTO updates (identity, package, requested, state, "
+		   "manifest_version, expected_rim, patch_rim) VALUES ('" IDENTITY "', "
+		   "'/nonexistent.pkg', 'now', 'requested', ?2, ?1, ?1)", 2, p);
 }
 
 /* A column of the device, "" if NULL. */
@@ -159,7 +229,7 @@ int main(void)
 	char *answer = NULL;
 	int code;
 
-	tap_plan(8);
+	tap_plan(14);
 	make_device();
 	schema = cwmp_schema_load("tests/schema");
 	if (store_open(":memory:", &db))
@@ -203,6 +273,63 @@ int main(void)
 	       strstr(answer, "https://hems.test/package/1"),
 	       "valid attestation and a requested update: Download");
 	free(answer);
+
+	/* seed 000: the update's expectation, then its verification */
+	request_update(0x55, "7");
+	code = session(0x33, &answer);
+	tap_ok(code == 200 && answer && strstr(answer, "https://hems.test/package/2") &&
+	       !strcmp(device("expected_rim"), rim_text(0x55)) &&
+	       !strcmp(device("expected_state"), "sent") &&
+	       !strcmp(update_row(2, "state"), "sent"),
+	       "Download sent: the update's expected RIM becomes the device's, state sent");
+	free(answer);
+
+	code = session_after(INFORM_AFTER("2", "Passed"), TRANSFER_COMPLETE("2", "0", ""),
+			     0x55, NULL);
+	tap_ok(code == 204 && !strcmp(device("rim"), rim_text(0x55)) &&
+	       !strcmp(device("manifest_version"), "7") && !strcmp(device("status"), "ok") &&
+	       !*device("expected_rim") && !*device("expected_state") &&
+	       !strcmp(update_row(2, "state || ' ' || fault || ' ' || self_check"),
+		       "verified 0 Passed") &&
+	       !strcmp(update_row(2, "reported_tim"), rim_text(0x55)) &&
+	       strcmp(update_row(2, "finished"), "-"),
+	       "TransferComplete 0, then TIM = expected: verified, RIM and manifest version renewed");
+
+	request_update(0x66, "8");
+	session(0x55, NULL);
+	reboot_measure = true;
+	code = session_after(INFORM_AFTER("3", "Passed"), TRANSFER_COMPLETE("3", "0", ""),
+			     0x77, &answer);
+	tap_ok(code == 200 && answer && strstr(answer, "<cwmp:Reboot>") &&
+	       !strcmp(device("rim"), rim_text(0x55)) &&
+	       !strcmp(device("manifest_version"), "7") &&
+	       !strcmp(device("status"), "maintenance") &&
+	       !strcmp(device("expected_state"), "installed") &&
+	       !strcmp(update_row(3, "state"), "mismatch") &&
+	       !strcmp(update_row(3, "reported_tim"), rim_text(0x77)),
+	       "TransferComplete 0, then TIM != expected: mismatch, marked, measure reboot: Reboot");
+	free(answer);
+
+	code = session(0x77, NULL);
+	tap_ok(code == 204 && !strcmp(device("status"), "maintenance"),
+	       "the next session with the same TIM: still marked, no second Reboot");
+	reboot_measure = false;
+
+	store_exec(db, "UPDATE devices SET status = 'ok', expected_rim = NULL, "
+		   "expected_state = NULL", 0, NULL);
+	request_update(0x88, "9");
+	session(0x55, NULL);
+	code = session_after(INFORM_AFTER("4", "None"),
+			     TRANSFER_COMPLETE("4", "9019", "no acceptable signature"), 0x55, NULL);
+	tap_ok(code == 204 && !strcmp(device("rim"), rim_text(0x55)) &&
+	       !strcmp(device("status"), "ok") && !*device("expected_rim") &&
+	       !strcmp(update_row(4, "state || ' ' || fault || ' ' || fault_string"),
+		       "failed 9019 no acceptable signature"),
+	       "TransferComplete 9019: failed, expectation dropped, the old RIM still valid");
+
+	code = session_after(INFORM, TRANSFER_COMPLETE("4", "0", ""), 0x55, NULL);
+	tap_ok(code == 204 && !strcmp(update_row(4, "state"), "failed") && !*device("expected_rim"),
+	       "a second TransferComplete for a finished update changes nothing");
 
 	tap_ok(schema && messages >= 40 && !invalid_messages,
 	       "all %d messages of the session valid against cwmp-1-1.xsd (%d invalid)",

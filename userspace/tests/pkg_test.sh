@@ -9,7 +9,7 @@ R=$tmp/root
 live=$R/current
 
 echo "TAP version 13"
-echo "1..46"
+echo "1..48"
 
 # refused REASON FAULT COMMAND...: exit status 1 and the reason and fault
 # code on stderr.
@@ -104,6 +104,34 @@ check "inspect --json: version, files, removal, one signature" bash -c "
 	'$HNBTRE' pkg inspect --json '$tmp/p2' | jq -e '.version == 2 and
 		(.files | length) == 2 and .remove == [\"$live/conf\"] and
 		.signatures == 1 and .files[0].path == \"$live/bin/app\"'"
+# The H(e)MS's expectation: the TIM definition over the manifest's lines
+# (platform RIM) and over the files the package installs (patch RIM),
+# recomputed with sed, sort and sha256sum.
+reference_of_p2() {
+	local want_rim want_patch
+	want_rim=sha256:$(tail -n +3 "$tmp/m2.txt" | sed 's/ normal$//' | sha256sum | cut -d' ' -f1)
+	want_patch=sha256:$("$HNBTRE" pkg inspect "$tmp/p2" |
+		sed -n 's/^extract [0-7]* *[0-9]* \(sha256:[0-9a-f]*\) \(.*\)/\2 \1/p' |
+		sha256sum | cut -d' ' -f1)
+	"$HNBTRE" pkg reference "$tmp/p2" > "$tmp/reference" || return 1
+	cat "$tmp/reference"
+	[ "$(cat "$tmp/reference")" = "package_version=2
+manifest_version=11
+files=2
+platform_rim=$want_rim
+patch_rim=$want_patch" ]
+}
+check "reference: expected platform RIM and patch RIM (TIM definition)" reference_of_p2
+reference_refuses_corrupted() {
+	local out
+	cp "$tmp/p2" "$tmp/p2.corrupt" &&
+	printf 'X' | dd of="$tmp/p2.corrupt" bs=1 seek=$(($(stat -c %s "$tmp/p2") - 1)) \
+		conv=notrunc 2> /dev/null
+	out=$("$HNBTRE" pkg reference "$tmp/p2.corrupt" 2>&1)
+	[ $? = 1 ] && echo "$out" | grep -q "digest"
+}
+check "reference refuses a package whose payload differs from its digests" \
+	reference_refuses_corrupted
 check "build refuses a manifest that does not cover the files" fails \
 	"$HNBTRE" pkg build --dir "$tmp/v2" --prefix "$live" --manifest "$tmp/m1" \
 	--version 3 -o "$tmp/bad.pkg"

@@ -1,0 +1,69 @@
+#!/bin/bash
+# hnbtre-hems update on the host (Documentation/tr069.md, "Software
+# update"): the package's expected platform RIM and patch RIM are stored
+# with the request, recomputed here with sort and sha256sum; a package it
+# cannot use and an unknown device change nothing.
+# Needs $HNBTRE (the CLI, next to hnbtre-hems) and $PKI.
+. "$(dirname "$0")/tap.sh"
+HEMS=$(dirname "$HNBTRE")/hnbtre-hems
+DEVICE=0005B9-0000000001
+live=/opt/hnb/current
+db() { sqlite3 "$tmp/hems.db" "$@"; }
+digest() { echo "sha256:$(sha256sum | cut -d' ' -f1)"; }
+
+echo "TAP version 13"
+echo "1..6"
+
+# A package installing bin/app whose manifest also keeps etc/conf.
+mkdir -p "$tmp/v1/bin"
+echo "app 1" > "$tmp/v1/bin/app"
+echo "$live/bin/app sha256:$(sha256sum < "$tmp/v1/bin/app" | cut -d' ' -f1)" > "$tmp/files"
+{ cat "$tmp/files"; echo "$live/etc/conf sha256:$(printf '%064d' 1)"; } |
+	LC_ALL=C sort > "$tmp/lines"
+{ printf 'hnbtre-manifest 1\nversion 7\n'; sed 's/$/ normal/' "$tmp/lines"; } > "$tmp/m.txt"
+"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" "$tmp/m.txt" "$tmp/m"
+"$HNBTRE" pkg build --dir "$tmp/v1" --prefix "$live" --manifest "$tmp/m" --version 3 \
+	-o "$tmp/p.unsigned" > /dev/null
+"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" -o "$tmp/p.pkg" \
+	"$tmp/p.unsigned"
+
+"$HEMS" --db "$tmp/hems.db" devices > /dev/null
+db "INSERT INTO devices (identity, cert) VALUES ('$DEVICE', x'')"
+
+store_version_5() { [ "$(db 'PRAGMA user_version')" = 5 ]; }
+check "a new store has schema version 5" store_version_5
+
+requested() {
+	local rim patch
+	rim=$(digest < "$tmp/lines")
+	patch=$(digest < "$tmp/files")
+	"$HEMS" --db "$tmp/hems.db" update "$DEVICE" "$tmp/p.pkg" > "$tmp/said" || return 1
+	cat "$tmp/said"
+	[ "$rim" != "$patch" ] &&
+	grep -qx "update 1 of $DEVICE requested: package version 3, manifest version 7, expected RIM $rim, patch RIM $patch" "$tmp/said" &&
+	[ "$(db "SELECT state, package, package_version, manifest_version, expected_rim, patch_rim
+		  FROM updates")" = "requested|$tmp/p.pkg|3|7|$rim|$patch" ] &&
+	[ "$(db "SELECT coalesce(expected_rim, '-') FROM devices")" = - ]
+}
+check "update: expected platform RIM and patch RIM stored with the request" requested
+
+# refused WHAT PKG [DEVICE]: exit 1, the reason said, no update recorded.
+refused() {
+	local before
+	before=$(db "SELECT count(*) FROM updates")
+	"$HEMS" --db "$tmp/hems.db" update "${3:-$DEVICE}" "$2" 2> "$tmp/err"
+	[ $? = 1 ] && grep -q "$1" "$tmp/err" &&
+	[ "$(db "SELECT count(*) FROM updates")" = "$before" ] || { cat "$tmp/err"; false; }
+}
+head -c -1 "$tmp/p.pkg" > "$tmp/short.pkg"
+check "a truncated package: refused, nothing recorded" refused "update refused" "$tmp/short.pkg"
+check "no such file: refused, nothing recorded" refused "No such file" "$tmp/none.pkg"
+check "an unknown device: refused, nothing recorded" refused "no device" "$tmp/p.pkg" other
+
+history_columns() {
+	"$HEMS" --db "$tmp/hems.db" --json show "$DEVICE" |
+		jq -e '.updates[0] | .state == "requested" and .manifest_version == "7" and
+			has("patch_rim") and has("reported_tim") and has("self_check")' > /dev/null
+}
+check "show --json: the update history with its references" history_columns
+exit $((failed > 0))
