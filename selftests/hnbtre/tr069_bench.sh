@@ -28,7 +28,8 @@ tr069_setup || { echo "tr069_bench: no bench (tr069_setup)" >&2; exit 1; }
 inform_bytes() {
 	local i
 	hems_stop
-	ip netns exec hnb-hems openssl s_server -quiet -accept $HEMS_ADDR:7547 \
+	# stdin stays open: at its end s_server would shut down
+	sleep 30 | ip netns exec hnb-hems openssl s_server -quiet -accept $HEMS_ADDR:7547 \
 		-cert "$PKI/hems.pem" -key "$PKI/hems.key" > "$WORK/inform.raw" 2>&1 &
 	echo $! > "$WORK/server.pid"
 	wait_port || return 1

@@ -8,10 +8,12 @@
 . "$(dirname "$0")/gate_lib.sh"
 . "$(dirname "$0")/tr069_lib.sh"
 tr069_init 13
+# the clock back to real time, however a clock test ended (by the uptime:
+# bash's SECONDS follows the wall clock)
 REAL_TIME=$(date +%s)
-SECONDS=0
-# the clock back to real time, however a clock test ended
-restore_clock() { date -s "@$((REAL_TIME + SECONDS))" > /dev/null; }
+uptime_s() { cut -d. -f1 /proc/uptime; }
+UPTIME=$(uptime_s)
+restore_clock() { date -s "@$((REAL_TIME + $(uptime_s) - UPTIME))" > /dev/null; }
 trap 'restore_clock; teardown' EXIT
 
 hems_said() { grep -q -- "$1" "$WORK/hems.log" || { tail -n 5 "$WORK/hems.log"; return 1; }; }
