@@ -515,7 +515,7 @@ void acs_handle(sqlite3 *db, const char *public_url, struct acs_session *s,
 	struct cwmp_out o;
 
 	if (!len) {
-		if (s->step == INFORMED) {
+		if (s->step == INFORMED && !s->no_attestation_check) {
 			send_nonce(s, r);
 		} else {
 			s->step = DONE;

@@ -42,6 +42,8 @@ struct hems_config {
 	const char *public_url;		/* how devices reach this server */
 	const char *demand_auth;	/* test only: answer with a 401 challenge */
 	bool reboot_on_mismatch;	/* --on-mismatch reboot (else mark only) */
+	/* benchmark baseline only (scripts/bench-hems): no PVE check at all */
+	bool no_attestation_check;
 	const char *ocsp_staple;	/* DER OCSP response for our certificate */
 	/* Distress indications (distress.c); a port of 0 is off. */
 	unsigned short distress_tls_port;
@@ -63,6 +65,7 @@ struct acs_session {
 	uint8_t nonce[32];
 	char self_check[16];	/* SelfCheck of the Inform, "" if absent */
 	bool reboot_on_mismatch;	/* the measure, from the configuration */
+	bool no_attestation_check;	/* the session ends after the Inform */
 	bool update_mismatch;		/* this session found one */
 };
 

@@ -20,7 +20,7 @@ static void usage(FILE *f)
 		"                  --public-url https://NAME:PORT [--distress-tls-port N]\n"
 		"                  [--distress-tcp-port N] [--distress-psk-dir DIR] [--distress-ca PEM]\n"
 		"                  [--distress-ike-listen ADDR:PORT] [--on-mismatch mark|reboot]\n"
-		"                  [--ocsp-staple RESPONSE.der]\n"
+		"                  [--ocsp-staple RESPONSE.der] [--no-attestation-check]\n"
 		"       hnbtre-hems --db FILE [--json] devices\n"
 		"       hnbtre-hems --db FILE [--json] show DEVICE\n"
 		"       hnbtre-hems --db FILE update DEVICE PACKAGE\n"
@@ -226,6 +226,7 @@ int main(int argc, char **argv)
 		{ "distress-ca", required_argument, NULL, 'D' },
 		{ "distress-ike-listen", required_argument, NULL, 'I' },
 		{ "on-mismatch", required_argument, NULL, 'M' },
+		{ "no-attestation-check", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -257,6 +258,7 @@ int main(int argc, char **argv)
 			}
 			config.reboot_on_mismatch = !strcmp(optarg, "reboot");
 			break;
+		case 'N': config.no_attestation_check = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

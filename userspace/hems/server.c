@@ -5,6 +5,7 @@
  * client certificate: one TLS library (OpenSSL) on both sides.  One CWMP
  * session per TLS connection; the protocol is in acs.c.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,7 @@ static struct acs_session *session_of(struct server *srv, struct evhttp_request 
 		c = NULL;
 	} else if (c) {
 		c->session.reboot_on_mismatch = srv->config->reboot_on_mismatch;
+		c->session.no_attestation_check = srv->config->no_attestation_check;
 	}
 	X509_free(peer);
 	if (!c)
@@ -201,6 +203,8 @@ int hems_serve(const struct hems_config *config)
 	struct event_base *base;
 	struct evhttp *http;
 
+	/* a device that closes its connection while we write must not end the server */
+	signal(SIGPIPE, SIG_IGN);
 	srv.ctx = server_ctx(config);
 	if (!srv.ctx || store_open(config->db_path, &srv.db))
 		return 1;
@@ -225,6 +229,9 @@ int hems_serve(const struct hems_config *config)
 			config->listen_addr);
 		return 1;
 	}
+	if (config->no_attestation_check)
+		fprintf(stderr, "hnbtre-hems: BENCHMARK BASELINE (--no-attestation-check): "
+			"no device is attested, every session ends after its Inform\n");
 	fprintf(stderr, "hnbtre-hems: listening on %s:%u\n", config->listen_addr, config->port);
 	event_base_dispatch(base);
 	distress_close(distress_tls);

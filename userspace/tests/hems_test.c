@@ -229,7 +229,7 @@ int main(void)
 	char *answer = NULL;
 	int code;
 
-	tap_plan(14);
+	tap_plan(15);
 	make_device();
 	schema = cwmp_schema_load("tests/schema");
 	if (store_open(":memory:", &db))
@@ -330,6 +330,25 @@ int main(void)
 	code = session_after(INFORM, TRANSFER_COMPLETE("4", "0", ""), 0x55, NULL);
 	tap_ok(code == 204 && !strcmp(update_row(4, "state"), "failed") && !*device("expected_rim"),
 	       "a second TransferComplete for a finished update changes nothing");
+
+	{
+		struct acs_session s;
+		char attested[32];
+		int informed, ended;
+
+		snprintf(attested, sizeof(attested), "%s",
+			 device("(SELECT count(*) FROM attestations)"));
+		if (acs_session_init(&s, cert))
+			return 1;
+		s.no_attestation_check = true;
+		informed = post(&s, INFORM, NULL);
+		ended = post(&s, "", NULL);
+		tap_ok(informed == 200 && ended == 204 && s.step == DONE &&
+		       !strcmp(device("(SELECT count(*) FROM attestations)"), attested),
+		       "serve --no-attestation-check (benchmark baseline): the session ends "
+		       "after the Inform, nothing attested");
+		OPENSSL_free(s.cert_der);
+	}
 
 	tap_ok(schema && messages >= 40 && !invalid_messages,
 	       "all %d messages of the session valid against cwmp-1-1.xsd (%d invalid)",
