@@ -395,7 +395,7 @@ static int run_command(const char *what, const char *cmd)
 static bool repaired(struct agent *agent)
 {
 	char *state = dm_tre_read("state");
-	bool failed = !strcmp(state, "failed");
+	bool trusted, failed = !strcmp(state, "failed");
 
 	free(state);
 	if (!failed)
@@ -407,10 +407,10 @@ static bool repaired(struct agent *agent)
 	}
 	run_command("repair", agent->config->repair_cmd);
 	state = dm_tre_read("state");
-	failed = strcmp(state, "trusted");
+	trusted = !strcmp(state, "trusted");
 	say("repair mode: the TrE says %s", state);
 	free(state);
-	return !failed;
+	return trusted;
 }
 
 int main(int argc, char **argv)
