@@ -8,8 +8,8 @@
 # from a file (the TrE key is in the kernel, curl cannot use it): one TLS
 # handshake and one POST of as many bytes as the agent's Inform to
 # hnbtre-hems, which answers it with an HTTP error; (A) hnbtre-cwmpd --once: TLS with the TrE
-# key, Inform, empty POST, SetParameterValues (nonce), GetParameterValues
-# (an attestation made by the TrE, verified by the H(e)MS), 204; once with
+# key, Inform with the session attestation (made by the TrE over the TLS
+# exporter, verified by the H(e)MS), empty POST, 204; once with
 # --ocsp off, once with --ocsp hard (the responder on the device's
 # loopback).  Both run through the same `ip netns exec` + `unshare -m`
 # wrapper (the agent needs securityfs mounted there).  Medians of ROUNDS

@@ -9,10 +9,14 @@ tr069_setup || exit 1
 
 # 1. A session with a trusted TrE: BOOTSTRAP Inform recorded under the
 # certificate's identity, with state and TIM, and a fresh attestation
-# verified by the H(e)MS (signature, nonce, identity, TIM = RIM).
+# verified by the H(e)MS (signature, nonce, identity, TIM = RIM): the
+# session attestation of the Inform, over the connection's TLS exporter,
+# so the H(e)MS asks for no other (no SetParameterValues).
 first_session() {
 	hems_start && cwmpd $URL && cwmpd_said "Inform delivered" &&
 	grep -q "TLS session from $IDENTITY (TLSv1.3)" "$WORK/hems.log" &&
+	grep -q "attestation of $IDENTITY (Inform): valid" "$WORK/hems.log" &&
+	! grep -q "request SetParameterValues" "$WORK/cwmpd.out" &&
 	[ "$(informs '0 BOOTSTRAP')" = 1 ] &&
 	[ "$(sqlite3 "$WORK/hems.db" "SELECT identity || ' ' || state || ' ' || last_tim FROM devices")" = \
 	  "$IDENTITY trusted $(cat $SFS/tim)" ] &&

@@ -55,6 +55,7 @@ struct agent {
 	bool reboot_requested;
 	bool factory_reset_requested;
 	bool download_requested;
+	struct session *session;	/* of the CWMP session under way, or NULL */
 };
 
 /* A securityfs file of the TrE without its trailing newlines; "" when it
@@ -96,8 +97,9 @@ bool dm_forced_inform(const char *name);
 /* rpc.c: answer one ACS request */
 int rpc_handle(struct agent *agent, const struct cwmp_msg *msg, char **out,
 	       size_t *out_len);
-int rpc_build_inform(struct agent *agent, char **out, size_t *out_len,
-		     json_object **delivered_values);
+int rpc_build_inform(struct agent *agent, size_t attestation_len, char **out,
+		     size_t *out_len, json_object **delivered_values);
+char *rpc_inform_attestation_slot(char *inform);
 int rpc_build_transfer_complete(struct agent *agent, json_object *transfer,
 				char **out, size_t *out_len);
 
@@ -136,6 +138,14 @@ int session_post(struct session *session, const char *body, size_t len,
 		 char **resp, size_t *resp_len, char *err, size_t err_len);
 int session_download(struct session *session, const char *url,
 		     const char *path, char *err, size_t err_len);
+/* The TrE's attestation over the connection's TLS exporter (tr069.md,
+ * "Session attestation"), base64: its length, known before connecting. */
+size_t session_attestation_len(const struct session *session);
+/* Write it at @slot (session_attestation_len() bytes) once the next
+ * request's connection is up, before the request is sent. */
+void session_attest_in(struct session *session, char *slot);
+/* It, for the connection of the last request; NULL without one. */
+char *session_attestation(struct session *session);
 time_t session_server_time(struct session *session);
 void session_close(struct session *session);
 extern const char session_tls12_ciphers[];

@@ -40,7 +40,7 @@ static const char *const forced[] = { TRE_PREFIX "State", TRE_PREFIX "TIM" };
 
 /* Values that change on their own or per read: no notification. */
 static const char *const unnotifiable[] = {
-	"Device.DeviceInfo.UpTime", TRE_PREFIX "Attestation",
+	"Device.DeviceInfo.UpTime", TRE_PREFIX "Attestation", TRE_PREFIX "SessionAttestation",
 };
 
 bool dm_forced_inform(const char *name)
@@ -217,7 +217,7 @@ int dm_snapshot(struct agent *agent, struct dm_snapshot *snap, bool attest)
 {
 	char *identity = dm_tre_read("identity"), *state = dm_tre_read("state");
 	char *tim = dm_tre_read("tim"), *rim = dm_tre_read("rim");
-	char *version = manifest_version(), *up = uptime(), *att = NULL;
+	char *version = manifest_version(), *up = uptime(), *att = NULL, *session_att = NULL;
 	char oui[7], interval[16];
 	int ret;
 
@@ -228,7 +228,8 @@ int dm_snapshot(struct agent *agent, struct dm_snapshot *snap, bool attest)
 		goto out;
 	}
 	oui_of(identity, oui);
-	att = attest ? attestation(setting(agent, TRE_PREFIX "AttestationNonce")) : strdup("");
+	att = attest ? attestation(setting(agent, TRE_PREFIX "AttestationNonce")) : NULL;
+	session_att = attest && agent->session ? session_attestation(agent->session) : NULL;
 	ret = add(snap, "Device.", NULL, NULL, false) ?:
 	      add(snap, "Device.DeviceInfo.", NULL, NULL, false) ?:
 	      add(snap, "Device.DeviceInfo.Manufacturer", "hnbtre", XSD_STRING, false) ?:
@@ -258,6 +259,8 @@ int dm_snapshot(struct agent *agent, struct dm_snapshot *snap, bool attest)
 	      add(snap, TRE_PREFIX "AttestationNonce",
 		  setting(agent, TRE_PREFIX "AttestationNonce"), XSD_HEX, true) ?:
 	      add(snap, TRE_PREFIX "Attestation", att ? att : "", XSD_BASE64, false) ?:
+	      add(snap, TRE_PREFIX "SessionAttestation", session_att ? session_att : "",
+		  XSD_BASE64, false) ?:
 	      add(snap, TRE_PREFIX "SelfCheck",
 		  store_setting(agent, "self_check", "None"), XSD_STRING, false) ?:
 	      add_components(snap);
@@ -269,6 +272,7 @@ out:
 	free(version);
 	free(up);
 	free(att);
+	free(session_att);
 	if (ret)
 		dm_snapshot_free(snap);
 	return ret;

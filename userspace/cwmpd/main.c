@@ -150,7 +150,10 @@ static int run_session(struct agent *agent)
 		say("%s", err);
 		return -EINVAL;
 	}
-	ret = rpc_build_inform(agent, &body, &len, &delivered);
+	agent->session = s;
+	ret = rpc_build_inform(agent, session_attestation_len(s), &body, &len, &delivered);
+	if (!ret)
+		session_attest_in(s, rpc_inform_attestation_slot(body));
 	ret = ret ?: exchange(s, body, len, &msg, &empty);
 	ret = ret ?: expect(&msg, empty, "InformResponse");
 	free(body);
@@ -205,6 +208,7 @@ out:
 	if (!ret)
 		clock_record(agent->config->state_dir, session_server_time(s));
 	json_object_put(delivered);
+	agent->session = NULL;
 	session_close(s);
 	return ret;
 }

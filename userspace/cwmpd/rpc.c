@@ -102,7 +102,8 @@ static bool wants_attestation(char **names, size_t count)
 	size_t i;
 
 	for (i = 0; i < count; i++)
-		if (covers(names[i], TRE_PREFIX "Attestation"))
+		if (covers(names[i], TRE_PREFIX "Attestation") ||
+		    covers(names[i], TRE_PREFIX "SessionAttestation"))
 			return true;
 	return false;
 }
@@ -600,19 +601,46 @@ static const char *const inform_parameters[] = {
 	TRE_PREFIX "State", TRE_PREFIX "TIM",
 };
 
-int rpc_build_inform(struct agent *agent, char **out, size_t *out_len,
-		     json_object **delivered_values)
+/* Where the session attestation goes; base64 never has it. */
+#define ATTESTATION_PLACEHOLDER	'*'
+
+/*
+ * The session attestation's place in an Inform of rpc_build_inform(); the
+ * value of an escaped parameter cannot contain the element's markup.
+ */
+char *rpc_inform_attestation_slot(char *inform)
+{
+	char *p = strstr(inform, "<Name>" TRE_PREFIX "SessionAttestation</Name>");
+
+	p = p ? strstr(p, "<Value") : NULL;
+	p = p ? strchr(p, '>') : NULL;
+	return p && p[1] == ATTESTATION_PLACEHOLDER ? p + 1 : NULL;
+}
+
+/*
+ * The Inform, with a place of @attestation_len bytes for the session
+ * attestation (none if 0), which the session fills once connected.
+ */
+int rpc_build_inform(struct agent *agent, size_t attestation_len, char **out,
+		     size_t *out_len, json_object **delivered_values)
 {
 	json_object *events = store_section(agent, "events"), *delivered, *c, *k;
 	struct dm_snapshot snap;
 	struct cwmp_out o;
 	xmlNodePtr id, list, ev;
-	char now[32], id_text[32];
+	char now[32], id_text[32], *placeholder;
 	size_t i, n_params, n_events;
 	int ret = -ENOMEM;
 
-	if (dm_snapshot(agent, &snap, false))
+	placeholder = malloc(attestation_len + 1);
+	if (!placeholder)
 		return -ENOMEM;
+	memset(placeholder, ATTESTATION_PLACEHOLDER, attestation_len);
+	placeholder[attestation_len] = 0;
+	if (dm_snapshot(agent, &snap, false)) {
+		free(placeholder);
+		return -ENOMEM;
+	}
 	delivered = json_object_new_object();
 	if (add_changed(agent, &snap, delivered))
 		store_add_event(agent, "4 VALUE CHANGE", "");
@@ -653,7 +681,7 @@ int rpc_build_inform(struct agent *agent, char **out, size_t *out_len,
 	for (i = 0; i < sizeof(inform_parameters) / sizeof(inform_parameters[0]); i++)
 		json_object_object_del(delivered, inform_parameters[i]);
 	n_params = sizeof(inform_parameters) / sizeof(inform_parameters[0]) +
-		   json_object_object_length(delivered);
+		   json_object_object_length(delivered) + !!attestation_len;
 	list = cwmp_add_array(o.method, "ParameterList", "cwmp:ParameterValueStruct", n_params);
 	for (i = 0; i < sizeof(inform_parameters) / sizeof(inform_parameters[0]) && list; i++) {
 		const struct dm_entry *e = dm_find(&snap, inform_parameters[i]);
@@ -664,6 +692,10 @@ int rpc_build_inform(struct agent *agent, char **out, size_t *out_len,
 			json_object_object_add(delivered, e->name,
 					       json_object_new_string(e->value));
 	}
+	if (list && attestation_len &&
+	    cwmp_add_value(list, TRE_PREFIX "SessionAttestation", placeholder,
+			   dm_find(&snap, TRE_PREFIX "SessionAttestation")->type))
+		list = NULL;
 	if (list) {
 		json_object_object_foreach(delivered, name, value) {
 			if (dm_find(&snap, name) && !dm_forced_inform(name) &&
@@ -680,6 +712,7 @@ int rpc_build_inform(struct agent *agent, char **out, size_t *out_len,
 fail:
 	cwmp_out_free(&o);
 out:
+	free(placeholder);
 	dm_snapshot_free(&snap);
 	if (ret)
 		json_object_put(delivered);

@@ -15,7 +15,11 @@
  *   is behind it (clock.c);
  * - the device authenticates with its certificate and the TrE key, never
  *   with HTTP authentication: there are no credentials to send, and a 401
- *   or 407 ends the session.
+ *   or 407 ends the session;
+ * - the Inform carries the TrE's session attestation, made over the TLS
+ *   exporter of the connection once the handshake is done and written into
+ *   the request before it is sent (blank on a TLS 1.2 connection without
+ *   the extended master secret, whose exporter is not unique).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -28,7 +32,9 @@
 #include <openssl/pem.h>
 
 #include "cwmpd.h"
+#include "hnbtre.h"
 #include "hnbtre_tls.h"
+#include "../../kernel/attest_format.h"
 
 /* RC4 is excluded by name although OpenSSL 3 no longer has it at all */
 const char session_tls12_ciphers[] = "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL:!RC4";
@@ -42,6 +48,11 @@ struct session {
 	time_t verify_time;	/* the trusted time certificates are checked at */
 	time_t server_time;	/* the latest of the ACS's Date and OCSP producedAt */
 	char tls_error[CWMP_ERR_LEN + 64];	/* why the handshake was refused */
+	size_t attestation_len;	/* of a session attestation, base64 */
+	char *attestation_slot;	/* to be filled before the next request */
+	uint8_t session_nonce[HNBTRE_SESSION_NONCE_LEN];	/* of the connection */
+	bool session_bound;	/* session_nonce is set */
+	char attest_error[96];	/* why no session attestation was made */
 };
 
 struct buffer {
@@ -258,6 +269,80 @@ static int load_identity(struct session *s, const char *cert_path, char *err,
 	return 0;
 }
 
+char *session_attestation(struct session *s)
+{
+	uint8_t *blob;
+	size_t len;
+	char *b64;
+	int ret;
+
+	if (!s->session_bound) {
+		snprintf(s->attest_error, sizeof(s->attest_error),
+			 "the connection has no TLS exporter (TLS 1.2 without EMS?)");
+		return NULL;
+	}
+	ret = hnbtre_attest(s->session_nonce, sizeof(s->session_nonce), &blob, &len);
+	if (ret) {
+		snprintf(s->attest_error, sizeof(s->attest_error), "the TrE made no "
+			 "attestation: %s", strerror(-ret));
+		return NULL;
+	}
+	b64 = hnbtre_base64_encode(blob, len);
+	free(blob);
+	return b64;
+}
+
+/*
+ * libcurl's CURLOPT_PREREQFUNCTION, before each request on a connection
+ * whose handshake is done: the connection's session nonce, and the
+ * session attestation written into a request that has its place.
+ */
+static int before_request(void *userdata, char *primary_ip, char *local_ip,
+			  int primary_port, int local_port)
+{
+	struct session *s = userdata;
+	struct curl_tlssessioninfo *tls = NULL;
+	char *b64;
+	int ok;
+
+	(void)primary_ip, (void)local_ip, (void)primary_port, (void)local_port;
+	s->session_bound = curl_easy_getinfo(s->curl, CURLINFO_TLS_SSL_PTR, &tls) == CURLE_OK &&
+			   tls && tls->backend == CURLSSLBACKEND_OPENSSL && tls->internals &&
+			   !hnbtre_tls_session_nonce(tls->internals, s->session_nonce);
+	if (!s->attestation_slot)
+		return CURL_PREREQFUNC_OK;
+	if (!s->session_bound) {
+		/* blanks: an empty base64Binary (its whitespace collapses); the
+		 * ACS asks with a nonce of its own */
+		memset(s->attestation_slot, ' ', s->attestation_len);
+		s->attestation_slot = NULL;
+		say("no session attestation: the connection has no unique TLS exporter "
+		    "(TLS 1.2 without the extended master secret)");
+		return CURL_PREREQFUNC_OK;
+	}
+	b64 = session_attestation(s);
+	ok = b64 && strlen(b64) == s->attestation_len;
+	if (ok)
+		memcpy(s->attestation_slot, b64, s->attestation_len);
+	else if (b64)
+		snprintf(s->attest_error, sizeof(s->attest_error), "the TrE's attestation has "
+			 "%zu bytes in base64, not %zu", strlen(b64), s->attestation_len);
+	free(b64);
+	s->attestation_slot = NULL;
+	return ok ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
+}
+
+size_t session_attestation_len(const struct session *s)
+{
+	return s->attestation_len;
+}
+
+void session_attest_in(struct session *s, char *slot)
+{
+	s->attestation_slot = slot;
+	s->attest_error[0] = 0;
+}
+
 static int set_profile(CURL *c, const struct agent_config *config)
 {
 	return curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https") ||
@@ -283,6 +368,7 @@ struct session *session_open(const struct agent_config *config, char *err,
 			     size_t len)
 {
 	struct session *s;
+	char *identity;
 
 	if (session_check_url(config->acs_url, err, len))
 		return NULL;
@@ -291,6 +377,16 @@ struct session *session_open(const struct agent_config *config, char *err,
 		session_close(s);
 		return NULL;
 	}
+	identity = dm_tre_read("identity");
+	if (!identity) {
+		snprintf(err, len, "out of memory");
+		session_close(s);
+		return NULL;
+	}
+	/* attestation.md: the blob's length follows from what it holds */
+	s->attestation_len = (ATTEST_HEADER_SIZE + HNBTRE_SESSION_NONCE_LEN + strlen(identity) +
+			      EVP_PKEY_get_size(s->key) + 2) / 3 * 4;
+	free(identity);
 	s->config = config;
 	s->verify_time = clock_trusted_now(config->time_floor);
 	s->curl = curl_easy_init();
@@ -303,6 +399,8 @@ struct session *session_open(const struct agent_config *config, char *err,
 	    curl_easy_setopt(s->curl, CURLOPT_SSL_CTX_DATA, s) ||
 	    curl_easy_setopt(s->curl, CURLOPT_HEADERFUNCTION, header_line) ||
 	    curl_easy_setopt(s->curl, CURLOPT_HEADERDATA, s) ||
+	    curl_easy_setopt(s->curl, CURLOPT_PREREQFUNCTION, before_request) ||
+	    curl_easy_setopt(s->curl, CURLOPT_PREREQDATA, s) ||
 	    /* the session cookie of the ACS, kept in memory only */
 	    curl_easy_setopt(s->curl, CURLOPT_COOKIEFILE, "") ||
 	    curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, s->headers)) {
@@ -323,6 +421,8 @@ static void transfer_error(struct session *s, CURLcode rc, const char *curl_err,
 		 curl_err[0] ? ": " : "", curl_err);
 	if (s->tls_error[0])
 		snprintf(err + strlen(err), len - strlen(err), " [%s]", s->tls_error);
+	if (s->attest_error[0])
+		snprintf(err + strlen(err), len - strlen(err), " [%s]", s->attest_error);
 	if (tre_error)
 		snprintf(err + strlen(err), len - strlen(err), " [TrE key: %s%s]",
 			 strerror(tre_error), tre_error == EKEYREJECTED ?

@@ -12,9 +12,12 @@
 
 #include "hnbtre.h"
 #include "hnbtre_pkg.h"
+#include "hnbtre_tls.h"
 
 int store_open(const char *path, sqlite3 **db);
 int store_exec(sqlite3 *db, const char *sql, int count, const char *const *params);
+void store_begin(sqlite3 *db);
+void store_commit(sqlite3 *db);
 /*
  * The platform RIM ("sha256:<hex>") @identity must report once the package
  * it was sent is installed; @state "sent" or "installed"; @rim NULL: none.
@@ -60,9 +63,16 @@ enum acs_step { EXPECT_INFORM, INFORMED, NONCE_SENT, ATTESTATION_ASKED, DOWNLOAD
 struct acs_session {
 	enum acs_step step;
 	char identity[HNBTRE_IDENTITY_MAX + 1];	/* client certificate's CN */
-	unsigned char *cert_der;		/* OPENSSL_free */
+	/* the client certificate, as TLS decoded it: decoding it again per
+	 * attestation would cost the server more than the check itself */
+	X509 *cert;
+	unsigned char *cert_der;		/* for the store */
 	int cert_len;
-	uint8_t nonce[32];
+	uint8_t nonce[32];			/* of SetParameterValues */
+	/* the TLS exporter a session attestation is made over (tr069.md) */
+	uint8_t session_nonce[HNBTRE_SESSION_NONCE_LEN];
+	bool session_bound;	/* session_nonce is set: TLS 1.3, or 1.2 with EMS */
+	bool attested;		/* the Inform's session attestation was checked */
 	char self_check[16];	/* SelfCheck of the Inform, "" if absent */
 	bool reboot_on_mismatch;	/* the measure, from the configuration */
 	bool no_attestation_check;	/* the session ends after the Inform */
@@ -77,6 +87,7 @@ struct acs_reply {
 };
 
 int acs_session_init(struct acs_session *s, X509 *peer);
+void acs_session_free(struct acs_session *s);
 void acs_handle(sqlite3 *db, const char *public_url, struct acs_session *s,
 		const char *body, size_t len, struct acs_reply *r);
 int acs_package(sqlite3 *db, const struct acs_session *s, const char *path,

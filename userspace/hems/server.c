@@ -46,7 +46,7 @@ static void connection_closed(struct evhttp_connection *conn, void *arg)
 	for (p = &srv->connections; (c = *p); p = &c->next)
 		if (c->conn == conn) {
 			*p = c->next;
-			OPENSSL_free(c->session.cert_der);
+			acs_session_free(&c->session);
 			free(c);
 			return;
 		}
@@ -55,7 +55,7 @@ static void connection_closed(struct evhttp_connection *conn, void *arg)
 /*
  * The session of this connection; made at the first request, with the
  * identity from the client certificate (its CN, which the TrE also
- * signs into attestations).
+ * signs into attestations) and the connection's session attestation nonce.
  */
 static struct acs_session *session_of(struct server *srv, struct evhttp_request *req)
 {
@@ -78,6 +78,8 @@ static struct acs_session *session_of(struct server *srv, struct evhttp_request 
 	} else if (c) {
 		c->session.reboot_on_mismatch = srv->config->reboot_on_mismatch;
 		c->session.no_attestation_check = srv->config->no_attestation_check;
+		c->session.session_bound =
+			!hnbtre_tls_session_nonce(ssl, c->session.session_nonce);
 	}
 	X509_free(peer);
 	if (!c)
@@ -117,8 +119,10 @@ static void on_request(struct evhttp_request *req, void *arg)
 			evhttp_add_header(evhttp_request_get_output_headers(req),
 					  "Content-Type", "application/octet-stream");
 	} else if (len <= CWMP_MAX_ENVELOPE) {
+		store_begin(srv->db);
 		acs_handle(srv->db, srv->config->public_url, s,
 			   (const char *)evbuffer_pullup(in, len), len, &r);
+		store_commit(srv->db);
 	}
 	out = evbuffer_new();
 	if (r.body && r.code != 200) {

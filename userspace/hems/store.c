@@ -121,6 +121,27 @@ int store_open(const char *path, sqlite3 **db)
 	return 0;
 }
 
+/*
+ * What one CWMP message changes is one transaction: one commit (on a disk,
+ * one fsync) per message instead of one per statement, and the CLI never
+ * sees half of it.  IMMEDIATE: the write lock is waited for (busy timeout)
+ * at the start, not refused halfway.
+ */
+void store_begin(sqlite3 *db)
+{
+	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+}
+
+void store_commit(sqlite3 *db)
+{
+	if (sqlite3_get_autocommit(db))
+		return;		/* BEGIN failed: the statements ran on their own */
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(stderr, "hnbtre-hems: store: %s: rolled back\n", sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	}
+}
+
 /* Runs @sql with text parameters (NULL binds NULL). */
 int store_exec(sqlite3 *db, const char *sql, int count, const char *const *params)
 {

@@ -454,27 +454,6 @@ int hnbtre_verify_attestation_cert(const uint8_t *blob, size_t len,
 				   struct hnbtre_attestation *out);
 
 /**
- * hnbtre_verify_attestation_der() - hnbtre_verify_attestation() with the
- *	certificate in memory as DER (what a TLS peer authenticated with)
- * @blob: the attestation
- * @len: its length
- * @cert_der: the device certificate, DER, exactly one
- * @cert_len: its length
- * @nonce: the nonce the verifier expects
- * @nonce_len: its length
- * @expected_rim: as for hnbtre_verify_attestation()
- * @out: as for hnbtre_verify_attestation()
- *
- * Return: an enum hnbtre_attest_verdict, or -EBADMSG if @cert_der is not
- * one DER certificate.
- */
-int hnbtre_verify_attestation_der(const uint8_t *blob, size_t len,
-				  const uint8_t *cert_der, size_t cert_len,
-				  const uint8_t *nonce, size_t nonce_len,
-				  const uint8_t *expected_rim,
-				  struct hnbtre_attestation *out);
-
-/**
  * hnbtre_cert_names_identity() - the certificate is for a device identity
  * @cert: the certificate
  * @identity: the identity (not NUL terminated)

@@ -76,4 +76,22 @@ int hnbtre_tre_pkey_error(EVP_PKEY *key);
  */
 int hnbtre_tls_use_tre_key(SSL_CTX *ctx, X509 *cert, EVP_PKEY *key);
 
+/* The nonce of a session attestation: a TLS exporter of the connection. */
+#define HNBTRE_SESSION_NONCE_LEN	32
+#define HNBTRE_SESSION_NONCE_LABEL	"EXPORTER-hnbtre-cwmp-session-attestation"
+
+/**
+ * hnbtre_tls_session_nonce() - the session attestation nonce of a connection
+ * @ssl: a connection whose handshake is complete
+ * @nonce: the HNBTRE_SESSION_NONCE_LEN bytes exported with the label
+ *	HNBTRE_SESSION_NONCE_LABEL and no context
+ *
+ * Both ends of the connection compute the same value, no other connection
+ * has it (Documentation/tr069.md, "Session attestation").
+ *
+ * Return: 0, or -EPROTO when the connection has no unique exporter (TLS 1.2
+ * without the extended master secret) or the handshake is not complete.
+ */
+int hnbtre_tls_session_nonce(SSL *ssl, uint8_t nonce[HNBTRE_SESSION_NONCE_LEN]);
+
 #endif /* HNBTRE_TLS_H */

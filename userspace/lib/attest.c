@@ -268,24 +268,6 @@ int hnbtre_verify_attestation_cert(const uint8_t *blob, size_t len,
 					expected_rim, out);
 }
 
-int hnbtre_verify_attestation_der(const uint8_t *blob, size_t len,
-				  const uint8_t *cert_der, size_t cert_len,
-				  const uint8_t *nonce, size_t nonce_len,
-				  const uint8_t *expected_rim,
-				  struct hnbtre_attestation *out)
-{
-	const unsigned char *p = cert_der;
-	X509 *cert = d2i_X509(NULL, &p, (long)cert_len);
-	int verdict = -EBADMSG;
-
-	if (cert && p == cert_der + cert_len)
-		verdict = hnbtre_verify_attestation_cert(blob, len, cert, nonce,
-							 nonce_len,
-							 expected_rim, out);
-	X509_free(cert);
-	return verdict;
-}
-
 int hnbtre_verify_attestation(const uint8_t *blob, size_t len,
 			      const char *cert_path, const uint8_t *nonce,
 			      size_t nonce_len, const uint8_t *expected_rim,

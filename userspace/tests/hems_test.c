@@ -20,6 +20,7 @@
 #include "attest_blob.h"
 #include "cwmp_schema.h"
 #include "hnbtre_cwmp.h"
+#include "self_signed.h"
 #include "tap.h"
 
 #define IDENTITY "0005B9-0000000001"
@@ -32,15 +33,17 @@
 #define ENV_TAIL "</soap:Body></soap:Envelope>"
 #define VALUE(name, type, value) "<ParameterValueStruct><Name>" name "</Name>" \
 	"<Value xsi:type=\"xsd:" type "\">" value "</Value></ParameterValueStruct>"
-#define INFORM ENV_HEAD "<cwmp:Inform><DeviceId><Manufacturer>hnbtre</Manufacturer>" \
+/* An Inform with the TrE state and @n - 1 more parameters @params. */
+#define INFORM_WITH(n, params) ENV_HEAD "<cwmp:Inform><DeviceId><Manufacturer>hnbtre</Manufacturer>" \
 	"<OUI>0005B9</OUI><ProductClass>HeNB</ProductClass><SerialNumber>" IDENTITY \
 	"</SerialNumber></DeviceId><Event soap-enc:arrayType=\"cwmp:EventStruct[1]\">" \
 	"<EventStruct><EventCode>2 PERIODIC</EventCode><CommandKey></CommandKey>" \
 	"</EventStruct></Event><MaxEnvelopes>1</MaxEnvelopes>" \
 	"<CurrentTime>2026-12-01T12:00:00Z</CurrentTime><RetryCount>0</RetryCount>" \
-	"<ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[1]\">" \
-	VALUE("Device.X_HNBTRE_TrE.State", "string", "trusted") \
+	"<ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[" n "]\">" \
+	VALUE("Device.X_HNBTRE_TrE.State", "string", "trusted") params \
 	"</ParameterList></cwmp:Inform>" ENV_TAIL
+#define INFORM INFORM_WITH("1", "")
 /* The Inform after a transfer (TR-069 3.7.1.5): 7 TRANSFER COMPLETE,
  * M Download with the update's id, the self-check of the device. */
 #define INFORM_AFTER(key, self_check) ENV_HEAD "<cwmp:Inform><DeviceId>" \
@@ -132,11 +135,61 @@ static int session_after(const char *inform, const char *transfer_complete,
 	code = post(&s, gpv, answer);
 	free(gpv);
 	free(b64);
-	OPENSSL_free(s.cert_der);
+	acs_session_free(&s);
 	return code;
 }
 
 static const char *rim_text(uint8_t byte);
+
+/*
+ * A session whose Inform carries a session attestation of @tim_byte over
+ * @nonce, on a connection with session nonce @connection (none if NULL).
+ * The statuses of the Inform and of the empty POST after it; the answer
+ * to that in @answer.
+ */
+static void attested_session(uint8_t tim_byte, const uint8_t *nonce, const uint8_t *connection,
+			     bool no_check, int *informed, int *next, char **answer)
+{
+	uint8_t tim[HNBTRE_DIGEST_LEN], blob[1024];
+	struct acs_session s;
+	char *b64, *inform;
+	size_t len;
+
+	memset(tim, tim_byte, sizeof(tim));
+	len = attest_blob_build(blob, sizeof(blob), key, &(struct attest_contents) {
+		.state = HNBTRE_STATE_TRUSTED, .tim = tim, .rim = tim, .nonce = nonce,
+		.nonce_len = HNBTRE_SESSION_NONCE_LEN, .identity = IDENTITY });
+	b64 = hnbtre_base64_encode(blob, len);
+	if (!b64 || asprintf(&inform, INFORM_WITH("2", VALUE("Device.X_HNBTRE_TrE."
+			     "SessionAttestation", "base64Binary", "%s")), b64) < 0 ||
+	    acs_session_init(&s, cert))
+		abort();
+	if (connection) {
+		memcpy(s.session_nonce, connection, sizeof(s.session_nonce));
+		s.session_bound = true;
+	}
+	s.no_attestation_check = no_check;
+	*informed = post(&s, inform, NULL);
+	*next = post(&s, "", answer);
+	free(inform);
+	free(b64);
+	acs_session_free(&s);
+}
+
+/* The last attestation's verdict and nonce, and how many there are. */
+static const char *last_attestation(void)
+{
+	static char value[160];
+	sqlite3_stmt *st;
+
+	value[0] = 0;
+	if (sqlite3_prepare_v2(db, "SELECT verdict || ' ' || nonce || ' ' || (SELECT count(*) "
+			       "FROM attestations) FROM attestations ORDER BY id DESC LIMIT 1",
+			       -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		snprintf(value, sizeof(value), "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return value;
+}
 
 static int session(uint8_t tim_byte, char **answer)
 {
@@ -210,18 +263,9 @@ static const char *rim_text(uint8_t byte)
 static void make_device(void)
 {
 	key = EVP_RSA_gen(2048);
-	cert = X509_new();
-	if (!key || !cert)
+	if (!key)
 		abort();
-	X509_set_version(cert, 2);
-	X509_gmtime_adj(X509_getm_notBefore(cert), 0);
-	X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-	X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_ASC,
-				   (const unsigned char *)IDENTITY, -1, -1, 0);
-	X509_set_issuer_name(cert, X509_get_subject_name(cert));
-	X509_set_pubkey(cert, key);
-	if (!X509_sign(cert, key, EVP_sha256()))
-		abort();
+	cert = self_signed_cert(key, IDENTITY);
 }
 
 int main(void)
@@ -229,7 +273,7 @@ int main(void)
 	char *answer = NULL;
 	int code;
 
-	tap_plan(15);
+	tap_plan(20);
 	make_device();
 	schema = cwmp_schema_load("tests/schema");
 	if (store_open(":memory:", &db))
@@ -331,23 +375,74 @@ int main(void)
 	tap_ok(code == 204 && !strcmp(update_row(4, "state"), "failed") && !*device("expected_rim"),
 	       "a second TransferComplete for a finished update changes nothing");
 
+	/* session attestations (tr069.md): over the connection's TLS exporter */
 	{
-		struct acs_session s;
-		char attested[32];
-		int informed, ended;
+		uint8_t connection[HNBTRE_SESSION_NONCE_LEN], other[HNBTRE_SESSION_NONCE_LEN];
+		char hex[2 * HNBTRE_SESSION_NONCE_LEN + 1], expected[160], before[160];
+		int informed, next;
+		size_t i;
 
-		snprintf(attested, sizeof(attested), "%s",
-			 device("(SELECT count(*) FROM attestations)"));
-		if (acs_session_init(&s, cert))
-			return 1;
-		s.no_attestation_check = true;
-		informed = post(&s, INFORM, NULL);
-		ended = post(&s, "", NULL);
-		tap_ok(informed == 200 && ended == 204 && s.step == DONE &&
-		       !strcmp(device("(SELECT count(*) FROM attestations)"), attested),
-		       "serve --no-attestation-check (benchmark baseline): the session ends "
-		       "after the Inform, nothing attested");
-		OPENSSL_free(s.cert_der);
+		memset(connection, 0xc1, sizeof(connection));
+		memset(other, 0xc2, sizeof(other));
+		for (i = 0; i < sizeof(connection); i++)
+			snprintf(hex + 2 * i, 3, "%02x", connection[i]);
+		snprintf(expected, sizeof(expected), "valid %s %d", hex,
+			 atoi(device("(SELECT count(*) FROM attestations)")) + 1);
+		attested_session(0x55, connection, connection, false, &informed, &next, &answer);
+		tap_ok(informed == 200 && next == 204 && !answer &&
+		       !strcmp(last_attestation(), expected) && !strcmp(device("status"), "ok"),
+		       "session attestation over the connection's nonce: checked in the Inform, "
+		       "recorded (%s), no nonce exchange", last_attestation());
+
+		attested_session(0x55, other, connection, false, &informed, &next, &answer);
+		tap_ok(informed == 200 && next == 204 && !answer &&
+		       !strncmp(last_attestation(), "wrong nonce ", 12) &&
+		       !strcmp(device("status"), "maintenance"),
+		       "session attestation made for another connection: %s, maintenance",
+		       last_attestation());
+		store_exec(db, "UPDATE devices SET status = 'ok'", 0, NULL);
+
+		attested_session(0x55, connection, NULL, false, &informed, &next, &answer);
+		tap_ok(informed == 200 && next == 200 && answer &&
+		       strstr(answer, "<cwmp:SetParameterValues>") &&
+		       strstr(answer, "AttestationNonce"),
+		       "no session nonce on the connection (TLS 1.2 without EMS): the Inform's "
+		       "attestation is not used, the nonce is asked for");
+		free(answer);
+
+		{
+			struct acs_session blank;
+
+			if (acs_session_init(&blank, cert))
+				return 1;
+			memcpy(blank.session_nonce, connection, sizeof(connection));
+			blank.session_bound = true;
+			informed = post(&blank, INFORM_WITH("2", VALUE("Device.X_HNBTRE_TrE."
+					"SessionAttestation", "base64Binary", "    ")), NULL);
+			next = post(&blank, "", &answer);
+			tap_ok(informed == 200 && next == 200 && answer &&
+			       strstr(answer, "<cwmp:SetParameterValues>") &&
+			       !strcmp(device("status"), "ok"),
+			       "a blank session attestation (the agent had no session nonce): "
+			       "the nonce is asked for, nothing marked");
+			free(answer);
+			acs_session_free(&blank);
+		}
+
+		request_update(0x99, "10");
+		attested_session(0x55, connection, connection, false, &informed, &next, &answer);
+		tap_ok(informed == 200 && next == 200 && answer &&
+		       strstr(answer, "<cwmp:SetParameterValues>"),
+		       "an update requested: the PVE check before it takes a fresh nonce of ours");
+		free(answer);
+		store_exec(db, "DELETE FROM updates WHERE state = 'requested'", 0, NULL);
+
+		snprintf(before, sizeof(before), "%s", last_attestation());
+		attested_session(0x55, connection, connection, true, &informed, &next, &answer);
+		tap_ok(informed == 200 && next == 204 && !answer &&
+		       !strcmp(last_attestation(), before),
+		       "serve --no-attestation-check (benchmark baseline): the same Inform, "
+		       "nothing checked, the session ends after it");
 	}
 
 	tap_ok(schema && messages >= 40 && !invalid_messages,
