@@ -4,11 +4,16 @@
  * (issue 6, H(e)MS load).  Each of --clients threads runs full CWMP
  * sessions in a loop, one new mutual-TLS connection each (no TLS session
  * resumption, as hnbtre-cwmpd), as the agent does:
- *   Inform -> InformResponse; empty POST -> SetParameterValues(nonce);
+ *   Inform with a session attestation (over the TLS exporter of the
+ *   connection, made once the handshake is done) -> InformResponse;
+ *   empty POST -> 204.
+ * With --explicit-nonce the Inform carries no session attestation and the
+ * server asks for one:
+ *   empty POST -> SetParameterValues(nonce);
  *   SetParameterValuesResponse -> GetParameterValues(Attestation);
  *   GetParameterValuesResponse(attestation signed over that nonce) -> 204.
  * A server started with --no-attestation-check answers the empty POST with
- * 204; the session then ends there.  Client i is device i % (number of
+ * 204 in both cases.  Client i is device i % (number of
  * certificates): certificate PREFIX-<n>.pem, all with the key --key (one
  * key for all identities is enough: the server verifies each attestation
  * with the certificate of its TLS session).  Attestations are built by
@@ -33,6 +38,7 @@
 
 #include "attest_blob.h"
 #include "hnbtre.h"
+#include "hnbtre_tls.h"
 
 #define ENV_HEAD "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" " \
 	"xmlns:soap-enc=\"http://schemas.xmlsoap.org/soap/encoding/\" " \
@@ -56,6 +62,7 @@ static struct {
 	struct device *devices;
 	int device_count;
 	EVP_PKEY *key;
+	int explicit_nonce;
 } opt;
 
 static atomic_long completed, failed;
@@ -94,6 +101,57 @@ static long post(CURL *c, const char *body, struct buffer *answer)
 	return code;
 }
 
+/* base64 of an attestation over a session nonce, as attest_blob_build() makes it */
+static size_t session_attestation_b64_len(const struct device *d)
+{
+	size_t blob = ATTEST_HEADER_SIZE + HNBTRE_SESSION_NONCE_LEN + strlen(d->identity) +
+		      EVP_PKEY_get_size(opt.key);
+
+	return (blob + 2) / 3 * 4;
+}
+
+/* The session attestation still to be written into the Inform. */
+struct attestation_slot {
+	CURL *curl;
+	const struct device *device;
+	char *at;		/* in the Inform body; NULL once written */
+	size_t len;
+};
+
+/*
+ * libcurl's CURLOPT_PREREQFUNCTION: the TLS handshake is done, the request
+ * not yet sent, so the session attestation can be made and put in place.
+ */
+static int write_session_attestation(void *arg, char *primary_ip, char *local_ip,
+				     int primary_port, int local_port)
+{
+	struct attestation_slot *slot = arg;
+	struct curl_tlssessioninfo *tls = NULL;
+	uint8_t tim[HNBTRE_DIGEST_LEN], nonce[HNBTRE_SESSION_NONCE_LEN], blob[1024];
+	char *b64;
+	int ok;
+
+	(void)primary_ip, (void)local_ip, (void)primary_port, (void)local_port;
+	if (!slot->at)
+		return CURL_PREREQFUNC_OK;
+	if (curl_easy_getinfo(slot->curl, CURLINFO_TLS_SSL_PTR, &tls) != CURLE_OK ||
+	    !tls || tls->backend != CURLSSLBACKEND_OPENSSL ||
+	    hnbtre_tls_session_nonce(tls->internals, nonce))
+		return CURL_PREREQFUNC_ABORT;
+	memset(tim, TIM_BYTE, sizeof(tim));
+	b64 = hnbtre_base64_encode(blob, attest_blob_build(blob, sizeof(blob), opt.key,
+		&(struct attest_contents) { .state = HNBTRE_STATE_TRUSTED, .tim = tim,
+					    .rim = tim, .nonce = nonce,
+					    .nonce_len = sizeof(nonce),
+					    .identity = slot->device->identity }));
+	ok = b64 && strlen(b64) == slot->len;
+	if (ok)
+		memcpy(slot->at, b64, slot->len);
+	free(b64);
+	slot->at = NULL;
+	return ok ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
+}
+
 /* The AttestationNonce of a SetParameterValues; 0 on success. */
 static int nonce_of(const struct buffer *spv, uint8_t nonce[32])
 {
@@ -117,8 +175,9 @@ static int session(const struct device *d)
 						       "Content-Type: text/xml; charset=\"utf-8\"");
 	uint8_t tim[HNBTRE_DIGEST_LEN], nonce[32], blob[1024];
 	struct buffer answer = { 0 };
-	char *body = NULL, *b64 = NULL;
+	char *body = NULL, *b64 = NULL, *placeholder = NULL, *value;
 	CURL *c = curl_easy_init();
+	struct attestation_slot slot = { c, d, NULL, 0 };
 	int ok = 0;
 	long code;
 
@@ -134,8 +193,19 @@ static int session(const struct device *d)
 	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) ||
 	    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L) ||
 	    curl_easy_setopt(c, CURLOPT_POST, 1L) ||
-	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect))
+	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect) ||
+	    curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, write_session_attestation) ||
+	    curl_easy_setopt(c, CURLOPT_PREREQDATA, &slot))
 		goto out;
+	/* the session attestation's place, filled once the handshake is done */
+	if (!opt.explicit_nonce) {
+		slot.len = session_attestation_b64_len(d);
+		placeholder = malloc(slot.len + 1);
+		if (!placeholder)
+			goto out;
+		memset(placeholder, '*', slot.len);
+		placeholder[slot.len] = 0;
+	}
 	if (asprintf(&body, ENV_HEAD "<cwmp:Inform><DeviceId><Manufacturer>hnbtre"
 		     "</Manufacturer><OUI>0005B9</OUI><ProductClass>HeNB</ProductClass>"
 		     "<SerialNumber>%s</SerialNumber></DeviceId><Event soap-enc:arrayType="
@@ -143,13 +213,22 @@ static int session(const struct device *d)
 		     "<CommandKey></CommandKey></EventStruct></Event><MaxEnvelopes>1"
 		     "</MaxEnvelopes><CurrentTime>2026-12-02T01:00:00Z</CurrentTime>"
 		     "<RetryCount>0</RetryCount><ParameterList soap-enc:arrayType="
-		     "\"cwmp:ParameterValueStruct[1]\">"
-		     VALUE(TRE "State", "string", "trusted") "</ParameterList></cwmp:Inform>"
-		     ENV_TAIL, "1", d->identity) < 0) {
+		     "\"cwmp:ParameterValueStruct[%d]\">"
+		     VALUE(TRE "State", "string", "trusted") "%s%s%s</ParameterList></cwmp:Inform>"
+		     ENV_TAIL, "1", d->identity, placeholder ? 2 : 1,
+		     placeholder ? "<ParameterValueStruct><Name>" TRE "SessionAttestation</Name>"
+		     "<Value xsi:type=\"xsd:base64Binary\">" : "", placeholder ? placeholder : "",
+		     placeholder ? "</Value></ParameterValueStruct>" : "") < 0) {
 		body = NULL;
 		goto out;
 	}
-	if (post(c, body, &answer) != 200)
+	if (placeholder) {
+		value = strstr(body, "SessionAttestation</Name>");
+		slot.at = value ? strchr(value, '*') : NULL;
+		if (!slot.at)
+			goto out;
+	}
+	if (post(c, body, &answer) != 200 || slot.at)
 		goto out;
 	code = post(c, "", &answer);
 	if (code == 204) {	/* --no-attestation-check */
@@ -177,6 +256,7 @@ static int session(const struct device *d)
 	}
 	ok = post(c, body, &answer) == 204;
 out:
+	free(placeholder);
 	free(b64);
 	free(body);
 	free(answer.data);
@@ -252,7 +332,8 @@ static double cpu_seconds(long pid)
 static void usage(void)
 {
 	fprintf(stderr, "usage: hems_load --port N --ca ROOTS --certs PREFIX --key KEY\n"
-		"                 [--clients 200] [--warmup 5] [--seconds 20] [--server-pid PID]\n");
+		"                 [--clients 200] [--warmup 5] [--seconds 20] [--server-pid PID]\n"
+		"                 [--explicit-nonce]\n");
 	exit(2);
 }
 
@@ -267,6 +348,7 @@ int main(int argc, char **argv)
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "server-pid", required_argument, NULL, 'P' },
+		{ "explicit-nonce", no_argument, &opt.explicit_nonce, 1 },
 		{ 0 }
 	};
 	int port = 0, clients = 200, warmup = 5, seconds = 20, o;
@@ -287,6 +369,7 @@ int main(int argc, char **argv)
 		case 'w': warmup = atoi(optarg); break;
 		case 's': seconds = atoi(optarg); break;
 		case 'P': server_pid = atol(optarg); break;
+		case 0: break;
 		default: usage();
 		}
 	}
