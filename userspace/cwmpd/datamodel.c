@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "cwmpd.h"
@@ -142,13 +143,13 @@ static char *uptime(void)
 static char *attestation(const char *nonce_hex)
 {
 	uint8_t nonce[HNBTRE_NONCE_MAX], *blob;
-	size_t nonce_len = strlen(nonce_hex) / 2, len, i;
+	size_t nonce_len, len;
 	char *out;
 
-	if (!nonce_len)
+	/* checked when it was set (dm_check_value) */
+	if (!*nonce_hex ||
+	    OPENSSL_hexstr2buf_ex(nonce, sizeof(nonce), &nonce_len, nonce_hex, '\0') != 1)
 		return strdup("");
-	for (i = 0; i < nonce_len; i++)
-		sscanf(nonce_hex + 2 * i, "%2hhx", &nonce[i]);
 	if (hnbtre_attest(nonce, nonce_len, &blob, &len))
 		return strdup("");
 	out = hnbtre_base64_encode(blob, len);

@@ -421,18 +421,11 @@ static int old_measured(const char *components, const char *path,
 	for (line = components; line && *line;
 	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		const char *sp = strchr(line, ' ');
-		unsigned int i;
 
 		if (!sp || strncmp(sp + 1, path, plen) || sp[1 + plen] != ' ')
 			continue;
-		sp += 2 + plen;
-		if (strncmp(sp, "sha256:", 7) || sp[7] == '-')
-			return -1;
-		for (i = 0; i < HNBTRE_DIGEST_LEN; i++) {
-			if (sscanf(sp + 7 + 2 * i, "%2hhx", &digest[i]) != 1)
-				return -1;
-		}
-		return 1;
+		/* "sha256:-" (not measured) is no digest either */
+		return hnbtre_parse_digest(sp + 2 + plen, digest) ? 1 : -1;
 	}
 	return 0;
 }
@@ -514,16 +507,12 @@ static int read_hex_digest(const char *name, uint8_t out[HNBTRE_DIGEST_LEN])
 {
 	char *data;
 	size_t len;
-	unsigned int i;
 	int ret = hnbtre_sysfs_read(name, &data, &len);
 
 	if (ret)
 		return ret;
-	for (i = 0; i < HNBTRE_DIGEST_LEN; i++) {
-		if (len < 7 + 2 * HNBTRE_DIGEST_LEN ||
-		    sscanf(data + 7 + 2 * i, "%2hhx", &out[i]) != 1)
-			ret = -EBADMSG;
-	}
+	if (!hnbtre_parse_digest(data, out))
+		ret = -EBADMSG;
 	free(data);
 	return ret;
 }
