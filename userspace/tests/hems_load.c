@@ -37,18 +37,10 @@
 #include <openssl/x509.h>
 
 #include "attest_blob.h"
+#include "cwmp_envelope.h"
 #include "hnbtre.h"
 #include "hnbtre_tls.h"
 
-#define ENV_HEAD "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" " \
-	"xmlns:soap-enc=\"http://schemas.xmlsoap.org/soap/encoding/\" " \
-	"xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" " \
-	"xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" " \
-	"xmlns:cwmp=\"urn:dslforum-org:cwmp-1-1\"><soap:Header>" \
-	"<cwmp:ID soap:mustUnderstand=\"1\">%s</cwmp:ID></soap:Header><soap:Body>"
-#define ENV_TAIL "</soap:Body></soap:Envelope>"
-#define VALUE(name, type, value) "<ParameterValueStruct><Name>" name "</Name>" \
-	"<Value xsi:type=\"xsd:" type "\">" value "</Value></ParameterValueStruct>"
 #define TRE "Device.X_HNBTRE_TrE."
 #define TIM_BYTE 0x42
 
@@ -206,7 +198,7 @@ static int session(const struct device *d)
 		memset(placeholder, '*', slot.len);
 		placeholder[slot.len] = 0;
 	}
-	if (asprintf(&body, ENV_HEAD "<cwmp:Inform><DeviceId><Manufacturer>hnbtre"
+	if (asprintf(&body, ENV_HEAD_ID("inform") "<cwmp:Inform><DeviceId><Manufacturer>hnbtre"
 		     "</Manufacturer><OUI>0005B9</OUI><ProductClass>HeNB</ProductClass>"
 		     "<SerialNumber>%s</SerialNumber></DeviceId><Event soap-enc:arrayType="
 		     "\"cwmp:EventStruct[1]\"><EventStruct><EventCode>2 PERIODIC</EventCode>"
@@ -215,7 +207,7 @@ static int session(const struct device *d)
 		     "<RetryCount>0</RetryCount><ParameterList soap-enc:arrayType="
 		     "\"cwmp:ParameterValueStruct[%d]\">"
 		     VALUE(TRE "State", "string", "trusted") "%s%s%s</ParameterList></cwmp:Inform>"
-		     ENV_TAIL, "1", d->identity, placeholder ? 2 : 1,
+		     ENV_TAIL, d->identity, placeholder ? 2 : 1,
 		     placeholder ? "<ParameterValueStruct><Name>" TRE "SessionAttestation</Name>"
 		     "<Value xsi:type=\"xsd:base64Binary\">" : "", placeholder ? placeholder : "",
 		     placeholder ? "</Value></ParameterValueStruct>" : "") < 0) {
@@ -236,7 +228,7 @@ static int session(const struct device *d)
 		goto out;
 	}
 	if (code != 200 || nonce_of(&answer, nonce) ||
-	    post(c, ENV_HEAD "<cwmp:SetParameterValuesResponse><Status>0</Status>"
+	    post(c, ENV_HEAD_ID("nonce") "<cwmp:SetParameterValuesResponse><Status>0</Status>"
 		 "</cwmp:SetParameterValuesResponse>" ENV_TAIL, &answer) != 200)
 		goto out;
 	memset(tim, TIM_BYTE, sizeof(tim));
@@ -246,11 +238,12 @@ static int session(const struct device *d)
 					    .nonce_len = sizeof(nonce),
 					    .identity = d->identity }));
 	free(body);
-	if (!b64 || asprintf(&body, ENV_HEAD "<cwmp:GetParameterValuesResponse><ParameterList "
+	if (!b64 || asprintf(&body, ENV_HEAD_ID("attestation")
+			     "<cwmp:GetParameterValuesResponse><ParameterList "
 			     "soap-enc:arrayType=\"cwmp:ParameterValueStruct[1]\">"
 			     VALUE(TRE "Attestation", "base64Binary", "%s")
 			     "</ParameterList></cwmp:GetParameterValuesResponse>" ENV_TAIL,
-			     "attestation", b64) < 0) {
+			     b64) < 0) {
 		body = NULL;
 		goto out;
 	}

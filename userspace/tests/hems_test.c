@@ -18,21 +18,14 @@
 
 #include "../hems/hems.h"
 #include "attest_blob.h"
+#include "cwmp_envelope.h"
 #include "cwmp_schema.h"
 #include "hnbtre_cwmp.h"
 #include "self_signed.h"
 #include "tap.h"
 
 #define IDENTITY "0005B9-0000000001"
-#define ENV_HEAD "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" " \
-	"xmlns:soap-enc=\"http://schemas.xmlsoap.org/soap/encoding/\" " \
-	"xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" " \
-	"xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" " \
-	"xmlns:cwmp=\"urn:dslforum-org:cwmp-1-1\"><soap:Header>" \
-	"<cwmp:ID soap:mustUnderstand=\"1\">1</cwmp:ID></soap:Header><soap:Body>"
-#define ENV_TAIL "</soap:Body></soap:Envelope>"
-#define VALUE(name, type, value) "<ParameterValueStruct><Name>" name "</Name>" \
-	"<Value xsi:type=\"xsd:" type "\">" value "</Value></ParameterValueStruct>"
+#define ENV_HEAD ENV_HEAD_ID("1")
 /* An Inform with the TrE state and @n - 1 more parameters @params. */
 #define INFORM_WITH(n, params) ENV_HEAD "<cwmp:Inform><DeviceId><Manufacturer>hnbtre</Manufacturer>" \
 	"<OUI>0005B9</OUI><ProductClass>HeNB</ProductClass><SerialNumber>" IDENTITY \
