@@ -124,105 +124,6 @@ static char *param_value(xmlNodePtr list, const char *name, size_t max)
 	return NULL;
 }
 
-static int check_attestation(sqlite3 *db, struct acs_session *s, const char *b64,
-			     const uint8_t *nonce, const char *carrier);
-
-/*
- * An update of the device is requested, or its result not yet verified (an
- * expected RIM): the PVE check before it (seed 001) and the check of its
- * result (seed 000) take a nonce of ours, as the issue's flow has it.
- */
-static bool update_in_progress(sqlite3 *db, const struct acs_session *s)
-{
-	sqlite3_stmt *st;
-	bool found = true;	/* when in doubt, the explicit check */
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM devices WHERE identity = ?1 AND "
-			       "expected_rim IS NOT NULL UNION ALL SELECT 1 FROM updates "
-			       "WHERE identity = ?1 AND state = 'requested'",
-			       -1, &st, NULL) != SQLITE_OK)
-		return found;
-	sqlite3_bind_text(st, 1, s->identity, -1, SQLITE_TRANSIENT);
-	found = sqlite3_step(st) != SQLITE_DONE;
-	sqlite3_finalize(st);
-	return found;
-}
-
-static int on_inform(sqlite3 *db, struct acs_session *s,
-		     const struct cwmp_msg *msg, struct acs_reply *r)
-{
-	xmlNodePtr id = cwmp_child(msg->method, "DeviceId"), ev, n;
-	xmlNodePtr params = cwmp_child(msg->method, "ParameterList");
-	char *serial = cwmp_text(id, "SerialNumber", HNBTRE_IDENTITY_MAX);
-	char *state = param_value(params, TRE "State", 32);
-	char *tim = param_value(params, TRE "TIM", 80);
-	char *self_check = param_value(params, TRE "SelfCheck", sizeof(s->self_check) - 1);
-	char *attestation = param_value(params, TRE "SessionAttestation", 8192);
-	char now[32];
-	struct cwmp_out o;
-	int ret = -1;
-
-	if (!serial || strcmp(serial, s->identity)) {
-		hems_log("Inform from %s claims serial number %s: refused", s->identity,
-			 serial ? serial : "(none)");
-		goto out;
-	}
-	hems_now(now, sizeof(now));
-	{
-		const char *p[] = { s->identity, now, state, tim };
-
-		/* the certificate column is set below as a blob */
-		if (store_exec(db, "INSERT INTO devices (identity, cert, last_inform, state, "
-			       "last_tim) VALUES (?1, x'', ?2, ?3, ?4) ON CONFLICT(identity) DO "
-			       "UPDATE SET last_inform = ?2, state = ?3, last_tim = ?4", 4, p))
-			goto out;
-	}
-	{
-		sqlite3_stmt *st;
-
-		if (sqlite3_prepare_v2(db, "UPDATE devices SET cert = ? WHERE identity = ?",
-				       -1, &st, NULL) == SQLITE_OK) {
-			sqlite3_bind_blob(st, 1, s->cert_der, s->cert_len, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 2, s->identity, -1, SQLITE_TRANSIENT);
-			sqlite3_step(st);
-		}
-		sqlite3_finalize(st);
-	}
-	ev = cwmp_child(msg->method, "Event");
-	for (n = cwmp_next_element(ev ? ev->children : NULL); n; n = cwmp_next_element(n->next)) {
-		char *code = cwmp_text(n, "EventCode", 64), *key = cwmp_text(n, "CommandKey", 64);
-
-		if (code)
-			record_event(db, s, code, key);
-		free(code);
-		free(key);
-	}
-	hems_log("Inform from %s, TrE state %s", s->identity, state ? state : "?");
-	/* blank: the agent had no session nonce either */
-	if (attestation && attestation[strspn(attestation, " \t\r\n")] && s->session_bound &&
-	    !s->no_attestation_check && !update_in_progress(db, s)) {
-		check_attestation(db, s, attestation, s->session_nonce, "Inform");
-		s->attested = true;
-	}
-	if (cwmp_out_new(&o, msg->id, "InformResponse") ||
-	    !cwmp_add(o.method, "MaxEnvelopes", "1")) {
-		cwmp_out_free(&o);
-		goto out;
-	}
-	reply_out(r, &o);
-	s->step = INFORMED;
-	if (self_check)
-		strcpy(s->self_check, self_check);
-	ret = 0;
-out:
-	free(attestation);
-	free(self_check);
-	free(serial);
-	free(state);
-	free(tim);
-	return ret;
-}
-
 static void send_nonce(struct acs_session *s, struct acs_reply *r)
 {
 	char hex[2 * sizeof(s->nonce) + 1];
@@ -268,14 +169,14 @@ struct device_rims {
 	int installed;	/* the package carrying @expected was installed */
 };
 
-static void load_rims(sqlite3 *db, const char *identity, struct device_rims *rims)
+static int load_rims(sqlite3 *db, const char *identity, struct device_rims *rims)
 {
 	sqlite3_stmt *st;
 
 	memset(rims, 0, sizeof(*rims));
 	if (sqlite3_prepare_v2(db, "SELECT rim, expected_rim, expected_state FROM devices "
 			       "WHERE identity = ?", -1, &st, NULL) != SQLITE_OK)
-		return;
+		return -1;
 	sqlite3_bind_text(st, 1, identity, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *rim = (const char *)sqlite3_column_text(st, 0);
@@ -290,13 +191,18 @@ static void load_rims(sqlite3 *db, const char *identity, struct device_rims *rim
 		}
 	}
 	sqlite3_finalize(st);
+	return 0;
 }
+
+_Static_assert(sizeof(((struct acs_session *)0)->nonce) == HNBTRE_SESSION_NONCE_LEN,
+	       "both nonces of a PVE check have the same length");
 
 /*
  * The PVE check of the base64 attestation @b64 that @carrier (the Inform or
  * GetParameterValues) brought: signature with the device certificate, the
  * 32-byte @nonce, the certificate's identity, state trusted, and the TIM
- * against the RIMs of the store (Documentation/tr069.md, "The expected RIM"):
+ * against the device's @rims (load_rims(); Documentation/tr069.md, "The
+ * expected RIM"):
  * - equal to the expected RIM of a package sent to the device: the package
  *   is installed and measured as it should be; it becomes the stored RIM;
  * - the package is reported installed and the TIM differs from its
@@ -305,33 +211,29 @@ static void load_rims(sqlite3 *db, const char *identity, struct device_rims *rim
  *   none is stored yet: the first one is recorded).
  * A failure marks the device for maintenance.
  */
-_Static_assert(sizeof(((struct acs_session *)0)->nonce) == HNBTRE_SESSION_NONCE_LEN,
-	       "both nonces of a PVE check have the same length");
-
-static int check_attestation(sqlite3 *db, struct acs_session *s, const char *b64,
+static int check_attestation(sqlite3 *db, struct acs_session *s,
+			     const struct device_rims *rims, const char *b64,
 			     const uint8_t *nonce, const char *carrier)
 {
 	char now[32], nonce_hex[65], tim[72] = "", rim[72] = "", counter[24] = "";
 	char who[HNBTRE_IDENTITY_MAX + 32];
 	struct hnbtre_attestation att;
-	struct device_rims rims;
 	const char *verdict_text;
 	int verdict = HNBTRE_ATTEST_MALFORMED, renewed = 0;
 	uint8_t *blob = NULL;
 	size_t len, i;
 
-	load_rims(db, s->identity, &rims);
 	if (b64 && !hnbtre_base64_decode(b64, strlen(b64), 8192, &blob, &len))
 		verdict = hnbtre_verify_attestation_cert(blob, len, s->cert,
 							 nonce, sizeof(s->nonce),
-							 rims.expected ? rims.expected :
-							 rims.stored, &att);
-	if (rims.expected) {
+							 rims->expected ? rims->expected :
+							 rims->stored, &att);
+	if (rims->expected) {
 		if (verdict == HNBTRE_ATTEST_VALID)
 			renewed = 1;
-		else if (verdict == HNBTRE_ATTEST_TIM_NOT_RIM && !rims.installed &&
+		else if (verdict == HNBTRE_ATTEST_TIM_NOT_RIM && !rims->installed &&
 			 att.validated && att.has_manifest &&
-			 !memcmp(att.tim, rims.stored ? rims.stored : att.rim,
+			 !memcmp(att.tim, rims->stored ? rims->stored : att.rim,
 				 HNBTRE_DIGEST_LEN))
 			verdict = HNBTRE_ATTEST_VALID;	/* not installed yet */
 	}
@@ -372,7 +274,7 @@ static int check_attestation(sqlite3 *db, struct acs_session *s, const char *b64
 		store_exec(db, "UPDATE devices SET rim = ?2, expected_rim = NULL, "
 			   "expected_state = NULL, status = 'ok' WHERE identity = ?1", 2, p);
 		hems_log("%s: RIM renewed to %s", s->identity, tim);
-	} else if (rims.installed && verdict == HNBTRE_ATTEST_TIM_NOT_RIM) {
+	} else if (rims->installed && verdict == HNBTRE_ATTEST_TIM_NOT_RIM) {
 		const char *p[] = { s->identity, tim, now };
 
 		/* the package is installed but the platform is not what it
@@ -417,6 +319,88 @@ static long long requested_update(sqlite3 *db, const struct acs_session *s)
 		id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return id;
+}
+
+static int on_inform(sqlite3 *db, struct acs_session *s,
+		     const struct cwmp_msg *msg, struct acs_reply *r)
+{
+	xmlNodePtr id = cwmp_child(msg->method, "DeviceId"), ev, n;
+	xmlNodePtr params = cwmp_child(msg->method, "ParameterList");
+	char *serial = cwmp_text(id, "SerialNumber", HNBTRE_IDENTITY_MAX);
+	char *state = param_value(params, TRE "State", 32);
+	char *tim = param_value(params, TRE "TIM", 80);
+	char *self_check = param_value(params, TRE "SelfCheck", sizeof(s->self_check) - 1);
+	char *attestation = param_value(params, TRE "SessionAttestation", 8192);
+	char now[32];
+	struct device_rims rims;
+	struct cwmp_out o;
+	int ret = -1;
+
+	if (!serial || strcmp(serial, s->identity)) {
+		hems_log("Inform from %s claims serial number %s: refused", s->identity,
+			 serial ? serial : "(none)");
+		goto out;
+	}
+	hems_now(now, sizeof(now));
+	{
+		const char *p[] = { s->identity, now, state, tim };
+
+		/* the certificate column is set below as a blob */
+		if (store_exec(db, "INSERT INTO devices (identity, cert, last_inform, state, "
+			       "last_tim) VALUES (?1, x'', ?2, ?3, ?4) ON CONFLICT(identity) DO "
+			       "UPDATE SET last_inform = ?2, state = ?3, last_tim = ?4", 4, p))
+			goto out;
+	}
+	{
+		sqlite3_stmt *st;
+
+		if (sqlite3_prepare_v2(db, "UPDATE devices SET cert = ? WHERE identity = ?",
+				       -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_blob(st, 1, s->cert_der, s->cert_len, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 2, s->identity, -1, SQLITE_TRANSIENT);
+			sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
+	}
+	ev = cwmp_child(msg->method, "Event");
+	for (n = cwmp_next_element(ev ? ev->children : NULL); n; n = cwmp_next_element(n->next)) {
+		char *code = cwmp_text(n, "EventCode", 64), *key = cwmp_text(n, "CommandKey", 64);
+
+		if (code)
+			record_event(db, s, code, key);
+		free(code);
+		free(key);
+	}
+	hems_log("Inform from %s, TrE state %s", s->identity, state ? state : "?");
+	/*
+	 * Blank: the agent had no session nonce either.  An update requested,
+	 * or its result not yet verified (an expected RIM): the PVE check
+	 * before it (seed 001) and the check of its result (seed 000) take a
+	 * nonce of ours, as the issue's flow has it.
+	 */
+	if (attestation && attestation[strspn(attestation, " \t\r\n")] && s->session_bound &&
+	    !s->no_attestation_check && !load_rims(db, s->identity, &rims) && !rims.expected &&
+	    !requested_update(db, s)) {
+		check_attestation(db, s, &rims, attestation, s->session_nonce, "Inform");
+		s->attested = true;
+	}
+	if (cwmp_out_new(&o, msg->id, "InformResponse") ||
+	    !cwmp_add(o.method, "MaxEnvelopes", "1")) {
+		cwmp_out_free(&o);
+		goto out;
+	}
+	reply_out(r, &o);
+	s->step = INFORMED;
+	if (self_check)
+		strcpy(s->self_check, self_check);
+	ret = 0;
+out:
+	free(attestation);
+	free(self_check);
+	free(serial);
+	free(state);
+	free(tim);
+	return ret;
 }
 
 /*
@@ -598,9 +582,12 @@ void acs_handle(sqlite3 *db, const char *public_url, struct acs_session *s,
 		   s->step == ATTESTATION_ASKED) {
 		char *b64 = param_value(cwmp_child(msg.method, "ParameterList"),
 					TRE "Attestation", 8192);
-		int valid = check_attestation(db, s, b64, s->nonce, "GetParameterValues");
+		struct device_rims rims;
 		long long update;
+		int valid;
 
+		load_rims(db, s->identity, &rims);
+		valid = check_attestation(db, s, &rims, b64, s->nonce, "GetParameterValues");
 		free(b64);
 		s->step = DONE;
 		if (!valid && s->update_mismatch && s->reboot_on_mismatch)
