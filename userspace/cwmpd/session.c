@@ -34,7 +34,6 @@
 #include "cwmpd.h"
 #include "hnbtre.h"
 #include "hnbtre_tls.h"
-#include "../../kernel/attest_format.h"
 
 /* RC4 is excluded by name although OpenSSL 3 no longer has it at all */
 const char session_tls12_ciphers[] = "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL:!RC4";
@@ -383,9 +382,9 @@ struct session *session_open(const struct agent_config *config, char *err,
 		session_close(s);
 		return NULL;
 	}
-	/* attestation.md: the blob's length follows from what it holds */
-	s->attestation_len = (ATTEST_HEADER_SIZE + HNBTRE_SESSION_NONCE_LEN + strlen(identity) +
-			      EVP_PKEY_get_size(s->key) + 2) / 3 * 4;
+	s->attestation_len = hnbtre_base64_len(hnbtre_attestation_len(HNBTRE_SESSION_NONCE_LEN,
+								       strlen(identity),
+								       EVP_PKEY_get_size(s->key)));
 	free(identity);
 	s->config = config;
 	s->verify_time = clock_trusted_now(config->time_floor);

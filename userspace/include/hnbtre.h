@@ -175,6 +175,14 @@ int hnbtre_read_file(const char *path, size_t max, uint8_t **data,
 char *hnbtre_base64_encode(const uint8_t *data, size_t len);
 
 /**
+ * hnbtre_base64_len() - length of hnbtre_base64_encode()'s result
+ * @len: number of bytes encoded
+ *
+ * Return: 4 * ceil(@len / 3), without the NUL.
+ */
+size_t hnbtre_base64_len(size_t len);
+
+/**
  * hnbtre_base64_decode() - strict base64 decoding
  * @text: base64 with padding, no whitespace (not NUL terminated)
  * @len: its length: a non-zero multiple of 4, at most @max * 4 / 3 + 4
@@ -351,6 +359,19 @@ int hnbtre_attest(const uint8_t *nonce, size_t nonce_len, uint8_t **blob,
  */
 int hnbtre_attestation_parse(const uint8_t *blob, size_t len,
 			     struct hnbtre_attestation *out);
+
+/**
+ * hnbtre_attestation_len() - length of an attestation blob
+ * @nonce_len: of its nonce
+ * @identity_len: of its identity
+ * @sig_len: of its signature (the device key's modulus size)
+ *
+ * Known before the TrE makes it (Documentation/attestation.md): an Inform
+ * can hold its place before the connection exists.
+ *
+ * Return: the blob's length in bytes.
+ */
+size_t hnbtre_attestation_len(size_t nonce_len, size_t identity_len, size_t sig_len);
 
 /**
  * hnbtre_verify_attestation() - check an attestation as the H(e)MS does

@@ -252,6 +252,11 @@ int hnbtre_check_attestation(const uint8_t *blob, size_t len,
 	return verdict;
 }
 
+size_t hnbtre_attestation_len(size_t nonce_len, size_t identity_len, size_t sig_len)
+{
+	return ATTEST_HEADER_SIZE + nonce_len + identity_len + sig_len;
+}
+
 int hnbtre_verify_attestation_cert(const uint8_t *blob, size_t len,
 				   X509 *cert, const uint8_t *nonce,
 				   size_t nonce_len,

@@ -108,9 +108,14 @@ int hnbtre_read_file(const char *path, size_t max, uint8_t **data,
 	return ret;
 }
 
+size_t hnbtre_base64_len(size_t len)
+{
+	return 4 * ((len + 2) / 3);
+}
+
 char *hnbtre_base64_encode(const uint8_t *data, size_t len)
 {
-	char *text = malloc(4 * ((len + 2) / 3) + 1);
+	char *text = malloc(hnbtre_base64_len(len) + 1);
 
 	if (text)
 		EVP_EncodeBlock((unsigned char *)text, data, (int)len);

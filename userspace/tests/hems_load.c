@@ -93,15 +93,6 @@ static long post(CURL *c, const char *body, struct buffer *answer)
 	return code;
 }
 
-/* base64 of an attestation over a session nonce, as attest_blob_build() makes it */
-static size_t session_attestation_b64_len(const struct device *d)
-{
-	size_t blob = ATTEST_HEADER_SIZE + HNBTRE_SESSION_NONCE_LEN + strlen(d->identity) +
-		      EVP_PKEY_get_size(opt.key);
-
-	return (blob + 2) / 3 * 4;
-}
-
 /* The session attestation still to be written into the Inform. */
 struct attestation_slot {
 	CURL *curl;
@@ -191,7 +182,9 @@ static int session(const struct device *d)
 		goto out;
 	/* the session attestation's place, filled once the handshake is done */
 	if (!opt.explicit_nonce) {
-		slot.len = session_attestation_b64_len(d);
+		slot.len = hnbtre_base64_len(hnbtre_attestation_len(HNBTRE_SESSION_NONCE_LEN,
+								     strlen(d->identity),
+								     EVP_PKEY_get_size(opt.key)));
 		placeholder = malloc(slot.len + 1);
 		if (!placeholder)
 			goto out;
