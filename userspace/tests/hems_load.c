@@ -93,6 +93,21 @@ static long post(CURL *c, const char *body, struct buffer *answer)
 	return code;
 }
 
+/*
+ * An attestation of device @d over @nonce (32 bytes) as its TrE would make
+ * it, base64: trusted, TIM = RIM = 32 bytes TIM_BYTE.  NULL without memory.
+ */
+static char *trusted_attestation(const struct device *d, const uint8_t *nonce)
+{
+	uint8_t tim[HNBTRE_DIGEST_LEN], blob[1024];
+
+	memset(tim, TIM_BYTE, sizeof(tim));
+	return hnbtre_base64_encode(blob, attest_blob_build(blob, sizeof(blob), opt.key,
+		&(struct attest_contents) { .state = HNBTRE_STATE_TRUSTED, .tim = tim,
+					    .rim = tim, .nonce = nonce, .nonce_len = 32,
+					    .identity = d->identity }));
+}
+
 /* The session attestation still to be written into the Inform. */
 struct attestation_slot {
 	CURL *curl;
@@ -110,7 +125,7 @@ static int write_session_attestation(void *arg, char *primary_ip, char *local_ip
 {
 	struct attestation_slot *slot = arg;
 	struct curl_tlssessioninfo *tls = NULL;
-	uint8_t tim[HNBTRE_DIGEST_LEN], nonce[HNBTRE_SESSION_NONCE_LEN], blob[1024];
+	uint8_t nonce[HNBTRE_SESSION_NONCE_LEN];
 	char *b64;
 	int ok;
 
@@ -121,12 +136,7 @@ static int write_session_attestation(void *arg, char *primary_ip, char *local_ip
 	    !tls || tls->backend != CURLSSLBACKEND_OPENSSL ||
 	    hnbtre_tls_session_nonce(tls->internals, nonce))
 		return CURL_PREREQFUNC_ABORT;
-	memset(tim, TIM_BYTE, sizeof(tim));
-	b64 = hnbtre_base64_encode(blob, attest_blob_build(blob, sizeof(blob), opt.key,
-		&(struct attest_contents) { .state = HNBTRE_STATE_TRUSTED, .tim = tim,
-					    .rim = tim, .nonce = nonce,
-					    .nonce_len = sizeof(nonce),
-					    .identity = slot->device->identity }));
+	b64 = trusted_attestation(slot->device, nonce);
 	ok = b64 && strlen(b64) == slot->len;
 	if (ok)
 		memcpy(slot->at, b64, slot->len);
@@ -156,7 +166,7 @@ static int session(const struct device *d)
 	struct curl_slist *resolve = curl_slist_append(NULL, opt.resolve);
 	struct curl_slist *headers = curl_slist_append(NULL,
 						       "Content-Type: text/xml; charset=\"utf-8\"");
-	uint8_t tim[HNBTRE_DIGEST_LEN], nonce[32], blob[1024];
+	uint8_t nonce[32];
 	struct buffer answer = { 0 };
 	char *body = NULL, *b64 = NULL, *placeholder = NULL, *value;
 	CURL *c = curl_easy_init();
@@ -224,12 +234,7 @@ static int session(const struct device *d)
 	    post(c, ENV_HEAD_ID("nonce") "<cwmp:SetParameterValuesResponse><Status>0</Status>"
 		 "</cwmp:SetParameterValuesResponse>" ENV_TAIL, &answer) != 200)
 		goto out;
-	memset(tim, TIM_BYTE, sizeof(tim));
-	b64 = hnbtre_base64_encode(blob, attest_blob_build(blob, sizeof(blob), opt.key,
-		&(struct attest_contents) { .state = HNBTRE_STATE_TRUSTED, .tim = tim,
-					    .rim = tim, .nonce = nonce,
-					    .nonce_len = sizeof(nonce),
-					    .identity = d->identity }));
+	b64 = trusted_attestation(d, nonce);
 	free(body);
 	if (!b64 || asprintf(&body, ENV_HEAD_ID("attestation")
 			     "<cwmp:GetParameterValuesResponse><ParameterList "
