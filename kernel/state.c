@@ -11,12 +11,24 @@
  * fsnotify's handler, which runs in the writer's context, possibly with
  * the component's inode locked: it must never wait for hnbtre_lock, which
  * is held while components are opened.
+ *
+ * A change during a validation must never be overwritten by its result.
+ * The same atomic word therefore also carries STATE_CHANGED, "a watched
+ * component changed since this validation started": the handler sets it
+ * with a fully ordered RMW before anything else, a validation clears it
+ * before it hashes, and the commit replaces state and flag in one
+ * cmpxchg that fails, and is retried with the flag seen, if the handler
+ * got there first.  A handler whose RMW comes after the commit sees the
+ * committed state and the new active generation (written before the
+ * cmpxchg, which is fully ordered), so it makes "trusted" "tampered"
+ * itself.  Either way there is no moment in which a change is lost.
  */
 
 #include <linux/atomic.h>
 #include <linux/audit.h>
 #include <linux/fs.h>
 #include <linux/fsnotify_backend.h>
+#include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -25,6 +37,9 @@
 
 DEFINE_MUTEX(hnbtre_lock);
 
+/* The state in the low byte, and STATE_CHANGED (see above). */
+#define STATE_MASK	0xff
+#define STATE_CHANGED	0x100
 static atomic_t hnbtre_state = ATOMIC_INIT(HNBTRE_UNVALIDATED);
 
 /* Protected by hnbtre_lock. */
@@ -32,11 +47,8 @@ static struct hnbtre_manifest *active;
 static struct hnbtre_status status;
 static u32 last_generation;
 
-/* Generations whose marks matter now; 0 is none. */
+/* Generation whose marks make trusted tampered; 0 is none. */
 static atomic_t active_generation = ATOMIC_INIT(0);
-static atomic_t validating_generation = ATOMIC_INIT(0);
-/* Changes seen while validating_generation was being validated. */
-static atomic_t changes_while_validating = ATOMIC_INIT(0);
 
 /* The change that made the state tampered, reported by tamper_work. */
 static DEFINE_SPINLOCK(tamper_lock);
@@ -74,7 +86,7 @@ static const char *const verdict_names[] = {
  */
 enum hnbtre_state hnbtre_state_get(void)
 {
-	return atomic_read(&hnbtre_state);
+	return atomic_read(&hnbtre_state) & STATE_MASK;
 }
 
 /**
@@ -180,13 +192,21 @@ static void audit_transition(enum hnbtre_state old, enum hnbtre_state new,
  */
 void hnbtre_component_changed(u32 generation, u32 index, u32 mask)
 {
-	if (generation == (u32)atomic_read(&validating_generation))
-		atomic_inc(&changes_while_validating);
+	int old;
+
+	/*
+	 * Of any manifest: a change of a component that a validation in
+	 * progress already hashed voids its result.  Stale marks of a
+	 * replaced manifest can only make a validation fail, never pass.
+	 */
+	old = atomic_fetch_or(STATE_CHANGED, &hnbtre_state) | STATE_CHANGED;
 	if (generation != (u32)atomic_read(&active_generation))
 		return;
-	if (atomic_cmpxchg(&hnbtre_state, HNBTRE_TRUSTED, HNBTRE_TAMPERED) !=
-	    HNBTRE_TRUSTED)
-		return;
+	do {
+		if ((old & STATE_MASK) != HNBTRE_TRUSTED)
+			return;
+	} while (!atomic_try_cmpxchg(&hnbtre_state, &old,
+				     (old & ~STATE_MASK) | HNBTRE_TAMPERED));
 	spin_lock(&tamper_lock);
 	tamper.generation = generation;
 	tamper.index = index;
@@ -252,6 +272,19 @@ struct validation_worker {
 	struct validation *validation;
 };
 
+/* @path still names @inode (no symlink followed). */
+static bool path_names(const char *path, struct inode *inode)
+{
+	struct path p;
+	bool same;
+
+	if (kern_path(path, 0, &p))
+		return false;
+	same = d_inode(p.dentry) == inode;
+	path_put(&p);
+	return same;
+}
+
 /* Open, watch and appraise one component. */
 static int validate_component(struct hnbtre_manifest *m, unsigned int i)
 {
@@ -270,6 +303,14 @@ static int validate_component(struct hnbtre_manifest *m, unsigned int i)
 			filp_close(file, NULL);
 			return ret;
 		}
+		/*
+		 * A file renamed over the path between the open and the
+		 * watch left an event on an inode nobody watched: what we
+		 * hash is no longer what the path names.  From here on, a
+		 * rename reaches the mark.
+		 */
+		if (!path_names(c->path, file_inode(file)))
+			hnbtre_component_changed(m->generation, i, FS_MOVE_SELF);
 	}
 	hnbtre_appraise(c, file);
 	if (!IS_ERR(file))
@@ -333,14 +374,17 @@ static int validate_manifest(struct hnbtre_manifest *m,
 	unsigned int i;
 	int ret;
 
-	atomic_set(&changes_while_validating, 0);
-	atomic_set(&validating_generation, m->generation);
+	atomic_andnot(STATE_CHANGED, &hnbtre_state);
+	/*
+	 * Pairs with the handler's atomic_fetch_or(): a change whose
+	 * handler came before the clear is in the bytes hashed below.
+	 */
+	smp_mb__after_atomic();
 	memset(result->verdicts, 0, sizeof(result->verdicts));
 
 	ret = validate_components(m);
 	for (i = 0; !ret && i < m->count; i++)
 		result->verdicts[m->components[i]->verdict]++;
-	atomic_set(&validating_generation, 0);
 	if (ret)
 		return ret;
 
@@ -357,17 +401,18 @@ static int validate_manifest(struct hnbtre_manifest *m,
 /* Make @result the current status; @m is already the active manifest. */
 static void commit(struct hnbtre_status *result, const char *reason)
 {
-	enum hnbtre_state old = hnbtre_state_get();
+	int old = atomic_read(&hnbtre_state);
 
 	/* A change behind the validation's back voids a trusted result. */
-	if (atomic_read(&changes_while_validating) &&
-	    result->state == HNBTRE_TRUSTED) {
-		result->state = HNBTRE_FAILED;
-		reason = "changed-during-validation";
-	}
+	do {
+		if ((old & STATE_CHANGED) && result->state == HNBTRE_TRUSTED) {
+			result->state = HNBTRE_FAILED;
+			reason = "changed-during-validation";
+		}
+	} while (!atomic_try_cmpxchg(&hnbtre_state, &old, result->state));
+	old &= STATE_MASK;
 	result->validations = status.validations + 1;
 	status = *result;
-	atomic_set(&hnbtre_state, result->state);
 	audit_transition(old, result->state, reason, NULL);
 	hnbtre_measure(&status);
 	if (result->state == HNBTRE_FAILED && old != HNBTRE_FAILED)
