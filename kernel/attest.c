@@ -11,6 +11,7 @@
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/key.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
@@ -186,6 +187,7 @@ out:
 }
 
 static const struct file_operations attest_fops = {
+	.owner = THIS_MODULE,
 	.open = attest_open,
 	.read = attest_read,
 	.write = attest_write,

@@ -425,10 +425,9 @@ int hnbtre_devkey_init(void)
 	struct key_restriction *restriction;
 	int ret;
 
-	restriction = kzalloc(sizeof(*restriction), GFP_KERNEL);
+	restriction = hnbtre_keyring_restriction(restrict_device_keyring);
 	if (!restriction)
 		return -ENOMEM;
-	restriction->check = restrict_device_keyring;
 	/* Users of the key link the keyring to possess its key (devkey.md). */
 	device_keyring =
 		keyring_alloc(".hnbtre_device", GLOBAL_ROOT_UID, GLOBAL_ROOT_GID,
@@ -443,18 +442,23 @@ int hnbtre_devkey_init(void)
 		return PTR_ERR(device_keyring);
 	}
 	ret = register_asymmetric_key_parser(&devkey_parser);
-	if (ret)
+	if (ret) {
+		key_invalidate(device_keyring);
 		key_put(device_keyring);
+	}
 	return ret;
 }
 
 /**
- * hnbtre_devkey_exit - unregister the key parser, drop .hnbtre_device
+ * hnbtre_devkey_exit - unregister the key parser, retire .hnbtre_device
  *
  * Only reachable while no gated key exists: each one pins the module.
+ * The keyring is invalidated: gone from every lookup, and from the
+ * keyrings that link it once the key garbage collector has run.
  */
 void hnbtre_devkey_exit(void)
 {
 	unregister_asymmetric_key_parser(&devkey_parser);
+	key_invalidate(device_keyring);
 	key_put(device_keyring);
 }

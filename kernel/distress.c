@@ -15,6 +15,7 @@
 #include <linux/audit.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -224,6 +225,7 @@ static int distress_open(struct inode *inode, struct file *file)
 }
 
 static const struct file_operations distress_fops = {
+	.owner = THIS_MODULE,
 	.open = distress_open,
 	.read = seq_read,
 	.llseek = seq_lseek,

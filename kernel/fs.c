@@ -7,6 +7,7 @@
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/security.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -15,7 +16,7 @@
 #include "hnbtre.h"
 
 struct dentry *hnbtre_dir;
-static struct dentry *entries[16];
+static struct dentry *entries[24];
 static unsigned int nr_entries;
 
 static const char manifest_trailer_magic[] = "~hnbtre manifest signature~\n";
@@ -32,6 +33,7 @@ static ssize_t state_read(struct file *file, char __user *buf, size_t count,
 }
 
 static const struct file_operations state_fops = {
+	.owner = THIS_MODULE,
 	.read = state_read,
 	.llseek = generic_file_llseek,
 };
@@ -64,11 +66,13 @@ static ssize_t rim_read(struct file *file, char __user *buf, size_t count,
 }
 
 static const struct file_operations tim_fops = {
+	.owner = THIS_MODULE,
 	.read = tim_read,
 	.llseek = generic_file_llseek,
 };
 
 static const struct file_operations rim_fops = {
+	.owner = THIS_MODULE,
 	.read = rim_read,
 	.llseek = generic_file_llseek,
 };
@@ -101,6 +105,7 @@ static int components_open(struct inode *inode, struct file *file)
 }
 
 static const struct file_operations components_fops = {
+	.owner = THIS_MODULE,
 	.open = components_open,
 	.read = seq_read,
 	.llseek = seq_lseek,
@@ -349,6 +354,7 @@ static ssize_t manifest_read(struct file *file, char __user *buf,
 }
 
 static const struct file_operations manifest_fops = {
+	.owner = THIS_MODULE,
 	.open = manifest_open,
 	.read = manifest_read,
 	.write = manifest_write,
@@ -376,32 +382,51 @@ static ssize_t validate_write(struct file *file, const char __user *buf,
 }
 
 static const struct file_operations validate_fops = {
+	.owner = THIS_MODULE,
 	.write = validate_write,
 	.llseek = no_llseek,
 };
 
 /**
+ * hnbtre_fs_add_data - add a file with private data to /sys/kernel/security/hnbtre/
+ * @name: file name
+ * @mode: permissions
+ * @fops: its operations; .owner must be THIS_MODULE, so that an open file
+ *	holds the module
+ * @data: the inode's i_private
+ *
+ * Files are removed by hnbtre_fs_exit().
+ *
+ * Return: 0 or -errno.
+ */
+int hnbtre_fs_add_data(const char *name, umode_t mode,
+		       const struct file_operations *fops, void *data)
+{
+	struct dentry *dentry;
+
+	if (WARN_ON(fops->owner != THIS_MODULE))
+		return -EINVAL;
+	if (nr_entries == ARRAY_SIZE(entries))
+		return -ENOSPC;
+	dentry = securityfs_create_file(name, mode, hnbtre_dir, data, fops);
+	if (IS_ERR(dentry))
+		return PTR_ERR(dentry);
+	entries[nr_entries++] = dentry;
+	return 0;
+}
+
+/**
  * hnbtre_fs_add - add a file to /sys/kernel/security/hnbtre/
  * @name: file name
  * @mode: permissions
- * @fops: its operations
- *
- * Files are removed by hnbtre_fs_exit().
+ * @fops: its operations, as for hnbtre_fs_add_data()
  *
  * Return: 0 or -errno.
  */
 int hnbtre_fs_add(const char *name, umode_t mode,
 		  const struct file_operations *fops)
 {
-	struct dentry *dentry;
-
-	if (nr_entries == ARRAY_SIZE(entries))
-		return -ENOSPC;
-	dentry = securityfs_create_file(name, mode, hnbtre_dir, NULL, fops);
-	if (IS_ERR(dentry))
-		return PTR_ERR(dentry);
-	entries[nr_entries++] = dentry;
-	return 0;
+	return hnbtre_fs_add_data(name, mode, fops, NULL);
 }
 
 int hnbtre_fs_init(void)

@@ -8,6 +8,7 @@
 
 #include <linux/atomic.h>
 #include <linux/fs.h>
+#include <linux/key.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <crypto/sha2.h>
@@ -144,6 +145,11 @@ void hnbtre_watch_exit(void);
 void hnbtre_measure(const struct hnbtre_status *status);
 extern int hnbtre_pcr;
 
+/* keyrings.c */
+struct key_restriction *hnbtre_keyring_restriction(key_restrict_link_func_t check);
+int hnbtre_keyrings_init(void);
+void hnbtre_keyrings_exit(void);
+
 /* roots.c; the DER list of built-in roots is in roots_blob.S */
 extern struct key *hnbtre_roots;
 extern const u8 hnbtre_roots_der[];
@@ -184,6 +190,8 @@ int hnbtre_upload_append(struct hnbtre_upload *upload, const char __user *buf,
 int hnbtre_upload_flush(struct hnbtre_upload *upload);
 int hnbtre_fs_add(const char *name, umode_t mode,
 		  const struct file_operations *fops);
+int hnbtre_fs_add_data(const char *name, umode_t mode,
+		       const struct file_operations *fops, void *data);
 int hnbtre_fs_init(void);
 void hnbtre_fs_exit(void);
 

@@ -173,6 +173,7 @@ static ssize_t identity_read(struct file *file, char __user *buf,
 }
 
 static const struct file_operations identity_fops = {
+	.owner = THIS_MODULE,
 	.read = identity_read,
 	.llseek = generic_file_llseek,
 };

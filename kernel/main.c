@@ -16,9 +16,12 @@ static int __init hnbtre_init(void)
 {
 	int ret;
 
-	ret = hnbtre_roots_init();
+	ret = hnbtre_keyrings_init();
 	if (ret)
 		return ret;
+	ret = hnbtre_roots_init();
+	if (ret)
+		goto out_roots;
 	ret = hnbtre_state_init();
 	if (ret)
 		goto out_roots;
@@ -47,16 +50,22 @@ out_fs:
 out_state:
 	hnbtre_state_exit();
 out_roots:
+	hnbtre_keyrings_exit();
 	hnbtre_roots_exit();
 	return ret;
 }
 
 static void __exit hnbtre_exit(void)
 {
-	/* No new requests first, then the state, then what it relies on. */
+	/*
+	 * No new requests first, then the state, then what it relies on.
+	 * The keyrings' checks are retired before the roots' restrictions
+	 * that one of them uses are freed.
+	 */
 	hnbtre_fs_exit();
 	hnbtre_devkey_exit();
 	hnbtre_state_exit();
+	hnbtre_keyrings_exit();
 	hnbtre_roots_exit();
 }
 

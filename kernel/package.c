@@ -20,6 +20,7 @@
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/module.h>
 #include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <linux/verification.h>
@@ -393,6 +394,7 @@ static int package_flush(struct file *file, fl_owner_t id)
 }
 
 static const struct file_operations package_fops = {
+	.owner = THIS_MODULE,
 	.open = package_open,
 	.read = package_read,
 	.write = package_write,

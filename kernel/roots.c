@@ -113,67 +113,58 @@ static void free_restriction(struct key_restriction *r)
 /**
  * hnbtre_roots_init - create .hnbtre_roots and load the built-in roots
  *
+ * On error, hnbtre_roots_exit() undoes what was done.
+ *
  * Return: 0 or -errno.
  */
 int __init hnbtre_roots_init(void)
 {
 	struct key_restriction *restriction;
-	int ret;
+	struct key *keyring;
 
 	signed_by_a_root =
 		key_type_asymmetric.lookup_restriction("key_or_keyring:0:chain");
 	signed_by_kernel_keys =
 		key_type_asymmetric.lookup_restriction("builtin_and_secondary_trusted");
-	if (IS_ERR(signed_by_a_root) || IS_ERR(signed_by_kernel_keys)) {
-		ret = -ENOMEM;
-		goto fail;
-	}
+	if (IS_ERR(signed_by_a_root) || IS_ERR(signed_by_kernel_keys))
+		return -ENOMEM;
 
 	/* The keyring frees its restriction when it is destroyed. */
-	restriction = kzalloc(sizeof(*restriction), GFP_KERNEL);
-	if (!restriction) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	restriction->check = restrict_to_root_chains;
-
-	hnbtre_roots = keyring_alloc(".hnbtre_roots",
-				     GLOBAL_ROOT_UID, GLOBAL_ROOT_GID,
-				     current_cred(),
-				     (KEY_POS_ALL & ~KEY_POS_SETATTR) |
-				     KEY_USR_VIEW | KEY_USR_READ |
-				     KEY_USR_SEARCH | KEY_USR_WRITE,
-				     KEY_ALLOC_NOT_IN_QUOTA | KEY_ALLOC_SET_KEEP,
-				     restriction, NULL);
-	if (IS_ERR(hnbtre_roots)) {
-		ret = PTR_ERR(hnbtre_roots);
+	restriction = hnbtre_keyring_restriction(restrict_to_root_chains);
+	if (!restriction)
+		return -ENOMEM;
+	keyring = keyring_alloc(".hnbtre_roots", GLOBAL_ROOT_UID, GLOBAL_ROOT_GID,
+				current_cred(),
+				(KEY_POS_ALL & ~KEY_POS_SETATTR) |
+				KEY_USR_VIEW | KEY_USR_READ |
+				KEY_USR_SEARCH | KEY_USR_WRITE,
+				KEY_ALLOC_NOT_IN_QUOTA | KEY_ALLOC_SET_KEEP,
+				restriction, NULL);
+	if (IS_ERR(keyring)) {
 		kfree(restriction);
-		goto fail;
+		return PTR_ERR(keyring);
 	}
-	ret = load_builtin_roots();
-	if (ret) {
-		hnbtre_roots_exit();
-		return ret;
-	}
-	return 0;
-fail:
-	hnbtre_roots = NULL;
-	free_restriction(signed_by_a_root);
-	free_restriction(signed_by_kernel_keys);
-	return ret;
+	hnbtre_roots = keyring;
+	return load_builtin_roots();
 }
 
 /**
  * hnbtre_roots_exit - retire .hnbtre_roots
  *
  * The keyring is invalidated, so it is gone from every lookup at once and
- * garbage collected with its keys; a reloaded module starts afresh.
+ * garbage collected with its keys; a reloaded module starts afresh.  Call
+ * it after hnbtre_keyrings_exit(): the keyring's check, which uses the
+ * restrictions freed here, must be retired first.
  */
 void hnbtre_roots_exit(void)
 {
-	key_invalidate(hnbtre_roots);
-	key_put(hnbtre_roots);
-	hnbtre_roots = NULL;
+	if (hnbtre_roots) {
+		key_invalidate(hnbtre_roots);
+		key_put(hnbtre_roots);
+		hnbtre_roots = NULL;
+	}
 	free_restriction(signed_by_a_root);
 	free_restriction(signed_by_kernel_keys);
+	signed_by_a_root = NULL;
+	signed_by_kernel_keys = NULL;
 }
