@@ -5,6 +5,10 @@ KDIR ?= /lib/modules/$(KVER)/build
 BUILD := $(CURDIR)/build
 # PEM file with the operator roots embedded in the module (empty: none).
 HNBTRE_ROOTS ?=
+# Test hooks (kernel/Kconfig: SECURITY_HNBTRE_TEST_HOOKS) only in a module
+# that trusts the test PKI's root, whose private keys lie in build/pki:
+# such a module is a test module anyway.  Never for a device.
+HNBTRE_TEST_HOOKS ?= $(if $(HNBTRE_ROOTS),$(if $(filter $(BUILD)/pki/root.pem,$(abspath $(HNBTRE_ROOTS))),y))
 LINUX_SOURCE_TAR ?= /usr/src/linux-source-6.1.tar.xz
 # Only the parts of the kernel source that the selftests and checkpatch use.
 KSRC := $(BUILD)/linux-src
@@ -27,7 +31,8 @@ deps:
 	@scripts/install-deps
 
 module:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) HNBTRE_ROOTS=$(if $(HNBTRE_ROOTS),$(abspath $(HNBTRE_ROOTS))) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) HNBTRE_ROOTS=$(if $(HNBTRE_ROOTS),$(abspath $(HNBTRE_ROOTS))) \
+		CONFIG_SECURITY_HNBTRE_TEST_HOOKS=$(HNBTRE_TEST_HOOKS) modules
 
 userspace:
 	$(MAKE) -C userspace O=$(BUILD)

@@ -8,18 +8,30 @@
  * state is trusted.  The gate is part of the key object, so it applies in
  * every keyring the key is linked into.  The device key itself lives in the
  * module-owned keyring .hnbtre_device, which accepts one such key.
+ *
+ * Only the module puts keys into .hnbtre_device (securityfs files
+ * device_key and distress_key): nobody is granted write permission on the
+ * keyring, nor link or setattr permission on the keys in it, so no keyctl
+ * operation can take them out (move, unlink, even of a decoy with the same
+ * description, clear) or change their attributes; KEEP refuses revoke and
+ * invalidate.  The admitted device key pins the module until reboot: a
+ * reload would reset the TrE.
  */
 
 #include <linux/atomic.h>
 #include <linux/audit.h>
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/err.h>
+#include <linux/fs.h>
 #include <linux/key.h>
 #include <linux/key-type.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include <crypto/internal/rsa.h>
 #include <crypto/public_key.h>
 #include <keys/asymmetric-parser.h>
@@ -324,34 +336,231 @@ static struct asymmetric_key_parser devkey_parser = {
 	.parse = devkey_parse,
 };
 
-/* Set by the first key of each kind admitted to .hnbtre_device. */
-static atomic_t device_key_admitted = ATOMIC_INIT(0);
-static atomic_t distress_key_admitted = ATOMIC_INIT(0);
-/* Its modulus size in bytes, so that attestations need no key query. */
-static int device_key_size;
-
 /*
- * .hnbtre_device admits one device key and one distress credential per
- * load of the module: other keys are refused with EKEYREJECTED, a second
- * one of a kind with EEXIST, even after the first one was unlinked or
- * revoked.
+ * .hnbtre_device holds gated keys only.  Nothing but admit() links into it
+ * (nobody has write permission on it), which also does the bookkeeping.
  */
 static int restrict_device_keyring(struct key *keyring,
 				   const struct key_type *type,
 				   const union key_payload *payload,
 				   struct key *restriction_key)
 {
-	if (type != &key_type_asymmetric)
+	if (type != &key_type_asymmetric ||
+	    (payload->data[asym_subtype] != &gated_subtype &&
+	     payload->data[asym_subtype] != &distress_subtype))
 		return -EKEYREJECTED;
-	if (payload->data[asym_subtype] == &distress_subtype)
-		return atomic_cmpxchg(&distress_key_admitted, 0, 1) ? -EEXIST : 0;
-	if (payload->data[asym_subtype] != &gated_subtype)
-		return -EKEYREJECTED;
-	if (atomic_cmpxchg(&device_key_admitted, 0, 1))
-		return -EEXIST;
-	device_key_size = public_key_modulus_size(payload->data[asym_crypto]);
 	return 0;
 }
+
+/* One key of each kind per load of the module; under admission_lock. */
+static DEFINE_MUTEX(admission_lock);
+static bool device_key_admitted, distress_key_admitted;
+/* Its modulus size in bytes, so that attestations need no key query. */
+static int device_key_size;
+/* Holds the module from the device key's admission on. */
+static bool module_pinned;
+
+/*
+ * The keys may be searched for and used by whoever possesses the keyring
+ * (users link it into their session keyring) and viewed by root: never
+ * linked elsewhere, moved, updated, re-permissioned or chowned.
+ */
+#define ADMITTED_KEY_PERM	(KEY_POS_VIEW | KEY_POS_SEARCH | KEY_USR_VIEW)
+
+/*
+ * Makes a key of @description from the wrapper @data and links it into
+ * .hnbtre_device: the parser and the keyring's restriction decide what is
+ * acceptable, as they do for keyctl.
+ */
+static int admit(const char *description, const u8 *data, size_t len)
+{
+	bool device = !strcmp(description, HNBTRE_DEVKEY_DESCRIPTION);
+	bool *admitted = device ? &device_key_admitted : &distress_key_admitted;
+	struct key *key;
+	int ret;
+
+	mutex_lock(&admission_lock);
+	ret = -EEXIST;
+	if (*admitted)
+		goto out;
+	key = key_alloc(&key_type_asymmetric, description, GLOBAL_ROOT_UID,
+			GLOBAL_ROOT_GID, current_cred(), ADMITTED_KEY_PERM,
+			KEY_ALLOC_NOT_IN_QUOTA | KEY_ALLOC_SET_KEEP, NULL);
+	if (IS_ERR(key)) {
+		ret = PTR_ERR(key);
+		goto out;
+	}
+	ret = key_instantiate_and_link(key, data, len, device_keyring, NULL);
+	if (!ret) {
+		*admitted = true;
+		if (device) {
+			device_key_size =
+				public_key_modulus_size(key->payload.data[asym_crypto]);
+			/* Never put: only a reboot resets the TrE. */
+			__module_get(THIS_MODULE);
+			module_pinned = true;
+		}
+	}
+	key_put(key);
+out:
+	mutex_unlock(&admission_lock);
+	return ret;
+}
+
+/* device_key and distress_key: one writer at a time each. */
+struct key_file {
+	const char *description;
+	atomic_t writer;
+};
+
+static struct key_file device_key_file = {
+	.description = HNBTRE_DEVKEY_DESCRIPTION,
+	.writer = ATOMIC_INIT(0),
+};
+
+static struct key_file distress_key_file = {
+	.description = HNBTRE_DISTRESS_KEY_DESCRIPTION,
+	.writer = ATOMIC_INIT(0),
+};
+
+/* A wrapper being written to one of them. */
+struct key_upload {
+	struct hnbtre_upload upload;
+	const char *description;
+};
+
+/* Magic, then one DER SEQUENCE: its header says how much is to come. */
+#define WRAPPER_MAX	(sizeof(devkey_magic) + 4 + 4096)
+
+/* Bytes of the whole wrapper, 0 while unknown, or -EBADMSG. */
+static ssize_t wrapper_len(const u8 *p, size_t len)
+{
+	size_t magic = sizeof(devkey_magic), hdr;
+
+	if (memcmp(p, devkey_magic, min(len, magic)))
+		return -EBADMSG;
+	if (len < magic + 2)
+		return 0;
+	p += magic;
+	if (p[0] != 0x30)
+		return -EBADMSG;
+	if (p[1] < 0x80)
+		return magic + 2 + p[1];
+	hdr = p[1] == 0x81 ? 3 : p[1] == 0x82 ? 4 : 0;
+	if (!hdr)
+		return -EBADMSG;
+	if (len < magic + hdr)
+		return 0;
+	return magic + hdr + (hdr == 3 ? p[2] : (p[2] << 8) | p[3]);
+}
+
+/*
+ * Writes accumulate until the wrapper is complete; that write admits the
+ * key and returns the result.
+ */
+static ssize_t key_append(struct hnbtre_upload *upload, const char __user *buf,
+			  size_t count, loff_t *ppos)
+{
+	struct key_upload *ku = container_of(upload, struct key_upload, upload);
+	ssize_t need;
+	int ret;
+
+	ret = hnbtre_upload_append(upload, buf, count, ppos, WRAPPER_MAX);
+	if (ret || !count)
+		return ret;
+	need = wrapper_len(upload->data, upload->len);
+	if (need < 0 || (size_t)need > WRAPPER_MAX) {
+		upload->finished = true;
+		return -EBADMSG;
+	}
+	if (!need || upload->len < (size_t)need)
+		return count;
+	upload->finished = true;
+	if (upload->len > (size_t)need)
+		return -EBADMSG;
+	ret = admit(ku->description, upload->data, upload->len);
+	return ret ? ret : count;
+}
+
+static int key_open(struct inode *inode, struct file *file)
+{
+	struct key_file *kf = inode->i_private;
+	struct key_upload *ku;
+
+	if (file->f_mode & FMODE_READ)
+		return -EINVAL;
+	ku = hnbtre_upload_open(&kf->writer, sizeof(*ku));
+	if (IS_ERR(ku))
+		return PTR_ERR(ku);
+	ku->description = kf->description;
+	file->private_data = ku;
+	return 0;
+}
+
+static ssize_t key_write(struct file *file, const char __user *buf,
+			 size_t count, loff_t *ppos)
+{
+	return hnbtre_upload_write(file->private_data, buf, count, ppos,
+				   key_append);
+}
+
+static int key_flush(struct file *file, fl_owner_t id)
+{
+	return hnbtre_upload_flush(file->private_data);
+}
+
+static int key_release(struct inode *inode, struct file *file)
+{
+	struct key_file *kf = inode->i_private;
+
+	hnbtre_upload_release(&kf->writer, file->private_data);
+	return 0;
+}
+
+static const struct file_operations key_fops = {
+	.owner = THIS_MODULE,
+	.open = key_open,
+	.write = key_write,
+	.flush = key_flush,
+	.llseek = no_llseek,
+	.release = key_release,
+};
+
+/*
+ * Test builds only (CONFIG_SECURITY_HNBTRE_TEST_HOOKS): writing "1" to
+ * test_release empties .hnbtre_device and drops the pin, so that a test
+ * suite can reload the module in one boot.  A production build has no
+ * such file, and no parameter or other switch brings it back.
+ */
+static ssize_t test_release_write(struct file *file, const char __user *buf,
+				  size_t count, loff_t *ppos)
+{
+	char cmd[3] = {};
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (*ppos != 0 || count == 0 || count > 2)
+		return -EINVAL;
+	if (copy_from_user(cmd, buf, count))
+		return -EFAULT;
+	if (strcmp(cmd, "1") && strcmp(cmd, "1\n"))
+		return -EINVAL;
+	mutex_lock(&admission_lock);
+	ret = keyring_clear(device_keyring);
+	if (!ret && module_pinned) {
+		module_pinned = false;
+		module_put(THIS_MODULE);
+	}
+	mutex_unlock(&admission_lock);
+	return ret ? ret : count;
+}
+
+static const struct file_operations test_release_fops = {
+	.owner = THIS_MODULE,
+	.write = test_release_write,
+	.llseek = no_llseek,
+};
 
 /**
  * hnbtre_devkey_find - the device key in .hnbtre_device
@@ -416,7 +625,7 @@ int hnbtre_devkey_size(void)
 }
 
 /**
- * hnbtre_devkey_init - create .hnbtre_device and register the key parser
+ * hnbtre_devkey_init - create .hnbtre_device, its files and the key parser
  *
  * Return: 0 or -errno.
  */
@@ -432,16 +641,26 @@ int hnbtre_devkey_init(void)
 	device_keyring =
 		keyring_alloc(".hnbtre_device", GLOBAL_ROOT_UID, GLOBAL_ROOT_GID,
 			      current_cred(),
-			      (KEY_POS_ALL & ~KEY_POS_SETATTR) |
-			      KEY_USR_VIEW | KEY_USR_READ | KEY_USR_SEARCH |
-			      KEY_USR_WRITE | KEY_USR_LINK,
+			      KEY_POS_VIEW | KEY_POS_READ | KEY_POS_SEARCH |
+			      KEY_POS_LINK | KEY_USR_VIEW | KEY_USR_READ |
+			      KEY_USR_SEARCH | KEY_USR_LINK,
 			      KEY_ALLOC_NOT_IN_QUOTA | KEY_ALLOC_SET_KEEP,
 			      restriction, NULL);
 	if (IS_ERR(device_keyring)) {
 		kfree(restriction);
 		return PTR_ERR(device_keyring);
 	}
-	ret = register_asymmetric_key_parser(&devkey_parser);
+	ret = hnbtre_fs_add_data("device_key", 0200, &key_fops,
+				 &device_key_file);
+	if (!ret)
+		ret = hnbtre_fs_add_data("distress_key", 0200, &key_fops,
+					 &distress_key_file);
+	if (!ret && IS_ENABLED(CONFIG_SECURITY_HNBTRE_TEST_HOOKS)) {
+		pr_warn("hnbtre: test build: .hnbtre_device can be emptied (test_release)\n");
+		ret = hnbtre_fs_add("test_release", 0200, &test_release_fops);
+	}
+	if (!ret)
+		ret = register_asymmetric_key_parser(&devkey_parser);
 	if (ret) {
 		key_invalidate(device_keyring);
 		key_put(device_keyring);
@@ -452,9 +671,10 @@ int hnbtre_devkey_init(void)
 /**
  * hnbtre_devkey_exit - unregister the key parser, retire .hnbtre_device
  *
- * Only reachable while no gated key exists: each one pins the module.
- * The keyring is invalidated: gone from every lookup, and from the
- * keyrings that link it once the key garbage collector has run.
+ * Only reachable while no gated key exists: each one holds the module,
+ * and so does the admitted device key.  The keyring is invalidated: gone
+ * from every lookup, and from the keyrings that link it once the key
+ * garbage collector has run.
  */
 void hnbtre_devkey_exit(void)
 {

@@ -13,7 +13,7 @@ START=$TOP/policy/init/hnbtre-start
 HEMS="$TOP/build/bin/hnbtre-hems --db $WORK/hems.db"
 PORT=4447
 if [ -d $SFS ]; then
-	rmmod hnbtre || exit 1
+	unload_pinned || exit 1
 fi
 
 # The normal code, the distress function's own directory, a tre component.

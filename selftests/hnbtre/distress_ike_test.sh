@@ -29,7 +29,7 @@ fi
 
 load_device_key > /dev/null
 wrap_key "$PKI/distress.key" "$WORK/distress.wrapped"
-dkey=$(keyctl padd asymmetric hnbtre:distress %:.hnbtre_device < "$WORK/distress.wrapped")
+dkey=$(admit_key distress "$WORK/distress.wrapped")
 
 # The distress function's directory: program, configuration, credential
 # certificate, the SeGW's root for the plugin (admitted through

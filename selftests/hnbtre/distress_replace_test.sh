@@ -15,7 +15,7 @@
 tr069_init 22
 
 . "$(dirname "$0")/replace_lib.sh"
-[ -d $SFS ] && rmmod hnbtre
+[ -d $SFS ] && unload_pinned
 replace_net || exit 1
 # No reboot: the test does what it leads to (reboot_device).
 replace_setup false || exit 1

@@ -13,7 +13,7 @@ PORT=4444
 fresh_module identity="$id" distress_helper="$D/hnbtre-distress" || exit 1
 load_device_key > /dev/null
 wrap_key "$PKI/distress.key" "$WORK/distress.wrapped"
-dkey=$(keyctl padd asymmetric hnbtre:distress %:.hnbtre_device < "$WORK/distress.wrapped")
+dkey=$(admit_key distress "$WORK/distress.wrapped")
 
 # The distress function with its own files: program, configurations,
 # trust anchor, credentials, each a distress component of the manifest.
@@ -107,7 +107,7 @@ check "trusted start-up: distress function not started" \
 	sh -c "[ \"\$(cat $SFS/state)\" = trusted ] && head -n 1 $SFS/distress | grep -qx idle"
 refuses "Key was rejected" "trusted: the distress credential is refused" sign_distress
 check "a second distress credential is refused with EEXIST" \
-	sh -c "keyctl padd asymmetric hnbtre:distress %:.hnbtre_device < '$WORK/distress.wrapped' 2>&1 | grep -q 'File exists'"
+	expect_errno EEXIST $SFS/distress_key < "$WORK/distress.wrapped"
 
 receive boot.frame
 echo tampered > "$WORK/c/c1"

@@ -34,12 +34,19 @@ wrap_key() {
 	  openssl pkcs8 -topk8 -nocrypt -in "$1" -outform DER; } > "$2"
 }
 
-# load_device_key: the test device key into .hnbtre_device, linked into our
-# session keyring for possession; prints the key's serial.
+# admit_key device|distress WRAPPED: the key into .hnbtre_device through
+# its securityfs file, the keyring linked into our session keyring for
+# possession; prints the key's serial.
+admit_key() {
+	cat "$2" > "$SFS/$1_key" &&
+	keyctl link %:.hnbtre_device @s &&
+	keyctl search %:.hnbtre_device asymmetric "hnbtre:$1"
+}
+
+# load_device_key: the test device key admitted; prints its serial.
 load_device_key() {
 	wrap_key "$PKI/device.key" "$WORK/device.wrapped" &&
-	keyctl padd asymmetric hnbtre:device %:.hnbtre_device < "$WORK/device.wrapped" &&
-	keyctl link %:.hnbtre_device @s
+	admit_key device "$WORK/device.wrapped"
 }
 
 # make_trusted: signed components and a signed manifest over them.
@@ -59,26 +66,17 @@ repair() {
 	echo 1 > $SFS/validate
 }
 
-# unload_with_keys KEY...: remove the gated keys, then the module must
-# unload once the key garbage collector has run.  The device key (and the
-# distress credential, if the test made $WORK/distress.wrapped) is KEEP,
-# but 6.1 unlinks by type and description: unlinking a decoy (same
-# description, not KEEP) from .hnbtre_device removes the real key.
+# unload_with_keys KEY...: remove the gated keys the test made outside
+# .hnbtre_device, then the module must unload once the key garbage
+# collector has run.  Nothing takes the keys out of .hnbtre_device, and
+# the admitted device key holds the module until reboot, except in a
+# build with test hooks (devkey.md): unload_pinned does that.
 unload_with_keys() {
-	local decoys key i
+	local key
 
-	decoys=$(keyctl padd asymmetric hnbtre:device @s < "$WORK/device.wrapped")
-	if [ -f "$WORK/distress.wrapped" ]; then
-		decoys="$decoys $(keyctl padd asymmetric hnbtre:distress @s < "$WORK/distress.wrapped")"
-	fi
-	for key in $decoys "$@"; do
-		keyctl unlink "$key" %:.hnbtre_device >/dev/null 2>&1
+	for key in "$@"; do
 		keyctl unlink "$key" >/dev/null 2>&1
 	done
 	keyctl clear @s
-	for i in $(seq 50); do
-		rmmod hnbtre 2>/dev/null && return 0
-		sleep 0.1
-	done
-	rmmod hnbtre
+	unload_pinned
 }

@@ -14,7 +14,7 @@ refused_load() {
 	! grep -q '^hnbtre ' /proc/modules
 }
 
-[ -d $SFS ] && rmmod hnbtre
+[ -d $SFS ] && unload_pinned
 check "identity with a space refused with EINVAL" refused_load "identity=\"has space\""
 check "identity with a non-ASCII byte refused" refused_load "identity=caf$(printf "\\xc3\\xa9")"
 check "identity longer than 128 bytes refused" \

@@ -97,6 +97,6 @@ out:
 }
 
 const struct command key_commands[] = {
-	{ "key", "wrap", "IN.pk8 OUT|-   device key wrapper for keyctl padd", wrap },
+	{ "key", "wrap", "IN.pk8 OUT|-   device key wrapper for securityfs device_key", wrap },
 	{}
 };
