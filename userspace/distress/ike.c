@@ -31,8 +31,7 @@
 #include <unistd.h>
 
 #include "hnbtre.h"
-#include "hnbtre_distress.h"
-#include "ike.h"
+#include "distress.h"
 
 #define SIGNER_READ_TIMEOUT_S	5
 #define POLL_MS			50

@@ -32,13 +32,6 @@ struct ike_session {
 	int established;
 };
 
-/* Implemented by hnbtre_distress.c: syslog and stderr. */
-void say(int priority, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* Implemented by hnbtre_distress.c: the credential signs a SHA-256 digest. */
-long credential_sign_digest(const uint8_t *digest, uint8_t *sig,
-			    size_t sig_max);
-
 int ike_start(const struct ike_config *ic, struct ike_session *s);
 int ike_establish(const struct ike_config *ic, struct ike_session *s,
 		  const char **why);
