@@ -128,13 +128,20 @@ out:
  * @component: the component; its measured digest and verdict are set
  * @file: the component opened for reading, or an ERR_PTR if that failed
  *
- * Verdicts in order of precedence: missing (cannot be opened or read),
- * mismatch (digest differs from the manifest), badsig (security.ima
- * signature invalid or by a key not in .hnbtre_roots), unsigned (no
- * signature), ok.  The signature is checked over the measured digest.
+ * Verdicts in order of precedence: missing (no regular file, cannot be
+ * opened or read), mismatch (digest differs from the manifest, or the
+ * file is open for writing, @file is ERR_PTR(-ETXTBSY): its content is
+ * not fixed, so no digest describes it), badsig (security.ima signature
+ * invalid or by a key not in .hnbtre_roots), unsigned (no signature), ok.
+ * The signature is checked over the measured digest.
  */
 void hnbtre_appraise(struct hnbtre_component *component, struct file *file)
 {
+	if (PTR_ERR(file) == -ETXTBSY) {
+		memset(component->measured, 0, SHA256_DIGEST_SIZE);
+		component->verdict = HNBTRE_MISMATCH;
+		return;
+	}
 	if (IS_ERR(file) || !S_ISREG(file_inode(file)->i_mode) ||
 	    hash_file_content(file, component->measured)) {
 		memset(component->measured, 0, SHA256_DIGEST_SIZE);

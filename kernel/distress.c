@@ -13,6 +13,7 @@
  */
 
 #include <linux/audit.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -21,6 +22,7 @@
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/umh.h>
 
@@ -63,7 +65,8 @@ static struct {
 /* A component may vouch only if it passed and is unchanged since. */
 static bool component_intact(struct hnbtre_component *c)
 {
-	return c->verdict == HNBTRE_OK && hnbtre_watch_intact(c->watch);
+	return c->verdict == HNBTRE_OK && c->held.dentry &&
+	       hnbtre_watch_intact(c);
 }
 
 static bool tre_intact(struct hnbtre_manifest *m)
@@ -108,6 +111,71 @@ static void audit_outcome(const struct hnbtre_component *c)
 	audit_log_end(ab);
 }
 
+/*
+ * The helper is executed through the file the validation checked and
+ * holds (Documentation/kernel.md), never by its path: a bind mount over
+ * the path, or a rename of anything on it, between the check and the
+ * exec cannot put another executable in its place.  The held dentry and
+ * mount are opened; in the new process, before the exec, that file
+ * becomes a descriptor and the exec goes through /proc/self/fd/<n>,
+ * which leads to that very file; the descriptor stays open for a script's
+ * interpreter, read-only.
+ */
+struct exec_held {
+	struct file *file;
+	char path[32];
+};
+
+static int exec_held_init(struct subprocess_info *info, struct cred *new)
+{
+	struct exec_held *held = info->data;
+	int fd = get_unused_fd_flags(0);
+
+	if (fd < 0)
+		return fd;
+	snprintf(held->path, sizeof(held->path), "/proc/self/fd/%d", fd);
+	fd_install(fd, held->file);
+	held->file = NULL;
+	info->path = held->path;
+	return 0;
+}
+
+static void exec_held_cleanup(struct subprocess_info *info)
+{
+	struct exec_held *held = info->data;
+
+	if (held->file)
+		fput(held->file);
+	kfree(held);
+}
+
+static int exec_held_file(const struct path *path, char **argv, char **envp)
+{
+	struct subprocess_info *info;
+	struct exec_held *held;
+	struct file *file;
+
+	held = kzalloc(sizeof(*held), GFP_KERNEL);
+	if (!held)
+		return -ENOMEM;
+	file = dentry_open(path, O_RDONLY | O_LARGEFILE, current_cred());
+	if (IS_ERR(file)) {
+		kfree(held);
+		return PTR_ERR(file);
+	}
+	held->file = file;
+	info = call_usermodehelper_setup(distress_helper, argv, envp,
+					 GFP_KERNEL, exec_held_init,
+					 exec_held_cleanup, held);
+	if (!info) {
+		fput(file);
+		kfree(held);
+		return -ENOMEM;
+	}
+	/* UMH_WAIT_EXEC: a failed exec is reported, the run is not awaited. */
+	return call_usermodehelper_exec(info, UMH_WAIT_EXEC);
+}
+
 static enum distress_outcome start_helper(struct hnbtre_manifest *m,
 					  struct hnbtre_component **found)
 {
@@ -131,9 +199,7 @@ static enum distress_outcome start_helper(struct hnbtre_manifest *m,
 	envp[0] = "HOME=/";
 	envp[1] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
 	envp[2] = NULL;
-	/* UMH_WAIT_EXEC: a failed exec is reported, the run is not awaited. */
-	last.error = call_usermodehelper(distress_helper, argv, envp,
-					 UMH_WAIT_EXEC);
+	last.error = exec_held_file(&c->held, argv, envp);
 	return last.error ? DISTRESS_EXEC_FAILED : DISTRESS_STARTED;
 }
 
@@ -170,7 +236,7 @@ static bool current_runs(struct hnbtre_component *c)
 		return false;
 	rcu_read_lock();
 	exe = rcu_dereference(current->mm->exe_file);
-	same = exe && hnbtre_watch_is(c->watch, file_inode(exe));
+	same = exe && hnbtre_watch_is(c, file_inode(exe));
 	rcu_read_unlock();
 	return same;
 }

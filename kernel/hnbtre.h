@@ -10,6 +10,7 @@
 #include <linux/fs.h>
 #include <linux/key.h>
 #include <linux/mutex.h>
+#include <linux/path.h>
 #include <linux/types.h>
 #include <crypto/sha2.h>
 
@@ -46,17 +47,31 @@ struct hnbtre_watch;
 /**
  * struct hnbtre_component - one designated component
  * @watch: fsnotify mark on the component's inode, NULL while unwatched
+ * @entries: shared fsnotify marks on each directory and symlink the path
+ *	resolves through, NULL while unwatched
+ * @nr_entries: number of @entries
+ * @real_watch: on overlayfs, a mark on the real inode below, else NULL
+ * @held: the file the path led to at the last validation, held with
+ *	writing denied while it passes (Documentation/kernel.md); no
+ *	dentry while nothing is held
+ * @real: on overlayfs, the real inode below @held, also denied writing
  * @reference: SHA-256 from the manifest (the component's RIM)
  * @measured: SHA-256 measured at the last validation
  * @verdict: result of the last validation
  * @class: component class from the manifest
  * @path: absolute path, NUL terminated
  *
- * One allocation per component, path included.  The mark is a separate
- * object because fsnotify may still hold it after the component is gone.
+ * One allocation per component, path included.  The marks are separate
+ * objects because fsnotify may still hold them after the component is
+ * gone.
  */
 struct hnbtre_component {
 	struct hnbtre_watch *watch;
+	struct hnbtre_watch **entries;
+	unsigned int nr_entries;
+	struct hnbtre_watch *real_watch;
+	struct path held;
+	struct inode *real;
 	u8 reference[SHA256_DIGEST_SIZE];
 	u8 measured[SHA256_DIGEST_SIZE];
 	u8 verdict;
@@ -112,6 +127,7 @@ struct hnbtre_manifest *hnbtre_active_manifest(void);
 int hnbtre_load_manifest(struct hnbtre_manifest *manifest);
 int hnbtre_validate(const char *reason);
 void hnbtre_component_changed(u32 generation, u32 index, u32 mask);
+void hnbtre_path_changed(u32 mask);
 struct audit_buffer;
 void hnbtre_audit_log_path(struct audit_buffer *ab, const char *path);
 int hnbtre_state_init(void);
@@ -133,13 +149,19 @@ void hnbtre_tim(struct hnbtre_manifest *manifest, bool reference,
 		u8 out[SHA256_DIGEST_SIZE]);
 
 /* watch.c */
-int hnbtre_watch(struct hnbtre_component *component, struct file *file,
-		 u32 generation, u32 index);
+int hnbtre_watch_path(struct hnbtre_component *c, u32 generation, u32 index,
+		      struct path *found);
+int hnbtre_watch_real(struct hnbtre_component *component, struct file *file,
+		      u32 generation, u32 index);
 void hnbtre_unwatch(struct hnbtre_component *component);
-bool hnbtre_watch_intact(struct hnbtre_watch *w);
-bool hnbtre_watch_is(struct hnbtre_watch *w, struct inode *inode);
+bool hnbtre_watch_intact(struct hnbtre_component *c);
+bool hnbtre_watch_is(struct hnbtre_component *c, struct inode *inode);
 int hnbtre_watch_init(void);
 void hnbtre_watch_exit(void);
+
+/* hold.c */
+struct file *hnbtre_hold(struct hnbtre_component *c, const struct path *path);
+void hnbtre_release(struct hnbtre_component *c);
 
 /* measure.c */
 void hnbtre_measure(const struct hnbtre_status *status);

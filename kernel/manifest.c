@@ -178,7 +178,8 @@ static struct hnbtre_component *parse_component(const char *line, size_t len)
  * hnbtre_manifest_free - free a manifest that is not active
  * @manifest: the manifest, or NULL
  *
- * Components that are still watched are released through their marks.
+ * Components that are still watched are released through their marks;
+ * held components become writable again.
  */
 void hnbtre_manifest_free(struct hnbtre_manifest *manifest)
 {
@@ -186,8 +187,11 @@ void hnbtre_manifest_free(struct hnbtre_manifest *manifest)
 
 	if (!manifest)
 		return;
-	for (i = 0; i < manifest->count; i++)
+	for (i = 0; i < manifest->count; i++) {
 		hnbtre_unwatch(manifest->components[i]);
+		hnbtre_release(manifest->components[i]);
+		kfree(manifest->components[i]);
+	}
 	kvfree(manifest);
 }
 

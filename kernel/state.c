@@ -26,9 +26,11 @@
 
 #include <linux/atomic.h>
 #include <linux/audit.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/fsnotify_backend.h>
-#include <linux/namei.h>
+#include <linux/moduleparam.h>
+#include <linux/path.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -59,6 +61,20 @@ static struct {
 } tamper;
 static void report_tamper(struct work_struct *work);
 static DECLARE_WORK(tamper_work, report_tamper);
+
+/*
+ * Periodic re-validation finds what raises no event: a mount over a
+ * component path, a write to the block device below a filesystem.  Only
+ * while trusted: it must never make a failed or tampered device trusted
+ * again without an operator asking.  Read-only after load, so that root
+ * cannot switch it off.
+ */
+static unsigned int revalidate_seconds = 300;
+module_param(revalidate_seconds, uint, 0444);
+MODULE_PARM_DESC(revalidate_seconds,
+		 "re-validate a trusted device this often (seconds, 0: never)");
+static void revalidate(struct work_struct *work);
+static DECLARE_DELAYED_WORK(revalidate_work, revalidate);
 
 static const char *const state_names[] = {
 	[HNBTRE_UNVALIDATED] = "unvalidated",
@@ -215,6 +231,21 @@ void hnbtre_component_changed(u32 generation, u32 index, u32 mask)
 	schedule_work(&tamper_work);
 }
 
+/**
+ * hnbtre_path_changed - a directory or symlink on a component's path changed
+ * @mask: fsnotify event mask
+ *
+ * Such an entry is shared by the components whose paths pass it, in the
+ * active manifest and in one being validated: the change counts for the
+ * active manifest as a change of one of its components would, and voids
+ * a validation in progress; the audit record names no path.
+ */
+void hnbtre_path_changed(u32 mask)
+{
+	hnbtre_component_changed(atomic_read(&active_generation), U32_MAX,
+				 mask);
+}
+
 static const char *change_name(u32 mask)
 {
 	if (mask & FS_MODIFY)
@@ -272,49 +303,45 @@ struct validation_worker {
 	struct validation *validation;
 };
 
-/* @path still names @inode (no symlink followed). */
-static bool path_names(const char *path, struct inode *inode)
-{
-	struct path p;
-	bool same;
-
-	if (kern_path(path, 0, &p))
-		return false;
-	same = d_inode(p.dentry) == inode;
-	path_put(&p);
-	return same;
-}
-
-/* Open, watch and appraise one component. */
+/*
+ * Watch the component's path, hold the file it leads to and appraise it.
+ * Nothing but a regular file is ever opened: opening a FIFO would block
+ * this worker with hnbtre_lock held, a device node would run a driver.
+ */
 static int validate_component(struct hnbtre_manifest *m, unsigned int i)
 {
 	struct hnbtre_component *c = m->components[i];
-	struct file *file;
+	struct file *file = ERR_PTR(-ENOENT);
+	struct path path;
 	int ret;
 
-	/* A symlink could be redirected without touching a watch. */
-	file = filp_open(c->path, O_RDONLY | O_LARGEFILE | O_NOFOLLOW, 0);
 	/* Watch first: a change while hashing must be seen. */
+	ret = hnbtre_watch_path(c, m->generation, i, &path);
+	if (ret == -ENOMEM)
+		return ret;
+	if (!ret) {
+		if (d_is_reg(path.dentry))
+			file = hnbtre_hold(c, &path);
+		path_put(&path);
+	}
 	if (IS_ERR(file)) {
-		hnbtre_unwatch(c);
+		hnbtre_release(c);
 	} else {
-		ret = hnbtre_watch(c, file, m->generation, i);
+		ret = hnbtre_watch_real(c, file, m->generation, i);
 		if (ret) {
-			filp_close(file, NULL);
+			fput(file);
 			return ret;
 		}
-		/*
-		 * A file renamed over the path between the open and the
-		 * watch left an event on an inode nobody watched: what we
-		 * hash is no longer what the path names.  From here on, a
-		 * rename reaches the mark.
-		 */
-		if (!path_names(c->path, file_inode(file)))
-			hnbtre_component_changed(m->generation, i, FS_MOVE_SELF);
 	}
 	hnbtre_appraise(c, file);
 	if (!IS_ERR(file))
-		filp_close(file, NULL);
+		fput(file);
+	/*
+	 * Only what passed is worth keeping as it is; the device fails
+	 * anyway, and a failed component may be repaired in place.
+	 */
+	if (c->verdict != HNBTRE_OK)
+		hnbtre_release(c);
 	return 0;
 }
 
@@ -482,6 +509,33 @@ fail:
 	return ret;
 }
 
+/*
+ * A result that only confirms a trusted state (same TIM, nothing changed
+ * meanwhile: no STATE_CHANGED) is not committed: the periodic re-validation would otherwise
+ * add an audit record and an IMA log entry every interval, for ever.
+ */
+static bool confirms_trusted(const struct hnbtre_status *result)
+{
+	return result->state == HNBTRE_TRUSTED &&
+	       atomic_read(&hnbtre_state) == HNBTRE_TRUSTED &&
+	       !memcmp(result->tim, status.tim, sizeof(result->tim));
+}
+
+static int validate_active(const char *reason, bool quiet)
+{
+	struct hnbtre_status result = {};
+	int ret = -ENODATA;
+
+	mutex_lock(&hnbtre_lock);
+	if (active) {
+		ret = validate_manifest(active, &result);
+		if (!ret && !(quiet && confirms_trusted(&result)))
+			commit(&result, reason);
+	}
+	mutex_unlock(&hnbtre_lock);
+	return ret;
+}
+
 /**
  * hnbtre_validate - validate the active manifest's components now
  * @reason: why, for the audit record
@@ -491,17 +545,21 @@ fail:
  */
 int hnbtre_validate(const char *reason)
 {
-	struct hnbtre_status result = {};
-	int ret = -ENODATA;
+	return validate_active(reason, false);
+}
 
-	mutex_lock(&hnbtre_lock);
-	if (active) {
-		ret = validate_manifest(active, &result);
-		if (!ret)
-			commit(&result, reason);
-	}
-	mutex_unlock(&hnbtre_lock);
-	return ret;
+static void schedule_revalidation(void)
+{
+	if (revalidate_seconds)
+		queue_delayed_work(system_unbound_wq, &revalidate_work,
+				   (unsigned long)revalidate_seconds * HZ);
+}
+
+static void revalidate(struct work_struct *work)
+{
+	if (hnbtre_state_get() == HNBTRE_TRUSTED)
+		validate_active("periodic", true);
+	schedule_revalidation();
 }
 
 int hnbtre_state_init(void)
@@ -511,13 +569,17 @@ int hnbtre_state_init(void)
 	if (ret)
 		return ret;
 	ret = hnbtre_watch_init();
-	if (ret)
+	if (ret) {
 		hnbtre_appraise_exit();
-	return ret;
+		return ret;
+	}
+	schedule_revalidation();
+	return 0;
 }
 
 void hnbtre_state_exit(void)
 {
+	cancel_delayed_work_sync(&revalidate_work);
 	atomic_set(&active_generation, 0);
 	cancel_work_sync(&tamper_work);
 	mutex_lock(&hnbtre_lock);

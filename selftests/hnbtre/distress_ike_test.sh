@@ -148,7 +148,7 @@ check "trusted device: the function reports nothing and starts no charon (exit 4
 	sh -c "[ $rc = 4 ] && grep -q 'the TrE is trusted: nothing to report' '$WORK/distress.log' &&
 	       ! grep -q 'ike: charon' '$WORK/distress.log'"
 
-echo tampered > "$WORK/c/c1"
+echo tampered | rewrite_component "$WORK/c/c1"
 echo 1 > $SFS/validate
 refuses "Key was rejected" "failed: a process other than the distress function cannot use the credential" \
 	sign_distress

@@ -59,7 +59,7 @@ check "unauthenticated indication: recorded as such, no package" \
 check "indication with a wrong PSK tag: rejected, no package" \
 	forged psk 32 2 "REJECTED not authentic"
 
-echo tampered > "$WORK/c/c1"
+echo tampered | rewrite_component "$WORK/c/c1"
 echo 1 > $SFS/validate
 check "normal component corrupted: failed, the TrE started the distress function" \
 	replace_failed_started
@@ -89,7 +89,7 @@ check "show lists the replacement as sent" \
 authentic() { sqlite3 "$WORK/hems.db" "SELECT count(*) FROM distress WHERE authenticated = 1"; }
 # Polled: the count is read at each try.
 authentic_is() { is "$(authentic)" "$1"; }
-echo corrupted > "$R/current/bin/app"
+echo corrupted | rewrite_component "$R/current/bin/app"
 echo 1 > $SFS/validate
 reported() { is "$(cat $SFS/state)" failed && until_true 60 authentic_is 2; }
 check "image corrupted again: failed, indication recorded, nothing to replace" reported
@@ -108,7 +108,7 @@ check "then the agent's session: the H(e)MS verifies the attestation, RIM kept" 
 	eval 'is "$(col verdict attestations)" valid && is "$(col rim devices)" "$new_rim" &&
 	      is "$(col status devices)" ok && grep -q "Inform delivered" "$WORK/cwmpd.out"'
 no_repair() {
-	echo corrupted > "$R/current/bin/app" && echo 1 > $SFS/validate &&
+	echo corrupted | rewrite_component "$R/current/bin/app" && echo 1 > $SFS/validate &&
 	until_true 60 authentic_is 4 && sleep 1 &&
 	! "$CWMPD" --acs "$URL" --cert "$PKI/device.pem" --ca "$PKI/root.pem" \
 		--state-dir "$WORK/cwmpd" --repair-cmd "$D/hnbtre-distress" --once \
@@ -118,12 +118,12 @@ no_repair() {
 }
 check "repair mode with nothing queued: still failed, no session" no_repair
 # Repaired by hand, so that the TrE's own failure below is a transition.
-cat "$WORK/img/bin/app" > "$R/current/bin/app"
+rewrite_component "$R/current/bin/app" < "$WORK/img/bin/app"
 echo 1 > $SFS/validate
 
 # The TrE's own failure: the function reports nothing, no replacement.
 $HEMS_CLI replace "$id" "$WORK/img.pkg" > /dev/null
-echo changed > "$WORK/t/tre1"
+echo changed | rewrite_component "$WORK/t/tre1"
 echo 1 > $SFS/validate
 tre_failed() { is "$(cat $SFS/state)" failed && is "$(head -n 1 $SFS/distress)" "refused tre-failed"; }
 check "TrE component failed: the TrE does not start the distress function" tre_failed

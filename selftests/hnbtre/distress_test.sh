@@ -110,7 +110,7 @@ check "a second distress credential is refused with EEXIST" \
 	expect_errno EEXIST $SFS/distress_key < "$WORK/distress.wrapped"
 
 receive boot.frame
-echo tampered > "$WORK/c/c1"
+echo tampered | rewrite_component "$WORK/c/c1"
 echo 1 > $SFS/validate
 check "failed start-up: the TrE started the distress function" \
 	sh -c "[ \"\$(cat $SFS/state)\" = failed ] && head -n 1 $SFS/distress | grep -qx started &&
@@ -208,10 +208,10 @@ kill $hems_pid
 # A corrupted distress function: never run, reported as such.
 echo "component 1 of $WORK/c" > "$WORK/c/c1"; sign_component "$WORK/c/c1"
 echo 1 > $SFS/validate
-printf 'x' >> "$D/hnbtre-distress"
+{ cat "$D/hnbtre-distress"; printf x; } | rewrite_component "$D/hnbtre-distress"
 refuses "Key was rejected" "a changed distress function cannot use the credential" \
 	"$D/hnbtre-distress" --config "$D/sig.conf"
-echo tampered > "$WORK/c/c1"
+echo tampered | rewrite_component "$WORK/c/c1"
 echo 1 > $SFS/validate
 check "corrupted distress function: not started, reported" \
 	sh -c "[ \"\$(cat $SFS/state)\" = failed ] && head -n 1 $SFS/distress | grep -qx 'refused corrupted' &&
@@ -223,7 +223,7 @@ check "the audit record names it" \
 cp "$TOP/build/bin/hnbtre-distress" "$D/"; sign_component "$D/hnbtre-distress"
 echo "component 1 of $WORK/c" > "$WORK/c/c1"; sign_component "$WORK/c/c1"
 echo 1 > $SFS/validate
-echo "changed" > "$WORK/t/tre1"
+echo changed | rewrite_component "$WORK/t/tre1"
 refuses "Key was rejected" "TrE changed: even the distress function cannot use the credential" \
 	"$D/hnbtre-distress" --config "$D/sig.conf"
 echo 1 > $SFS/validate
@@ -268,7 +268,7 @@ check "TrE failed: no replacement attempted" \
 pkill -f "busybox nc -l -p $REPLACE_PORT"
 cp "$WORK/tre1.good" "$WORK/t/tre1"; sign_component "$WORK/t/tre1"
 echo 1 > $SFS/validate	# TrE repaired: trusted again
-echo tampered > "$WORK/c/c1"
+echo tampered | rewrite_component "$WORK/c/c1"
 echo 1 > $SFS/validate	# a normal component: failed
 replacement "$WORK/img.pkg"
 "$D/hnbtre-distress" --config "$D/replace.conf" 2> "$WORK/replace.log"

@@ -57,7 +57,7 @@ make_trusted() {
 	[ "$(state)" = trusted ]
 }
 
-tamper() { echo tampered > "$WORK/c/c1"; }
+tamper() { echo tampered | rewrite_component "$WORK/c/c1"; }
 
 # repair: the original content and signature back, then validate.
 repair() {

@@ -53,7 +53,7 @@ if [ "$phase" = first ]; then
 	check "start-up with image 1: trusted" started_trusted
 	check "TR-069 session: the H(e)MS stores the device's RIM" replace_first_session
 	check "replace: the package queued with the platform RIM of its manifest" replace_queue
-	echo tampered > "$WORK/c/c1"
+	echo tampered | rewrite_component "$WORK/c/c1"
 	echo 1 > $SFS/validate
 	check "normal component corrupted: failed, the TrE started the distress function" \
 		replace_failed_started

@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Tamper after validation, by each kind of change: the very next read of
-# state says tampered, and an audit record names the change.  Repair and
-# re-validation return to trusted.
+# Tamper after validation, by each kind of change: writing a designated
+# component is refused with ETXTBSY; every change that does not need it
+# open for writing makes the very next read of state say tampered, and an
+# audit record names the change.  Repair and re-validation return to
+# trusted.
 . "$(dirname "$0")/lib.sh"
 tap_init 19
 
@@ -35,7 +37,20 @@ restore() {
 	echo 1 > $SFS/validate
 }
 
-do_write() { echo evil >> "$1"; }
+# refused_by CHANGE: on a trusted device CHANGE fails with ETXTBSY, c2
+# keeps its bytes and the state stays trusted.
+refused_by() {
+	local target=$WORK/img/c2 out
+	restore || return 1
+	if out=$($1 "$target" 2>&1); then
+		echo "the change succeeded"; return 1
+	fi
+	[[ $out == *ETXTBSY* || $out == *"Text file busy"* ]] || { echo "$out"; return 1; }
+	cmp -s "$target" "$WORK/orig/c2" || { echo "bytes changed"; return 1; }
+	[ "$(state)" = trusted ] || { echo "state $(state)"; return 1; }
+}
+
+do_write() { local r; r=$(echo evil | "$WRITE" "$1"); echo "$r"; [ "$r" = OK ]; }
 do_overwrite_same() { printf c 1<> "$1"; }
 do_truncate() { truncate -s 0 "$1"; }
 do_rename() { mv "$1" "$WORK/moved"; }
@@ -53,9 +68,9 @@ check "module loads" fresh_module
 make_components "$WORK/img" 3
 cp -a "$WORK/img" "$WORK/orig"
 check "trusted start" load
-check "write" tampered_by do_write write
-check "rewrite of the same byte" tampered_by do_overwrite_same write
-check "truncate" tampered_by do_truncate write
+check "write: refused with ETXTBSY" refused_by do_write
+check "rewrite of the same byte: refused" refused_by do_overwrite_same
+check "truncate: refused" refused_by do_truncate
 check "rename" tampered_by do_rename rename
 check "unlink" tampered_by do_unlink attribute
 check "replaced by rename over it" tampered_by do_replace attribute
@@ -71,16 +86,18 @@ check "validation after unlink: failed, missing" after_unlink_then_validate
 repair_is_trusted() { restore && [ "$(state)" = trusted ]; }
 check "repair and re-validation: trusted" repair_is_trusted
 
-# The replaced component's new inode is watched after re-validation.
+# The replaced component's new inode is held and watched after
+# re-validation; the old one is writable again.
 replaced_then_written() {
-	restore && do_replace "$WORK/img/c2" && cp -a "$WORK/orig/c2" "$WORK/img/c2" &&
-	echo 1 > $SFS/validate &&
-	[ "$(state)" = trusted ] && do_write "$WORK/img/c2" && [ "$(state)" = tampered ]
+	restore && cp -a "$WORK/img/c2" "$WORK/old-c2" && mv "$WORK/old-c2" "$WORK/img/c2" &&
+	echo 1 > $SFS/validate && [ "$(state)" = trusted ] &&
+	! do_write "$WORK/img/c2" && [ "$(state)" = trusted ] &&
+	do_chmod "$WORK/img/c2" && [ "$(state)" = tampered ]
 }
-check "a replaced component is watched on its new inode" replaced_then_written
+check "a replaced component is held and watched on its new inode" replaced_then_written
 
 tamper_closes_until_validate() {
-	restore && do_write "$WORK/img/c2" && [ "$(state)" = tampered ] &&
+	restore && do_replace "$WORK/img/c2" && [ "$(state)" = tampered ] &&
 	echo 1 > $SFS/validate && [ "$(state)" = failed ] &&
 	grep -q "^mismatch $WORK/img/c2 " $SFS/components
 }
@@ -95,12 +112,12 @@ check "reading, copying and unrelated writes keep trusted" untouched_stays_trust
 
 failed_stays_failed() {
 	restore && rm "$WORK/img/c2" && echo 1 > $SFS/validate &&
-	[ "$(state)" = failed ] && echo x > "$WORK/img/c1" && [ "$(state)" = failed ]
+	[ "$(state)" = failed ] && do_chmod "$WORK/img/c1" && [ "$(state)" = failed ]
 }
 check "a change while failed stays failed" failed_stays_failed
 
 ima_logs_tamper() {
-	restore && do_write "$WORK/img/c2" &&
+	restore && do_chmod "$WORK/img/c2" &&
 	for _ in $(seq 50); do
 		grep ' hnbtre-state ' /sys/kernel/security/ima/ascii_runtime_measurements |
 			tail -n 1 | awk '{ print $NF }' | perl -ne 'chomp; print pack("H*", $_)' |

@@ -5,7 +5,9 @@
  * `echo 1 > SFS/validate`, ROUNDS times, and check after each round that
  * the state is not "trusted" while FILE's bytes differ from the original.
  *
- * write: overwrite the first byte in place; rename: rename a different
+ * write: overwrite the first byte in place (refused with ETXTBSY once the
+ * validation holds the file: counted, and the change steered earlier);
+ * rename: rename a different
  * file over FILE; xattr: remove security.ima (the bytes stay, so a
  * "trusted" verdict is checked against the signature instead).  The
  * change is delayed so that it lands at the end of the validation: the
@@ -34,6 +36,7 @@ static char sig[1024];
 static ssize_t sig_len;
 static long delay_ns;
 static pthread_barrier_t start;
+static int refused;
 
 static long now_ns(void)
 {
@@ -75,6 +78,10 @@ static void change(void)
 
 	if (!strcmp(mode, "write")) {
 		fd = open(file, O_WRONLY);
+		if (fd < 0 && errno == ETXTBSY) {
+			refused = 1;
+			return;
+		}
 		if (fd < 0 || pwrite(fd, orig[0] == 'X' ? "Y" : "X", 1, 0) != 1)
 			die("pwrite");
 		close(fd);
@@ -154,6 +161,7 @@ int main(int argc, char **argv)
 {
 	long rounds, i, t0, step;
 	long trusted = 0, failed = 0, tampered = 0, violations = 0;
+	long refusals = 0;
 	struct stat st;
 	pthread_t thread;
 	char s[32];
@@ -202,6 +210,7 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < rounds; i++) {
 		restore();
+		refused = 0;
 		pthread_barrier_init(&start, NULL, 2);
 		if (pthread_create(&thread, NULL, changer, NULL))
 			die("pthread_create");
@@ -211,6 +220,10 @@ int main(int argc, char **argv)
 		pthread_join(thread, NULL);
 		pthread_barrier_destroy(&start);
 		state(s, sizeof(s));
+		if (refused) {
+			refusals++;
+			delay_ns = delay_ns > step ? delay_ns - step : 0;
+		}
 		if (!strcmp(s, "trusted")) {
 			trusted++;
 			if (!unchanged()) {
@@ -226,7 +239,7 @@ int main(int argc, char **argv)
 			delay_ns = delay_ns > step ? delay_ns - step : 0;
 		}
 	}
-	printf("%s: %ld rounds: %ld trusted, %ld failed, %ld tampered; %ld trusted over changed bytes\n",
-	       mode, rounds, trusted, failed, tampered, violations);
+	printf("%s: %ld rounds: %ld trusted, %ld failed, %ld tampered, %ld writes refused; %ld trusted over changed bytes\n",
+	       mode, rounds, trusted, failed, tampered, refusals, violations);
 	return violations ? 1 : 0;
 }

@@ -84,8 +84,8 @@ mount_over_in_initial_ns() {
 	mount --bind "$WORK/evil" "$WORK/ns/c1" || return 1
 	echo 1 > $SFS/validate
 	grep -qx "mismatch $WORK/ns/c1 .*" $SFS/components ||
-		{ cat $SFS/components; umount "$WORK/ns/c1"; return 1; }
-	umount "$WORK/ns/c1"
+		{ cat $SFS/components; umount -l "$WORK/ns/c1"; return 1; }
+	umount -l "$WORK/ns/c1"
 }
 check "a mount over a component in a private mount namespace is not measured" \
 	mount_over_in_private_ns
