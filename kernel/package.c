@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Signed packages: the TrE's verdict on a package's signed part, through
- * the securityfs transaction file "package" (Documentation/package.md,
+ * Signed packages in the format of TR-069 Annex E: the TrE's verdict on a
+ * package's signed part, through the securityfs transaction file
+ * "package" (Documentation/package.md,
  * Documentation/ABI/testing/securityfs-hnbtre).
  *
- *   header: "HNBSPKG\n" | be32 format (1) | be32 command list length |
- *           be32 signature section length | be32 0
- *   command list: (be16 type | be32 length | value)..., version first
- *   signature section: (be32 length | CMS SignedData)...
+ *   header: "2WIRE_SP" | be32 major (1) | be32 minor | be32 command list
+ *           length (< 2^16) | be32 payload length
+ *   command list: (be32 type | be32 length | value)..., End (0) optional
+ *   signature block: one PKCS#7 SignedData, detached, over header and
+ *           command list; a ContentInfo or a bare SignedData
  *
- * Every SignedData is a detached signature over the command list.  The
- * payload is not seen here: the command list carries its digests, and
- * the verdict carries the digest of the command list, so userspace
- * streams the payload against digests the TrE has verified.
+ * Only the framing is checked here; libhnbtre parses every command.  The
+ * payload is not seen here: the command list carries its hashes, and the
+ * verdict carries the digest of the header and command list verified, so
+ * userspace streams the payload against hashes the TrE has verified.
  */
 
 #include <asm/unaligned.h>
@@ -27,20 +29,20 @@
 
 #include "hnbtre.h"
 
-#define PKG_PREAMBLE		"HNBSPKG\n"
+#define PKG_PREAMBLE		"2WIRE_SP"
 #define PKG_PREAMBLE_LEN	8
-#define PKG_FORMAT		1
+#define PKG_MAJOR		1
 #define PKG_HEADER_LEN		24
-#define PKG_CMDS_MAX		(1 << 20)
-#define PKG_SIGS_MAX		(256 << 10)
-#define PKG_SIGNED_MAX		(PKG_HEADER_LEN + PKG_CMDS_MAX + PKG_SIGS_MAX)
-#define PKG_SIG_MAX		(64 << 10)
-#define PKG_MAX_SIGNATURES	8
-#define PKG_CMD_HEADER_LEN	6
-#define PKG_CMD_VERSION		1
+#define PKG_CMDS_MAX		65535
+#define PKG_SIG_MAX		65536
+#define PKG_SIGNED_MAX		(PKG_HEADER_LEN + PKG_CMDS_MAX + PKG_SIG_MAX)
+#define PKG_CMD_HEADER_LEN	8
+#define PKG_CMD_END		0
+/* A DER tag and a length of up to two bytes. */
+#define SIG_HEADER_MAX		4
 
-/* "accepted version=<20> commands=sha256:<64> signatures=<1>/<1>\n" */
-#define VERDICT_MAX		128
+/* "accepted signed=sha256:<64>\n" */
+#define VERDICT_MAX		96
 
 /**
  * struct package_request - one open of "package"
@@ -59,16 +61,10 @@ struct package_request {
 
 /**
  * struct package_facts - what the TrE learnt from an accepted signed part
- * @version: the package version (first command)
- * @commands: SHA-256 of the command list
- * @signatures: number of SignedData in the signature section
- * @trusted: how many of them chain to .hnbtre_roots
+ * @signed_digest: SHA-256 of the header and the command list
  */
 struct package_facts {
-	u64 version;
-	u8 commands[SHA256_DIGEST_SIZE];
-	unsigned int signatures;
-	unsigned int trusted;
+	u8 signed_digest[SHA256_DIGEST_SIZE];
 };
 
 static atomic_t package_busy = ATOMIC_INIT(0);
@@ -94,26 +90,41 @@ static const char *reason_name(int result)
 	}
 }
 
-/* Length of the signed part the header declares, or 0 if it is invalid. */
-static size_t header_signed_len(const u8 *h)
+/* The command list length the header declares, or -EBADMSG. */
+static int header_cmds_len(const u8 *h)
 {
-	u32 cmds = get_unaligned_be32(h + 12);
-	u32 sigs = get_unaligned_be32(h + 16);
+	u32 cmds = get_unaligned_be32(h + 16);
 
+	/* Any minor version: the annex makes minor changes compatible. */
 	if (memcmp(h, PKG_PREAMBLE, PKG_PREAMBLE_LEN) ||
-	    get_unaligned_be32(h + 8) != PKG_FORMAT ||
-	    get_unaligned_be32(h + 20) != 0 ||
-	    cmds == 0 || cmds > PKG_CMDS_MAX || sigs > PKG_SIGS_MAX)
-		return 0;
-	return PKG_HEADER_LEN + cmds + sigs;
+	    get_unaligned_be32(h + 8) != PKG_MAJOR || cmds > PKG_CMDS_MAX)
+		return -EBADMSG;
+	return cmds;
 }
 
 /*
- * The command list must be whole commands, the first the version (eight
- * bytes, not zero).  The meaning of the others is the installer's: the
- * signature covers them all, whatever they are.
+ * Length of the signature block from its first SIG_HEADER_MAX bytes: a
+ * SEQUENCE with a definite length (the annex: a streaming reader finds
+ * its end from the tag and the length).
  */
-static int check_commands(const u8 *p, size_t len, u64 *version)
+static int sig_block_len(const u8 *p)
+{
+	if (p[0] != 0x30)
+		return -EBADMSG;
+	if (p[1] < 0x80)
+		return 2 + p[1];
+	if (p[1] == 0x81)
+		return 3 + p[2];
+	if (p[1] == 0x82 && get_unaligned_be16(p + 2) <= PKG_SIG_MAX - 4)
+		return 4 + get_unaligned_be16(p + 2);
+	return -EBADMSG;
+}
+
+/*
+ * The command list must be whole commands up to its end or to End; what
+ * they mean is the installer's: the signature covers them all.
+ */
+static int check_commands(const u8 *p, size_t len)
 {
 	size_t off = 0;
 
@@ -122,104 +133,136 @@ static int check_commands(const u8 *p, size_t len, u64 *version)
 
 		if (len - off < PKG_CMD_HEADER_LEN)
 			return -EBADMSG;
-		value_len = get_unaligned_be32(p + off + 2);
+		value_len = get_unaligned_be32(p + off + 4);
 		if (value_len > len - off - PKG_CMD_HEADER_LEN)
 			return -EBADMSG;
-		if (off == 0) {
-			if (get_unaligned_be16(p) != PKG_CMD_VERSION ||
-			    value_len != 8)
-				return -EBADMSG;
-			*version = get_unaligned_be64(p + PKG_CMD_HEADER_LEN);
-			if (!*version)
-				return -EBADMSG;
-		}
+		if (get_unaligned_be32(p + off) == PKG_CMD_END)
+			return value_len ? -EBADMSG : 0;
 		off += PKG_CMD_HEADER_LEN + value_len;
 	}
 	return 0;
 }
 
+/* DER of the ContentInfo around a bare SignedData: SEQUENCE, OID, [0]. */
+static const u8 signed_data_oid[] = {
+	0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02,
+};
+#define WRAP_LEN	(4 + sizeof(signed_data_oid) + 4)
+
 /*
- * One SignedData against the roots.  A signer that does not chain (or
- * whose algorithms the kernel lacks) is tolerated, for root rollover; a
- * signature that does not verify, or a malformed one, refuses the whole
- * package.  The message is parsed once on its own first: that tells a
- * malformed one (-EBADMSG) from one that parses but does not verify,
- * for which verify_pkcs7_signature() may also say -EBADMSG (a PKCS#1
- * padding that does not check out, say).
+ * The annex does not say whether the block is a ContentInfo or a bare
+ * SignedData; the kernel's PKCS#7 parser takes a ContentInfo, so a bare
+ * one is wrapped.  After the outer header, an OID means a ContentInfo,
+ * an INTEGER (the version) a bare SignedData.
  *
- * Return: 1 trusted, 0 tolerated, or -EKEYREJECTED, -EBADMSG, -ENOMEM.
+ * Return: the ContentInfo (@sig itself, or a kmalloc'ed copy that
+ * *@wrapped also points to), or an ERR_PTR.
  */
-static int verify_one(const u8 *cmds, size_t cmds_len, const u8 *sig,
-		      size_t sig_len)
+static const u8 *content_info(const u8 *sig, size_t *len, u8 **wrapped)
+{
+	size_t hdr = sig[1] < 0x80 ? 2 : 2 + (sig[1] & 0x7f);
+	size_t inner = *len;
+	u8 *p;
+
+	*wrapped = NULL;
+	if (*len <= hdr)
+		return ERR_PTR(-EBADMSG);
+	if (sig[hdr] == 0x06)
+		return sig;
+	if (sig[hdr] != 0x02 || inner > 0xffff - WRAP_LEN + 4)
+		return ERR_PTR(-EBADMSG);
+	p = kmalloc(WRAP_LEN + inner, GFP_KERNEL);
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	p[0] = 0x30;
+	p[1] = 0x82;
+	put_unaligned_be16(WRAP_LEN - 4 + inner, p + 2);
+	memcpy(p + 4, signed_data_oid, sizeof(signed_data_oid));
+	p[4 + sizeof(signed_data_oid)] = 0xa0;
+	p[5 + sizeof(signed_data_oid)] = 0x82;
+	put_unaligned_be16(inner, p + 6 + sizeof(signed_data_oid));
+	memcpy(p + WRAP_LEN, sig, inner);
+	*len = WRAP_LEN + inner;
+	*wrapped = p;
+	return p;
+}
+
+/*
+ * The one SignedData against the roots: every signer must verify, at
+ * least one must chain to .hnbtre_roots (the kernel's PKCS#7 policy).  The
+ * message is parsed once on its own first: that tells a malformed one
+ * (-EBADMSG) from one that parses but does not verify, for which
+ * verify_pkcs7_signature() may also say -EBADMSG (a PKCS#1 padding that
+ * does not check out, say).
+ *
+ * Return: 0, -ENOKEY (no signer, or none chains), -EKEYREJECTED,
+ * -EBADMSG, -ENOMEM.
+ */
+static int verify_signed_data(const u8 *data, size_t data_len, const u8 *sig,
+			      size_t sig_len)
 {
 	struct pkcs7_message *pkcs7;
 	const void *content;
 	size_t content_len, header_len;
+	const u8 *ci;
+	u8 *wrapped;
 	int ret;
 
-	if (hnbtre_der_sequence_len(sig, sig_len) != sig_len)
-		return -EBADMSG;
-	pkcs7 = pkcs7_parse_message(sig, sig_len);
-	if (IS_ERR(pkcs7))
-		return PTR_ERR(pkcs7) == -ENOMEM ? -ENOMEM : -EBADMSG;
-	/* Detached: the content is the command list, not in the message. */
+	/*
+	 * signerInfos, an empty SET, ends a SignedData without signers (an
+	 * unsigned package): not trusted, though the kernel's parser calls
+	 * it malformed.
+	 */
+	if (sig_len >= 2 && sig[sig_len - 2] == 0x31 && sig[sig_len - 1] == 0)
+		return -ENOKEY;
+	ci = content_info(sig, &sig_len, &wrapped);
+	if (IS_ERR(ci))
+		return PTR_ERR(ci);
+	pkcs7 = pkcs7_parse_message(ci, sig_len);
+	if (IS_ERR(pkcs7)) {
+		ret = PTR_ERR(pkcs7) == -ENOMEM ? -ENOMEM : -EBADMSG;
+		goto out;
+	}
+	/* Detached: the content is header and commands, not in the message. */
 	ret = pkcs7_get_content_data(pkcs7, &content, &content_len,
 				     &header_len);
 	pkcs7_free_message(pkcs7);
-	if (ret != -ENODATA)
-		return -EBADMSG;
-
-	ret = verify_pkcs7_signature(cmds, cmds_len, sig, sig_len,
-				     hnbtre_roots,
+	if (ret != -ENODATA) {
+		ret = -EBADMSG;
+		goto out;
+	}
+	ret = verify_pkcs7_signature(data, data_len, ci, sig_len, hnbtre_roots,
 				     VERIFYING_UNSPECIFIED_SIGNATURE,
 				     NULL, NULL);
 	switch (ret) {
 	case 0:
-		return 1;
+	case -ENOMEM:
+		break;
 	case -ENOKEY:
 	case -ENOPKG:
-		return 0;
-	case -ENOMEM:
-		return ret;
+		ret = -ENOKEY;
+		break;
 	default:
-		return -EKEYREJECTED;
+		ret = -EKEYREJECTED;
 	}
+out:
+	kfree(wrapped);
+	return ret;
 }
 
-/*
- * Every signature must verify; at least one must chain to a root.  The
- * header was checked and @len is the length it declares.
- */
+/* The header was checked; @len is header, command list and signature. */
 static int verify_signed_part(const u8 *data, size_t len,
 			      struct package_facts *facts)
 {
-	size_t cmds_len = get_unaligned_be32(data + 12);
-	const u8 *cmds = data + PKG_HEADER_LEN;
-	const u8 *sig = cmds + cmds_len;
-	size_t left = len - PKG_HEADER_LEN - cmds_len;
+	size_t signed_len = PKG_HEADER_LEN + get_unaligned_be32(data + 16);
 	int ret;
 
-	ret = check_commands(cmds, cmds_len, &facts->version);
+	ret = check_commands(data + PKG_HEADER_LEN, signed_len - PKG_HEADER_LEN);
 	if (ret)
 		return ret;
-	sha256(cmds, cmds_len, facts->commands);
-	while (left) {
-		u32 sig_len;
-
-		if (left < 4 || facts->signatures == PKG_MAX_SIGNATURES)
-			return -EBADMSG;
-		sig_len = get_unaligned_be32(sig);
-		if (sig_len == 0 || sig_len > PKG_SIG_MAX || sig_len > left - 4)
-			return -EBADMSG;
-		ret = verify_one(cmds, cmds_len, sig + 4, sig_len);
-		if (ret < 0)
-			return ret;
-		facts->signatures++;
-		facts->trusted += ret;
-		sig += 4 + sig_len;
-		left -= 4 + sig_len;
-	}
-	return facts->trusted ? 0 : -ENOKEY;
+	sha256(data, signed_len, facts->signed_digest);
+	return verify_signed_data(data, signed_len, data + signed_len,
+				  len - signed_len);
 }
 
 /* Audit record and log line for every verdict, rate limited together. */
@@ -234,8 +277,8 @@ static void report(int result, const struct package_facts *facts)
 	if (result)
 		pr_notice("hnbtre: package refused: %s (%d)\n", reason, result);
 	else
-		pr_info("hnbtre: package version %llu accepted, commands sha256:%*phN\n",
-			facts->version, SHA256_DIGEST_SIZE, facts->commands);
+		pr_info("hnbtre: package accepted, signed sha256:%*phN\n",
+			SHA256_DIGEST_SIZE, facts->signed_digest);
 	ab = audit_log_start(audit_context(), GFP_KERNEL,
 			     AUDIT_INTEGRITY_STATUS);
 	if (!ab)
@@ -243,9 +286,8 @@ static void report(int result, const struct package_facts *facts)
 	audit_log_format(ab, "op=hnbtre_package result=%s reason=%s",
 			 result ? "refused" : "accepted", reason);
 	if (!result)
-		audit_log_format(ab, " version=%llu commands=sha256:%*phN",
-				 facts->version, SHA256_DIGEST_SIZE,
-				 facts->commands);
+		audit_log_format(ab, " signed=sha256:%*phN", SHA256_DIGEST_SIZE,
+				 facts->signed_digest);
 	audit_log_format(ab, " pid=%d", task_tgid_nr(current));
 	audit_log_end(ab);
 }
@@ -260,9 +302,8 @@ static void finish(struct package_request *req, int result,
 			  reason_name(result));
 	else
 		scnprintf(req->verdict, sizeof(req->verdict),
-			  "accepted version=%llu commands=sha256:%*phN signatures=%u/%u\n",
-			  facts->version, SHA256_DIGEST_SIZE, facts->commands,
-			  facts->trusted, facts->signatures);
+			  "accepted signed=sha256:%*phN\n", SHA256_DIGEST_SIZE,
+			  facts->signed_digest);
 	report(result, facts);
 }
 
@@ -272,7 +313,7 @@ static void finish(struct package_request *req, int result,
  * @file: opened for writing (and for reading, to get the verdict)
  *
  * One transaction at a time, so that the kernel holds at most one signed
- * part (1.25 MiB at most).
+ * part (24 + 65535 + 65536 bytes at most).
  *
  * Return: 0, -EINVAL (not opened for writing), -EPERM (no CAP_SYS_ADMIN),
  * -EBUSY (another transaction is open), -ENOMEM.
@@ -306,7 +347,7 @@ static ssize_t package_append(struct hnbtre_upload *upload,
 	struct package_request *req =
 		container_of(upload, struct package_request, upload);
 	struct package_facts facts = {};
-	size_t signed_len;
+	size_t sig_at;
 	int ret;
 
 	ret = hnbtre_upload_append(upload, buf, count, ppos, PKG_SIGNED_MAX);
@@ -316,14 +357,20 @@ static ssize_t package_append(struct hnbtre_upload *upload,
 		goto refuse;
 	if (upload->len < PKG_HEADER_LEN)
 		return count;
-	signed_len = header_signed_len(upload->data);
-	if (!signed_len || upload->len > signed_len) {
+	ret = header_cmds_len(upload->data);
+	if (ret < 0)
+		goto refuse;
+	sig_at = PKG_HEADER_LEN + ret;
+	if (upload->len < sig_at + SIG_HEADER_MAX)
+		return count;
+	ret = sig_block_len(upload->data + sig_at);
+	if (ret < 0 || upload->len > sig_at + ret) {
 		ret = -EBADMSG;
 		goto refuse;
 	}
-	if (upload->len < signed_len)
+	if (upload->len < sig_at + ret)
 		return count;
-	ret = verify_signed_part(upload->data, signed_len, &facts);
+	ret = verify_signed_part(upload->data, upload->len, &facts);
 refuse:
 	finish(req, ret, &facts);
 	return ret ? ret : count;
@@ -336,14 +383,15 @@ refuse:
  * @count: its length
  * @ppos: must equal the bytes written so far
  *
- * Writes accumulate.  A header that cannot be valid is refused as soon as
- * its 24 bytes are in; the write that completes the length the header
- * declares verifies the signed part and returns the verdict.  Every
+ * Writes accumulate: header, command list, signature block, nothing else.
+ * A header that cannot be valid is refused as soon as its 24 bytes are
+ * in; the write that completes the signature block (its length from its
+ * DER header) verifies the signed part and returns the verdict.  Every
  * refusal ends the transaction.
  *
  * Return: @count, or -EPERM, -EINVAL (offset, or after the end), -EFBIG,
- * -EBADMSG (malformed, or more than the header declares), -ENOKEY (no
- * signature chains to .hnbtre_roots), -EKEYREJECTED (a signature does not
+ * -EBADMSG (malformed, or more than the signed part), -ENOKEY (no signer,
+ * or none chains to .hnbtre_roots), -EKEYREJECTED (a signer does not
  * verify, or its signing time is outside its signer's validity), -ENOMEM,
  * -EFAULT.
  */
@@ -363,7 +411,7 @@ static ssize_t package_write(struct file *file, const char __user *buf,
  * @count: room in @buf
  * @ppos: unused: the file position counts the bytes written
  *
- * "accepted version=<n> commands=sha256:<hex> signatures=<t>/<n>\n" or
+ * "accepted signed=sha256:<hex of SHA-256(header | command list)>\n" or
  * "refused <reason>\n".
  *
  * Return: bytes read, or -ENODATA before the transaction is finished.

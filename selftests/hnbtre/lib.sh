@@ -126,6 +126,20 @@ signed_manifest() {
 
 state() { cat $SFS/state; }
 
+# pkg_signed_len PKG: bytes of a TR-069 Annex E package's signed part, what
+# the TrE's "package" file takes: header, command list (length at offset
+# 16) and the signature block (its length from its DER header).
+pkg_signed_len() {
+	local cmds der
+	cmds=$((0x$(xxd -s 16 -l 4 -p "$1")))
+	der=$(xxd -s $((24 + cmds)) -l 4 -p "$1")
+	case ${der:2:2} in
+	81) echo $((24 + cmds + 3 + 0x${der:4:2})) ;;
+	82) echo $((24 + cmds + 4 + 0x${der:4:4})) ;;
+	*) echo $((24 + cmds + 2 + 0x${der:2:2})) ;;
+	esac
+}
+
 # expect_errno ERRNO FILE < DATA: one write() of DATA fails with ERRNO.
 expect_errno() {
 	local got

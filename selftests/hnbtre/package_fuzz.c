@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Hostile writes to /sys/kernel/security/hnbtre/package: 10,000
- * transactions built from a valid signed part (bit flips, truncations,
- * absurd header, command and signature lengths, random bytes, trailing
- * and inserted bytes, oversized writes, the valid one in random chunks).
+ * transactions built from a valid signed part of a TR-069 Annex E package
+ * (bit flips, truncations, absurd major version, command list, payload,
+ * command and signature block lengths, a bare SignedData for the
+ * ContentInfo, random bytes, trailing and inserted bytes, oversized
+ * writes, the valid one in random chunks).
  * Every transaction must end with a documented errno, or be accepted with
  * an unchanged header and command list and the seed's verdict; the state,
  * TIM and active manifest must not change, and the refusals logged stay
@@ -25,7 +27,7 @@
 #include "hostile_lib.h"
 
 #define HEADER_LEN 24
-#define SIGNED_MAX (HEADER_LEN + (1 << 20) + (256 << 10))
+#define SIGNED_MAX (HEADER_LEN + 65535 + 65536)
 #define ITERATIONS 10000
 
 static unsigned char *seed;
@@ -39,7 +41,7 @@ static unsigned int be32(const unsigned char *p)
 static unsigned int some_length(size_t around)
 {
 	static const unsigned int absurd[] = {
-		0, 1, 5, 6, 0x7fffffff, 0xffffffff, (1 << 20) + 1, (256 << 10) + 1,
+		0, 1, 7, 8, 0x7fffffff, 0xffffffff, 65535, 65536,
 	};
 	int pick = rand() % 12;
 
@@ -48,6 +50,22 @@ static unsigned int some_length(size_t around)
 	if (pick < 10)
 		return around + (pick == 8 ? 1 : -1);
 	return rand() % (around * 2 + 1);
+}
+
+/*
+ * The seed's ContentInfo replaced by the SignedData inside it (the annex
+ * allows either): its outer header, OID and [0] header dropped.
+ */
+static bool unwrap(unsigned char *buf, size_t *len)
+{
+	size_t at = HEADER_LEN + seed_cmds_len, drop = 4 + 11 + 4;
+
+	if (buf[at + 1] != 0x82 || buf[at + 4] != 0x06 ||
+	    buf[at + 15] != 0xa0 || buf[at + 16] != 0x82)
+		return false;
+	memmove(buf + at, buf + at + drop, *len - at - drop);
+	*len -= drop;
+	return true;
 }
 
 static int last_mutation;
@@ -69,8 +87,8 @@ static size_t mutate(unsigned char *buf, size_t cap)
 	case 1:	/* truncated */
 		len = rand() % seed_len;
 		break;
-	case 2:	/* absurd command list or signature section length */
-		i = rand() % 2 ? 12 : 16;
+	case 2:	/* absurd major version, command list or payload length */
+		i = 8 + 4 * (rand() % 4);
 		put_be32(buf + i, some_length(be32(seed + i)));
 		break;
 	case 3:	/* random bytes, half of them after a valid preamble */
@@ -80,9 +98,15 @@ static size_t mutate(unsigned char *buf, size_t cap)
 		if (len >= 8 && rand() % 2)
 			memcpy(buf, seed, 12);
 		break;
-	case 4:	/* a command's or the first signature's length */
-		i = rand() % 2 ? HEADER_LEN + 2 : HEADER_LEN + seed_cmds_len;
-		put_be32(buf + i, some_length(be32(seed + i)));
+	case 4:	/* a command's length, or the signature block's DER length */
+		if (rand() % 2) {
+			put_be32(buf + HEADER_LEN + 4,
+				 some_length(be32(seed + HEADER_LEN + 4)));
+		} else {
+			i = HEADER_LEN + seed_cmds_len + 1;
+			buf[i] = rand() % 2 ? 0x80 | (1 + rand() % 4) : rand();
+			buf[i + 1] = rand();
+		}
 		break;
 	case 5:	/* bytes inserted, or appended */
 		n = 1 + rand() % 64;
@@ -96,7 +120,9 @@ static size_t mutate(unsigned char *buf, size_t cap)
 		len = cap;
 		memset(buf + seed_len, rand(), cap - seed_len);
 		break;
-	case 7:	/* a run of bytes zeroed */
+	case 7:	/* a run of bytes zeroed, or a bare SignedData */
+		if (rand() % 2 && unwrap(buf, &len))
+			break;
 		i = rand() % len;
 		n = 1 + rand() % 64;
 		memset(buf + i, 0, i + n < len ? n : len - i);
@@ -159,7 +185,7 @@ FIXTURE_SETUP(package)
 		SKIP(return, "run by package_fuzz.sh with hnbtre loaded");
 	ASSERT_LT(HEADER_LEN, seed_len);
 	ASSERT_GE(SIGNED_MAX, seed_len);
-	seed_cmds_len = be32(seed + 12);
+	seed_cmds_len = be32(seed + 16);
 	TH_LOG("PRNG seed %u (HNBTRE_FUZZ_PRNG reproduces it)", prng);
 	srand(prng);
 	self->cap = SIGNED_MAX + 1;

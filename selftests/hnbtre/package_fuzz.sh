@@ -12,9 +12,7 @@ signed_manifest "$WORK/m" 3 "$WORK"/img/* > /dev/null &&
 		--version 1 -o "$WORK/p.unsigned" > /dev/null &&
 	"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
 		-o "$WORK/p" "$WORK/p.unsigned" || exit 1
-cmds=$((0x$(xxd -s 12 -l 4 -p "$WORK/p")))
-sigs=$((0x$(xxd -s 16 -l 4 -p "$WORK/p")))
-head -c $((24 + cmds + sigs)) "$WORK/p" > "$WORK/seed"
+head -c "$(pkg_signed_len "$WORK/p")" "$WORK/p" > "$WORK/seed"
 logged_before=$(dmesg | grep -c 'hnbtre: package refused')
 HNBTRE_FUZZ_SEED=$WORK/seed "$(dirname "$0")/package_fuzz"
 status=$?

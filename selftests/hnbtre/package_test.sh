@@ -6,18 +6,14 @@
 # its own errno and nothing installed.  package_fuzz.sh sends the
 # hostile writes.
 . "$(dirname "$0")/lib.sh"
-tap_init 23
+tap_init 32
 
 R=$WORK/root
 live=$R/current
 
-# signed_part PKG: the header, command list and signature section.
-signed_part() {
-	local cmds sigs
-	cmds=$((0x$(xxd -s 12 -l 4 -p "$1")))
-	sigs=$((0x$(xxd -s 16 -l 4 -p "$1")))
-	head -c $((24 + cmds + sigs)) "$1"
-}
+# signed_part PKG: the header, command list and signature block.
+signed_part() { head -c "$(pkg_signed_len "$1")" "$1"; }
+tool="python3 $TOP/userspace/tests/pkgtool.py"
 
 # image_manifest DIR VERSION OUT: signed manifest of DIR's files as they
 # are installed under $live.
@@ -94,11 +90,11 @@ kernel_says() {	# kernel_says ERRNO [CHUNK] < DATA
 tre_says() {
 	local verdict digest
 	verdict=$("$HNBTRE" pkg verify --tre --roots "$PKI/root.pem" "$WORK/p1" | sed -n 's/^tre: //p')
-	digest=$(tail -c +25 "$WORK/p1" | head -c $((0x$(xxd -s 12 -l 4 -p "$WORK/p1"))) | sha256sum | cut -d' ' -f1)
+	digest=$(head -c $((24 + 0x$(xxd -s 16 -l 4 -p "$WORK/p1"))) "$WORK/p1" | sha256sum | cut -d' ' -f1)
 	echo "$verdict"
-	[ "$verdict" = "accepted version=1 commands=sha256:$digest signatures=1/1" ]
+	[ "$verdict" = "accepted signed=sha256:$digest" ]
 }
-check "the TrE's verdict names the version and the digest of the commands it verified" tre_says
+check "the TrE's verdict names the digest of the header and command list it verified" tre_says
 check "chunked writes of 7 bytes: accepted" \
 	kernel_says OK 7 < <(signed_part "$WORK/p1")
 
@@ -144,25 +140,32 @@ audited() {
 check "the refusal is audited and logged with its reason" audited
 
 package "$WORK/p3" "$WORK/v2" "$WORK/m3" 3 signer
-cmds_len=$((0x$(xxd -s 12 -l 4 -p "$WORK/p3")))
-sigs_len=$((0x$(xxd -s 16 -l 4 -p "$WORK/p3")))
+cmds_len=$((0x$(xxd -s 16 -l 4 -p "$WORK/p3")))
+signed_len=$(pkg_signed_len "$WORK/p3")
 flip() {	# flip IN OFFSET OUT
 	cp "$1" "$3"
 	printf "$(printf '\\x%02x' $((0x$(xxd -s "$2" -l 1 -p "$1") ^ 0xff)))" |
 		dd of="$3" bs=1 seek="$2" conv=notrunc status=none
 }
-flip "$WORK/p3" $((24 + cmds_len + sigs_len - 1)) "$WORK/badsig"
+flip "$WORK/p3" $((signed_len - 1)) "$WORK/badsig"
 check "a flipped byte in the signature value: EKEYREJECTED, nothing installed" \
 	refused EKEYREJECTED "bad signature" "$WORK/badsig"
-flip "$WORK/p3" $((24 + cmds_len - 1)) "$WORK/badcmd"
+# the last byte before End: the mode of the last file
+flip "$WORK/p3" $((24 + cmds_len - 9)) "$WORK/badcmd"
 check "a flipped byte in the command list: EKEYREJECTED, nothing installed" \
 	refused EKEYREJECTED "bad signature" "$WORK/badcmd"
+flip "$WORK/p3" 13 "$WORK/badminor"
+check "a flipped byte in the minor version (signed): EKEYREJECTED, nothing installed" \
+	refused EKEYREJECTED "bad signature" "$WORK/badminor"
 flip "$WORK/p3" 11 "$WORK/badhdr"
-check "a header of another format: EBADMSG, nothing installed" \
+check "another major version: EBADMSG, nothing installed" \
 	refused EBADMSG "bad format" "$WORK/badhdr"
-{ head -c 12 "$WORK/p3"; printf '\0\0\0\x06'; tail -c +17 "$WORK/p3"; } > "$WORK/badlen"
+{ head -c 16 "$WORK/p3"; printf '\0\0\0\x06'; tail -c +21 "$WORK/p3"; } > "$WORK/badlen"
 check "a command list length cutting a command: EBADMSG, nothing installed" \
 	refused EBADMSG "bad format" "$WORK/badlen"
+$tool raw "$WORK/overrun.unsigned" version=3 "rawbytes=0000000b00000100"
+check "a command overrunning the command list: EBADMSG" \
+	kernel_says EBADMSG < <(signed_part "$WORK/overrun.unsigned")
 flip "$WORK/p3" $(( $(stat -c %s "$WORK/p3") - 1 )) "$WORK/badpayload"
 check "a flipped payload byte: the TrE accepts the signed part, the stream finds the digest mismatch, nothing installed" \
 	refused OK "digest mismatch" "$WORK/badpayload"
@@ -175,9 +178,9 @@ check "package version 4 carrying manifest version 9 < 11 (the TrE's): rollback,
 
 check "unsigned signed part: ENOKEY" \
 	kernel_says ENOKEY < <(signed_part "$WORK/p3.unsigned")
-check "more than 24 + 1 MiB + 256 KiB in one write: EFBIG" \
-	kernel_says EFBIG < <(head -c $(( (1 << 20) + (256 << 10) + 25 )) /dev/zero)
-check "more bytes than the header declares: EBADMSG" \
+check "more than 24 + 65535 + 65536 bytes in one write: EFBIG" \
+	kernel_says EFBIG < <(head -c $((24 + 65535 + 65536 + 1)) /dev/zero)
+check "more bytes than header, command list and signature block: EBADMSG" \
 	kernel_says EBADMSG < <(signed_part "$WORK/p3"; echo x)
 check "close() before the declared length: EBADMSG" \
 	kernel_says EBADMSG < <(head -c 100 "$WORK/p3")
@@ -204,6 +207,56 @@ still_v2() {
 	grep -qx 'version 2' "$live/.hnbtre/package"
 }
 check "still trusted, manifest 11, package version 2 current after every refusal" still_v2
+
+$tool raw "$WORK/ram.unsigned" version=3 manifest="$WORK/m3" rawcmd=22:ffffffff \
+	"extract=$live/bin/app:$WORK/v2/bin/app:755" "extract=$live/lib/big:$WORK/v2/lib/big"
+"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
+	-o "$WORK/ram" "$WORK/ram.unsigned"
+check "Minimum Volatile Storage Size 4 GiB on a 2 GiB device: the TrE accepts, the installer refuses, nothing installed" \
+	refused OK "not for this device" "$WORK/ram"
+
+# Packages from tools that are not ours: the header and commands from a
+# script that follows the annex's tables (pkgtool.py), the SignedData
+# from openssl cms, installed through the TrE.
+interop() {	# interop OUT MANIFEST-VERSION PACKAGE-VERSION OPENSSL-OPTIONS...
+	local out=$1
+	image_manifest "$WORK/v2" "$2" "$out.manifest"
+	$tool raw "$out.unsigned" version="$3" manifest="$out.manifest" \
+		"extract=$live/bin/app:$WORK/v2/bin/app:755" \
+		"extract=$live/lib/big:$WORK/v2/lib/big:644" end &&
+	$tool signed "$out.unsigned" "$out.signed" &&
+	shift 3 &&
+	openssl cms -sign -binary -outform DER -in "$out.signed" -signer "$PKI/signer.pem" \
+		-inkey "$PKI/signer.key" -out "$out.der" "$@" &&
+	$tool splice "$out.unsigned" "$out.der" "$out"
+}
+installed_as() {	# installed_as MANIFEST-VERSION PKG [INSTALL OPTIONS]
+	local version=$1 pkg=$2
+	shift 2
+	"$HNBTRE" pkg install --root "$R" --roots "$PKI/root.pem" "$@" "$pkg" \
+		> "$WORK/report" 2> "$WORK/stderr" || { cat "$WORK/report" "$WORK/stderr"; return 1; }
+	[ "$(report installed)" = 1 ] && [ "$(report tim_check)" = match ] &&
+	[ "$(state)" = trusted ] && [ "$(sed -n 2p $SFS/manifest)" = "version $version" ] &&
+	getfattr -n security.ima "$live/bin/app" > /dev/null
+}
+interop "$WORK/i1" 13 3 -md sha1 -noattr
+check "script + openssl cms -md sha1 -noattr: the TrE accepts the signed part" \
+	kernel_says OK < <(signed_part "$WORK/i1")
+check "... the default policy refuses it (SHA-1 only): weak hash, nothing installed" \
+	refused OK "weak hash" "$WORK/i1"
+check "... installed through the TrE with --allow-sha1: manifest 13, trusted" \
+	installed_as 13 "$WORK/i1" --allow-sha1
+interop "$WORK/i2" 14 4 -md sha256 -noattr
+check "script + openssl cms -md sha256 -noattr: installed through the TrE, manifest 14" \
+	installed_as 14 "$WORK/i2"
+# no sMIMECapabilities: the kernel's PKCS#7 parser allows them only in
+# Authenticode (Documentation/package.md, "Choices")
+interop "$WORK/i3" 15 5 -md sha256 -nosmimecap
+$tool bare "$WORK/i3.der" "$WORK/i3.bare"
+$tool splice "$WORK/i3.unsigned" "$WORK/i3.bare" "$WORK/i3b"
+check "a bare SignedData (signed attributes, no ContentInfo): the TrE accepts it" \
+	kernel_says OK < <(signed_part "$WORK/i3b")
+check "... installed through the TrE, manifest 15" installed_as 15 "$WORK/i3b"
 
 rm -rf "$WORK"
 tap_done

@@ -251,22 +251,17 @@ static int install(struct agent *agent, const char *install_root, const char *pa
 {
 	struct hnbtre_install_opts opts = {
 		.root = install_root, .roots_pem = agent->config->ca_path,
+		.use_tre = 1,
 	};
 	struct hnbtre_install_result result;
-	char tre_file[4096];
 	int ret;
 
 	if (!install_root) {
 		snprintf(err, CWMP_ERR_LEN, "no --install-root configured");
 		return CWMP_FAULT_FILE_TRANSFER_INTERNAL;
 	}
-	/* the TrE verifies packages when its kernel offers it (securityfs
-	 * "package"); the userspace checks against the operator roots run
-	 * in both cases */
-	snprintf(tre_file, sizeof(tre_file), "%s/package", hnbtre_securityfs());
-	opts.use_tre = access(tre_file, F_OK) == 0;
-	if (!opts.use_tre)
-		say("no package verification in this TrE: userspace checks only");
+	/* the TrE verifies every package: a TrE without securityfs
+	 * "package" refuses it (9019), never installs unchecked */
 	ret = hnbtre_pkg_install(path, &opts, &result, err);
 	/* seed 001 step 7': the TrE re-validated; expected TIM = measured? */
 	if (result.tim_checked) {

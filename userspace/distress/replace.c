@@ -82,8 +82,8 @@ int replace_image(const struct config *c)
 		say(LOG_ERR, "replacement refused: %s", err);
 		return EXIT_REJECTED;
 	}
-	say(LOG_NOTICE, "normal code image replaced by version %llu (TrE: %s)",
-	    (unsigned long long)result.version, result.tre_verdict);
+	say(LOG_NOTICE, "normal code image replaced by version %s (TrE: %s)",
+	    result.version, result.tre_verdict);
 	sync();
 	if (!c->reboot)
 		return EXIT_REPLACED;

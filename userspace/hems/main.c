@@ -88,7 +88,7 @@ static int print_rows(sqlite3 *db, const char *sql, const char *param, int json,
 static int request_update(sqlite3 *db, const char *identity, const char *package)
 {
 	char err[HNBTRE_ERR_LEN], now[32], *path = realpath(package, NULL);
-	char rim[HEMS_RIM_TEXT], patch[HEMS_RIM_TEXT], version[24], mversion[24];
+	char rim[HEMS_RIM_TEXT], patch[HEMS_RIM_TEXT], version[HNBTRE_PKG_TEXT_MAX + 1], mversion[24];
 	struct hnbtre_pkg_reference ref;
 	const char *p[] = { identity, path, now, version, mversion, rim, patch };
 	int ret;
@@ -103,7 +103,7 @@ static int request_update(sqlite3 *db, const char *identity, const char *package
 		free(path);
 		return 1;
 	}
-	snprintf(version, sizeof(version), "%" PRIu64, ref.package_version);
+	snprintf(version, sizeof(version), "%s", ref.package_version);
 	snprintf(mversion, sizeof(mversion), "%" PRIu64, ref.manifest_version);
 	hems_now(now, sizeof(now));
 	ret = store_exec(db, "INSERT INTO updates (identity, package, requested, state, "

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libhnbtre: signed software packages (Documentation/package.md).
+ * libhnbtre: signed software packages in the format of TR-069 Annex E
+ * (Documentation/package.md).
  *
- *   header (24 bytes) | command list | signature section | payload
+ *   header (24 bytes) | command list | SignedData | payload
+ *   \______ signed ______/
  *
- * The signed part (header, command list, signatures) is small and read
+ * The header, the command list and the signature block are small and read
  * into memory; the payload is only ever streamed.
  */
 #ifndef HNBTRE_PKG_H
@@ -16,30 +18,61 @@
 
 #include "hnbtre.h"
 
-#define HNBTRE_PKG_PREAMBLE		"HNBSPKG\n"
+#define HNBTRE_PKG_PREAMBLE		"2WIRE_SP"
 #define HNBTRE_PKG_PREAMBLE_LEN		8
-#define HNBTRE_PKG_FORMAT		1
+#define HNBTRE_PKG_MAJOR		1
+#define HNBTRE_PKG_MINOR		0
 #define HNBTRE_PKG_HEADER_LEN		24
-#define HNBTRE_PKG_CMDS_MAX		(1 << 20)
-#define HNBTRE_PKG_SIGS_MAX		(256 << 10)
-#define HNBTRE_PKG_SIG_MAX		(64 << 10)
-#define HNBTRE_PKG_MAX_SIGNATURES	8
-#define HNBTRE_PKG_DESCRIPTION_MAX	1024
-#define HNBTRE_PKG_FILE_MAX		(1ULL << 40)
-#define HNBTRE_PKG_CMD_HEADER_LEN	6	/* be16 type, be32 length */
-
-/* Command types of the command list. */
-enum hnbtre_pkg_cmd {
-	HNBTRE_PKG_CMD_VERSION = 1,
-	HNBTRE_PKG_CMD_DESCRIPTION = 2,
-	HNBTRE_PKG_CMD_MANIFEST = 3,
-	HNBTRE_PKG_CMD_EXTRACT = 4,
-	HNBTRE_PKG_CMD_REMOVE = 5,
-	HNBTRE_PKG_CMD_ALLOW_DOWNGRADE = 6,
-	HNBTRE_PKG_CMD_IMA_SIGNATURE = 7,	/* of the extract before it */
-};
-#define HNBTRE_PKG_CMD_LAST		HNBTRE_PKG_CMD_IMA_SIGNATURE
+#define HNBTRE_PKG_CMDS_MAX		65535		/* < 2^16 (annex) */
+#define HNBTRE_PKG_SIG_MAX		65536		/* signature block */
+#define HNBTRE_PKG_CMD_HEADER_LEN	8		/* be32 type, be32 length */
+#define HNBTRE_PKG_FIXED_LEN		32	/* extract/add fixed fields */
+#define HNBTRE_PKG_SHA1_LEN		20
+#define HNBTRE_PKG_HASH_SHA1		1	/* the annex's only hash type */
+#define HNBTRE_PKG_FLAG_UNSAFE		1
+#define HNBTRE_PKG_TEXT_MAX		1024	/* version, description */
+#define HNBTRE_PKG_VERSION_MAX		16	/* elements of a version */
 #define HNBTRE_PKG_IMA_SIG_MAX		1024
+
+/* Command types: TR-069 Annex E, then ours in the vendor range. */
+enum hnbtre_pkg_cmd {
+	HNBTRE_PKG_CMD_END = 0,
+	HNBTRE_PKG_CMD_EXTRACT = 1,
+	HNBTRE_PKG_CMD_EXTRACT_VERSIONED = 2,
+	HNBTRE_PKG_CMD_ADD = 3,
+	HNBTRE_PKG_CMD_ADD_VERSIONED = 4,
+	HNBTRE_PKG_CMD_REMOVE = 5,
+	HNBTRE_PKG_CMD_REMOVE_VERSIONED = 6,
+	HNBTRE_PKG_CMD_REMOVE_SUBTREE = 7,
+	HNBTRE_PKG_CMD_MOVE = 8,
+	HNBTRE_PKG_CMD_MOVE_VERSIONED = 9,
+	HNBTRE_PKG_CMD_VERSION = 10,
+	HNBTRE_PKG_CMD_DESCRIPTION = 11,
+	HNBTRE_PKG_CMD_RECOVERABLE_TIMEOUT = 12,
+	HNBTRE_PKG_CMD_UNRECOVERABLE_TIMEOUT = 13,
+	HNBTRE_PKG_CMD_INITIAL_TIMEOUT = 14,
+	HNBTRE_PKG_CMD_INITIAL_ACTIVITY_TIMEOUT = 15,
+	HNBTRE_PKG_CMD_REBOOT = 16,
+	HNBTRE_PKG_CMD_FORMAT = 17,
+	HNBTRE_PKG_CMD_MIN_VERSION = 18,
+	HNBTRE_PKG_CMD_MAX_VERSION = 19,
+	HNBTRE_PKG_CMD_ROLE = 20,
+	HNBTRE_PKG_CMD_MIN_NV_STORAGE = 21,
+	HNBTRE_PKG_CMD_MIN_VOLATILE_STORAGE = 22,
+	HNBTRE_PKG_CMD_REQUIRED_ATTRIBUTES = 25,
+	/* vendor-specific (1000-9999): Documentation/package.md */
+	HNBTRE_PKG_CMD_MANIFEST = 1000,		/* the signed manifest */
+	HNBTRE_PKG_CMD_SHA256 = 1001,		/* of the file before it */
+	HNBTRE_PKG_CMD_MODE = 1002,		/* of the file before it */
+	HNBTRE_PKG_CMD_IMA_SIGNATURE = 1003,	/* of the file before it */
+	HNBTRE_PKG_CMD_ALLOW_DOWNGRADE = 1004,
+};
+#define HNBTRE_PKG_VENDOR_FIRST		1000
+#define HNBTRE_PKG_VENDOR_LAST		9999
+
+/* Role values the annex defines; this device takes 1 and 2. */
+#define HNBTRE_PKG_ROLE_UPGRADE		1
+#define HNBTRE_PKG_ROLE_RECOVERY	2
 
 /*
  * Why a package is refused: one negative errno per reason, shared with
@@ -49,61 +82,102 @@ enum hnbtre_pkg_cmd {
 #define HNBTRE_PKG_E_FORMAT		EBADMSG		/* malformed, truncated */
 #define HNBTRE_PKG_E_UNKNOWN_SIGNER	ENOKEY		/* no chain to a root */
 #define HNBTRE_PKG_E_BAD_SIGNATURE	EKEYREJECTED
-#define HNBTRE_PKG_E_DIGEST		EILSEQ		/* payload != signed digest */
+#define HNBTRE_PKG_E_DIGEST		EILSEQ		/* payload != signed hash */
 #define HNBTRE_PKG_E_EXPIRED		EKEYEXPIRED	/* signer outside validity */
 #define HNBTRE_PKG_E_USAGE		EPERM		/* signer not for code signing */
+#define HNBTRE_PKG_E_WEAK_HASH		ENOPROTOOPT	/* SHA-1 only, policy wants SHA-256 */
 #define HNBTRE_PKG_E_ROLLBACK		ESTALE
 #define HNBTRE_PKG_E_MANIFEST		ENOTRECOVERABLE	/* manifest does not cover */
 #define HNBTRE_PKG_E_PATH		EXDEV		/* outside the install root */
+#define HNBTRE_PKG_E_NOT_FOR_DEVICE	ENOEXEC		/* version, role, storage */
+#define HNBTRE_PKG_E_UNSUPPORTED	EOPNOTSUPP	/* an action we do not do */
 
-/* A payload file: installed at @path with @mode. */
+/* A payload file of an Extract or Add command. */
 struct hnbtre_pkg_file {
-	char *path;
+	unsigned int type;	/* HNBTRE_PKG_CMD_EXTRACT or _ADD; 0: manifest */
+	uint32_t flags;
+	char *path;		/* NULL for the manifest */
 	uint64_t offset;	/* from the start of the payload */
 	uint64_t size;
-	uint8_t digest[HNBTRE_DIGEST_LEN];
-	uint32_t mode;
+	uint8_t sha1[HNBTRE_PKG_SHA1_LEN];	/* not for the manifest */
+	uint8_t digest[HNBTRE_DIGEST_LEN];	/* SHA-256, if has_sha256 */
+	int has_sha256;
+	uint32_t mode;		/* 0644 unless a mode command says */
 	uint8_t *ima_sig;	/* security.ima to install with it, or NULL */
 	size_t ima_sig_len;
 };
 
-/* A parsed package; @sigs and @cmds point into @signed_part. */
+/* A Remove, Remove Sub-Tree or Move command, in list order. */
+struct hnbtre_pkg_action {
+	unsigned int type;
+	uint32_t flags;
+	char *path;
+	char *to;		/* Move: the destination */
+};
+
+/* A dotted numeric version: 1.0.20.3 is { 1, 0, 20, 3 }, n = 4. */
+struct hnbtre_pkg_version {
+	size_t n;
+	uint32_t v[HNBTRE_PKG_VERSION_MAX];
+};
+
+/* A parsed package; @cmds and @sig point into @signed_part. */
 struct hnbtre_pkg {
-	uint8_t *signed_part;	/* header | commands | signatures */
+	uint8_t *signed_part;	/* header | commands | signature block */
 	size_t signed_len;
+	uint32_t minor;
 	const uint8_t *cmds;
 	size_t cmds_len;
-	size_t nsigs;
-	const uint8_t *sig[HNBTRE_PKG_MAX_SIGNATURES];
-	size_t sig_len[HNBTRE_PKG_MAX_SIGNATURES];
-	uint64_t version;
+	const uint8_t *sig;	/* the signature block */
+	size_t sig_len;
+	char *version;		/* Version command, NUL terminated */
+	struct hnbtre_pkg_version version_num;
 	char *description;	/* NUL terminated, or NULL */
+	uint32_t timeouts[4];	/* recoverable, unrecoverable, initial,
+				 * initial activity; 0: none or infinite */
 	int allow_downgrade;
+	int reboot;
+	int format;
+	int has_min_version, has_max_version;
+	struct hnbtre_pkg_version min_version, max_version;
+	int has_role;
+	uint32_t role;
+	uint64_t min_nv_storage, min_volatile_storage;	/* 0: none */
+	unsigned int unsupported;	/* type of an action we do not do, or 0 */
 	struct hnbtre_pkg_file manifest;	/* path is NULL */
 	size_t nfiles;
-	struct hnbtre_pkg_file *files;		/* ascending paths */
-	size_t nremove;
-	char **remove;				/* ascending paths */
+	struct hnbtre_pkg_file *files;		/* sorted by path */
+	/* SHA-256 of each file as hnbtre_pkg_stream() read it: for a file
+	 * without its SHA-256 command, what the manifest is compared with */
+	uint8_t (*sha256)[HNBTRE_DIGEST_LEN];
+	int streamed;				/* ... and it has read them all */
+	size_t nactions;
+	struct hnbtre_pkg_action *actions;	/* in list order */
 	uint64_t payload_len;
 };
 
-/* Verification result of one signature. */
+/* Verification result of one signer. */
 struct hnbtre_pkg_signer {
 	int result;		/* 0 or a negative HNBTRE_PKG_E_* */
 	char subject[256];
-	char digest[16];	/* "sha256", ... */
+	char digest[16];	/* "sha1", "sha256", ... */
 	time_t not_after;
 };
+#define HNBTRE_PKG_MAX_SIGNERS		16
 
 /**
  * hnbtre_pkg_parse() - parse the signed part of a package
- * @buf: header, command list and signature section; the parsed package
+ * @buf: header, command list and signature block; the parsed package
  *	takes ownership (it is freed by hnbtre_pkg_free() even on failure)
  * @len: length of @buf
+ * @payload_len: the payload length from the header is checked against
+ *	the files; the caller checks it against the file
  * @pkg: the result
  * @err: message on failure (HNBTRE_ERR_LEN bytes)
  *
- * Checks the structure only, not the signatures.
+ * Checks the structure only, not the signatures: every command's bounds
+ * and offsets, the files (no duplicate path, no overlapping payload
+ * regions, the payload covered exactly), the paths.
  *
  * Return: 0, -EBADMSG, -ENOMEM.
  */
@@ -111,17 +185,32 @@ int hnbtre_pkg_parse(uint8_t *buf, size_t len, struct hnbtre_pkg *pkg,
 		     char *err);
 
 /**
- * hnbtre_pkg_signed_len() - length of the signed part from the header
+ * hnbtre_pkg_header_check() - check the header
  * @header: HNBTRE_PKG_HEADER_LEN bytes
- * @len: set to header + command list + signature section
+ * @cmds_len: the command list length
+ * @payload_len: the payload length
  *
- * Return: 0 or -EBADMSG (bad preamble, version or absurd lengths).
+ * Return: 0 or -EBADMSG (preamble, major version, command list length).
  */
-int hnbtre_pkg_signed_len(const uint8_t *header, size_t *len);
+int hnbtre_pkg_header_check(const uint8_t *header, size_t *cmds_len,
+			    uint64_t *payload_len);
+
+/**
+ * hnbtre_pkg_sig_len() - length of the signature block from its start
+ * @p: the first bytes of the block
+ * @avail: how many (at least 6 for a length to be found)
+ * @len: the block's length (DER tag, length and contents)
+ *
+ * The block is a DER SEQUENCE with a definite length of at most
+ * HNBTRE_PKG_SIG_MAX bytes in all.
+ *
+ * Return: 0 or -EBADMSG.
+ */
+int hnbtre_pkg_sig_len(const uint8_t *p, size_t avail, size_t *len);
 
 /**
  * hnbtre_pkg_open() - open a package file and parse its signed part
- * @path: the file
+ * @path: the file, or "-" for standard input
  * @pkg: the result
  * @fd: left open at the start of the payload
  * @err: message on failure
@@ -139,35 +228,45 @@ int hnbtre_pkg_open(const char *path, struct hnbtre_pkg *pkg, int *fd,
  */
 void hnbtre_pkg_free(struct hnbtre_pkg *pkg);
 
+/* Which hashes a device requires (Documentation/package.md, "Hashes"). */
+enum hnbtre_pkg_hash_policy {
+	HNBTRE_PKG_REQUIRE_SHA256 = 0,	/* default */
+	HNBTRE_PKG_ALLOW_SHA1,		/* what the annex alone requires */
+};
+
 /**
  * hnbtre_pkg_verify_signatures() - check the signatures as the device does
  * @pkg: the package
  * @roots_pem: PEM file with the operator roots
  * @now: the time to check certificate validity at
- * @signers: per signature result (pkg->nsigs entries), or NULL
+ * @policy: HNBTRE_PKG_REQUIRE_SHA256: the acceptable signer must use
+ *	SHA-256 or longer and every file must carry a SHA-256 command
+ * @signers: per signer result (up to HNBTRE_PKG_MAX_SIGNERS), or NULL
+ * @nsigners: how many signers the SignedData has
  * @err: message on failure
  *
- * Policy: every signature must be well formed and cryptographically
- * valid; at least one must come from a signer that chains to a root, is
- * within its validity period at @now and is allowed to sign code
- * (digitalSignature key usage if present, codeSigning extended key usage).
- * Signatures from signers that do not chain are tolerated (root rollover).
+ * The signature block is one SignedData, detached, over the header and
+ * the command list.  Every signer must verify; at least one must chain to
+ * a root, be within its validity period at @now and be allowed to sign
+ * code (digitalSignature key usage, codeSigning extended key usage).
+ * Signers that do not chain are tolerated (root rollover).
  *
- * Return: 0 or a negative HNBTRE_PKG_E_* (the first acceptable reason in
- * the order bad signature, expired, usage, unknown signer).
+ * Return: 0 or a negative HNBTRE_PKG_E_*.
  */
 int hnbtre_pkg_verify_signatures(const struct hnbtre_pkg *pkg,
 				 const char *roots_pem, time_t now,
-				 struct hnbtre_pkg_signer *signers, char *err);
+				 enum hnbtre_pkg_hash_policy policy,
+				 struct hnbtre_pkg_signer *signers,
+				 size_t *nsigners, char *err);
 
 /* Progress callback: bytes done out of total. */
 typedef void (*hnbtre_pkg_progress)(uint64_t done, uint64_t total, void *arg);
 
 /*
- * Payload sink: called for each payload region (file index -1 is the
- * manifest) with chunks of data; NULL for verify-only.  Each call gets an
- * @err for its message.  The manifest comes first, alone; the files of a
- * package in a regular file are then streamed by several threads
+ * Payload sink: called for each payload file (index -1 is the manifest)
+ * with chunks of data; NULL for verify-only.  Each call gets an @err for
+ * its message.  The manifest comes first, alone; the files of a package
+ * in a regular file are then streamed by several threads
  * (hnbtre_pkg_stream()), so the calls for different files may run
  * concurrently, those for one file in order from one thread.
  */
@@ -182,7 +281,7 @@ struct hnbtre_pkg_sink {
 };
 
 /**
- * hnbtre_pkg_stream() - read the payload, check every digest
+ * hnbtre_pkg_stream() - read the payload, check every hash
  * @pkg: the package
  * @fd: positioned at the start of the payload
  * @sink: where the data goes, or NULL
@@ -192,16 +291,18 @@ struct hnbtre_pkg_sink {
  * @manifest_len: its length
  * @err: message on failure
  *
- * A region's end() is only called after its digest matched.  The files
- * of a package in a regular file are read with pread() by one worker
- * thread per online CPU (at most 8), each taking the next whole file:
- * read a chunk, hash it, hand it to the sink.  The first failure stops
- * them all.  SHA-256 is OpenSSL's (Documentation/benchmarks.md).
+ * A file's end() is only called after its hashes matched: the SHA-1 of
+ * its command and, if it has one, the SHA-256 of its vendor command.
+ * The SHA-256 of every file is kept in @pkg->sha256.
+ * The files of a package in a regular file are read with pread() by one
+ * worker thread per online CPU (at most 8), each taking the next whole
+ * file; from a pipe they are read in payload order, which must start
+ * with the manifest (-EBADMSG otherwise).
  *
- * Return: 0, -EILSEQ (digest), -EBADMSG (truncated or trailing data), a
+ * Return: 0, -EILSEQ (hash), -EBADMSG (truncated or trailing data), a
  * sink's error, or -errno.
  */
-int hnbtre_pkg_stream(const struct hnbtre_pkg *pkg, int fd,
+int hnbtre_pkg_stream(struct hnbtre_pkg *pkg, int fd,
 		      const struct hnbtre_pkg_sink *sink,
 		      hnbtre_pkg_progress progress, void *progress_arg,
 		      uint8_t **manifest, size_t *manifest_len, char *err);
@@ -214,8 +315,11 @@ int hnbtre_pkg_stream(const struct hnbtre_pkg *pkg, int fd,
  * @parsed: the parsed body, or NULL (freed by the caller)
  * @err: message on failure
  *
- * Every extracted file must be a component with the same digest; no
- * removed path may be a component.
+ * Every file installed must be a component with the same SHA-256 (a
+ * file without its SHA-256 command: the one hnbtre_pkg_stream() computed,
+ * once it ran; before, only its path is checked); no
+ * removed or moved-away path may be a component (nor be below a removed
+ * sub-tree).
  *
  * Return: 0, -ENOTRECOVERABLE, -EBADMSG (manifest malformed), -ENOMEM.
  */
@@ -223,9 +327,53 @@ int hnbtre_pkg_check_manifest(const struct hnbtre_pkg *pkg,
 			      const uint8_t *manifest, size_t len,
 			      struct hnbtre_manifest *parsed, char *err);
 
+/**
+ * hnbtre_pkg_version_parse() - a dotted numeric version
+ * @s: "1", "2.0.1", ...: 1..HNBTRE_PKG_VERSION_MAX decimal elements of
+ *	at most 2^32-1, no sign, no leading zero
+ * @len: length of @s
+ * @v: the result
+ *
+ * Return: 0 or -EINVAL.
+ */
+int hnbtre_pkg_version_parse(const char *s, size_t len,
+			     struct hnbtre_pkg_version *v);
+
+/**
+ * hnbtre_pkg_version_cmp() - compare two versions element by element
+ * @a: one
+ * @b: the other
+ *
+ * A missing element counts as 0: 2 = 2.0 < 2.0.1.
+ *
+ * Return: < 0, 0 or > 0.
+ */
+int hnbtre_pkg_version_cmp(const struct hnbtre_pkg_version *a,
+			   const struct hnbtre_pkg_version *b);
+
+/**
+ * hnbtre_pkg_file_sha256() - the SHA-256 of a file
+ * @pkg: the package
+ * @i: index in @pkg->files
+ *
+ * Return: the signed one (hnbtre SHA-256 command), else the one
+ * hnbtre_pkg_stream() computed (zeros before it ran).
+ */
+const uint8_t *hnbtre_pkg_file_sha256(const struct hnbtre_pkg *pkg, size_t i);
+
+/**
+ * hnbtre_pkg_find_component() - a manifest component by path
+ * @m: the manifest
+ * @path: the path
+ *
+ * Return: the component or NULL.
+ */
+const struct hnbtre_component *hnbtre_pkg_find_component(
+	const struct hnbtre_manifest *m, const char *path);
+
 /* What the H(e)MS expects of a device once a package is installed. */
 struct hnbtre_pkg_reference {
-	uint64_t package_version;
+	char package_version[HNBTRE_PKG_TEXT_MAX + 1];
 	uint64_t manifest_version;	/* of the signed manifest it carries */
 	size_t files;			/* files it installs */
 	/* TIM definition (contract.md) over the new manifest's reference
@@ -242,10 +390,11 @@ struct hnbtre_pkg_reference {
  * @ref: the result
  * @err: message on failure
  *
- * Parses the signed part, streams the payload (every digest is checked),
+ * Parses the signed part, streams the payload (every hash is checked),
  * checks that the manifest covers the package (hnbtre_pkg_check_manifest())
  * and computes both RIMs with hnbtre_tim().  Signatures are not checked:
  * the operator's own package is the input (the device checks them).
+ * Every file must carry its SHA-256 (the RIMs are SHA-256).
  *
  * Return: 0, -EBADMSG, -EILSEQ, -ENOTRECOVERABLE, or -errno.
  */
@@ -271,10 +420,11 @@ const char *hnbtre_pkg_errstr(int err);
 
 /**
  * hnbtre_pkg_cmd_name() - name of a command type
- * @type: an enum hnbtre_pkg_cmd
+ * @type: an enum hnbtre_pkg_cmd, or any other number
  *
- * Return: "version", "description", ... or "unknown".
+ * Return: "Extract File", "Version", ... "vendor" (1000-9999 not ours),
+ * "reserved" or "unknown".
  */
-const char *hnbtre_pkg_cmd_name(unsigned int type);
+const char *hnbtre_pkg_cmd_name(uint32_t type);
 
 #endif /* HNBTRE_PKG_H */

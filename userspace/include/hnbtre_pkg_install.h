@@ -20,6 +20,7 @@ struct hnbtre_install_opts {
 	const char *roots_pem;		/* operator roots for the userspace checks */
 	int use_tre;			/* kernel verification and manifest load */
 	int rollback_on_mismatch;	/* policy for the expected-TIM check */
+	enum hnbtre_pkg_hash_policy hash_policy;	/* default: SHA-256 */
 	hnbtre_pkg_progress progress;
 };
 
@@ -28,8 +29,9 @@ struct hnbtre_install_result {
 	int rolled_back;	/* ... and was switched back (policy) */
 	int tim_checked;	/* expected and measured are meaningful */
 	int tim_matches;
-	uint64_t version;	/* package version */
-	uint64_t old_version;	/* 0: nothing installed before */
+	char version[HNBTRE_PKG_TEXT_MAX + 1];	/* package version */
+	char old_version[HNBTRE_PKG_TEXT_MAX + 1];	/* "0": none before */
+	int reboot;		/* the package asks for a reboot */
 	uint8_t old_tim[HNBTRE_DIGEST_LEN];
 	int has_old_tim;
 	uint8_t expected_tim[HNBTRE_DIGEST_LEN];
@@ -46,9 +48,11 @@ struct hnbtre_install_result {
  * @err: message on failure
  *
  * Nothing is installed unless every check passes: userspace signature
- * checks, TrE verdict (if @opts->use_tre), paths, anti-rollback (package
- * version; with the TrE also the manifest version it holds),
- * manifest coverage, payload digests.  The new manifest is then loaded
+ * checks and hash policy, TrE verdict (if @opts->use_tre), the commands
+ * this device supports, the gating commands (Minimum and Maximum Version
+ * against the active manifest's version, Role, storage), paths,
+ * anti-rollback (package version; with the TrE also the manifest version
+ * it holds), manifest coverage, payload hashes.  The new manifest is then loaded
  * into the TrE, which re-validates; the expected TIM is compared with the
  * measured one.
  *
@@ -77,9 +81,11 @@ int hnbtre_pkg_recover(const char *root, char *err);
  * @verdict: the kernel's verdict line without its newline ("" if none)
  * @size: size of @verdict
  *
- * Return: 0 if the TrE accepted these very commands, the negative errno
- * of the securityfs "package" write (-EBADMSG, -ENOKEY, -EKEYREJECTED,
- * ...), or -EILSEQ if the verdict names another command list digest.
+ * Return: 0 if the TrE accepted this very header and command list, the
+ * negative errno of the securityfs "package" write (-EBADMSG, -ENOKEY,
+ * -EKEYREJECTED, ...), -ENOKEY if the TrE has no "package" file (it
+ * cannot vouch for the package: never fail open), or -EILSEQ if the
+ * verdict names other signed bytes.
  */
 int hnbtre_pkg_tre_verify(const struct hnbtre_pkg *pkg, char *verdict,
 			  size_t size);

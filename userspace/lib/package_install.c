@@ -28,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysinfo.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -142,7 +144,8 @@ struct install {
 	struct hnbtre_manifest parsed;
 	int have_parsed;
 	uint64_t tre_manifest_version;	/* the TrE refuses to go below it */
-	const struct hnbtre_pkg *pkg;
+	struct hnbtre_pkg *pkg;
+	uint8_t *skip;			/* by file index: Add of an existing file */
 	char *err;
 };
 
@@ -249,6 +252,8 @@ static int sink_begin(void *arg, const struct hnbtre_pkg_file *f, int index,
 		return -ENOMEM;
 	sf->fd = sf->parent = -1;
 	in->files[index] = sf;
+	if (in->skip[index])
+		return 0;	/* verified, not written: Add, and it exists */
 	ret = open_parent(in, f->path + in->live_len, &sf->name);
 	if (ret < 0)
 		return hnbtre_fail(err, ret, "%s: %s", f->path, hnbtre_pkg_errstr(ret));
@@ -276,6 +281,8 @@ static int sink_data(void *arg, int index, const uint8_t *buf, size_t len,
 		return 0;
 	}
 	fd = in->files[index]->fd;
+	if (fd < 0)
+		return 0;
 	step();
 	while (len) {
 		ssize_t n = write(fd, buf, len);
@@ -325,6 +332,23 @@ static int sink_end(void *arg, const struct hnbtre_pkg_file *f, int index,
 		return ret;
 	}
 	sf = in->files[index];
+	/* Without its SHA-256 command: the manifest's digest decides. */
+	if (!f->has_sha256) {
+		const struct hnbtre_component *c = in->have_parsed ?
+			hnbtre_pkg_find_component(&in->parsed, f->path) : NULL;
+
+		if (!c || memcmp(c->digest, hnbtre_pkg_file_sha256(in->pkg, index),
+				 HNBTRE_DIGEST_LEN)) {
+			close_file(in, index);
+			return hnbtre_fail(err, -HNBTRE_PKG_E_MANIFEST,
+					   "%s: the manifest expects another digest",
+					   f->path);
+		}
+	}
+	if (in->skip[index]) {
+		close_file(in, index);
+		return 0;
+	}
 	step();
 	/*
 	 * No fsync: nothing uses staging before the syncfs() that ends
@@ -365,50 +389,143 @@ static int through_symlink(const struct install *in, const char *path)
  * reach no further than the current slot: no directory on the way may
  * be a symlink (or anything but a directory), nor may ROOT/slots be.
  */
+static int check_path(const struct install *in, const char *p, char *err)
+{
+	const char *rel = p + in->live_len;
+	int ret;
+
+	if (strncmp(p, in->live, in->live_len) ||
+	    !strcmp(rel, META) || !strncmp(rel, META "/", sizeof(META)))
+		return hnbtre_fail(err, -HNBTRE_PKG_E_PATH, "%s is outside %s",
+				   p, in->live);
+	ret = through_symlink(in, p);
+	return ret ? hnbtre_fail(err, ret, "%s: %s", p, hnbtre_pkg_errstr(ret)) : 0;
+}
+
 static int check_paths(const struct install *in, const struct hnbtre_pkg *pkg,
 		       char *err)
 {
-	size_t i, n = pkg->nfiles + pkg->nremove;
 	char slots[PATH_MAX];
 	struct stat st;
-	int ret;
+	size_t i;
+	int ret = 0;
 
 	if (join(slots, in->root, "slots"))
 		return -ENAMETOOLONG;
 	if (!lstat(slots, &st) && !S_ISDIR(st.st_mode))
 		return hnbtre_fail(err, -HNBTRE_PKG_E_PATH, "%s is not a directory",
-			    slots);
-	for (i = 0; i < n; i++) {
-		const char *p = i < pkg->nfiles ? pkg->files[i].path :
-				pkg->remove[i - pkg->nfiles];
-		const char *rel = p + in->live_len;
-
-		if (strncmp(p, in->live, in->live_len) ||
-		    !strcmp(rel, META) || !strncmp(rel, META "/", sizeof(META)))
-			return hnbtre_fail(err, -HNBTRE_PKG_E_PATH,
-				    "%s is outside %s", p, in->live);
-		ret = through_symlink(in, p);
-		if (ret)
-			return hnbtre_fail(err, ret, "%s: %s", p, hnbtre_pkg_errstr(ret));
+				   slots);
+	for (i = 0; !ret && i < pkg->nfiles; i++)
+		ret = check_path(in, pkg->files[i].path, err);
+	for (i = 0; !ret && i < pkg->nactions; i++) {
+		ret = check_path(in, pkg->actions[i].path, err);
+		if (!ret && pkg->actions[i].to)
+			ret = check_path(in, pkg->actions[i].to, err);
 	}
+	return ret;
+}
+
+/*
+ * Add File installs only where no file of that name is (Annex E): the
+ * file is still read and its hashes checked, but not written.
+ */
+static void mark_adds(struct install *in, const struct hnbtre_pkg *pkg)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < pkg->nfiles; i++)
+		in->skip[i] = pkg->files[i].type == HNBTRE_PKG_CMD_ADD &&
+			      !pkg->format && !lstat(pkg->files[i].path, &st);
+}
+
+/* The active manifest's version: the TrE's, or the current slot's. */
+static uint64_t active_manifest_version(const struct install *in, int use_tre)
+{
+	struct hnbtre_manifest m;
+	const uint8_t *sig;
+	size_t len, body_len, sig_len;
+	uint8_t *data;
+	char path[PATH_MAX], err[HNBTRE_ERR_LEN];
+	uint64_t version = 0;
+
+	if (use_tre)
+		return in->tre_manifest_version;
+	if (join(path, in->root, "current/" META "/manifest") ||
+	    hnbtre_read_file(path, HNBTRE_MANIFEST_MAX, &data, &len))
+		return 0;
+	if (!hnbtre_manifest_split(data, len, &body_len, &sig, &sig_len) &&
+	    !hnbtre_manifest_parse((char *)data, body_len, &m, err)) {
+		version = m.version;
+		hnbtre_manifest_free(&m);
+	}
+	free(data);
+	return version;
+}
+
+/*
+ * The gating commands forbid every action when they fail, wherever they
+ * stand in the list (Annex E): all of them are judged here, before
+ * anything is written.  The device's software version is the active
+ * manifest's version, one element.
+ */
+static int check_gates(const struct install *in, const struct hnbtre_pkg *pkg,
+		       int use_tre, char *err)
+{
+	struct hnbtre_pkg_version device = { .n = 1 };
+	uint64_t have = active_manifest_version(in, use_tre);
+	struct statvfs vfs;
+	struct sysinfo si;
+
+	if (pkg->unsupported)
+		return hnbtre_fail(err, -HNBTRE_PKG_E_UNSUPPORTED, "%s",
+				   hnbtre_pkg_cmd_name(pkg->unsupported));
+	device.v[0] = have > UINT32_MAX ? UINT32_MAX : (uint32_t)have;
+	if (pkg->has_min_version &&
+	    hnbtre_pkg_version_cmp(&device, &pkg->min_version) < 0)
+		return hnbtre_fail(err, -HNBTRE_PKG_E_NOT_FOR_DEVICE,
+				   "Minimum Version: the device runs %" PRIu64, have);
+	if (pkg->has_max_version &&
+	    hnbtre_pkg_version_cmp(&device, &pkg->max_version) > 0)
+		return hnbtre_fail(err, -HNBTRE_PKG_E_NOT_FOR_DEVICE,
+				   "Maximum Version: the device runs %" PRIu64, have);
+	if (pkg->has_role && pkg->role != HNBTRE_PKG_ROLE_UPGRADE &&
+	    pkg->role != HNBTRE_PKG_ROLE_RECOVERY)
+		return hnbtre_fail(err, -HNBTRE_PKG_E_NOT_FOR_DEVICE,
+				   "Role %#x: this device takes software upgrade (1) and recovery (2)",
+				   pkg->role);
+	if (pkg->min_nv_storage &&
+	    (statvfs(in->root, &vfs) ||
+	     (uint64_t)vfs.f_bavail * vfs.f_frsize < pkg->min_nv_storage))
+		return hnbtre_fail(err, -HNBTRE_PKG_E_NOT_FOR_DEVICE,
+				   "Minimum Non-Volatile Storage: %" PRIu64 " bytes not free",
+				   pkg->min_nv_storage);
+	if (pkg->min_volatile_storage &&
+	    (sysinfo(&si) ||
+	     (uint64_t)si.totalram * si.mem_unit < pkg->min_volatile_storage))
+		return hnbtre_fail(err, -HNBTRE_PKG_E_NOT_FOR_DEVICE,
+				   "Minimum Volatile Storage Size: less than %" PRIu64 " bytes",
+				   pkg->min_volatile_storage);
 	return 0;
 }
 
-static uint64_t read_version(const char *root)
+/* The installed package version ("0" if none). */
+static void read_version(const char *root, char *out, size_t size)
 {
-	char path[PATH_MAX];
-	uint64_t version = 0;
+	char path[PATH_MAX], line[HNBTRE_PKG_TEXT_MAX + 16];
 	FILE *f;
 
+	snprintf(out, size, "0");
 	if (join(path, root, "current/" META "/package"))
-		return 0;
+		return;
 	f = fopen(path, "r");
 	if (!f)
-		return 0;
-	if (fscanf(f, "version %" SCNu64, &version) != 1)
-		version = 0;
+		return;
+	if (fgets(line, sizeof(line), f) && !strncmp(line, "version ", 8)) {
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(out, size, "%.*s", (int)size - 1, line + 8);
+	}
 	fclose(f);
-	return version;
 }
 
 /* The kernel's last measurement of a path: 1 found, 0 not, -1 unreadable. */
@@ -430,9 +547,10 @@ static int old_measured(const char *components, const char *path,
 	return 0;
 }
 
-static const struct hnbtre_pkg_file *extracted(const struct hnbtre_pkg *pkg,
+static const struct hnbtre_pkg_file *extracted(const struct install *in,
 					       const char *path)
 {
+	const struct hnbtre_pkg *pkg = in->pkg;
 	size_t lo = 0, hi = pkg->nfiles;
 
 	while (lo < hi) {
@@ -440,7 +558,7 @@ static const struct hnbtre_pkg_file *extracted(const struct hnbtre_pkg *pkg,
 		int c = strcmp(path, pkg->files[mid].path);
 
 		if (!c)
-			return &pkg->files[mid];
+			return in->skip[mid] ? NULL : &pkg->files[mid];
 		if (c < 0)
 			hi = mid;
 		else
@@ -449,14 +567,29 @@ static const struct hnbtre_pkg_file *extracted(const struct hnbtre_pkg *pkg,
 	return NULL;
 }
 
+/* Where a Move File takes @path from, or @path. */
+static const char *moved_from(const struct hnbtre_pkg *pkg, const char *path)
+{
+	size_t i;
+
+	/* back through the list: an earlier Move may have brought it */
+	for (i = pkg->nactions; i-- > 0;) {
+		if (pkg->actions[i].type == HNBTRE_PKG_CMD_MOVE &&
+		    !strcmp(pkg->actions[i].to, path))
+			path = pkg->actions[i].path;
+	}
+	return path;
+}
+
 /*
  * TIM over the new manifest's components.  Expected (seed 001 step 7'):
  * the package's digest for what it installs, else the TrE's last
- * measurement, else the file as it is now.  Measured: the files as they
+ * measurement (of a moved file: at its old path), else the file as it is
+ * now; after Format File System, nothing but the package's files.  Measured: the files as they
  * are now.
  */
 static int compute_tim(const struct hnbtre_manifest *m,
-		       const struct hnbtre_pkg *pkg, const char *components,
+		       const struct install *in, const char *components,
 		       uint8_t out[HNBTRE_DIGEST_LEN])
 {
 	uint8_t (*digests)[HNBTRE_DIGEST_LEN] = calloc(m->count, sizeof(*digests));
@@ -468,12 +601,20 @@ static int compute_tim(const struct hnbtre_manifest *m,
 		goto out;
 	for (i = 0; i < m->count; i++) {
 		const char *path = m->components[i].path;
-		const struct hnbtre_pkg_file *f = pkg ? extracted(pkg, path) : NULL;
+		const struct hnbtre_pkg_file *f = in ? extracted(in, path) : NULL;
 
 		present[i] = 1;
-		if (f)
-			memcpy(digests[i], f->digest, HNBTRE_DIGEST_LEN);
-		else if (!components || old_measured(components, path, digests[i]) != 1)
+		if (f) {
+			memcpy(digests[i], hnbtre_pkg_file_sha256(in->pkg, f - in->pkg->files),
+			       HNBTRE_DIGEST_LEN);
+			continue;
+		}
+		if (in && in->pkg->format) {	/* only the package's files */
+			present[i] = 0;
+			continue;
+		}
+		path = in ? moved_from(in->pkg, path) : path;
+		if (!components || old_measured(components, path, digests[i]) != 1)
 			present[i] = !hnbtre_hash_file(path, digests[i]);
 	}
 	ret = hnbtre_tim(m, (const uint8_t (*)[HNBTRE_DIGEST_LEN])digests,
@@ -525,8 +666,14 @@ int hnbtre_pkg_tre_verify(const struct hnbtre_pkg *pkg, char *verdict,
 	ssize_t n;
 	int fd, ret = 0;
 
+	verdict[0] = '\0';
 	snprintf(path, sizeof(path), "%s/package", hnbtre_securityfs());
 	fd = open(path, O_RDWR | O_CLOEXEC);
+	/* No TrE verdict is a refusal, never a pass. */
+	if (fd < 0 && errno == ENOENT) {
+		snprintf(verdict, size, "no package verification in this TrE");
+		return -HNBTRE_PKG_E_UNKNOWN_SIGNER;
+	}
 	/* EPERM means "signer not for code signing" in this API. */
 	if (fd < 0)
 		return errno == EPERM ? -EACCES : -errno;
@@ -544,12 +691,12 @@ int hnbtre_pkg_tre_verify(const struct hnbtre_pkg *pkg, char *verdict,
 	close(fd);
 	if (ret)
 		return ret;
-	/* The TrE verified these commands: their digests bind the payload. */
-	if (!EVP_Digest(pkg->cmds, pkg->cmds_len, digest, NULL, EVP_sha256(),
-			NULL))
+	/* The TrE verified these bytes: the commands' hashes bind the payload. */
+	if (!EVP_Digest(pkg->signed_part, HNBTRE_PKG_HEADER_LEN + pkg->cmds_len,
+			digest, NULL, EVP_sha256(), NULL))
 		return -ENOMEM;
-	memcpy(expected, " commands=sha256:", 17);
-	hnbtre_hex(digest, expected + 17);
+	memcpy(expected, " signed=sha256:", 15);
+	hnbtre_hex(digest, expected + 15);
 	return strncmp(verdict, "accepted ", 9) || !strstr(verdict, expected) ?
 	       -HNBTRE_PKG_E_DIGEST : 0;
 }
@@ -609,12 +756,52 @@ static int read_link(const char *root, const char *name, char *out)
 	return slot_generation(out) ? 0 : -EINVAL;
 }
 
+/*
+ * Remove File, Remove Sub-Tree, Move File on the staging copy, in list
+ * order.  None touches a path the package writes (hnbtre_pkg_parse()),
+ * so their order against the Extracts does not matter.
+ */
+static int apply_action(struct install *in, const struct hnbtre_pkg_action *a)
+{
+	const char *rel = a->path + in->live_len, *name;
+	char path[PATH_MAX];
+	int ret = 0, dir;
+
+	step();
+	switch (a->type) {
+	case HNBTRE_PKG_CMD_REMOVE:
+		if (unlinkat(in->staging_fd, rel, 0) && errno != ENOENT)
+			ret = -errno;
+		break;
+	case HNBTRE_PKG_CMD_REMOVE_SUBTREE:
+		ret = join(path, in->staging, rel);
+		if (!ret)
+			ret = rm_tree(path);
+		break;
+	case HNBTRE_PKG_CMD_MOVE:
+		/* A missing source is no error (Annex E); the destination
+		 * is overwritten. */
+		dir = open_parent(in, a->to + in->live_len, &name);
+		if (dir < 0) {
+			ret = dir;
+			break;
+		}
+		if (renameat(in->staging_fd, rel, dir, name) && errno != ENOENT)
+			ret = -errno;
+		close(dir);
+		break;
+	}
+	return ret ? hnbtre_fail(in->err, ret, "%s %s: %s",
+				 hnbtre_pkg_cmd_name(a->type), a->path,
+				 strerror(-ret)) : 0;
+}
+
 static int stage(struct install *in, int pkg_fd, hnbtre_pkg_progress progress)
 {
 	struct hnbtre_pkg_sink sink = {
 		sink_begin, sink_data, sink_end, in
 	};
-	char path[PATH_MAX], line[64], old_slot[PATH_MAX];
+	char path[PATH_MAX], line[HNBTRE_PKG_TEXT_MAX + 16], old_slot[PATH_MAX];
 	int ret, meta;
 	size_t i;
 
@@ -639,7 +826,8 @@ static int stage(struct install *in, int pkg_fd, hnbtre_pkg_progress progress)
 		close_file(in, i);
 	if (ret)
 		return ret;
-	if (in->old_target[0]) {
+	/* Format File System: the new slot starts empty. */
+	if (in->old_target[0] && !in->pkg->format) {
 		if (join(old_slot, in->root, in->old_target))
 			return -ENAMETOOLONG;
 		walk_ctx = in;
@@ -648,14 +836,10 @@ static int stage(struct install *in, int pkg_fd, hnbtre_pkg_progress progress)
 			return hnbtre_fail(in->err, errno ? -errno : -EIO,
 				    "copying %s: %s", old_slot, strerror(errno));
 	}
-	for (i = 0; i < in->pkg->nremove; i++) {
-		const char *rel = in->pkg->remove[i] + in->live_len;
-
-		step();
-		if (unlinkat(in->staging_fd, rel, 0) && errno != ENOENT)
-			return hnbtre_fail(in->err, -errno, "%s: %s",
-				    in->pkg->remove[i], strerror(errno));
-	}
+	for (i = 0; !ret && i < in->pkg->nactions; i++)
+		ret = apply_action(in, &in->pkg->actions[i]);
+	if (ret)
+		return ret;
 	step();
 	if (mkdirat(in->staging_fd, META, 0755))
 		return -errno;
@@ -664,8 +848,7 @@ static int stage(struct install *in, int pkg_fd, hnbtre_pkg_progress progress)
 		return -errno;
 	ret = write_file_at(meta, "manifest", in->manifest, in->manifest_len);
 	if (!ret) {
-		snprintf(line, sizeof(line), "version %" PRIu64 "\n",
-			 in->pkg->version);
+		snprintf(line, sizeof(line), "version %s\n", in->pkg->version);
 		ret = write_file_at(meta, "package", line, strlen(line));
 	}
 	if (!ret && in->old_target[0])
@@ -684,6 +867,7 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 	struct install in = { .root = opts->root, .staging_fd = -1,
 			      .err = err };
 	char new_target[64], slot[PATH_MAX], *components = NULL;
+	struct hnbtre_pkg_version old_version;
 	struct hnbtre_pkg pkg = { 0 };
 	size_t len;
 	int fd = -1, ret;
@@ -701,13 +885,19 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 	if (ret)
 		goto out;
 	in.pkg = &pkg;
-	res->version = pkg.version;
+	snprintf(res->version, sizeof(res->version), "%s", pkg.version);
+	res->reboot = pkg.reboot;
+	in.skip = calloc(pkg.nfiles + 1, 1);
+	if (!in.skip) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	/*
 	 * Userspace first, for its finer reasons (expired, usage); the TrE's
 	 * verdict is required on top of it.
 	 */
 	ret = hnbtre_pkg_verify_signatures(&pkg, opts->roots_pem, time(NULL),
-					   NULL, err);
+					   opts->hash_policy, NULL, NULL, err);
 	if (!ret && opts->use_tre) {
 		ret = hnbtre_pkg_tre_verify(&pkg, res->tre_verdict,
 					    sizeof(res->tre_verdict));
@@ -717,18 +907,24 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 		in.tre_manifest_version = tre_manifest_version();
 	}
 	if (!ret)
+		ret = check_gates(&in, &pkg, opts->use_tre, err);
+	if (!ret)
 		ret = check_paths(&in, &pkg, err);
 	if (!ret)
 		ret = read_link(opts->root, "current", in.old_target);
 	if (ret)
 		goto out;
-	res->old_version = read_version(opts->root);
-	if (pkg.version < res->old_version && !pkg.allow_downgrade) {
+	read_version(opts->root, res->old_version, sizeof(res->old_version));
+	hnbtre_pkg_version_parse(res->old_version, strlen(res->old_version),
+				 &old_version);
+	if (hnbtre_pkg_version_cmp(&pkg.version_num, &old_version) < 0 &&
+	    !pkg.allow_downgrade) {
 		ret = hnbtre_fail(err, -HNBTRE_PKG_E_ROLLBACK,
-			   "version %" PRIu64 " < installed %" PRIu64,
-			   pkg.version, res->old_version);
+				  "version %s < installed %s",
+				  pkg.version, res->old_version);
 		goto out;
 	}
+	mark_adds(&in, &pkg);
 	if (opts->use_tre) {
 		res->has_old_tim = !read_hex_digest("tim", res->old_tim);
 		if (hnbtre_sysfs_read("components", &components, &len))
@@ -742,7 +938,7 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 	if (ret)
 		goto fail_staging;
 	/* Expected TIM before the switch: old measurements + package RIMs. */
-	ret = compute_tim(&in.parsed, &pkg, components, res->expected_tim);
+	ret = compute_tim(&in.parsed, &in, components, res->expected_tim);
 	if (ret)
 		goto fail_staging;
 	snprintf(new_target, sizeof(new_target), "slots/g%" PRIu64,
@@ -809,6 +1005,7 @@ fail_staging:
 	rm_tree(in.staging);
 out:
 	free(in.files);
+	free(in.skip);
 	if (in.staging_fd >= 0)
 		close(in.staging_fd);
 	if (fd >= 0)
@@ -879,9 +1076,9 @@ static void put_digest(FILE *out, const char *key, const uint8_t *d, int valid)
 
 void hnbtre_install_report(const struct hnbtre_install_result *r, FILE *out)
 {
-	fprintf(out, "installed=%d\nrolled_back=%d\nversion=%" PRIu64
-		"\nold_version=%" PRIu64 "\n", r->installed, r->rolled_back,
-		r->version, r->old_version);
+	fprintf(out, "installed=%d\nrolled_back=%d\nversion=%s\nold_version=%s\nreboot=%d\n",
+		r->installed, r->rolled_back, r->version[0] ? r->version : "-",
+		r->old_version[0] ? r->old_version : "-", r->reboot);
 	put_digest(out, "old_tim", r->old_tim, r->has_old_tim);
 	put_digest(out, "expected_tim", r->expected_tim, r->tim_checked);
 	put_digest(out, "measured_tim", r->measured_tim, r->tim_checked);

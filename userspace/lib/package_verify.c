@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Package signatures: each entry of the signature section is a detached
- * CMS SignedData over the command list with one SignerInfo.  The checks
- * the TrE (kernel) makes are repeated here with OpenSSL, plus what the
- * kernel cannot do: validity period against the clock, key usage and
- * extended key usage (Documentation/package.md, "Who checks what").
+ * Package signatures (TR-069 Annex E, E.5): one PKCS #7 SignedData,
+ * detached, over the header and the command list, with zero or more
+ * signers.  The checks the TrE (kernel) makes are repeated here with
+ * OpenSSL's PKCS #7 API, plus what the kernel cannot do: validity period
+ * against the clock, key usage and extended key usage, the hash policy
+ * (Documentation/package.md, "Who checks what").
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,45 +13,60 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "hnbtre_pkg.h"
+#include "hnbtre_pkg_build.h"
 
 /* A signing time further ahead of the local clock than this is refused. */
 #define SIGNING_TIME_SKEW	(24 * 3600)
 
-static CMS_ContentInfo *parse_signed_data(const uint8_t *der, size_t len)
+PKCS7 *hnbtre_pkg_signed_data(const uint8_t *der, size_t len)
 {
 	const unsigned char *p = der;
-	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+	PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)len);
 
-	/* Exactly one DER object, a detached SignedData with one signer. */
-	if (cms && ((size_t)(p - der) != len ||
-		    OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed ||
-		    !CMS_is_detached(cms) ||
-		    sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)) != 1)) {
-		CMS_ContentInfo_free(cms);
-		cms = NULL;
+	/* The annex does not say whether the block is wrapped: take both. */
+	if (!p7) {
+		PKCS7_SIGNED *sd;
+
+		ERR_clear_error();
+		p = der;
+		sd = d2i_PKCS7_SIGNED(NULL, &p, (long)len);
+		p7 = sd ? PKCS7_new() : NULL;
+		if (!p7 || !PKCS7_set_type(p7, NID_pkcs7_signed)) {
+			PKCS7_SIGNED_free(sd);
+			PKCS7_free(p7);
+			ERR_clear_error();
+			return NULL;
+		}
+		PKCS7_SIGNED_free(p7->d.sign);
+		p7->d.sign = sd;
 	}
-	return cms;
+	/* One DER object; SignedData of id-data, detached (content absent). */
+	if ((size_t)(p - der) != len || !PKCS7_type_is_signed(p7) ||
+	    !p7->d.sign || !p7->d.sign->contents ||
+	    OBJ_obj2nid(p7->d.sign->contents->type) != NID_pkcs7_data ||
+	    !PKCS7_get_detached(p7)) {
+		PKCS7_free(p7);
+		p7 = NULL;
+	}
+	ERR_clear_error();
+	return p7;
 }
 
-static int signing_time(CMS_SignerInfo *si, time_t *out)
+static int signing_time(PKCS7_SIGNER_INFO *si, time_t *out)
 {
-	int idx = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
-	X509_ATTRIBUTE *attr;
-	ASN1_TYPE *value;
+	ASN1_TYPE *value = PKCS7_get_signed_attribute(si, NID_pkcs9_signingTime);
 	struct tm tm;
 
-	if (idx < 0)
+	if (!value)
 		return 0;
-	attr = CMS_signed_get_attr(si, idx);
-	value = X509_ATTRIBUTE_get0_type(attr, 0);
-	if (!value || (value->type != V_ASN1_UTCTIME &&
-		       value->type != V_ASN1_GENERALIZEDTIME) ||
+	if ((value->type != V_ASN1_UTCTIME &&
+	     value->type != V_ASN1_GENERALIZEDTIME) ||
 	    !ASN1_TIME_to_tm((ASN1_TIME *)value->value.asn1_string, &tm))
 		return -EBADMSG;
 	*out = timegm(&tm);
@@ -71,20 +87,13 @@ static int chain_result(int x509_error)
 }
 
 /* Trust of one signer whose signature already verified. */
-static int check_signer(CMS_ContentInfo *cms, X509 *signer, X509_STORE *store,
-			time_t now, struct hnbtre_pkg_signer *out)
+static int check_signer(PKCS7 *p7, X509 *signer, X509_STORE *store,
+			time_t now)
 {
-	STACK_OF(X509) *certs = CMS_get1_certs(cms);
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	const ASN1_TIME *not_after = X509_get0_notAfter(signer);
-	struct tm tm;
 	int ret = -ENOMEM;
 
-	X509_NAME_oneline(X509_get_subject_name(signer), out->subject,
-			  sizeof(out->subject));
-	if (not_after && ASN1_TIME_to_tm(not_after, &tm))
-		out->not_after = timegm(&tm);
-	if (!ctx || !X509_STORE_CTX_init(ctx, store, signer, certs))
+	if (!ctx || !X509_STORE_CTX_init(ctx, store, signer, p7->d.sign->cert))
 		goto out;
 	X509_STORE_CTX_set_time(ctx, 0, now);
 	if (X509_verify_cert(ctx) != 1) {
@@ -100,66 +109,57 @@ static int check_signer(CMS_ContentInfo *cms, X509 *signer, X509_STORE *store,
 	ret = 0;
 out:
 	X509_STORE_CTX_free(ctx);
-	sk_X509_pop_free(certs, X509_free);
 	return ret;
 }
 
-/* One signature: format, cryptographic validity, then trust. */
-static int verify_one(const struct hnbtre_pkg *pkg, size_t i,
+/*
+ * One signer: its certificate must travel in the SignedData; its
+ * signature over header + command list (through @data, a BIO chain that
+ * PKCS7_dataInit() made and that has read them); then trust.
+ */
+static int verify_one(PKCS7 *p7, PKCS7_SIGNER_INFO *si, BIO *data,
 		      X509_STORE *store, time_t now,
 		      struct hnbtre_pkg_signer *out)
 {
-	CMS_ContentInfo *cms = parse_signed_data(pkg->sig[i], pkg->sig_len[i]);
-	CMS_SignerInfo *si;
-	X509_ALGOR *digest_alg;
-	X509 *signer = NULL;
+	PKCS7_ISSUER_AND_SERIAL *ias = si->issuer_and_serial;
+	const ASN1_TIME *not_after;
+	X509 *signer;
 	time_t signed_at;
-	BIO *content;
+	struct tm tm;
 	int ret;
 
-	if (!cms)
-		return -HNBTRE_PKG_E_FORMAT;
-	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
-	CMS_SignerInfo_get0_algs(si, NULL, NULL, &digest_alg, NULL);
 	snprintf(out->digest, sizeof(out->digest), "%s",
-		 OBJ_nid2sn(OBJ_obj2nid(digest_alg->algorithm)));
-	/* The signer's certificate must travel with the signature. */
-	if (CMS_set1_signers_certs(cms, NULL, 0) != 1) {
-		ret = -HNBTRE_PKG_E_UNKNOWN_SIGNER;
-		goto out;
-	}
-	CMS_SignerInfo_get0_algs(si, NULL, &signer, NULL, NULL);
-	ret = -ENOMEM;
-	content = BIO_new_mem_buf(pkg->cmds, (int)pkg->cmds_len);
-	if (!content)
-		goto out;
-	ret = CMS_verify(cms, NULL, NULL, content, NULL,
-			 CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) == 1 ?
+		 OBJ_nid2sn(OBJ_obj2nid(si->digest_alg->algorithm)));
+	signer = X509_find_by_issuer_and_serial(p7->d.sign->cert, ias->issuer,
+						ias->serial);
+	if (!signer)
+		return -HNBTRE_PKG_E_UNKNOWN_SIGNER;
+	X509_NAME_oneline(X509_get_subject_name(signer), out->subject,
+			  sizeof(out->subject));
+	not_after = X509_get0_notAfter(signer);
+	if (not_after && ASN1_TIME_to_tm(not_after, &tm))
+		out->not_after = timegm(&tm);
+	ret = PKCS7_signatureVerify(data, p7, si, signer) == 1 ?
 	      0 : -HNBTRE_PKG_E_BAD_SIGNATURE;
-	BIO_free(content);
 	ERR_clear_error();
 	if (ret)
-		goto out;
+		return ret;
 	ret = signing_time(si, &signed_at);
 	if (ret < 0)
-		goto out;
+		return ret;
 	if (ret && (X509_cmp_time(X509_get0_notBefore(signer), &signed_at) > 0 ||
 		    X509_cmp_time(X509_get0_notAfter(signer), &signed_at) < 0 ||
-		    signed_at > now + SIGNING_TIME_SKEW)) {
-		ret = -HNBTRE_PKG_E_EXPIRED;
-		goto out;
-	}
-	ret = check_signer(cms, signer, store, now, out);
-out:
-	CMS_ContentInfo_free(cms);
-	ERR_clear_error();
-	return ret;
+		    signed_at > now + SIGNING_TIME_SKEW))
+		return -HNBTRE_PKG_E_EXPIRED;
+	return check_signer(p7, signer, store, now);
 }
 
 /* Of the signers that are not acceptable, the most telling reason. */
 static int rank(int err)
 {
 	switch (err) {
+	case -HNBTRE_PKG_E_WEAK_HASH:
+		return 4;
 	case -HNBTRE_PKG_E_EXPIRED:
 		return 3;
 	case -HNBTRE_PKG_E_USAGE:
@@ -171,14 +171,58 @@ static int rank(int err)
 	}
 }
 
+/* SHA-256 or a longer SHA-2: what the policy accepts instead of SHA-1. */
+static int strong_digest(PKCS7_SIGNER_INFO *si)
+{
+	int nid = OBJ_obj2nid(si->digest_alg->algorithm);
+
+	return nid == NID_sha256 || nid == NID_sha384 || nid == NID_sha512;
+}
+
+/* Every signer's digest over the signed bytes, through one BIO chain. */
+static BIO *digest_signed_part(PKCS7 *p7, const struct hnbtre_pkg *pkg,
+			       BIO **in)
+{
+	uint8_t buf[4096];
+	BIO *chain;
+
+	*in = BIO_new_mem_buf(pkg->signed_part,
+			      (int)(HNBTRE_PKG_HEADER_LEN + pkg->cmds_len));
+	chain = *in ? PKCS7_dataInit(p7, *in) : NULL;
+	if (!chain)
+		return NULL;
+	while (BIO_read(chain, buf, sizeof(buf)) > 0)
+		;
+	return chain;
+}
+
+static void free_chain(BIO *chain, BIO *in)
+{
+	/* PKCS7_dataInit() pushed digest BIOs in front of @in. */
+	while (chain && chain != in) {
+		BIO *next = BIO_pop(chain);
+
+		BIO_free(chain);
+		chain = next;
+	}
+	BIO_free(in);
+}
+
 int hnbtre_pkg_verify_signatures(const struct hnbtre_pkg *pkg,
 				 const char *roots_pem, time_t now,
-				 struct hnbtre_pkg_signer *signers, char *err)
+				 enum hnbtre_pkg_hash_policy policy,
+				 struct hnbtre_pkg_signer *signers,
+				 size_t *nsigners, char *err)
 {
-	X509_STORE *store = X509_STORE_new();
 	int ret, accepted = 0, worst = -HNBTRE_PKG_E_UNKNOWN_SIGNER;
-	size_t i;
+	X509_STORE *store = X509_STORE_new();
+	STACK_OF(PKCS7_SIGNER_INFO) *sis;
+	BIO *chain = NULL, *in = NULL;
+	PKCS7 *p7 = NULL;
+	size_t i, n;
 
+	if (nsigners)
+		*nsigners = 0;
 	if (!store)
 		return -ENOMEM;
 	if (X509_STORE_load_file(store, roots_pem) != 1) {
@@ -186,21 +230,40 @@ int hnbtre_pkg_verify_signatures(const struct hnbtre_pkg *pkg,
 		ERR_clear_error();
 		return hnbtre_fail(err, -ENOENT, "%s: cannot load the roots", roots_pem);
 	}
-	if (!pkg->nsigs) {
-		ret = hnbtre_fail(err, -HNBTRE_PKG_E_UNKNOWN_SIGNER, "the package is not signed");
+	p7 = hnbtre_pkg_signed_data(pkg->sig, pkg->sig_len);
+	if (!p7) {
+		ret = hnbtre_fail(err, -HNBTRE_PKG_E_FORMAT,
+				  "signature block: not a detached PKCS #7 SignedData of id-data");
 		goto out;
 	}
-	for (i = 0; i < pkg->nsigs; i++) {
+	sis = PKCS7_get_signer_info(p7);
+	n = (size_t)sk_PKCS7_SIGNER_INFO_num(sis);
+	if (nsigners)
+		*nsigners = n;
+	if (!n) {
+		ret = hnbtre_fail(err, -HNBTRE_PKG_E_UNKNOWN_SIGNER, "the package is not signed (no signer)");
+		goto out;
+	}
+	chain = digest_signed_part(p7, pkg, &in);
+	if (!chain) {
+		ret = hnbtre_fail(err, -HNBTRE_PKG_E_FORMAT, "signature block: a digest algorithm is not available");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		PKCS7_SIGNER_INFO *si = sk_PKCS7_SIGNER_INFO_value(sis, (int)i);
 		struct hnbtre_pkg_signer one = { 0 };
 
-		one.result = verify_one(pkg, i, store, now, &one);
-		if (signers)
+		one.result = verify_one(p7, si, chain, store, now, &one);
+		if (!one.result && policy == HNBTRE_PKG_REQUIRE_SHA256 &&
+		    !strong_digest(si))
+			one.result = -HNBTRE_PKG_E_WEAK_HASH;
+		if (signers && i < HNBTRE_PKG_MAX_SIGNERS)
 			signers[i] = one;
 		if (one.result == -HNBTRE_PKG_E_FORMAT ||
 		    one.result == -HNBTRE_PKG_E_BAD_SIGNATURE ||
 		    one.result == -ENOMEM) {
-			ret = hnbtre_fail(err, one.result, "signature %zu: %s", i + 1,
-				   hnbtre_pkg_errstr(one.result));
+			ret = hnbtre_fail(err, one.result, "signer %zu: %s", i + 1,
+					  hnbtre_pkg_errstr(one.result));
 			goto out;
 		}
 		if (!one.result)
@@ -208,10 +271,25 @@ int hnbtre_pkg_verify_signatures(const struct hnbtre_pkg *pkg,
 		else if (rank(one.result) > rank(worst))
 			worst = one.result;
 	}
-	ret = accepted ? 0 : hnbtre_fail(err, worst, "no acceptable signature: %s",
+	if (!accepted) {
+		ret = hnbtre_fail(err, worst, "no acceptable signer: %s",
 				  hnbtre_pkg_errstr(worst));
+		goto out;
+	}
+	ret = 0;
+	for (i = 0; policy == HNBTRE_PKG_REQUIRE_SHA256 && i < pkg->nfiles; i++) {
+		if (!pkg->files[i].has_sha256) {
+			ret = hnbtre_fail(err, -HNBTRE_PKG_E_WEAK_HASH,
+					  "%s: SHA-1 only (no hnbtre SHA-256 command)",
+					  pkg->files[i].path);
+			break;
+		}
+	}
 out:
+	free_chain(chain, in);
+	PKCS7_free(p7);
 	X509_STORE_free(store);
+	ERR_clear_error();
 	return ret;
 }
 
@@ -225,10 +303,11 @@ static int patch_rim(const struct hnbtre_pkg *pkg, uint8_t out[HNBTRE_DIGEST_LEN
 	files.components = calloc(pkg->nfiles ? pkg->nfiles : 1, sizeof(*files.components));
 	if (!files.components)
 		return -ENOMEM;
-	/* extract paths are strictly ascending: already in TIM order */
+	/* the files are sorted by path: already in TIM order */
 	for (i = 0; i < pkg->nfiles; i++) {
 		files.components[i].path = pkg->files[i].path;
-		memcpy(files.components[i].digest, pkg->files[i].digest, HNBTRE_DIGEST_LEN);
+		memcpy(files.components[i].digest, hnbtre_pkg_file_sha256(pkg, i),
+		       HNBTRE_DIGEST_LEN);
 	}
 	ret = hnbtre_tim(&files, NULL, NULL, out);
 	free(files.components);
@@ -252,7 +331,8 @@ int hnbtre_pkg_reference(const char *path, struct hnbtre_pkg_reference *ref,
 	if (!ret)
 		ret = hnbtre_pkg_check_manifest(&pkg, manifest, manifest_len, &m, err);
 	if (!ret) {
-		ref->package_version = pkg.version;
+		snprintf(ref->package_version, sizeof(ref->package_version),
+			 "%s", pkg.version);
 		ref->manifest_version = m.version;
 		ref->files = pkg.nfiles;
 		ret = hnbtre_tim(&m, NULL, NULL, ref->platform_rim);

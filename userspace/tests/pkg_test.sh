@@ -9,7 +9,7 @@ R=$tmp/root
 live=$R/current
 
 echo "TAP version 13"
-echo "1..48"
+echo "1..95"
 
 # refused REASON FAULT COMMAND...: exit status 1 and the reason and fault
 # code on stderr.
@@ -100,10 +100,16 @@ check "build and sign version 1" pkg "$tmp/p1" "$tmp/v1" "$tmp/m1" 1 --descripti
 check "build and sign version 2 (change, add, remove)" \
 	pkg "$tmp/p2" "$tmp/v2" "$tmp/m2" 2 --remove "$live/conf"
 check "verify accepts a good package" verify "$tmp/p2"
-check "inspect --json: version, files, removal, one signature" bash -c "
-	'$HNBTRE' pkg inspect --json '$tmp/p2' | jq -e '.version == 2 and
-		(.files | length) == 2 and .remove == [\"$live/conf\"] and
-		.signatures == 1 and .files[0].path == \"$live/bin/app\"'"
+check "inspect --json: version, files, removal, one signer, every command named" bash -c "
+	'$HNBTRE' pkg inspect --json '$tmp/p2' | jq -e '.version == \"2\" and
+		(.files | length) == 2 and
+		.actions == [{\"command\": \"Remove File\", \"path\": \"$live/conf\"}] and
+		(.signers | length) == 1 and .files[0].path == \"$live/bin/app\" and
+		.files[0].command == \"Extract File\" and
+		([.commands[].name] == [\"Version\", \"hnbtre Manifest\",
+			\"Extract File\", \"hnbtre SHA-256\", \"hnbtre Mode\",
+			\"Extract File\", \"hnbtre SHA-256\", \"hnbtre Mode\",
+			\"Remove File\", \"End\"])'"
 # The H(e)MS's expectation: the TIM definition over the manifest's lines
 # (platform RIM) and over the files the package installs (patch RIM),
 # recomputed with sed, sort and sha256sum.
@@ -172,15 +178,22 @@ check "two signatures, one unknown signer (sha256) and one operator signer (sha3
 	verify "$tmp/two.pkg"
 "$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
 	-o "$tmp/twogood.pkg" "$tmp/p2"
-sig1_end=$($tool regions "$tmp/twogood.pkg" | awk '$1 == "sig0" { print $2 + $3 - 1 }')
-$tool flip "$tmp/twogood.pkg" "$sig1_end" "$tmp/onebad.pkg"
-check "two operator signatures, one bad: bad signature (all must verify)" \
+sig_end=$($tool regions "$tmp/twogood.pkg" | awk '$1 == "sig" { print $2 + $3 - 1 }')
+$tool flip "$tmp/twogood.pkg" "$sig_end" "$tmp/onebad.pkg"
+check "two operator signers, the second's signature bad: bad signature (all must verify)" \
 	refused "bad signature" 9019 verify "$tmp/onebad.pkg"
+check "pkg sign rewrites only the signature block (header, commands, payload unchanged)" \
+	bash -c "$tool signed '$tmp/p2' '$tmp/s1' && $tool signed '$tmp/twogood.pkg' '$tmp/s2' &&
+		cmp '$tmp/s1' '$tmp/s2' &&
+		cmp <(tail -c \$(stat -c %s '$tmp/v2/lib/big') '$tmp/p2') '$tmp/v2/lib/big' &&
+		cmp <(tail -c \$(stat -c %s '$tmp/v2/lib/big') '$tmp/twogood.pkg') '$tmp/v2/lib/big' &&
+		test \"\$('$HNBTRE' pkg inspect --json '$tmp/twogood.pkg' | jq '.signers | length')\" = 2"
 
 # A byte flipped in each region.
 flip_all() {	# flip_all PKG PATTERN REASON FAULT [at=first|last|value]
 	local pkg=$1 pattern=$2 reason=$3 fault=$4 where=${5:-first} name off len at
 	$tool regions "$pkg" | grep -E "^$pattern " | while read -r name off len; do
+		[ "$len" -gt 0 ] || continue
 		case $where in
 		first) at=$off ;;
 		last) at=$((off + len - 1)) ;;
@@ -191,22 +204,31 @@ flip_all() {	# flip_all PKG PATTERN REASON FAULT [at=first|last|value]
 		echo "$name" >> "$tmp/flipped.names"
 	done
 }
-check "a flipped byte at each header offset: bad format" bash -c '
+header_flips() {
+	local at want
 	for at in $(seq 0 23); do
-		python3 "'"$(dirname "$0")"'/pkgtool.py" flip "'"$tmp/p2"'" $at "'"$tmp"'/h"
-		"'"$HNBTRE"'" pkg verify --roots "'"$PKI"'/root.pem" "'"$tmp"'/h" 2>&1 |
-			grep -q "refused: bad format.*fault 9018" || { echo "offset $at"; exit 1; }
-	done'
-check "a flipped byte in each command: bad signature" \
-	flip_all "$tmp/p2" "cmd[0-9]+-type[0-9]+" "bad signature" 9019 last
-check "a flipped byte in the signature value: bad signature" \
-	flip_all "$tmp/p2" "sig[0-9]+" "bad signature" 9019 last
-check "a flipped byte in the signature's DER header: bad format" \
-	flip_all "$tmp/p2" "sig[0-9]+" "bad format" 9018 first
+		case $at in
+		1[2-5]) want="bad signature.*fault 9019" ;;	# minor: any, but signed
+		*) want="bad format.*fault 9018" ;;
+		esac
+		$tool flip "$tmp/p2" $at "$tmp/h"
+		verify "$tmp/h" 2>&1 | grep -q "refused: $want" || { echo "offset $at"; return 1; }
+	done
+}
+check "a flipped byte at each header offset: bad format (minor version: bad signature)" \
+	header_flips
+check "a flipped byte in each command but Version: bad signature" \
+	flip_all "$tmp/p2" "cmd[0-9]+-type([0-9]|[0-9][0-9][0-9]+)" "bad signature" 9019 last
+check "a flipped byte in the Version: bad format (not a version)" \
+	flip_all "$tmp/p2" "cmd[0-9]+-type10" "bad format" 9018 last
+check "a flipped byte in the last signer's signature value: bad signature" \
+	flip_all "$tmp/p2" "sig" "bad signature" 9019 last
+check "a flipped byte in the signature block's DER header: bad format" \
+	flip_all "$tmp/p2" "sig" "bad format" 9018 first
 check "a flipped byte in each payload region (manifest and files): digest mismatch" \
 	flip_all "$tmp/p2" "payload[0-9]+" "digest mismatch" 9019 last
-check "every region was flipped (5 commands, the signature twice, 3 payloads)" \
-	test "$(grep -c . "$tmp/flipped.names")" = $((5 + 2 + 3))
+check "every region was flipped (9 commands, the signature block twice, 3 payloads)" \
+	test "$(grep -c . "$tmp/flipped.names")" = $((9 + 2 + 3))
 
 # Truncation and absurd lengths.
 size=$(stat -c %s "$tmp/p2")
@@ -218,28 +240,127 @@ check "truncated at 10 points, from the header to the last byte: bad format" bas
 	done'
 cat "$tmp/p2" > "$tmp/trailing.pkg"; echo x >> "$tmp/trailing.pkg"
 check "trailing data: bad format" refused "bad format" 9018 verify "$tmp/trailing.pkg"
-for field in "cmds 0xffffffff" "cmds 0" "sigs 0xffffffff" "format 2" "reserved 1"; do
+for field in "cmds 0xffffffff" "cmds 65536" "cmds 0" "payload 0xffffffff" "major 2" "major 0"; do
 	set -- $field
 	$tool header "$tmp/p2" $1 $2 "$tmp/hdr.pkg"
 	check "header $1 = $2: bad format" refused "bad format" 9018 verify "$tmp/hdr.pkg"
 done
-$tool raw "$tmp/r.pkg" version=1 manifest="$tmp/m1" "rawcmd=4:$(printf '%016x' $((1 << 62)))$(printf '%064x' 0)000001a4$(printf /x | xxd -p)"
-check "extract of 2^62 bytes: bad format" refused "bad format" 9018 verify "$tmp/r.pkg"
-$tool raw "$tmp/r.pkg" version=1 manifest="$tmp/m1" "rawcmd=2:$(printf 'x%.0s' $(seq 1025) | xxd -p | tr -d '\n')"
-check "description over 1024 bytes: bad format" refused "bad format" 9018 verify "$tmp/r.pkg"
-$tool raw "$tmp/r.pkg" version=1 manifest="$tmp/m1" rawcmd=99:00
-check "unknown command type: bad format" refused "bad format" 9018 verify "$tmp/r.pkg"
-$tool raw "$tmp/r.pkg" manifest="$tmp/m1" version=1
-check "version not first: bad format" refused "bad format" 9018 verify "$tmp/r.pkg"
-$tool raw "$tmp/r.pkg" version=1 manifest="$tmp/m1" "extract=$live/../../etc/passwd:4"
-check "extract path with ..: bad format" refused "bad format" 9018 verify "$tmp/r.pkg"
-$tool raw "$tmp/r.pkg" version=1 manifest="$tmp/m1" "extract=bin/app:4"
-check "relative extract path: bad format" refused "bad format" 9018 verify "$tmp/r.pkg"
-$tool raw "$tmp/r.pkg" version=1 manifest="$tmp/m1" "extract=$live/b:4" "extract=$live/a:4"
-check "extract paths out of order: bad format" refused "bad format" 9018 verify "$tmp/r.pkg"
+$tool header "$tmp/p2.unsigned" minor 7 "$tmp/minor.unsigned"
+"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
+	-o "$tmp/minor.pkg" "$tmp/minor.unsigned"
+check "minor version 7, signed: accepted (the annex: other minors are compatible)" \
+	verify "$tmp/minor.pkg"
+
+# Malformed commands, each in an otherwise valid package signed by the
+# operator: refused for its format before any signature matters.
+printf 'abcd' > "$tmp/f4"
+bad() {	# bad NAME COMMANDS...: refused as bad format (pkg sign refuses too)
+	local name=$1
+	shift
+	$tool raw "$tmp/r.unsigned" version=3 manifest="$tmp/m1" "$@"
+	check "$name: bad format, 9018" refused "bad format" 9018 verify "$tmp/r.unsigned"
+}
+hex() { printf '%08x' "$@"; }
+path_hex=$(printf '%s' "$live/x" | xxd -p | tr -d '\n')
+plen=$(printf '%s' "$live/x" | wc -c)
+sha1_f4=$(sha1sum < "$tmp/f4" | cut -d' ' -f1)
+m1_size=$(stat -c %s "$tmp/m1")
+# extract VALUE fields: flags path_off path_len hash_type hash_off hash_len file_off file_len
+extract_value() { hex "$@"; }
+bad "path offset beyond the value" \
+	"rawcmd=1:$(extract_value 0 4096 $plen 1 $((32 + plen)) 20 $m1_size 4)$path_hex$sha1_f4"
+bad "path offset inside the fixed fields" \
+	"rawcmd=1:$(extract_value 0 8 $plen 1 $((32 + plen)) 20 $m1_size 4)$path_hex$sha1_f4"
+bad "hash offset beyond the value" \
+	"rawcmd=1:$(extract_value 0 32 $plen 1 $((40 + plen)) 20 $m1_size 4)$path_hex$sha1_f4"
+bad "hash type 2" \
+	"rawcmd=1:$(extract_value 0 32 $plen 2 $((32 + plen)) 20 $m1_size 4)$path_hex$sha1_f4"
+bad "hash type SHA-1 with length 32" \
+	"rawcmd=1:$(extract_value 0 32 $plen 1 $((32 + plen)) 32 $m1_size 4)$path_hex$sha1_f4$(printf '%024x' 0)"
+bad "file beyond the payload" \
+	"rawcmd=1:$(extract_value 0 32 $plen 1 $((32 + plen)) 20 $m1_size 5)$path_hex$sha1_f4"
+bad "extract value shorter than its 32 fixed bytes" "rawcmd=1:$(hex 0 32 4)"
+bad "command length overrunning the list" "rawbytes=$(hex 11 256)41"
+bad "Remove value shorter than its 12 fixed bytes" "rawcmd=5:$(hex 0 12)"
+bad "description over 1024 bytes" \
+	"rawcmd=11:$(printf 'x%.0s' $(seq 1025) | xxd -p | tr -d '\n')"
+bad "version not a dotted number" "rawcmd=10:$(printf 1.x | xxd -p)"
+bad "extract path with .." "extract=$live/../../etc/passwd:$tmp/f4"
+bad "relative extract path" "extract=bin/app:$tmp/f4"
+bad "the same path extracted twice" "extract=$live/a:$tmp/f4" "extract=$live/a:$tmp/f4"
+bad "a file below another file" "extract=$live/a:$tmp/f4" "extract=$live/a/b:$tmp/f4"
+bad "a path both extracted and removed" "extract=$live/a:$tmp/f4" "remove=$live/a"
+bad "a file inside a removed sub-tree" "extract=$live/d/a:$tmp/f4" "rmtree=$live/d"
+bad "Reboot not last" reboot "extract=$live/a:$tmp/f4"
+bad "End with a length" "rawcmd=0:00"
+bad "hnbtre SHA-256 before any file" "rawcmd=1001:$(printf '%064x' 0)"
+bad "two overlapping files" "extract=$live/a:$tmp/f4" \
+	"rawcmd=1:$(extract_value 0 32 $plen 1 $((32 + plen)) 20 $m1_size 4)$path_hex$sha1_f4"
+$tool raw "$tmp/r.unsigned" version=3 manifest="$tmp/m1" "extract=$live/a:$tmp/f4"
+printf 'gap' >> "$tmp/r.unsigned"
+$tool header "$tmp/r.unsigned" payload $((m1_size + 7)) "$tmp/r2.unsigned"
+check "payload bytes no file covers: bad format" refused "bad format" 9018 verify "$tmp/r2.unsigned"
+$tool raw "$tmp/r.unsigned" version=3 rawcmd=99:00 rawcmd=23: rawcmd=5000:0102 \
+	manifest="$tmp/m1" rawcmd=1234: end rawcmd=77:
+check "unknown, reserved and other vendors' commands skipped by their length; nothing parsed after End" \
+	bash -c "'$HNBTRE' pkg inspect --json '$tmp/r.unsigned' | jq -e '[.commands[].type] == [10, 99, 23, 5000, 1000, 1234, 0]'"
+
+# Hashes: SHA-1 is all the annex has; the device's policy wants SHA-256.
+$tool raw "$tmp/s.unsigned" version=3 manifest="$tmp/m1" "extract1=$live/bin/app:$tmp/v1/bin/app"
+"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" -o "$tmp/s.pkg" "$tmp/s.unsigned"
+check "a file with the SHA-1 only: weak hash, 9019" refused "weak hash" 9019 verify "$tmp/s.pkg"
+check "... accepted with --allow-sha1 (the annex alone)" verify --allow-sha1 "$tmp/s.pkg"
+"$HNBTRE" pkg sign --digest sha1 --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
+	-o "$tmp/sha1.pkg" "$tmp/p2.unsigned"
+check "the only signer uses SHA-1: weak hash, 9019" refused "weak hash" 9019 verify "$tmp/sha1.pkg"
+check "... accepted with --allow-sha1" verify --allow-sha1 "$tmp/sha1.pkg"
+# Interoperability: what hnbtre pkg writes, openssl reads; what a script
+# following the annex and openssl cms write, hnbtre reads.
+$tool signed "$tmp/p2" "$tmp/p2.signed"
+$tool sig "$tmp/p2" "$tmp/p2.sig"
+check "pkg build + sign output verifies with openssl cms -verify -binary -content header+commands" \
+	openssl cms -verify -binary -inform DER -in "$tmp/p2.sig" -content "$tmp/p2.signed" \
+	-CAfile "$PKI/root.pem" -purpose any -out /dev/null
+check "its signature block is a DER ContentInfo of type signedData" bash -c "
+	openssl asn1parse -inform DER -in '$tmp/p2.sig' | sed -n 2p | grep -q ':pkcs7-signedData'"
+$tool raw "$tmp/x.unsigned" version=9 manifest="$tmp/m1" "extract=$live/bin/app:$tmp/v1/bin/app:755" \
+	"extract=$live/conf:$tmp/v1/conf" end
+$tool signed "$tmp/x.unsigned" "$tmp/x.signed"
+for md in sha1 sha256; do
+	openssl cms -sign -binary -noattr -md $md -outform DER -in "$tmp/x.signed" \
+		-signer "$PKI/signer.pem" -inkey "$PKI/signer.key" -out "$tmp/x.$md.der"
+	$tool splice "$tmp/x.unsigned" "$tmp/x.$md.der" "$tmp/x.$md.pkg"
+done
+check "script + openssl cms -md sha256 -noattr: verified" verify "$tmp/x.sha256.pkg"
+check "script + openssl cms -md sha1 -noattr: weak hash under the default policy" \
+	refused "weak hash" 9019 verify "$tmp/x.sha1.pkg"
+check "... verified with --allow-sha1" verify --allow-sha1 "$tmp/x.sha1.pkg"
+$tool bare "$tmp/x.sha256.der" "$tmp/x.bare.der"
+$tool splice "$tmp/x.unsigned" "$tmp/x.bare.der" "$tmp/x.bare.pkg"
+check "a bare SignedData (no ContentInfo) as the signature block: verified" \
+	verify "$tmp/x.bare.pkg"
+"$HNBTRE" pkg sign --cert "$PKI/evil-signer.pem" --key "$PKI/evil-signer.key" \
+	-o "$tmp/x.more.pkg" "$tmp/x.bare.pkg"
+check "pkg sign adds a signer to openssl's SignedData: two signers, verified" bash -c "
+	'$HNBTRE' pkg verify --roots '$PKI/root.pem' '$tmp/x.more.pkg' | grep -c '^signer' | grep -qx 2"
+
+check "from a pipe: verified" bash -c "cat '$tmp/p2' | '$HNBTRE' pkg verify --roots '$PKI/root.pem' -"
+$tool raw "$tmp/late.unsigned" version=9 "extract=$live/bin/app:$tmp/v1/bin/app:755" \
+	"extract=$live/conf:$tmp/v1/conf" manifest="$tmp/m1"
+"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" -o "$tmp/late.pkg" "$tmp/late.unsigned"
+check "the manifest last in the payload: verified from a file" verify "$tmp/late.pkg"
+check "... refused from a pipe (the manifest is judged before any file): bad format" \
+	refused "bad format" 9018 bash -c "cat '$tmp/late.pkg' | '$HNBTRE' pkg verify --roots '$PKI/root.pem' -"
 
 # Install.
 mkdir -p "$R"
+mkdir -p "$tmp/nosfs"
+check "with the TrE asked for but no securityfs package file: refused, 9019, nothing written" bash -c "
+	HNBTRE_SECURITYFS='$tmp/nosfs' '$HNBTRE' pkg install --root '$R' --roots '$PKI/root.pem' \
+		'$tmp/p1' 2>&1 | grep 'refused: unknown signer.*fault 9019' && test -z \"\$(ls -A '$R')\""
+check "interoperable packages install: openssl cms -md sha256" install_pkg "$tmp/x.sha256.pkg"
+check "... and -md sha1 with --allow-sha1" install_pkg --allow-sha1 "$tmp/x.sha1.pkg"
+rm -rf "$R"; mkdir -p "$R"
 check "install version 1 into an empty root" install_pkg "$tmp/p1"
 check "installed files, manifest and version are current" bash -c "
 	cmp '$tmp/v1/bin/app' '$live/bin/app' && cmp '$tmp/v1/conf' '$live/conf' &&
@@ -318,6 +439,78 @@ check "ROOT/slots a symlink to elsewhere: refused, nothing written there" \
 	bash -c "'$HNBTRE' pkg install --root '$R' --roots '$PKI/root.pem' --no-tre '$tmp/p1' 2>&1 |
 		grep -q 'refused: path outside the install root or through a symbolic link' &&
 		test -z \"\$(ls -A '$tmp/outside-slots')\""
+
+rm "$R/slots" && mv "$tmp/real-slots" "$R/slots"
+
+# The annex's other commands on the device (version 1, manifest 10, now).
+gated() {	# gated NAME PKG: refused as not for this device, nothing changes
+	local before
+	before=$(readlink "$live")
+	check "$1: not for this device, 9018, nothing written" bash -c "
+		'$HNBTRE' pkg install --root '$R' --roots '$PKI/root.pem' --no-tre '$2' 2>&1 |
+			grep 'refused: not for this device.*fault 9018' &&
+		test \"\$(readlink '$live')\" = '$before' && test ! -e '$R/slots/.staging'"
+}
+pkg "$tmp/g1.pkg" "$tmp/v1" "$tmp/m1" 2 --min-version 11 > /dev/null
+gated "Minimum Version 11 on a device at manifest version 10" "$tmp/g1.pkg"
+pkg "$tmp/g2.pkg" "$tmp/v1" "$tmp/m1" 2 --max-version 9.5 > /dev/null
+gated "Maximum Version 9.5 on a device at 10" "$tmp/g2.pkg"
+pkg "$tmp/g3.pkg" "$tmp/v1" "$tmp/m1" 2 --role 3 > /dev/null
+gated "Role 3 (web content)" "$tmp/g3.pkg"
+$tool raw "$tmp/g4.unsigned" version=2 manifest="$tmp/m1" \
+	"extract=$live/bin/app:$tmp/v1/bin/app:755" rawcmd=18:0000000b
+"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" -o "$tmp/g4.pkg" "$tmp/g4.unsigned"
+gated "Minimum Version 11 last in the list, after the file" "$tmp/g4.pkg"
+pkg "$tmp/g5.pkg" "$tmp/v1" "$tmp/m1" 2 --min-version 10 --max-version 10.0.1 --role 1 --reboot > /dev/null
+check "Minimum 10, Maximum 10.0.1, Role 1, Reboot: installed, reboot requested" bash -c "
+	'$HNBTRE' pkg install --root '$R' --roots '$PKI/root.pem' --no-tre '$tmp/g5.pkg' |
+		grep -qx reboot=1"
+
+# Add File: only where nothing is; Move, Remove Sub-Tree, Format File System.
+mkdir -p "$tmp/v4/bin"
+cp -a "$tmp/v1/bin/app" "$tmp/v4/bin/app"; cp "$tmp/v1/conf" "$tmp/v4/conf"
+echo new > "$tmp/v4/new"
+signed_manifest "$tmp/v4" 12 "$tmp/m4"
+$tool raw "$tmp/a.unsigned" version=4 manifest="$tmp/m4" "add=$live/new:$tmp/v4/new" \
+	"add=$live/conf:$tmp/v4/conf"
+"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" -o "$tmp/a.pkg" "$tmp/a.unsigned"
+conf_inode=$(stat -c %i "$live/conf")
+check "Add File: a new file installed, an existing one left (same inode, linked)" bash -c "
+	'$HNBTRE' pkg install --root '$R' --roots '$PKI/root.pem' --no-tre '$tmp/a.pkg' > /dev/null &&
+	cmp '$tmp/v4/new' '$live/new' && test \"\$(stat -c %i '$live/conf')\" = $conf_inode"
+mkdir -p "$tmp/v5"
+cp "$tmp/v1/conf" "$tmp/v5/conf"; cp "$tmp/v4/new" "$tmp/v5/new2"
+signed_manifest "$tmp/v5" 13 "$tmp/m5"
+$tool raw "$tmp/mv.unsigned" version=5 manifest="$tmp/m5" "move=$live/new:$live/new2" \
+	"rmtree=$live/bin"
+"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" -o "$tmp/mv.pkg" "$tmp/mv.unsigned"
+check "Move File and Remove Sub-Tree applied to the new slot" bash -c "
+	'$HNBTRE' pkg install --root '$R' --roots '$PKI/root.pem' --no-tre '$tmp/mv.pkg' | grep -qx tim_check=match &&
+	cmp '$tmp/v4/new' '$live/new2' && test ! -e '$live/new' && test ! -e '$live/bin' &&
+	'$HNBTRE' pkg recover --root '$R'"
+mkdir -p "$tmp/v6"
+echo only > "$tmp/v6/only"
+signed_manifest "$tmp/v6" 14 "$tmp/m6"
+$tool raw "$tmp/fmt.unsigned" version=6 manifest="$tmp/m6" rawcmd=17: "extract=$live/only:$tmp/v6/only"
+"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" -o "$tmp/fmt.pkg" "$tmp/fmt.unsigned"
+check "Format File System: the new slot holds the package's files only" bash -c "
+	'$HNBTRE' pkg install --root '$R' --roots '$PKI/root.pem' --no-tre '$tmp/fmt.pkg' > /dev/null &&
+	test \"\$(ls -A '$live')\" = \"\$(printf '.hnbtre\nonly')\""
+$tool raw "$tmp/xv.unsigned" version=7 manifest="$tmp/m6" "extractv=$live/only:$tmp/v6/only"
+"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" -o "$tmp/xv.pkg" "$tmp/xv.unsigned"
+check "Extract Versioned File: not supported, 9018, nothing written" bash -c "
+	before=\$(readlink '$live')
+	'$HNBTRE' pkg install --root '$R' --roots '$PKI/root.pem' --no-tre '$tmp/xv.pkg' 2>&1 |
+		grep -q 'refused: command not supported.*fault 9018' && test \"\$(readlink '$live')\" = \"\$before\""
+# SHA-1 only (the annex alone, --allow-sha1): the manifest's digest decides.
+echo other > "$tmp/other1"
+$tool raw "$tmp/w.unsigned" version=8 manifest="$tmp/m6" "extract1=$live/only:$tmp/other1"
+"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" -o "$tmp/w.pkg" "$tmp/w.unsigned"
+check "SHA-1-only file whose content the manifest does not expect: refused, 9018" bash -c "
+	before=\$(readlink '$live')
+	'$HNBTRE' pkg install --allow-sha1 --root '$R' --roots '$PKI/root.pem' --no-tre '$tmp/w.pkg' 2>&1 |
+		grep -q 'refused: the manifest does not cover.*fault 9018' &&
+	test \"\$(readlink '$live')\" = \"\$before\" && cmp '$tmp/v6/only' '$live/only'"
 
 echo "# $n tests"
 exit $((failed > 0))
