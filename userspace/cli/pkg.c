@@ -698,6 +698,12 @@ static void inspect_text(const struct hnbtre_pkg *pkg, json_object *o)
 	}
 	if (pkg->description)
 		printf("description: %s\n", pkg->description);
+	/* the parameters that are not files or actions, as JSON values */
+	json_object_object_foreach(o, key, value) {
+		if (strstr(key, "timeout") || strstr(key, "_version") ||
+		    !strcmp(key, "role") || strstr(key, "storage"))
+			printf("%s: %s\n", key, json_object_to_json_string(value));
+	}
 	hnbtre_hex(pkg->manifest.digest, h);
 	printf("manifest: %" PRIu64 " bytes sha256:%s\n", pkg->manifest.size, h);
 	for (i = 0; i < pkg->nfiles; i++) {
