@@ -291,8 +291,9 @@ struct hnbtre_pkg_sink {
  * @manifest_len: its length
  * @err: message on failure
  *
- * A file's end() is only called after its hashes matched: the SHA-1 of
- * its command and, if it has one, the SHA-256 of its vendor command.
+ * A file's end() is only called after its signed hash matched: the
+ * SHA-256 of its vendor command if it has one, else the SHA-1 of its
+ * Extract or Add command.
  * The SHA-256 of every file is kept in @pkg->sha256.
  * The files of a package in a regular file are read with pread() by one
  * worker thread per online CPU (at most 8), each taking the next whole

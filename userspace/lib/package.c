@@ -792,7 +792,12 @@ static int stream_region(struct stream *s, const struct hnbtre_pkg_file *f,
 	const char *what = f->path ? f->path : "manifest";
 	off_t pos = s->payload < 0 ? -1 : s->payload + (off_t)f->offset;
 	uint64_t left = f->size;
-	int use_sha1 = f->path != NULL, ret = 0;
+	/*
+	 * The strongest signed hash decides: SHA-256 when the file has its
+	 * command (both are signed; checking the SHA-1 as well would only
+	 * cost a second pass over 100 MB), else the annex's SHA-1.
+	 */
+	int use_sha1 = f->path && !f->has_sha256, ret = 0;
 
 	if ((use_sha1 && !EVP_DigestInit_ex(h->sha1, EVP_sha1(), NULL)) ||
 	    !EVP_DigestInit_ex(h->sha256, EVP_sha256(), NULL))
