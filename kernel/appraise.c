@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Appraisal of one designated component: measure its content and check
- * its security.ima signature against the keys in .hnbtre_roots.
+ * its security.ima signature against the component signers the TrE
+ * admitted (.hnbtre_component_signers).
  */
 
 #include <crypto/hash.h>
 #include <crypto/hash_info.h>
 #include <crypto/public_key.h>
-#include <keys/asymmetric-type.h>
 #include <linux/fadvise.h>
 #include <linux/fs.h>
 #include <linux/key.h>
@@ -73,7 +73,6 @@ static enum hnbtre_verdict check_signature(struct file *file,
 	struct public_key_signature pks = {};
 	const struct ima_sig_v2 *hdr;
 	struct key *signer;
-	key_ref_t kref;
 	char keyid[12];
 	ssize_t len;
 	void *xattr;
@@ -99,13 +98,11 @@ static enum hnbtre_verdict check_signature(struct file *file,
 		goto out;
 
 	snprintf(keyid, sizeof(keyid), "id:%08x", be32_to_cpu(hdr->keyid));
-	kref = keyring_search(make_key_ref(hnbtre_roots, 1),
-			      &key_type_asymmetric, keyid, false);
-	if (IS_ERR(kref)) {
-		ret = PTR_ERR(kref);
+	signer = hnbtre_find_signer(HNBTRE_ROLE_COMPONENT, keyid);
+	if (IS_ERR(signer)) {
+		ret = PTR_ERR(signer);
 		goto out;
 	}
-	signer = key_ref_to_ptr(kref);
 
 	pks.pkey_algo = "rsa";
 	pks.encoding = "pkcs1";
@@ -132,7 +129,7 @@ out:
  * opened or read), mismatch (digest differs from the manifest, or the
  * file is open for writing, @file is ERR_PTR(-ETXTBSY): its content is
  * not fixed, so no digest describes it), badsig (security.ima signature
- * invalid or by a key not in .hnbtre_roots), unsigned (no signature), ok.
+ * invalid or not by a component signer), unsigned (no signature), ok.
  * The signature is checked over the measured digest.
  */
 void hnbtre_appraise(struct hnbtre_component *component, struct file *file)

@@ -49,49 +49,6 @@ static const u8 oid_rsa_encryption[] = {
 
 static struct key *device_keyring;
 
-/* One DER element inside [*pos, end). */
-struct der_tlv {
-	u8 tag;
-	const u8 *value;
-	size_t len;
-};
-
-/*
- * Reads the element at *pos and advances past it.  Only definite, minimal
- * lengths up to 64 KiB exist in the keys we accept.
- */
-static int der_next(const u8 **pos, const u8 *end, u8 tag,
-		    struct der_tlv *tlv)
-{
-	const u8 *p = *pos;
-	size_t len;
-
-	if (end - p < 2 || p[0] != tag)
-		return -EBADMSG;
-	len = p[1];
-	p += 2;
-	if (len == 0x81) {
-		if (end - p < 1 || p[0] < 0x80)
-			return -EBADMSG;
-		len = p[0];
-		p += 1;
-	} else if (len == 0x82) {
-		if (end - p < 2 || p[0] == 0)
-			return -EBADMSG;
-		len = (p[0] << 8) | p[1];
-		p += 2;
-	} else if (len & 0x80) {
-		return -EBADMSG;
-	}
-	if (len > end - p)
-		return -EBADMSG;
-	tlv->tag = tag;
-	tlv->value = p;
-	tlv->len = len;
-	*pos = p + len;
-	return 0;
-}
-
 /* Modulus size in bytes, without the sign byte. */
 static size_t rsa_modulus_size(const struct rsa_key *rsa)
 {
@@ -111,24 +68,25 @@ static size_t rsa_modulus_size(const struct rsa_key *rsa)
  *	privateKey OCTET STRING (RSAPrivateKey) }
  * exactly as `hnbtre key wrap` writes it; anything else is refused.
  */
-static int parse_pkcs8_rsa(const u8 *data, size_t len, struct der_tlv *key)
+static int parse_pkcs8_rsa(const u8 *data, size_t len,
+			   struct hnbtre_der_tlv *key)
 {
 	const u8 *end = data + len, *pos = data, *inner_end;
-	struct der_tlv seq, version, algo;
+	struct hnbtre_der_tlv seq, version, algo;
 	struct rsa_key rsa = {};
 	const u8 *apos;
 	size_t bits;
 	int ret;
 
-	ret = der_next(&pos, end, 0x30, &seq);
+	ret = hnbtre_der_next(&pos, end, 0x30, &seq);
 	if (ret || pos != end)
 		return -EBADMSG;
 	pos = seq.value;
 	inner_end = seq.value + seq.len;
-	ret = der_next(&pos, inner_end, 0x02, &version);
+	ret = hnbtre_der_next(&pos, inner_end, 0x02, &version);
 	if (ret || version.len != 1 || version.value[0] != 0)
 		return -EBADMSG;
-	ret = der_next(&pos, inner_end, 0x30, &algo);
+	ret = hnbtre_der_next(&pos, inner_end, 0x30, &algo);
 	if (ret)
 		return ret;
 	apos = algo.value;
@@ -138,7 +96,7 @@ static int parse_pkcs8_rsa(const u8 *data, size_t len, struct der_tlv *key)
 	apos += sizeof(oid_rsa_encryption);
 	if (algo.value + algo.len - apos != 2 || apos[0] != 0x05 || apos[1])
 		return -EBADMSG;
-	ret = der_next(&pos, inner_end, 0x04, key);
+	ret = hnbtre_der_next(&pos, inner_end, 0x04, key);
 	if (ret || pos != inner_end)
 		return -EBADMSG;
 	if (rsa_parse_priv_key(&rsa, key->value, key->len))
@@ -280,7 +238,7 @@ static int devkey_parse(struct key_preparsed_payload *prep)
 {
 	const u8 *data = prep->data;
 	struct public_key *pub;
-	struct der_tlv rsa_key;
+	struct hnbtre_der_tlv rsa_key;
 	bool distress;
 	int ret;
 

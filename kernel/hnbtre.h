@@ -172,13 +172,49 @@ struct key_restriction *hnbtre_keyring_restriction(key_restrict_link_func_t chec
 int hnbtre_keyrings_init(void);
 void hnbtre_keyrings_exit(void);
 
+/* der.c */
+/**
+ * struct hnbtre_der_tlv - one DER element
+ * @tag: its tag
+ * @value: its contents
+ * @len: their length
+ */
+struct hnbtre_der_tlv {
+	u8 tag;
+	const u8 *value;
+	size_t len;
+};
+
+int hnbtre_der_next(const u8 **pos, const u8 *end, u8 tag,
+		    struct hnbtre_der_tlv *tlv);
+size_t hnbtre_der_sequence_len(const u8 *p, size_t avail);
+
+/*
+ * What a certificate may be to the TrE (Documentation/contract.md,
+ * "Signer roles"): a signer of one role, or a CA.  The signer roles are
+ * numbered as their OIDs (cert.c).
+ */
+enum hnbtre_role {
+	HNBTRE_ROLE_MANIFEST,
+	HNBTRE_ROLE_SOFTWARE,
+	HNBTRE_ROLE_COMPONENT,
+	HNBTRE_ROLE_CA,
+	HNBTRE_ROLE_COUNT,
+};
+
+/* cert.c */
+int hnbtre_cert_role(const u8 *der, size_t len);
+
 /* roots.c; the DER list of built-in roots is in roots_blob.S */
-extern struct key *hnbtre_roots;
+struct key;
 extern const u8 hnbtre_roots_der[];
 extern const u8 hnbtre_roots_der_end[];
+int hnbtre_verify_pkcs7(enum hnbtre_role role, const void *data, size_t len,
+			const void *sig, size_t sig_len);
+struct key *hnbtre_find_signer(enum hnbtre_role role, const char *id);
 int hnbtre_roots_init(void);
+int hnbtre_roots_fs_init(void);
 void hnbtre_roots_exit(void);
-size_t hnbtre_der_sequence_len(const u8 *p, size_t avail);
 
 /**
  * struct hnbtre_upload - a request written to a securityfs file in pieces

@@ -38,6 +38,8 @@ static int __init hnbtre_init(void)
 		ret = hnbtre_distress_init();
 	if (!ret)
 		ret = hnbtre_package_init();
+	if (!ret)
+		ret = hnbtre_roots_fs_init();
 	if (ret)
 		goto out_devkey;
 	pr_info("hnbtre: TrE ready, state unvalidated, PCR %d\n", hnbtre_pcr);

@@ -13,7 +13,6 @@
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/verification.h>
 #include <linux/vmalloc.h>
 
 #include "hnbtre.h"
@@ -249,12 +248,13 @@ fail:
  * @len: length of @data
  *
  * The PKCS#7 SignedData must be a detached signature over the body by a
- * key that chains to .hnbtre_roots.  The body is checked before the
- * signature so that garbage is refused cheaply and distinctly.
+ * manifest signer the TrE admitted (.hnbtre_manifest_signers).  The body
+ * is checked before the signature so that garbage is refused cheaply and
+ * distinctly.
  *
  * Return: the manifest, or ERR_PTR: -EBADMSG malformed (trailer, body or
- * PKCS#7), -ENOKEY signer not trusted, -EKEYREJECTED signature invalid,
- * -ENOMEM.
+ * PKCS#7), -ENOKEY signer not an admitted manifest signer, -EKEYREJECTED
+ * signature invalid, -ENOMEM.
  */
 struct hnbtre_manifest *hnbtre_manifest_parse_signed(const u8 *data,
 						     size_t len)
@@ -275,10 +275,8 @@ struct hnbtre_manifest *hnbtre_manifest_parse_signed(const u8 *data,
 	if (IS_ERR(m))
 		return m;
 
-	ret = verify_pkcs7_signature(data, body_len, data + body_len, sig_len,
-				     hnbtre_roots,
-				     VERIFYING_UNSPECIFIED_SIGNATURE,
-				     NULL, NULL);
+	ret = hnbtre_verify_pkcs7(HNBTRE_ROLE_MANIFEST, data, body_len,
+				  data + body_len, sig_len);
 	if (ret) {
 		/* Only these three are promised to userspace. */
 		if (ret != -ENOKEY && ret != -EKEYREJECTED && ret != -ENOMEM)

@@ -25,7 +25,6 @@
 #include <linux/module.h>
 #include <linux/ratelimit.h>
 #include <linux/slab.h>
-#include <linux/verification.h>
 
 #include "hnbtre.h"
 
@@ -188,15 +187,16 @@ static const u8 *content_info(const u8 *sig, size_t *len, u8 **wrapped)
 }
 
 /*
- * The one SignedData against the roots: every signer must verify, at
- * least one must chain to .hnbtre_roots (the kernel's PKCS#7 policy).  The
+ * The one SignedData against the software signers: every signer must
+ * verify, at least one must be a software signer the TrE admitted
+ * (.hnbtre_software_signers; the kernel's PKCS#7 policy).  The
  * message is parsed once on its own first: that tells a malformed one
  * (-EBADMSG) from one that parses but does not verify, for which
  * verify_pkcs7_signature() may also say -EBADMSG (a PKCS#1 padding that
  * does not check out, say).
  *
- * Return: 0, -ENOKEY (no signer, or none chains), -EKEYREJECTED,
- * -EBADMSG, -ENOMEM.
+ * Return: 0, -ENOKEY (no signer, or none is a software signer),
+ * -EKEYREJECTED, -EBADMSG, -ENOMEM.
  */
 static int verify_signed_data(const u8 *data, size_t data_len, const u8 *sig,
 			      size_t sig_len)
@@ -231,9 +231,8 @@ static int verify_signed_data(const u8 *data, size_t data_len, const u8 *sig,
 		ret = -EBADMSG;
 		goto out;
 	}
-	ret = verify_pkcs7_signature(data, data_len, ci, sig_len, hnbtre_roots,
-				     VERIFYING_UNSPECIFIED_SIGNATURE,
-				     NULL, NULL);
+	ret = hnbtre_verify_pkcs7(HNBTRE_ROLE_SOFTWARE, data, data_len, ci,
+				  sig_len);
 	switch (ret) {
 	case 0:
 	case -ENOMEM:
@@ -391,7 +390,7 @@ refuse:
  *
  * Return: @count, or -EPERM, -EINVAL (offset, or after the end), -EFBIG,
  * -EBADMSG (malformed, or more than the signed part), -ENOKEY (no signer,
- * or none chains to .hnbtre_roots), -EKEYREJECTED (a signer does not
+ * or none is an admitted software signer), -EKEYREJECTED (a signer does not
  * verify, or its signing time is outside its signer's validity), -ENOMEM,
  * -EFAULT.
  */

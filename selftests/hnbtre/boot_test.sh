@@ -38,7 +38,7 @@ start_conf() {
 IDENTITY=$id
 MODULE=$MODULE
 MANIFEST=$WORK/m
-ROOT_CERTS=$PKI/ima.der
+ROOT_CERTS="$PKI/signer.der $PKI/pkg-signer.der $PKI/ima.der"
 DEVICE_KEY=$WORK/device.wrapped
 DISTRESS=$D/hnbtre-distress
 DISTRESS_BY_TRE=${1:-yes}

@@ -257,7 +257,7 @@ printf 'hnbtre-manifest 1\nversion 2\n' > "$WORK/m2.body"
 mkdir -p "$R"
 "$HNBTRE" pkg build --dir "$WORK/img" --prefix "$R/current" --manifest "$WORK/m2" \
 	--version 1 -o "$WORK/img.unsigned" > /dev/null &&
-"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
+"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
 	-o "$WORK/img.pkg" "$WORK/img.unsigned"
 echo 1 > $SFS/validate	# the TrE component changed: failed
 replacement "$WORK/img.pkg"

@@ -87,8 +87,16 @@ fresh_module() {
 		echo "hnbtre.ko lacks the test root: build it with make HNBTRE_ROOTS=build/pki/root.pem"
 		return 1
 	fi
-	# The component signing key chains to the built-in test root.
-	keyctl padd asymmetric "" %:.hnbtre_roots < "$PKI/ima.der" > /dev/null
+	admit_signers
+}
+
+# admit_signers: the test PKI's manifest, software and component signers,
+# issued by the built-in test root, admitted by the TrE.
+admit_signers() {
+	local name
+	for name in signer pkg-signer ima; do
+		expect_errno OK $SFS/roots < "$PKI/$name.der" || return 1
+	done
 }
 
 # sign_component FILE [KEY]: security.ima v2 signature by KEY (default

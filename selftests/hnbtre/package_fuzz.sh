@@ -10,7 +10,7 @@ signed_manifest "$WORK/m" 3 "$WORK"/img/* > /dev/null &&
 	"$HNBTRE" manifest load "$WORK/m" &&
 	"$HNBTRE" pkg build --dir "$WORK/img" --prefix "$WORK/img" --manifest "$WORK/m" \
 		--version 1 -o "$WORK/p.unsigned" > /dev/null &&
-	"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
+	"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
 		-o "$WORK/p" "$WORK/p.unsigned" || exit 1
 head -c "$(pkg_signed_len "$WORK/p")" "$WORK/p" > "$WORK/seed"
 logged_before=$(dmesg | grep -c 'hnbtre: package refused')

@@ -79,8 +79,8 @@ for f in "$WORK"/v1/bin/app "$WORK"/v1/conf "$WORK"/v2/bin/app "$WORK"/v2/lib/bi
 done
 image_manifest "$WORK/v1" 10 "$WORK/m1"
 image_manifest "$WORK/v2" 11 "$WORK/m2"
-package "$WORK/p1" "$WORK/v1" "$WORK/m1" 1 signer
-package "$WORK/p2" "$WORK/v2" "$WORK/m2" 2 signer --remove "$live/conf"
+package "$WORK/p1" "$WORK/v1" "$WORK/m1" 1 pkg-signer
+package "$WORK/p2" "$WORK/v2" "$WORK/m2" 2 pkg-signer --remove "$live/conf"
 
 kernel_says() {	# kernel_says ERRNO [CHUNK] < DATA
 	local got
@@ -128,7 +128,7 @@ check "update to version 2: manifest 11 active, state trusted, expected TIM = me
 # kernel can refuse its signer.
 cat "$PKI/root.pem" "$PKI/evil-root.pem" > "$WORK/both-roots.pem"
 image_manifest "$WORK/v2" 12 "$WORK/m3"
-package "$WORK/evil" "$WORK/v2" "$WORK/m3" 3 evil-signer
+package "$WORK/evil" "$WORK/v2" "$WORK/m3" 3 evil-pkg-signer
 ROOTS=$WORK/both-roots.pem
 check "signer unknown to the TrE (userspace trusts it): ENOKEY, nothing installed" \
 	refused ENOKEY "unknown signer" "$WORK/evil"
@@ -139,7 +139,7 @@ audited() {
 }
 check "the refusal is audited and logged with its reason" audited
 
-package "$WORK/p3" "$WORK/v2" "$WORK/m3" 3 signer
+package "$WORK/p3" "$WORK/v2" "$WORK/m3" 3 pkg-signer
 cmds_len=$((0x$(xxd -s 16 -l 4 -p "$WORK/p3")))
 signed_len=$(pkg_signed_len "$WORK/p3")
 flip() {	# flip IN OFFSET OUT
@@ -172,7 +172,7 @@ check "a flipped payload byte: the TrE accepts the signed part, the stream finds
 check "version 1 after version 2: rollback, nothing installed" \
 	refused OK rollback "$WORK/p1"
 image_manifest "$WORK/v2" 9 "$WORK/m9"
-package "$WORK/p9" "$WORK/v2" "$WORK/m9" 4 signer
+package "$WORK/p9" "$WORK/v2" "$WORK/m9" 4 pkg-signer
 check "package version 4 carrying manifest version 9 < 11 (the TrE's): rollback, nothing installed" \
 	refused OK rollback "$WORK/p9"
 
@@ -210,7 +210,7 @@ check "still trusted, manifest 11, package version 2 current after every refusal
 
 $tool raw "$WORK/ram.unsigned" version=3 manifest="$WORK/m3" rawcmd=22:ffffffff \
 	"extract=$live/bin/app:$WORK/v2/bin/app:755" "extract=$live/lib/big:$WORK/v2/lib/big"
-"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
+"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
 	-o "$WORK/ram" "$WORK/ram.unsigned"
 check "Minimum Volatile Storage Size 4 GiB on a 2 GiB device: the TrE accepts, the installer refuses, nothing installed" \
 	refused OK "not for this device" "$WORK/ram"
@@ -226,8 +226,8 @@ interop() {	# interop OUT MANIFEST-VERSION PACKAGE-VERSION OPENSSL-OPTIONS...
 		"extract=$live/lib/big:$WORK/v2/lib/big:644" end &&
 	$tool signed "$out.unsigned" "$out.signed" &&
 	shift 3 &&
-	openssl cms -sign -binary -outform DER -in "$out.signed" -signer "$PKI/signer.pem" \
-		-inkey "$PKI/signer.key" -out "$out.der" "$@" &&
+	openssl cms -sign -binary -outform DER -in "$out.signed" -signer "$PKI/pkg-signer.pem" \
+		-inkey "$PKI/pkg-signer.key" -out "$out.der" "$@" &&
 	$tool splice "$out.unsigned" "$out.der" "$out"
 }
 installed_as() {	# installed_as MANIFEST-VERSION PKG [INSTALL OPTIONS]

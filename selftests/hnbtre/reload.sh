@@ -10,10 +10,10 @@ check "module loads" fresh_module
 make_components "$WORK/img" 3
 signed_manifest "$WORK/m" 1 "$WORK"/img/*
 check "trusted" bash -c "'$HNBTRE' manifest load '$WORK/m' && [ \$(cat $SFS/state) = trusted ]"
-# A third key, chained to the root, that a fresh keyring must not have.
-check "a key added to the roots" \
-	bash -c "keyctl padd asymmetric '' %:.hnbtre_roots < '$PKI/signer.der' > /dev/null &&
-		 [ \$(keyctl rlist %:.hnbtre_roots | wc -w) = 3 ]"
+# A second CA, issued by the root, that a fresh keyring must not have.
+check "a CA admitted to the roots" \
+	bash -c "cat '$PKI/operator-ca.der' > $SFS/roots &&
+		 [ \$(keyctl rlist %:.hnbtre_roots | wc -w) = 2 ]"
 old_roots=$(roots_serial)
 check "rmmod while components are watched" rmmod hnbtre
 check "the securityfs directory is gone" test ! -e $SFS
@@ -27,11 +27,11 @@ roots_gone() {
 }
 check "the roots keyring is gone" roots_gone
 check "reloads" fresh_module
-# fresh_module added the component key again: the root and that key only.
-check "a fresh roots keyring: another serial, without the added key" \
+# fresh_module admitted the signers again: the roots hold the root only.
+check "a fresh roots keyring: another serial, without the admitted CA" \
 	bash -c "[ '$(roots_serial)' != '$old_roots' ] &&
-		 [ \$(keyctl rlist %:.hnbtre_roots | wc -w) = 2 ] &&
-		 ! keyctl rlist %:.hnbtre_roots | xargs -n1 keyctl rdescribe | grep -q 'software signing'"
+		 [ \$(keyctl rlist %:.hnbtre_roots | wc -w) = 1 ] &&
+		 ! keyctl rlist %:.hnbtre_roots | xargs -n1 keyctl rdescribe | grep -q 'intermediate'"
 # The old manifest's marks must not fire into the new instance.
 echo changed >> "$WORK/img/c1"
 check "a fresh instance: unvalidated, no manifest, no TIM" bash -c "

@@ -79,7 +79,7 @@ EOC
 		"$WORK/m2.body" "$WORK/m2" &&
 	"$HNBTRE" pkg build --dir "$WORK/img" --prefix "$R/current" --manifest "$WORK/m2" \
 		--version 1 -o "$WORK/img.unsigned" > /dev/null &&
-	"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
+	"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
 		-o "$WORK/img.pkg" "$WORK/img.unsigned" &&
 	wrap_key "$PKI/device.key" "$WORK/device.wrapped"
 }
@@ -96,7 +96,7 @@ boot() {
 	cat > "$WORK/start.conf" <<EOC
 IDENTITY=$id
 MODULE=$MODULE
-ROOT_CERTS=$PKI/ima.der
+ROOT_CERTS="$PKI/signer.der $PKI/pkg-signer.der $PKI/ima.der"
 DEVICE_KEY=$WORK/device.wrapped
 DISTRESS=$D/hnbtre-distress
 HNBTRE=$HNBTRE

@@ -131,7 +131,7 @@ bad_update() {
 		"$WORK/pkg.manifest" "$WORK/pkg.manifest.signed" &&
 	"$HNBTRE" pkg build --dir "$WORK/pkg" --prefix "$live" \
 		--manifest "$WORK/pkg.manifest.signed" --version 50 -o "$WORK/evil.unsigned" &&
-	"$HNBTRE" pkg sign --cert "$PKI/evil-signer.pem" --key "$PKI/evil-signer.key" \
+	"$HNBTRE" pkg sign --cert "$PKI/evil-pkg-signer.pem" --key "$PKI/evil-pkg-signer.key" \
 		-o "$WORK/evil.pkg" "$WORK/evil.unsigned" &&
 	hems_start && "$HEMS" --db "$WORK/hems.db" update "$IDENTITY" "$WORK/evil.pkg" &&
 	cwmpd $URL && cwmpd_said "TransferComplete delivered" &&

@@ -69,7 +69,7 @@ release() {
 	"$HNBTRE" pkg build --dir "$dir" --prefix "$live" --version "$n" \
 		--manifest "$WORK/release$n.manifest.signed" -o "$WORK/release$n.unsigned" \
 		> /dev/null &&
-	"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
+	"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
 		-o "$WORK/release$n.pkg" "$WORK/release$n.unsigned"
 }
 

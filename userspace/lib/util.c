@@ -259,7 +259,7 @@ const char *hnbtre_manifest_errstr(int err)
 	case -EBADMSG:
 		return "malformed manifest (format, a line, a path, or the signature framing)";
 	case -ENOKEY:
-		return "the signer does not chain to an operator root held by the TrE";
+		return "the signer is not a manifest signer the TrE admitted";
 	case -EKEYREJECTED:
 		return "the signature does not verify";
 	case -ESTALE:

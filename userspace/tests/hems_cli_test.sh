@@ -24,7 +24,7 @@ echo "$live/bin/app sha256:$(sha256sum < "$tmp/v1/bin/app" | cut -d' ' -f1)" > "
 "$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" "$tmp/m.txt" "$tmp/m"
 "$HNBTRE" pkg build --dir "$tmp/v1" --prefix "$live" --manifest "$tmp/m" --version 3 \
 	-o "$tmp/p.unsigned" > /dev/null
-"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" -o "$tmp/p.pkg" \
+"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$tmp/p.pkg" \
 	"$tmp/p.unsigned"
 
 "$HEMS" --db "$tmp/hems.db" devices > /dev/null

@@ -28,7 +28,7 @@ echo "lib 2" > "$tmp/img/lib/libx"
 	"$tmp/m.txt" "$tmp/m" &&
 "$HNBTRE" pkg build --dir "$tmp/img" --prefix "$live" --manifest "$tmp/m" \
 	--version 3 -o "$tmp/p.unsigned" > /dev/null &&
-"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
+"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
 	-o "$tmp/p.pkg" "$tmp/p.unsigned" || exit 1
 # The TIM definition (contract.md) over lines "<path> sha256:<hex>\n".
 rim_of() { awk '{ print $1, $2 }' | sha256sum | sed 's/ .*//; s/^/sha256:/'; }
