@@ -84,7 +84,13 @@ enum hnbtre_pkg_cmd {
 #define HNBTRE_PKG_E_BAD_SIGNATURE	EKEYREJECTED
 #define HNBTRE_PKG_E_DIGEST		EILSEQ		/* payload != signed hash */
 #define HNBTRE_PKG_E_EXPIRED		EKEYEXPIRED	/* signer outside validity */
-#define HNBTRE_PKG_E_USAGE		EPERM		/* signer not for code signing */
+#define HNBTRE_PKG_E_USAGE		EPERM		/* signer not a software signer */
+
+/*
+ * The software signer role: an extended key usage the signer's
+ * certificate must carry (Documentation/contract.md, "Signer roles").
+ */
+#define HNBTRE_PKG_SIGNER_ROLE_OID	"2.25.133552708805364161004282974501280483023.1.2"
 #define HNBTRE_PKG_E_WEAK_HASH		ENOPROTOOPT	/* SHA-1 only, policy wants SHA-256 */
 #define HNBTRE_PKG_E_ROLLBACK		ESTALE
 #define HNBTRE_PKG_E_MANIFEST		ENOTRECOVERABLE	/* manifest does not cover */

@@ -4,8 +4,10 @@
  * detached, over the header and the command list, with zero or more
  * signers.  The checks the TrE (kernel) makes are repeated here with
  * OpenSSL's PKCS #7 API, plus what the kernel cannot do: validity period
- * against the clock, key usage and extended key usage, the hash policy
- * (Documentation/package.md, "Who checks what").
+ * against the clock, the hash policy; and the signer's key usage and
+ * role (codeSigning and the software signer role), which the kernel
+ * checked when it admitted the signer (Documentation/package.md, "Who
+ * checks what").
  */
 #include <errno.h>
 #include <stdio.h>
@@ -86,6 +88,21 @@ static int chain_result(int x509_error)
 	}
 }
 
+/* The signer's extended key usage names the software signer role. */
+static int has_software_role(X509 *signer)
+{
+	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(signer, NID_ext_key_usage,
+						   NULL, NULL);
+	ASN1_OBJECT *role = OBJ_txt2obj(HNBTRE_PKG_SIGNER_ROLE_OID, 1);
+	int found = 0;
+
+	for (int i = 0; eku && role && i < sk_ASN1_OBJECT_num(eku); i++)
+		found |= !OBJ_cmp(sk_ASN1_OBJECT_value(eku, i), role);
+	ASN1_OBJECT_free(role);
+	EXTENDED_KEY_USAGE_free(eku);
+	return found;
+}
+
 /* Trust of one signer whose signature already verified. */
 static int check_signer(PKCS7 *p7, X509 *signer, X509_STORE *store,
 			time_t now)
@@ -100,11 +117,12 @@ static int check_signer(PKCS7 *p7, X509 *signer, X509_STORE *store,
 		ret = chain_result(X509_STORE_CTX_get_error(ctx));
 		goto out;
 	}
-	/* Software signing entity: code signing, and signing if KU is set. */
+	/* Software signing entity: code signing, the role, signing if KU is set. */
 	ret = -HNBTRE_PKG_E_USAGE;
 	if (!(X509_get_key_usage(signer) & KU_DIGITAL_SIGNATURE) ||
 	    !(X509_get_extension_flags(signer) & EXFLAG_XKUSAGE) ||
-	    !(X509_get_extended_key_usage(signer) & XKU_CODE_SIGN))
+	    !(X509_get_extended_key_usage(signer) & XKU_CODE_SIGN) ||
+	    !has_software_role(signer))
 		goto out;
 	ret = 0;
 out:

@@ -9,7 +9,7 @@ R=$tmp/root
 live=$R/current
 
 echo "TAP version 13"
-echo "1..95"
+echo "1..96"
 
 # refused REASON FAULT COMMAND...: exit status 1 and the reason and fault
 # code on stderr.
@@ -41,6 +41,7 @@ policy = anything
 [anything]
 commonName = supplied
 EOF
+software_role=$(sed -n 's/^software //p' "$PKI/roles")
 # Signer certificate extensions: code signing, and two that lack a usage.
 extensions() {	# extensions SECTION KEYUSAGE [EXTENDED]
 	printf '[%s]\nbasicConstraints = critical,CA:FALSE\n' "$1"
@@ -49,12 +50,12 @@ extensions() {	# extensions SECTION KEYUSAGE [EXTENDED]
 	[ -z "${3:-}" ] || printf 'extendedKeyUsage = %s\n' "$3"
 }
 {
-	extensions code digitalSignature codeSigning
-	extensions nodigsig nonRepudiation codeSigning
+	extensions code digitalSignature "codeSigning,$software_role"
+	extensions nodigsig nonRepudiation "codeSigning,$software_role"
 	extensions noeku digitalSignature
 } >> "$tmp/ca.cnf"
 ca_sign() {	# ca_sign NAME START END [EXTENSIONS]
-	openssl req -new -key "$PKI/signer.key" -subj "/CN=$1" -out "$tmp/$1.csr" &&
+	openssl req -new -key "$PKI/pkg-signer.key" -subj "/CN=$1" -out "$tmp/$1.csr" &&
 	openssl ca -batch -notext -config "$tmp/ca.cnf" -cert "$PKI/root.pem" \
 		-keyfile "$PKI/root.key" -extensions "${4:-code}" -in "$tmp/$1.csr" \
 		-out "$tmp/$1.pem" -startdate "$2" -enddate "$3" 2>/dev/null
@@ -93,7 +94,7 @@ pkg() {	# pkg OUT DIR MANIFEST VERSION [BUILD OPTIONS...]
 	shift 4
 	"$HNBTRE" pkg build --dir "$dir" --prefix "$live" --manifest "$manifest" \
 		--version "$version" "$@" -o "$out.unsigned" &&
-	"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
+	"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
 		-o "$out" "$out.unsigned"
 }
 check "build and sign version 1" pkg "$tmp/p1" "$tmp/v1" "$tmp/m1" 1 --description "first"
@@ -146,15 +147,15 @@ check "build refuses a prefix with .." fails "$HNBTRE" pkg build --dir "$tmp/v1"
 
 # Signers.
 check "unsigned: unknown signer, 9019" refused "unknown signer" 9019 verify "$tmp/p2.unsigned"
-"$HNBTRE" pkg sign --cert "$PKI/evil-signer.pem" --key "$PKI/evil-signer.key" \
+"$HNBTRE" pkg sign --cert "$PKI/evil-pkg-signer.pem" --key "$PKI/evil-pkg-signer.key" \
 	-o "$tmp/evil.pkg" "$tmp/p2.unsigned"
 check "signer not chained to a root: unknown signer" refused "unknown signer" 9019 \
 	verify "$tmp/evil.pkg"
-"$HNBTRE" pkg sign --cert "$tmp/expired.pem" --key "$PKI/signer.key" \
+"$HNBTRE" pkg sign --cert "$tmp/expired.pem" --key "$PKI/pkg-signer.key" \
 	-o "$tmp/expired.pkg" "$tmp/p2.unsigned"
 check "signer chained to the root but expired: expired" refused expired 9019 \
 	verify "$tmp/expired.pkg"
-"$HNBTRE" pkg sign --cert "$tmp/future.pem" --key "$PKI/signer.key" \
+"$HNBTRE" pkg sign --cert "$tmp/future.pem" --key "$PKI/pkg-signer.key" \
 	-o "$tmp/future.pkg" "$tmp/p2.unsigned"
 check "signer not yet valid: expired" refused expired 9019 verify "$tmp/future.pkg"
 check "good signer checked at a time after its expiry (--time): expired" \
@@ -164,19 +165,23 @@ check "good signer checked at a time after its expiry (--time): expired" \
 check "signer without codeSigning (device certificate): wrong usage" \
 	refused "signer certificate not allowed" 9019 verify "$tmp/usage.pkg"
 for cert in nodigsig noeku; do
-	"$HNBTRE" pkg sign --cert "$tmp/$cert.pem" --key "$PKI/signer.key" \
+	"$HNBTRE" pkg sign --cert "$tmp/$cert.pem" --key "$PKI/pkg-signer.key" \
 		-o "$tmp/$cert.pkg" "$tmp/p2.unsigned"
 done
+"$HNBTRE" pkg sign --cert "$PKI/ima.pem" --key "$PKI/ima.key" \
+	-o "$tmp/component.pkg" "$tmp/p2.unsigned"
+check "signer with codeSigning but the component role (not software): wrong usage" \
+	refused "signer certificate not allowed" 9019 verify "$tmp/component.pkg"
 check "signer with codeSigning but key usage without digitalSignature: wrong usage" \
 	refused "signer certificate not allowed" 9019 verify "$tmp/nodigsig.pkg"
 check "signer with digitalSignature but no extended key usage: wrong usage" \
 	refused "signer certificate not allowed" 9019 verify "$tmp/noeku.pkg"
-"$HNBTRE" pkg sign --cert "$PKI/evil-signer.pem" --key "$PKI/evil-signer.key" \
-	--digest sha384 --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
+"$HNBTRE" pkg sign --cert "$PKI/evil-pkg-signer.pem" --key "$PKI/evil-pkg-signer.key" \
+	--digest sha384 --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
 	-o "$tmp/two.pkg" "$tmp/p2.unsigned"
 check "two signatures, one unknown signer (sha256) and one operator signer (sha384): accepted" \
 	verify "$tmp/two.pkg"
-"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
+"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
 	-o "$tmp/twogood.pkg" "$tmp/p2"
 sig_end=$($tool regions "$tmp/twogood.pkg" | awk '$1 == "sig" { print $2 + $3 - 1 }')
 $tool flip "$tmp/twogood.pkg" "$sig_end" "$tmp/onebad.pkg"
@@ -246,7 +251,7 @@ for field in "cmds 0xffffffff" "cmds 65536" "cmds 0" "payload 0xffffffff" "major
 	check "header $1 = $2: bad format" refused "bad format" 9018 verify "$tmp/hdr.pkg"
 done
 $tool header "$tmp/p2.unsigned" minor 7 "$tmp/minor.unsigned"
-"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
+"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
 	-o "$tmp/minor.pkg" "$tmp/minor.unsigned"
 check "minor version 7, signed: accepted (the annex: other minors are compatible)" \
 	verify "$tmp/minor.pkg"
@@ -307,10 +312,10 @@ check "unknown, reserved and other vendors' commands skipped by their length; no
 
 # Hashes: SHA-1 is all the annex has; the device's policy wants SHA-256.
 $tool raw "$tmp/s.unsigned" version=3 manifest="$tmp/m1" "extract1=$live/bin/app:$tmp/v1/bin/app"
-"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" -o "$tmp/s.pkg" "$tmp/s.unsigned"
+"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$tmp/s.pkg" "$tmp/s.unsigned"
 check "a file with the SHA-1 only: weak hash, 9019" refused "weak hash" 9019 verify "$tmp/s.pkg"
 check "... accepted with --allow-sha1 (the annex alone)" verify --allow-sha1 "$tmp/s.pkg"
-"$HNBTRE" pkg sign --digest sha1 --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
+"$HNBTRE" pkg sign --digest sha1 --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
 	-o "$tmp/sha1.pkg" "$tmp/p2.unsigned"
 check "the only signer uses SHA-1: weak hash, 9019" refused "weak hash" 9019 verify "$tmp/sha1.pkg"
 check "... accepted with --allow-sha1" verify --allow-sha1 "$tmp/sha1.pkg"
@@ -328,7 +333,7 @@ $tool raw "$tmp/x.unsigned" version=9 manifest="$tmp/m1" "extract=$live/bin/app:
 $tool signed "$tmp/x.unsigned" "$tmp/x.signed"
 for md in sha1 sha256; do
 	openssl cms -sign -binary -noattr -md $md -outform DER -in "$tmp/x.signed" \
-		-signer "$PKI/signer.pem" -inkey "$PKI/signer.key" -out "$tmp/x.$md.der"
+		-signer "$PKI/pkg-signer.pem" -inkey "$PKI/pkg-signer.key" -out "$tmp/x.$md.der"
 	$tool splice "$tmp/x.unsigned" "$tmp/x.$md.der" "$tmp/x.$md.pkg"
 done
 check "script + openssl cms -md sha256 -noattr: verified" verify "$tmp/x.sha256.pkg"
@@ -339,7 +344,7 @@ $tool bare "$tmp/x.sha256.der" "$tmp/x.bare.der"
 $tool splice "$tmp/x.unsigned" "$tmp/x.bare.der" "$tmp/x.bare.pkg"
 check "a bare SignedData (no ContentInfo) as the signature block: verified" \
 	verify "$tmp/x.bare.pkg"
-"$HNBTRE" pkg sign --cert "$PKI/evil-signer.pem" --key "$PKI/evil-signer.key" \
+"$HNBTRE" pkg sign --cert "$PKI/evil-pkg-signer.pem" --key "$PKI/evil-pkg-signer.key" \
 	-o "$tmp/x.more.pkg" "$tmp/x.bare.pkg"
 check "pkg sign adds a signer to openssl's SignedData: two signers, verified" bash -c "
 	'$HNBTRE' pkg verify --roots '$PKI/root.pem' '$tmp/x.more.pkg' | grep -c '^signer' | grep -qx 2"
@@ -347,7 +352,7 @@ check "pkg sign adds a signer to openssl's SignedData: two signers, verified" ba
 check "from a pipe: verified" bash -c "cat '$tmp/p2' | '$HNBTRE' pkg verify --roots '$PKI/root.pem' -"
 $tool raw "$tmp/late.unsigned" version=9 "extract=$live/bin/app:$tmp/v1/bin/app:755" \
 	"extract=$live/conf:$tmp/v1/conf" manifest="$tmp/m1"
-"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" -o "$tmp/late.pkg" "$tmp/late.unsigned"
+"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$tmp/late.pkg" "$tmp/late.unsigned"
 check "the manifest last in the payload: verified from a file" verify "$tmp/late.pkg"
 check "... refused from a pipe (the manifest is judged before any file): bad format" \
 	refused "bad format" 9018 bash -c "cat '$tmp/late.pkg' | '$HNBTRE' pkg verify --roots '$PKI/root.pem' -"
@@ -393,8 +398,8 @@ check "after version 2: only current and previous slots remain" bash -c "
 	test \"\$(ls '$R/slots')\" = \"\$(printf 'g1\ng2')\""
 
 "$HNBTRE" pkg build --dir "$tmp/v1" --prefix "$live" --manifest "$tmp/m1" \
-	--version 1 -o "$tmp/down.unsigned" && "$HNBTRE" pkg sign --cert "$PKI/signer.pem" \
-	--key "$PKI/signer.key" -o "$tmp/down.pkg" "$tmp/down.unsigned"
+	--version 1 -o "$tmp/down.unsigned" && "$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" \
+	--key "$PKI/pkg-signer.key" -o "$tmp/down.pkg" "$tmp/down.unsigned"
 check "version 1 over version 2: rollback, 9018, nothing changes" bash -c "
 	before=\$(readlink '$live')
 	'$HNBTRE' pkg install --root '$R' --roots '$PKI/root.pem' --no-tre '$tmp/down.pkg' 2>&1 |
@@ -410,7 +415,7 @@ printf 'hnbtre-manifest 1\nversion 12\n%s sha256:%s normal\n' "$tmp/other/f" \
 "$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" "$tmp/mo.txt" "$tmp/mo"
 "$HNBTRE" pkg build --dir "$tmp/other" --prefix "$tmp/other" --manifest "$tmp/mo" \
 	--version 5 --allow-downgrade -o "$tmp/out.unsigned" && "$HNBTRE" pkg sign \
-	--cert "$PKI/signer.pem" --key "$PKI/signer.key" -o "$tmp/out.pkg" "$tmp/out.unsigned"
+	--cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$tmp/out.pkg" "$tmp/out.unsigned"
 check "a signed package writing outside the install root: refused, 9018" \
 	refused "path outside" 9018 install_pkg "$tmp/out.pkg"
 mkdir -p "$tmp/elsewhere"
@@ -459,7 +464,7 @@ pkg "$tmp/g3.pkg" "$tmp/v1" "$tmp/m1" 2 --role 3 > /dev/null
 gated "Role 3 (web content)" "$tmp/g3.pkg"
 $tool raw "$tmp/g4.unsigned" version=2 manifest="$tmp/m1" \
 	"extract=$live/bin/app:$tmp/v1/bin/app:755" rawcmd=18:0000000b
-"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" -o "$tmp/g4.pkg" "$tmp/g4.unsigned"
+"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$tmp/g4.pkg" "$tmp/g4.unsigned"
 gated "Minimum Version 11 last in the list, after the file" "$tmp/g4.pkg"
 pkg "$tmp/g5.pkg" "$tmp/v1" "$tmp/m1" 2 --min-version 10 --max-version 10.0.1 --role 1 --reboot > /dev/null
 check "Minimum 10, Maximum 10.0.1, Role 1, Reboot: installed, reboot requested" bash -c "
@@ -473,7 +478,7 @@ echo new > "$tmp/v4/new"
 signed_manifest "$tmp/v4" 12 "$tmp/m4"
 $tool raw "$tmp/a.unsigned" version=4 manifest="$tmp/m4" "add=$live/new:$tmp/v4/new" \
 	"add=$live/conf:$tmp/v4/conf"
-"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" -o "$tmp/a.pkg" "$tmp/a.unsigned"
+"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$tmp/a.pkg" "$tmp/a.unsigned"
 conf_inode=$(stat -c %i "$live/conf")
 check "Add File: a new file installed, an existing one left (same inode, linked)" bash -c "
 	'$HNBTRE' pkg install --root '$R' --roots '$PKI/root.pem' --no-tre '$tmp/a.pkg' > /dev/null &&
@@ -483,7 +488,7 @@ cp "$tmp/v1/conf" "$tmp/v5/conf"; cp "$tmp/v4/new" "$tmp/v5/new2"
 signed_manifest "$tmp/v5" 13 "$tmp/m5"
 $tool raw "$tmp/mv.unsigned" version=5 manifest="$tmp/m5" "move=$live/new:$live/new2" \
 	"rmtree=$live/bin"
-"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" -o "$tmp/mv.pkg" "$tmp/mv.unsigned"
+"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$tmp/mv.pkg" "$tmp/mv.unsigned"
 check "Move File and Remove Sub-Tree applied to the new slot" bash -c "
 	'$HNBTRE' pkg install --root '$R' --roots '$PKI/root.pem' --no-tre '$tmp/mv.pkg' | grep -qx tim_check=match &&
 	cmp '$tmp/v4/new' '$live/new2' && test ! -e '$live/new' && test ! -e '$live/bin' &&
@@ -492,12 +497,12 @@ mkdir -p "$tmp/v6"
 echo only > "$tmp/v6/only"
 signed_manifest "$tmp/v6" 14 "$tmp/m6"
 $tool raw "$tmp/fmt.unsigned" version=6 manifest="$tmp/m6" rawcmd=17: "extract=$live/only:$tmp/v6/only"
-"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" -o "$tmp/fmt.pkg" "$tmp/fmt.unsigned"
+"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$tmp/fmt.pkg" "$tmp/fmt.unsigned"
 check "Format File System: the new slot holds the package's files only" bash -c "
 	'$HNBTRE' pkg install --root '$R' --roots '$PKI/root.pem' --no-tre '$tmp/fmt.pkg' > /dev/null &&
 	test \"\$(ls -A '$live')\" = \"\$(printf '.hnbtre\nonly')\""
 $tool raw "$tmp/xv.unsigned" version=7 manifest="$tmp/m6" "extractv=$live/only:$tmp/v6/only"
-"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" -o "$tmp/xv.pkg" "$tmp/xv.unsigned"
+"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$tmp/xv.pkg" "$tmp/xv.unsigned"
 check "Extract Versioned File: not supported, 9018, nothing written" bash -c "
 	before=\$(readlink '$live')
 	'$HNBTRE' pkg install --root '$R' --roots '$PKI/root.pem' --no-tre '$tmp/xv.pkg' 2>&1 |
@@ -505,7 +510,7 @@ check "Extract Versioned File: not supported, 9018, nothing written" bash -c "
 # SHA-1 only (the annex alone, --allow-sha1): the manifest's digest decides.
 echo other > "$tmp/other1"
 $tool raw "$tmp/w.unsigned" version=8 manifest="$tmp/m6" "extract1=$live/only:$tmp/other1"
-"$HNBTRE" pkg sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" -o "$tmp/w.pkg" "$tmp/w.unsigned"
+"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$tmp/w.pkg" "$tmp/w.unsigned"
 check "SHA-1-only file whose content the manifest does not expect: refused, 9018" bash -c "
 	before=\$(readlink '$live')
 	'$HNBTRE' pkg install --allow-sha1 --root '$R' --roots '$PKI/root.pem' --no-tre '$tmp/w.pkg' 2>&1 |
