@@ -550,9 +550,13 @@ int hnbtre_validate(const char *reason)
 
 static void schedule_revalidation(void)
 {
-	if (revalidate_seconds)
-		queue_delayed_work(system_unbound_wq, &revalidate_work,
-				   (unsigned long)revalidate_seconds * HZ);
+	unsigned long delay;
+
+	if (!revalidate_seconds)
+		return;
+	/* A huge interval must not wrap around on 32-bit jiffies. */
+	delay = min_t(unsigned long, revalidate_seconds, MAX_JIFFY_OFFSET / HZ);
+	queue_delayed_work(system_unbound_wq, &revalidate_work, delay * HZ);
 }
 
 static void revalidate(struct work_struct *work)

@@ -27,7 +27,8 @@ truncate -s 32M "$WORK/ext.img" && mkfs.ext4 -q -F -b 4096 "$WORK/ext.img" &&
 	LOOP=$(losetup -f --show "$WORK/ext.img") && mkdir -p "$EXT" && mount "$LOOP" "$EXT"
 head -c 8192 /dev/urandom > "$EXT/e" && sign_component "$EXT/e" && sync
 mkdir -p "$WORK/orig"
-for f in "$WORK"/c/c* "$OV/merged/l" "$OV/merged/u" "$EXT/e"; do
+COMPONENTS=("$WORK"/c/c* "$OV/merged/l" "$OV/merged/u" "$EXT/e")
+for f in "${COMPONENTS[@]}"; do
 	cp -a "$f" "$WORK/orig/$(basename "$f")"
 done
 echo evil > "$WORK/evil"
@@ -36,19 +37,21 @@ openssl dgst -sha256 -binary "$WORK/data" > "$WORK/digest"
 
 check "module loads with revalidate_seconds=$INTERVAL" fresh_module revalidate_seconds=$INTERVAL
 key=$(load_device_key)
-signed_manifest "$WORK/m" 1 "$WORK"/c/c* "$OV/merged/l" "$OV/merged/u" "$EXT/e"
+signed_manifest "$WORK/m" 1 "${COMPONENTS[@]}"
 check "trusted start" sh -c "cat '$WORK/m' > $SFS/manifest && [ \"\$(cat $SFS/state)\" = trusted ]"
 
 sign() { keyctl pkey_sign "$key" 0 "$WORK/digest" enc=pkcs1 hash=sha256 > /dev/null; }
 
-# restore FILE: its signed bytes back (a new inode, as an offline repair
-# or an update would), then validate: trusted again.
+# restore: every component's signed bytes back (a new inode, as an
+# offline repair or an update would), then validate: trusted again.
 restore() {
-	local orig
-	orig=$WORK/orig/$(basename "$1")
-	if ! cmp -s "$1" "$orig"; then
-		cp -a "$orig" "$1.new" && mv "$1.new" "$1" || return 1
-	fi
+	local f orig
+	for f in "${COMPONENTS[@]}"; do
+		orig=$WORK/orig/$(basename "$f")
+		if ! cmp -s "$f" "$orig"; then
+			cp -a "$orig" "$f.new" && mv "$f.new" "$f" || return 1
+		fi
+	done
 	echo 1 > $SFS/validate
 	[ "$(state)" = trusted ] || { echo "not trusted after restore: $(state)"; cat $SFS/components; return 1; }
 }
@@ -66,25 +69,33 @@ resisted() {
 	echo "changed, state $(state), sign refused"
 }
 
-# attack NAME FILE COMMAND...: a trusted device, COMMAND against FILE.
+# attack NAME FILE COMMAND...: a trusted device, COMMAND against FILE;
+# what the attack printed and how it was resisted follow as comments.
 attack_run() {
 	local file=$1 out
 	shift
-	restore "$file" || return 1
+	restore || return 1
 	out=$("$@" 2>&1)
-	echo "attack: $out"
-	resisted "$file"
+	{ echo "attack: $(echo $out)"; resisted "$file"; } | tee "$WORK/last"
+	return "${PIPESTATUS[0]}"
 }
 attack() {
 	local name=$1
 	shift
+	: > "$WORK/last"
 	check "$name" attack_run "$@"
+	sed 's/^/# /' "$WORK/last"
 }
 
 C=$WORK/c/c2
 attack "MAP_SHARED store after validation" "$C" "$CHANGE" mmap "$C"
-attack "MAP_SHARED mapping taken before validation, store after" "$C" \
+# The mapping must exist before the file is held: a new inode (as an
+# update would leave) is mapped, then validated, then stored through.
+map_then_validate() {
+	cp -a "$C" "$C.new" && mv "$C.new" "$C" &&
 	"$CHANGE" mmap-early "$C" "echo 1 > $SFS/validate"
+}
+attack "MAP_SHARED mapping taken before validation, store after" "$C" map_then_validate
 attack "splice from a pipe" "$C" "$CHANGE" splice "$C"
 attack "AIO pwrite (io_submit)" "$C" "$CHANGE" aio "$C"
 attack "copy_file_range" "$C" "$CHANGE" copy-range "$C" "$WORK/evil"
@@ -113,7 +124,7 @@ attack "write(2)" "$C" sh -c "echo evil 1<> '$C'"
 # intervals, without anyone asking.
 raw_write_caught() {
 	local block i
-	restore "$EXT/e" || return 1
+	restore || return 1
 	block=$(debugfs -R "bmap /e 0" "$LOOP" 2>/dev/null)
 	[ -n "$block" ] || { echo "no block for /e"; return 1; }
 	printf evil | dd of="$LOOP" bs=1 seek=$((block * 4096)) conv=notrunc oflag=sync 2>/dev/null
@@ -130,7 +141,7 @@ check "raw write to the block device under the filesystem: found by periodic re-
 	raw_write_caught
 check "the parameter is read-only: root cannot switch it off" \
 	fails sh -c "echo 0 > /sys/module/hnbtre/parameters/revalidate_seconds"
-check "restored: trusted" restore "$EXT/e"
+check "restored: trusted" restore
 
 # Held components keep their filesystems busy: unload first.
 unload_with_keys "$key" > /dev/null 2>&1
