@@ -52,14 +52,13 @@ check "distress key signs a manifest: ENOKEY" manifest_refused distress
 check "component key signs a manifest: ENOKEY" manifest_refused ima
 check "software signer's key signs a manifest: ENOKEY" manifest_refused pkg-signer
 
-# ima_refused NAME: one of five components carries a security.ima
-# signature by NAME's key; loaded with a manifest by the manifest signer,
-# that component is badsig and the state failed.  (Versions above those
-# of the attacks on manifests, should one of them have got through.)
-version=200
+# ima_refused NAME VERSION: one of five components carries a
+# security.ima signature by NAME's key; loaded with manifest VERSION by
+# the manifest signer, that component is badsig and the state failed.
+# (Versions above those of the attacks on manifests, should one of them
+# have got through; check runs each test in a subshell.)
 ima_refused() {
-	local dir files
-	version=$((version + 1))
+	local dir files version=$2
 	dir=$WORK/ima$version
 	try_admit "$1"
 	make_components "$dir" 5
@@ -71,9 +70,9 @@ ima_refused() {
 	[ "$(grep -vc '^ok ' $SFS/components)" = 1 ] &&
 	[ "$(state)" = failed ] || { echo "state $(state)"; return 1; }
 }
-check "manifest signer's key signs security.ima: badsig, failed" ima_refused signer
-check "software signer's key signs security.ima: badsig, failed" ima_refused pkg-signer
-check "device key signs security.ima: badsig, failed" ima_refused device
+check "manifest signer's key signs security.ima: badsig, failed" ima_refused signer 201
+check "software signer's key signs security.ima: badsig, failed" ima_refused pkg-signer 202
+check "device key signs security.ima: badsig, failed" ima_refused device 203
 
 # Packages.  The signed part (header, command list, signature block) is
 # what the kernel judges.
