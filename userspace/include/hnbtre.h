@@ -234,6 +234,27 @@ const char *hnbtre_securityfs(void);
 int hnbtre_sysfs_read(const char *name, char **data, size_t *len);
 
 /**
+ * hnbtre_sysfs_read_max() - hnbtre_sysfs_read() of a file of bounded size
+ * @name: file name
+ * @max: refuse more than this (-EFBIG)
+ * @data: malloc'ed contents, NUL terminated
+ * @len: length
+ *
+ * Return: 0 or -errno.
+ */
+int hnbtre_sysfs_read_max(const char *name, size_t max, char **data,
+			  size_t *len);
+
+/**
+ * hnbtre_sysfs_line() - a one-line securityfs file ("identity", "state")
+ * @name: file name
+ * @line: malloc'ed line without its "\n"
+ *
+ * Return: 0, -EBADMSG (not exactly one line), or -errno.
+ */
+int hnbtre_sysfs_line(const char *name, char **line);
+
+/**
  * hnbtre_sysfs_write() - write a buffer to a securityfs file in one write()
  * @name: file name
  * @data: the bytes
@@ -334,6 +355,109 @@ enum hnbtre_attest_verdict {
  * Return: "unvalidated", "trusted", "failed", "tampered" or "invalid".
  */
 const char *hnbtre_state_name(enum hnbtre_tre_state state);
+
+/* Component verdicts, in the order of the attestation's counts. */
+enum hnbtre_verdict {
+	HNBTRE_VERDICT_PENDING,
+	HNBTRE_VERDICT_OK,
+	HNBTRE_VERDICT_UNSIGNED,
+	HNBTRE_VERDICT_BADSIG,
+	HNBTRE_VERDICT_MISMATCH,
+	HNBTRE_VERDICT_MISSING,
+};
+
+/**
+ * hnbtre_verdict_name() - name of a component verdict
+ * @verdict: the verdict
+ *
+ * Return: "pending", "ok", "unsigned", "badsig", "mismatch", "missing"
+ * or "invalid".
+ */
+const char *hnbtre_verdict_name(enum hnbtre_verdict verdict);
+
+/* One snapshot of the TrE: its securityfs file "status". */
+struct hnbtre_status {
+	enum hnbtre_tre_state state;
+	uint64_t validations;
+	int has_manifest;	/* manifest_version and rim are meaningful */
+	uint64_t manifest_version;
+	uint8_t rim[HNBTRE_DIGEST_LEN];
+	int validated;		/* tim is meaningful */
+	uint8_t tim[HNBTRE_DIGEST_LEN];
+	uint32_t verdicts[HNBTRE_VERDICT_KINDS];
+};
+
+/**
+ * hnbtre_status_parse() - parse the text of the "status" file
+ * @text: the text
+ * @len: its length
+ * @out: the snapshot
+ *
+ * Strict: the documented lines in their order; lines after them (a later
+ * kernel's additions) are skipped.
+ *
+ * Return: 0 or -EBADMSG.
+ */
+int hnbtre_status_parse(const char *text, size_t len,
+			struct hnbtre_status *out);
+
+/**
+ * hnbtre_status_read() - read and parse the TrE's "status"
+ * @out: the snapshot
+ *
+ * Return: 0, -EBADMSG, or the -errno of reading it (-ENOENT: no TrE).
+ */
+int hnbtre_status_read(struct hnbtre_status *out);
+
+/* A line of the TrE's "components". */
+struct hnbtre_component_status {
+	char *path;
+	enum hnbtre_verdict verdict;
+	enum hnbtre_class class;
+	int measured;		/* digest is meaningful ("sha256:-" if not) */
+	uint8_t digest[HNBTRE_DIGEST_LEN];
+};
+
+struct hnbtre_components {
+	size_t count;
+	struct hnbtre_component_status *items;	/* ascending by path */
+};
+
+/**
+ * hnbtre_components_parse() - parse the text of the "components" file
+ * @text: the text
+ * @len: its length
+ * @out: the components; free with hnbtre_components_free()
+ *
+ * Return: 0, -EBADMSG (a line off the format, paths out of order), -ENOMEM.
+ * On failure @out is empty.
+ */
+int hnbtre_components_parse(const char *text, size_t len,
+			    struct hnbtre_components *out);
+
+/**
+ * hnbtre_components_read() - read and parse the TrE's "components"
+ * @out: the components; free with hnbtre_components_free()
+ *
+ * Return: as hnbtre_components_parse(), or the -errno of reading it.
+ */
+int hnbtre_components_read(struct hnbtre_components *out);
+
+/**
+ * hnbtre_components_find() - a component by path
+ * @list: the components
+ * @path: the path
+ *
+ * Return: the component, or NULL.
+ */
+const struct hnbtre_component_status *
+hnbtre_components_find(const struct hnbtre_components *list, const char *path);
+
+/**
+ * hnbtre_components_free() - free what hnbtre_components_parse() allocated
+ * @list: the components, empty afterwards
+ */
+void hnbtre_components_free(struct hnbtre_components *list);
 
 /**
  * hnbtre_attest() - ask the TrE for a signed attestation

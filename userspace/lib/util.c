@@ -207,15 +207,36 @@ static int sysfs_path(const char *name, char *path)
 	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
 }
 
-int hnbtre_sysfs_read(const char *name, char **data, size_t *len)
+int hnbtre_sysfs_read_max(const char *name, size_t max, char **data,
+			  size_t *len)
 {
 	char path[PATH_MAX];
 	int ret = sysfs_path(name, path);
 
 	if (ret)
 		return ret;
-	return hnbtre_read_file(path, HNBTRE_MANIFEST_MAX * 4,
-				(uint8_t **)data, len);
+	return hnbtre_read_file(path, max, (uint8_t **)data, len);
+}
+
+int hnbtre_sysfs_read(const char *name, char **data, size_t *len)
+{
+	return hnbtre_sysfs_read_max(name, HNBTRE_MANIFEST_MAX * 4, data, len);
+}
+
+int hnbtre_sysfs_line(const char *name, char **line)
+{
+	size_t len;
+	int ret = hnbtre_sysfs_read_max(name, 4096, line, &len);
+
+	if (ret)
+		return ret;
+	if (!len || (*line)[len - 1] != '\n' || memchr(*line, '\n', len - 1)) {
+		free(*line);
+		*line = NULL;
+		return -EBADMSG;
+	}
+	(*line)[len - 1] = '\0';
+	return 0;
 }
 
 int hnbtre_sysfs_write(const char *name, const void *data, size_t len)
