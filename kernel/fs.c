@@ -77,6 +77,47 @@ static const struct file_operations rim_fops = {
 	.llseek = generic_file_llseek,
 };
 
+/*
+ * One snapshot of what "state", "rim", "tim" and the verdicts of
+ * "components" say one by one: reading those in turn can straddle a
+ * validation.
+ */
+static ssize_t status_read(struct file *file, char __user *buf, size_t count,
+			   loff_t *ppos)
+{
+	struct hnbtre_status status;
+	char text[384];	/* at most 342 bytes */
+	int len, i;
+
+	hnbtre_status_get(&status);
+	len = scnprintf(text, sizeof(text), "state %s\nvalidations %llu\n",
+			hnbtre_state_name(status.state), status.validations);
+	if (status.has_manifest)
+		len += scnprintf(text + len, sizeof(text) - len,
+				 "version %llu\nrim sha256:%*phN\n",
+				 status.manifest_version, SHA256_DIGEST_SIZE,
+				 status.rim);
+	else
+		len += scnprintf(text + len, sizeof(text) - len,
+				 "version -\nrim -\n");
+	if (status.validated)
+		len += scnprintf(text + len, sizeof(text) - len,
+				 "tim sha256:%*phN\n", SHA256_DIGEST_SIZE,
+				 status.tim);
+	else
+		len += scnprintf(text + len, sizeof(text) - len, "tim -\n");
+	for (i = 0; i < HNBTRE_VERDICT_COUNT; i++)
+		len += scnprintf(text + len, sizeof(text) - len, "%s %u\n",
+				 hnbtre_verdict_name(i), status.verdicts[i]);
+	return simple_read_from_buffer(buf, count, ppos, text, len);
+}
+
+static const struct file_operations status_fops = {
+	.owner = THIS_MODULE,
+	.read = status_read,
+	.llseek = generic_file_llseek,
+};
+
 static int components_show(struct seq_file *m, void *v)
 {
 	struct hnbtre_manifest *manifest;
@@ -90,10 +131,11 @@ static int components_show(struct seq_file *m, void *v)
 		seq_printf(m, "%s %s ", hnbtre_verdict_name(c->verdict),
 			   c->path);
 		if (c->verdict == HNBTRE_MISSING || c->verdict == HNBTRE_PENDING)
-			seq_puts(m, "sha256:-\n");
+			seq_puts(m, "sha256:-");
 		else
-			seq_printf(m, "sha256:%*phN\n", SHA256_DIGEST_SIZE,
+			seq_printf(m, "sha256:%*phN", SHA256_DIGEST_SIZE,
 				   c->measured);
+		seq_printf(m, " %s\n", hnbtre_class_name(c->class));
 	}
 	mutex_unlock(&hnbtre_lock);
 	return 0;
@@ -437,6 +479,8 @@ int hnbtre_fs_init(void)
 	if (IS_ERR(hnbtre_dir))
 		return PTR_ERR(hnbtre_dir);
 	ret = hnbtre_fs_add("state", 0444, &state_fops);
+	if (!ret)
+		ret = hnbtre_fs_add("status", 0444, &status_fops);
 	if (!ret)
 		ret = hnbtre_fs_add("tim", 0444, &tim_fops);
 	if (!ret)

@@ -45,7 +45,7 @@ at_component() {
 	timeout 10 cat $SFS/distress > /dev/null || { echo "distress blocked"; return 1; }
 	t1=$(date +%s)
 	[ "$(state)" = failed ] || { echo "state $(state)"; return 1; }
-	grep -qx "missing $C sha256:-" "$WORK/components" || { cat "$WORK/components"; return 1; }
+	grep -qx "missing $C sha256:- normal" "$WORK/components" || { cat "$WORK/components"; return 1; }
 	echo "answered in $((t1 - t0)) s"
 }
 fifo() { mkfifo "$1"; }

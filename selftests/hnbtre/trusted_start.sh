@@ -3,7 +3,7 @@
 # Secure start-up of signed components: trusted, TIM recomputed outside the
 # module, TIM = RIM, the IMA critical-data entry and the PCR extend chain.
 . "$(dirname "$0")/lib.sh"
-tap_init 13
+tap_init 15
 
 log=$IMA_LOG
 
@@ -23,10 +23,27 @@ rim_matches() {
 components_ok() {
 	local f
 	for f in $files; do
-		grep -qx "ok $f sha256:$(sha256sum < "$f" | cut -d' ' -f1)" $SFS/components ||
+		grep -qx "ok $f sha256:$(sha256sum < "$f" | cut -d' ' -f1) normal" $SFS/components ||
 			return 1
 	done
 	[ "$(wc -l < $SFS/components)" = 5 ]
+}
+
+# The status file, line for line as Documentation/ABI/testing/securityfs-hnbtre
+# defines it: status_is STATE VALIDATIONS VERSION RIM TIM OK.
+status_is() {
+	local expected
+	expected=$(printf '%s\n' "state $1" "validations $2" "version $3" \
+		"rim $4" "tim $5" "pending 0" "ok $6" "unsigned 0" "badsig 0" \
+		"mismatch 0" "missing 0")
+	[ "$(cat $SFS/status)" = "$expected" ] ||
+		{ diff <(echo "$expected") $SFS/status; return 1; }
+}
+status_unvalidated() { status_is unvalidated 0 - - - 0; }
+# The same snapshot as the one-value files and the manifest give.
+status_trusted() {
+	status_is trusted 1 1 "$(cat $SFS/rim)" "$(cat $SFS/tim)" 5 &&
+	[ "$(cat $SFS/tim)" = "$("$HNBTRE" rim "$WORK/m")" ]
 }
 
 last_logged_event() {
@@ -76,6 +93,7 @@ no_pcr_extended() {
 
 check "module loads with the built-in root" fresh_module
 check "state starts unvalidated, no TIM yet" starts_unvalidated
+check "status: unvalidated, no manifest, no TIM, no verdicts" status_unvalidated
 make_components "$WORK/img" 5
 files=$(find "$WORK/img" -type f | sort)
 # evmctl's output as the kernel parses it: EVM_IMA_XATTR_DIGSIG (03),
@@ -93,7 +111,8 @@ check "state is trusted" test "$(state)" = trusted
 check "TIM equals sort | sha256sum of the component lines" \
 	test "$(cat $SFS/tim)" = "$(independent_tim $files)"
 check "TIM equals the platform RIM and hnbtre rim" rim_matches
-check "every component is ok with its digest" components_ok
+check "every component is ok with its digest and class" components_ok
+check "status: trusted, validation 1, version 1, this RIM and TIM, 5 ok" status_trusted
 check "the IMA log holds the hnbtre critical data: trusted, this TIM" ima_log_has_result
 check "tpm2_pcrread sha256:11 equals the extend chain of the logged events" pcr_matches_log
 check "the sha1 bank of PCR 11 holds the sha1 extend chain" sha1_bank_matches_log

@@ -2,6 +2,7 @@
 /* hnbtre validate | status | rim */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,22 +16,9 @@
 #include "cli.h"
 #include "hnbtre.h"
 
-/* A one-line securityfs file without its newline; NULL if unreadable. */
-static char *read_line(const char *name, int *err)
-{
-	char *data;
-	size_t len;
-
-	*err = hnbtre_sysfs_read(name, &data, &len);
-	if (*err)
-		return NULL;
-	data[strcspn(data, "\n")] = '\0';
-	return data;
-}
-
 static int validate(int argc, char **argv)
 {
-	char *state;
+	struct hnbtre_status st;
 	int err;
 
 	(void)argv;
@@ -44,29 +32,29 @@ static int validate(int argc, char **argv)
 			"no manifest loaded" : hnbtre_manifest_errstr(err));
 		return EXIT_ERROR;
 	}
-	state = read_line("state", &err);
-	if (!state) {
-		die_msg("state: %s", strerror(-err));
+	err = hnbtre_status_read(&st);
+	if (err) {
+		die_msg("status: %s", strerror(-err));
 		return EXIT_ERROR;
 	}
-	printf("%s\n", state);
-	err = strcmp(state, "trusted") ? EXIT_NOT_TRUSTED : EXIT_OK;
-	free(state);
-	return err;
+	printf("%s\n", hnbtre_state_name(st.state));
+	return st.state == HNBTRE_STATE_TRUSTED ? EXIT_OK : EXIT_NOT_TRUSTED;
 }
 
-static long long manifest_version(void)
+/* "sha256:<hex>" of @digest, or NULL when @valid is 0. */
+static const char *digest_text(int valid, const uint8_t *digest,
+			       char out[8 + 2 * HNBTRE_DIGEST_LEN])
 {
-	long long version = -1;
-	char *body;
-	size_t len;
+	if (!valid)
+		return NULL;
+	memcpy(out, "sha256:", 7);
+	hnbtre_hex(digest, out + 7);
+	return out;
+}
 
-	if (hnbtre_sysfs_read("manifest", &body, &len))
-		return -1;
-	if (sscanf(body, "hnbtre-manifest 1\nversion %lld\n", &version) != 1)
-		version = -1;
-	free(body);
-	return version;
+static struct json_object *json_string_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
 }
 
 static int status(int argc, char **argv)
@@ -75,60 +63,72 @@ static int status(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{}
 	};
-	char *state, *tim, *rim, *components = NULL, *line, *save = NULL;
+	char tim[8 + 2 * HNBTRE_DIGEST_LEN], rim[8 + 2 * HNBTRE_DIGEST_LEN];
+	char digest[8 + 2 * HNBTRE_DIGEST_LEN];
+	struct hnbtre_components components = { 0 };
 	struct json_object *obj = NULL, *list = NULL;
-	long long version;
-	size_t len;
-	int opt, json = 0, err, ret;
+	const char *tim_text, *rim_text;
+	struct hnbtre_status st;
+	int opt, json = 0, err;
+	size_t i;
 
 	while ((opt = getopt_long(argc, argv, "j", options, NULL)) != -1) {
 		if (opt != 'j')
 			return EXIT_ERROR;
 		json = 1;
 	}
-	state = read_line("state", &err);
-	if (!state) {
+	err = hnbtre_status_read(&st);
+	if (err) {
 		die_msg("%s", err == -ENOENT ? hnbtre_manifest_errstr(err) :
 			strerror(-err));
 		return EXIT_ERROR;
 	}
-	tim = read_line("tim", &err);
-	rim = read_line("rim", &err);
-	version = manifest_version();
-	if (hnbtre_sysfs_read("components", &components, &len))
-		components = NULL;
+	tim_text = digest_text(st.validated, st.tim, tim);
+	rim_text = digest_text(st.has_manifest, st.rim, rim);
+	err = hnbtre_components_read(&components);
+	if (err && err != -ENODATA)
+		die_msg("components: %s", strerror(-err));
 
 	if (json) {
 		obj = json_object_new_object();
 		list = json_object_new_array();
-		json_object_object_add(obj, "state", json_object_new_string(state));
-		json_object_object_add(obj, "tim", tim ? json_object_new_string(tim) : NULL);
-		json_object_object_add(obj, "rim", rim ? json_object_new_string(rim) : NULL);
-		json_object_object_add(obj, "manifest_version",
-				       version > 0 ? json_object_new_int64(version) : NULL);
+		json_object_object_add(obj, "state",
+			json_object_new_string(hnbtre_state_name(st.state)));
+		json_object_object_add(obj, "tim", json_string_or_null(tim_text));
+		json_object_object_add(obj, "rim", json_string_or_null(rim_text));
+		json_object_object_add(obj, "manifest_version", st.has_manifest ?
+			json_object_new_int64((int64_t)st.manifest_version) : NULL);
+		json_object_object_add(obj, "validations",
+			json_object_new_int64((int64_t)st.validations));
 	} else {
-		printf("state:    %s\ntim:      %s\nrim:      %s\n", state,
-		       tim ? tim : "-", rim ? rim : "-");
-		if (version > 0)
-			printf("manifest: version %lld\n", version);
+		printf("state:    %s\ntim:      %s\nrim:      %s\n",
+		       hnbtre_state_name(st.state), tim_text ? tim_text : "-",
+		       rim_text ? rim_text : "-");
+		if (st.has_manifest)
+			printf("manifest: version %" PRIu64 "\n",
+			       st.manifest_version);
 		else
 			printf("manifest: none\n");
 	}
-	for (line = components ? strtok_r(components, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char verdict[16], path[HNBTRE_PATH_MAX + 1], digest[80];
+	for (i = 0; i < components.count; i++) {
+		const struct hnbtre_component_status *c = &components.items[i];
+		const char *d = digest_text(c->measured, c->digest, digest);
 
-		if (sscanf(line, "%15s %4095s %79s", verdict, path, digest) != 3)
-			continue;
 		if (json) {
-			struct json_object *c = json_object_new_object();
+			struct json_object *o = json_object_new_object();
 
-			json_object_object_add(c, "verdict", json_object_new_string(verdict));
-			json_object_object_add(c, "path", json_object_new_string(path));
-			json_object_object_add(c, "digest", json_object_new_string(digest));
-			json_object_array_add(list, c);
+			json_object_object_add(o, "verdict",
+				json_object_new_string(hnbtre_verdict_name(c->verdict)));
+			json_object_object_add(o, "path", json_object_new_string(c->path));
+			json_object_object_add(o, "digest",
+				json_object_new_string(d ? d : "sha256:-"));
+			json_object_object_add(o, "class",
+				json_object_new_string(hnbtre_class_name(c->class)));
+			json_object_array_add(list, o);
 		} else {
-			printf("  %-9s %s\n            %s\n", verdict, path, digest);
+			printf("  %-9s %s (%s)\n            %s\n",
+			       hnbtre_verdict_name(c->verdict), c->path,
+			       hnbtre_class_name(c->class), d ? d : "sha256:-");
 		}
 	}
 	if (json) {
@@ -137,12 +137,8 @@ static int status(int argc, char **argv)
 			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(obj);
 	}
-	ret = strcmp(state, "trusted") ? EXIT_NOT_TRUSTED : EXIT_OK;
-	free(state);
-	free(tim);
-	free(rim);
-	free(components);
-	return ret;
+	hnbtre_components_free(&components);
+	return st.state == HNBTRE_STATE_TRUSTED ? EXIT_OK : EXIT_NOT_TRUSTED;
 }
 
 /* CMS signature of a signed manifest against a PEM bundle of roots. */

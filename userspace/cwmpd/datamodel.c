@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,26 +105,9 @@ static int add(struct dm_snapshot *snap, const char *name, const char *value,
 /* One securityfs file without its newline; "" when there is nothing yet. */
 char *dm_tre_read(const char *file)
 {
-	char *data;
-	size_t len;
+	char *line;
 
-	if (hnbtre_sysfs_read(file, &data, &len))
-		return strdup("");
-	while (len && data[len - 1] == '\n')
-		data[--len] = 0;
-	return data;
-}
-
-static char *manifest_version(void)
-{
-	char *body = dm_tre_read("manifest"), *line, *version;
-
-	line = strstr(body, "\nversion ");
-	version = strdup(line ? line + 9 : "0");
-	free(body);
-	if (version)
-		version[strcspn(version, "\n")] = 0;
-	return version;
+	return hnbtre_sysfs_line(file, &line) ? strdup("") : line;
 }
 
 static char *uptime(void)
@@ -174,33 +158,36 @@ static void oui_of(const char *identity, char oui[7])
 
 static int add_components(struct dm_snapshot *snap)
 {
-	char *list = dm_tre_read("components"), *line, *save = NULL, name[96], count[16];
-	char verdict[16], digest[80];
-	unsigned int n = 0;
-	int ret = 0;
+	char name[96], count[16], digest[8 + 2 * HNBTRE_DIGEST_LEN] = "sha256:-";
+	struct hnbtre_components list = { 0 };
+	size_t i;
+	int ret;
 
+	/* no TrE, no manifest: no components */
+	hnbtre_components_read(&list);
 	ret = add(snap, TRE_PREFIX "Component.", NULL, NULL, false);
-	for (line = strtok_r(list, "\n", &save); line && !ret;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *path = strchr(line, ' '), *dig;
+	for (i = 0; i < list.count && !ret; i++) {
+		const struct hnbtre_component_status *c = &list.items[i];
+		unsigned int n = (unsigned int)i + 1;
 
-		if (!path || !(dig = strrchr(path + 1, ' ')) || dig == path)
-			continue;
-		snprintf(verdict, sizeof(verdict), "%.*s", (int)(path - line), line);
-		*dig = 0;
-		snprintf(digest, sizeof(digest), "%s", dig + 1);
-		n++;
+		if (c->measured) {
+			memcpy(digest, "sha256:", 7);
+			hnbtre_hex(c->digest, digest + 7);
+		} else {
+			strcpy(digest, "sha256:-");
+		}
 		snprintf(name, sizeof(name), TRE_PREFIX "Component.%u.", n);
 		ret = add(snap, name, NULL, NULL, false);
 		snprintf(name, sizeof(name), TRE_PREFIX "Component.%u.Path", n);
-		ret = ret ?: add(snap, name, path + 1, XSD_STRING, false);
+		ret = ret ?: add(snap, name, c->path, XSD_STRING, false);
 		snprintf(name, sizeof(name), TRE_PREFIX "Component.%u.Verdict", n);
-		ret = ret ?: add(snap, name, verdict, XSD_STRING, false);
+		ret = ret ?: add(snap, name, hnbtre_verdict_name(c->verdict),
+				 XSD_STRING, false);
 		snprintf(name, sizeof(name), TRE_PREFIX "Component.%u.Digest", n);
 		ret = ret ?: add(snap, name, digest, XSD_STRING, false);
 	}
-	free(list);
-	snprintf(count, sizeof(count), "%u", n);
+	snprintf(count, sizeof(count), "%zu", list.count);
+	hnbtre_components_free(&list);
 	return ret ?: add(snap, TRE_PREFIX "ComponentNumberOfEntries", count, XSD_UINT, false);
 }
 
@@ -216,15 +203,31 @@ static const char *setting(struct agent *agent, const char *name)
 
 int dm_snapshot(struct agent *agent, struct dm_snapshot *snap, bool attest)
 {
-	char *identity = dm_tre_read("identity"), *state = dm_tre_read("state");
-	char *tim = dm_tre_read("tim"), *rim = dm_tre_read("rim");
-	char *version = manifest_version(), *up = uptime(), *att = NULL, *session_att = NULL;
-	char oui[7], interval[16];
+	char *identity = dm_tre_read("identity"), *up = uptime();
+	char *att = NULL, *session_att = NULL;
+	char tim[8 + 2 * HNBTRE_DIGEST_LEN] = "", rim[8 + 2 * HNBTRE_DIGEST_LEN] = "";
+	char oui[7], interval[16], version[24] = "0";
+	const char *state = "";
+	struct hnbtre_status st;
 	int ret;
 
 	memset(snap, 0, sizeof(*snap));
 	snprintf(interval, sizeof(interval), "%u", agent->config->periodic_interval);
-	if (!identity || !state || !tim || !rim || !version || !up) {
+	/* One snapshot: state, TIM, RIM and version of the same validation. */
+	if (!hnbtre_status_read(&st)) {
+		state = hnbtre_state_name(st.state);
+		if (st.validated) {
+			memcpy(tim, "sha256:", 7);
+			hnbtre_hex(st.tim, tim + 7);
+		}
+		if (st.has_manifest) {
+			memcpy(rim, "sha256:", 7);
+			hnbtre_hex(st.rim, rim + 7);
+			snprintf(version, sizeof(version), "%" PRIu64,
+				 st.manifest_version);
+		}
+	}
+	if (!identity || !up) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -267,10 +270,6 @@ int dm_snapshot(struct agent *agent, struct dm_snapshot *snap, bool attest)
 	      add_components(snap);
 out:
 	free(identity);
-	free(state);
-	free(tim);
-	free(rim);
-	free(version);
 	free(up);
 	free(att);
 	free(session_att);

@@ -24,13 +24,9 @@
 
 static char *read_text(const char *name)
 {
-	char *data;
-	size_t len;
+	char *line;
 
-	if (hnbtre_sysfs_read(name, &data, &len))
-		return NULL;
-	data[strcspn(data, "\n")] = '\0';
-	return data;
+	return hnbtre_sysfs_line(name, &line) ? NULL : line;
 }
 
 static uint8_t *read_cert_der(const char *path, size_t *len)
@@ -46,54 +42,34 @@ static uint8_t *read_cert_der(const char *path, size_t *len)
 	return n > 0 ? der : NULL;
 }
 
-/*
- * Components that did not pass: the verdicts from `components`, the
- * classes from the active manifest.
- */
+/* Components that did not pass, with their classes. */
 static int failed_components(struct hnbtre_distress_msg *msg)
 {
-	struct hnbtre_manifest manifest = { 0 };
-	char *list, *line, *save = NULL, *body;
-	size_t len, i;
-	int ret;
+	struct hnbtre_components list;
+	size_t i;
+	int ret = hnbtre_components_read(&list);
 
-	if (hnbtre_sysfs_read("components", &list, &len))
+	if (ret)
 		return -1;
-	ret = hnbtre_sysfs_read("manifest", &body, &len);
-	if (!ret) {
-		ret = hnbtre_manifest_parse(body, len, &manifest, NULL);
-		free(body);
-	}
 	msg->failed = calloc(HNBTRE_DISTRESS_FAILED_MAX,
 			     sizeof(*msg->failed));
 	if (!msg->failed)
 		ret = -1;
-	for (line = strtok_r(list, "\n", &save); !ret && line &&
-	     msg->nfailed < HNBTRE_DISTRESS_FAILED_MAX;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *path = strchr(line, ' '), *end;
+	for (i = 0; !ret && i < list.count &&
+	     msg->nfailed < HNBTRE_DISTRESS_FAILED_MAX; i++) {
+		const struct hnbtre_component_status *l = &list.items[i];
 		struct hnbtre_distress_component *c;
-		const char *class = "unknown";
 
-		if (!path || !strncmp(line, "ok ", 3))
+		if (l->verdict == HNBTRE_VERDICT_OK)
 			continue;
-		*path++ = '\0';
-		end = strchr(path, ' ');
-		if (end)
-			*end = '\0';
-		for (i = 0; i < manifest.count; i++)
-			if (!strcmp(manifest.components[i].path, path))
-				class = hnbtre_class_name(
-					manifest.components[i].class);
 		c = &msg->failed[msg->nfailed++];
-		c->path = strdup(path);
-		c->verdict = strdup(line);
-		c->class = strdup(class);
+		c->path = strdup(l->path);
+		c->verdict = strdup(hnbtre_verdict_name(l->verdict));
+		c->class = strdup(hnbtre_class_name(l->class));
 		if (!c->path || !c->verdict || !c->class)
 			ret = -1;
 	}
-	hnbtre_manifest_free(&manifest);
-	free(list);
+	hnbtre_components_free(&list);
 	return ret;
 }
 

@@ -528,25 +528,6 @@ static void read_version(const char *root, char *out, size_t size)
 	fclose(f);
 }
 
-/* The kernel's last measurement of a path: 1 found, 0 not, -1 unreadable. */
-static int old_measured(const char *components, const char *path,
-			uint8_t digest[HNBTRE_DIGEST_LEN])
-{
-	size_t plen = strlen(path);
-	const char *line;
-
-	for (line = components; line && *line;
-	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		const char *sp = strchr(line, ' ');
-
-		if (!sp || strncmp(sp + 1, path, plen) || sp[1 + plen] != ' ')
-			continue;
-		/* "sha256:-" (not measured) is no digest either */
-		return hnbtre_parse_digest(sp + 2 + plen, digest) ? 1 : -1;
-	}
-	return 0;
-}
-
 static const struct hnbtre_pkg_file *extracted(const struct install *in,
 					       const char *path)
 {
@@ -589,7 +570,8 @@ static const char *moved_from(const struct hnbtre_pkg *pkg, const char *path)
  * are now.
  */
 static int compute_tim(const struct hnbtre_manifest *m,
-		       const struct install *in, const char *components,
+		       const struct install *in,
+		       const struct hnbtre_components *components,
 		       uint8_t out[HNBTRE_DIGEST_LEN])
 {
 	uint8_t (*digests)[HNBTRE_DIGEST_LEN] = calloc(m->count, sizeof(*digests));
@@ -602,6 +584,7 @@ static int compute_tim(const struct hnbtre_manifest *m,
 	for (i = 0; i < m->count; i++) {
 		const char *path = m->components[i].path;
 		const struct hnbtre_pkg_file *f = in ? extracted(in, path) : NULL;
+		const struct hnbtre_component_status *old;
 
 		present[i] = 1;
 		if (f) {
@@ -614,7 +597,10 @@ static int compute_tim(const struct hnbtre_manifest *m,
 			continue;
 		}
 		path = in ? moved_from(in->pkg, path) : path;
-		if (!components || old_measured(components, path, digests[i]) != 1)
+		old = components ? hnbtre_components_find(components, path) : NULL;
+		if (old && old->measured)
+			memcpy(digests[i], old->digest, HNBTRE_DIGEST_LEN);
+		else
 			present[i] = !hnbtre_hash_file(path, digests[i]);
 	}
 	ret = hnbtre_tim(m, (const uint8_t (*)[HNBTRE_DIGEST_LEN])digests,
@@ -642,20 +628,6 @@ static int switch_to(const char *root, const char *target)
 	if (rename(link_path, current))
 		return -errno;
 	return hnbtre_fsync_dir(root);
-}
-
-static int read_hex_digest(const char *name, uint8_t out[HNBTRE_DIGEST_LEN])
-{
-	char *data;
-	size_t len;
-	int ret = hnbtre_sysfs_read(name, &data, &len);
-
-	if (ret)
-		return ret;
-	if (!hnbtre_parse_digest(data, out))
-		ret = -EBADMSG;
-	free(data);
-	return ret;
 }
 
 int hnbtre_pkg_tre_verify(const struct hnbtre_pkg *pkg, char *verdict,
@@ -701,20 +673,26 @@ int hnbtre_pkg_tre_verify(const struct hnbtre_pkg *pkg, char *verdict,
 	       -HNBTRE_PKG_E_DIGEST : 0;
 }
 
+/* The TIM of the TrE's last validation, or -ENODATA. */
+static int tre_tim(uint8_t tim[HNBTRE_DIGEST_LEN])
+{
+	struct hnbtre_status st;
+	int ret = hnbtre_status_read(&st);
+
+	if (!ret && !st.validated)
+		ret = -ENODATA;
+	if (!ret)
+		memcpy(tim, st.tim, HNBTRE_DIGEST_LEN);
+	return ret;
+}
+
 /* Version of the manifest the TrE holds; 0 if none. */
 static uint64_t tre_manifest_version(void)
 {
-	uint64_t version = 0;
-	char *body, *line;
-	size_t len;
+	struct hnbtre_status st;
 
-	if (hnbtre_sysfs_read("manifest", &body, &len))
-		return 0;
-	line = strchr(body, '\n');
-	if (!line || sscanf(line + 1, "version %" SCNu64, &version) != 1)
-		version = 0;
-	free(body);
-	return version;
+	return hnbtre_status_read(&st) || !st.has_manifest ? 0 :
+	       st.manifest_version;
 }
 
 /* Remove every slot that is neither current nor the one it replaced. */
@@ -866,11 +844,11 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 {
 	struct install in = { .root = opts->root, .staging_fd = -1,
 			      .err = err };
-	char new_target[64], slot[PATH_MAX], *components = NULL;
+	struct hnbtre_components components = { 0 };
+	char new_target[64], slot[PATH_MAX];
 	struct hnbtre_pkg_version old_version;
 	struct hnbtre_pkg pkg = { 0 };
-	size_t len;
-	int fd = -1, ret;
+	int fd = -1, ret, has_components = 0;
 
 	memset(res, 0, sizeof(*res));
 	if (opts->root[0] != '/' ||
@@ -926,9 +904,8 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 	}
 	mark_adds(&in, &pkg);
 	if (opts->use_tre) {
-		res->has_old_tim = !read_hex_digest("tim", res->old_tim);
-		if (hnbtre_sysfs_read("components", &components, &len))
-			components = NULL;
+		res->has_old_tim = !tre_tim(res->old_tim);
+		has_components = !hnbtre_components_read(&components);
 	}
 
 	ret = hnbtre_pkg_recover(opts->root, err);
@@ -938,7 +915,8 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 	if (ret)
 		goto fail_staging;
 	/* Expected TIM before the switch: old measurements + package RIMs. */
-	ret = compute_tim(&in.parsed, &in, components, res->expected_tim);
+	ret = compute_tim(&in.parsed, &in, has_components ? &components : NULL,
+			  res->expected_tim);
 	if (ret)
 		goto fail_staging;
 	snprintf(new_target, sizeof(new_target), "slots/g%" PRIu64,
@@ -975,7 +953,7 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 			res->installed = 0;
 			goto out;
 		}
-		ret = read_hex_digest("tim", res->measured_tim);
+		ret = tre_tim(res->measured_tim);
 	} else {
 		ret = compute_tim(&in.parsed, NULL, NULL, res->measured_tim);
 	}
@@ -1013,7 +991,7 @@ out:
 	if (in.have_parsed)
 		hnbtre_manifest_free(&in.parsed);
 	free(in.manifest);
-	free(components);
+	hnbtre_components_free(&components);
 	hnbtre_pkg_free(&pkg);
 	res->error = ret;
 	return ret;

@@ -61,7 +61,9 @@ echo failed > "$fake/state"
 echo "sha256:$rim" > "$fake/tim"
 echo "sha256:$rim" > "$fake/rim"
 cp "$tmp/m" "$fake/manifest"
-printf 'ok /etc/conf sha256:%s\nmissing /usr/bin/a sha256:-\n' "$(sha256sum < "$tmp/img/etc/conf" | cut -d' ' -f1)" > "$fake/components"
+printf 'state failed\nvalidations 1\nversion 3\nrim sha256:%s\ntim sha256:%s\npending 0\nok 1\nunsigned 0\nbadsig 0\nmismatch 0\nmissing 1\n' \
+	"$rim" "$rim" > "$fake/status"
+printf 'ok /etc/conf sha256:%s normal\nmissing /usr/bin/a sha256:- tre\n' "$(sha256sum < "$tmp/img/etc/conf" | cut -d' ' -f1)" > "$fake/components"
 : > "$fake/validate"
 export HNBTRE_SECURITYFS=$fake
 check "status --json reports state, TIM, version and components" bash -c "
@@ -71,7 +73,8 @@ s = json.load(open(\"$tmp/json\"))
 assert s[\"state\"] == \"failed\", s
 assert s[\"tim\"] == \"sha256:$rim\" and s[\"manifest_version\"] == 3, s
 assert [c[\"verdict\"] for c in s[\"components\"]] == [\"ok\", \"missing\"], s
-assert s[\"components\"][1][\"digest\"] == \"sha256:-\", s'"
+assert s[\"components\"][1][\"digest\"] == \"sha256:-\", s
+assert s[\"components\"][1][\"class\"] == \"tre\" and s[\"validations\"] == 1, s'"
 check "status (text) names every component" bash -c "
 	'$HNBTRE' status | grep -q 'missing   /usr/bin/a'"
 check "validate writes 1 and exits 1 when not trusted" bash -c "

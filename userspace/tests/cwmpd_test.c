@@ -225,7 +225,7 @@ static void inform_and_state(void)
 	json_object_put(again.state);
 	free(again.state_path);
 
-	fake_securityfs_put(dir, "state", "tampered\n");
+	fake_securityfs_state(dir, "tampered");
 	inform = build_inform(&delivered);
 	check(strstr(inform, "<Name>Device.X_HNBTRE_TrE.State</Name><Value xsi:type=\"xsd:string\">tampered") &&
 	       strstr(inform, "<Name>Device.X_HNBTRE_TrE.TIM</Name>") &&

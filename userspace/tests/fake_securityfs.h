@@ -27,6 +27,20 @@ static inline int fake_securityfs_put(const char *dir, const char *name, const c
 	return fclose(f);
 }
 
+/* The state as "state" and "status" say it, the rest unchanged. */
+static inline int fake_securityfs_state(const char *dir, const char *state)
+{
+	char line[32], status[512];
+
+	snprintf(line, sizeof(line), "%s\n", state);
+	snprintf(status, sizeof(status),
+		 "state %s\nvalidations 1\nversion 7\nrim " FAKE_DIGEST
+		 "\ntim " FAKE_DIGEST "\npending 0\nok 1\nunsigned 0\n"
+		 "badsig 0\nmismatch 0\nmissing 1\n", state);
+	return fake_securityfs_put(dir, "state", line) ||
+	       fake_securityfs_put(dir, "status", status) ? -1 : 0;
+}
+
 static inline int fake_securityfs(const char *dir)
 {
 	char path[256];
@@ -34,14 +48,14 @@ static inline int fake_securityfs(const char *dir)
 	snprintf(path, sizeof(path), "%s/sfs", dir);
 	if (mkdir(path, 0700) || setenv("HNBTRE_SECURITYFS", path, 1))
 		return -1;
-	return fake_securityfs_put(dir, "state", "trusted\n") ||
+	return fake_securityfs_state(dir, "trusted") ||
 	       fake_securityfs_put(dir, "tim", FAKE_DIGEST "\n") ||
 	       fake_securityfs_put(dir, "rim", FAKE_DIGEST "\n") ||
 	       fake_securityfs_put(dir, "identity", "0005B9-0000000001\n") ||
 	       fake_securityfs_put(dir, "manifest",
 				   "hnbtre-manifest 1\nversion 7\n/a " FAKE_DIGEST " normal\n") ||
 	       fake_securityfs_put(dir, "components",
-				   "ok /a " FAKE_DIGEST "\nmissing /b sha256:-\n") ? -1 : 0;
+				   "ok /a " FAKE_DIGEST " normal\nmissing /b sha256:- normal\n") ? -1 : 0;
 }
 
 #endif
