@@ -988,23 +988,17 @@ const uint8_t *hnbtre_pkg_file_sha256(const struct hnbtre_pkg *pkg, size_t i)
 	return pkg->files[i].has_sha256 ? pkg->files[i].digest : pkg->sha256[i + 1];
 }
 
+static int component_by_path(const void *key, const void *item)
+{
+	return strcmp(key, ((const struct hnbtre_component *)item)->path);
+}
+
 const struct hnbtre_component *hnbtre_pkg_find_component(
 	const struct hnbtre_manifest *m, const char *path)
 {
-	size_t lo = 0, hi = m->count;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(path, m->components[mid].path);
-
-		if (!c)
-			return &m->components[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	return m->count ? bsearch(path, m->components, m->count,
+				  sizeof(*m->components), component_by_path) :
+			  NULL;
 }
 
 /* A component at @path or, for a sub-tree, below it. */

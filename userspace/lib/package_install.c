@@ -528,24 +528,20 @@ static void read_version(const char *root, char *out, size_t size)
 	fclose(f);
 }
 
+static int file_by_path(const void *key, const void *item)
+{
+	return strcmp(key, ((const struct hnbtre_pkg_file *)item)->path);
+}
+
 static const struct hnbtre_pkg_file *extracted(const struct install *in,
 					       const char *path)
 {
 	const struct hnbtre_pkg *pkg = in->pkg;
-	size_t lo = 0, hi = pkg->nfiles;
+	const struct hnbtre_pkg_file *f = pkg->nfiles ?
+		bsearch(path, pkg->files, pkg->nfiles, sizeof(*pkg->files),
+			file_by_path) : NULL;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(path, pkg->files[mid].path);
-
-		if (!c)
-			return in->skip[mid] ? NULL : &pkg->files[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	return f && !in->skip[f - pkg->files] ? f : NULL;
 }
 
 /* Where a Move File takes @path from, or @path. */
