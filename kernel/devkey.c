@@ -493,17 +493,10 @@ static const struct file_operations key_fops = {
 static ssize_t test_release_write(struct file *file, const char __user *buf,
 				  size_t count, loff_t *ppos)
 {
-	char cmd[3] = {};
-	int ret;
+	int ret = hnbtre_trigger_check(buf, count, ppos);
 
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	if (*ppos != 0 || count == 0 || count > 2)
-		return -EINVAL;
-	if (copy_from_user(cmd, buf, count))
-		return -EFAULT;
-	if (strcmp(cmd, "1") && strcmp(cmd, "1\n"))
-		return -EINVAL;
+	if (ret)
+		return ret;
 	mutex_lock(&admission_lock);
 	ret = keyring_clear(device_keyring);
 	if (!ret && module_pinned) {

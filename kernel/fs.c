@@ -405,11 +405,19 @@ static const struct file_operations manifest_fops = {
 	.release = manifest_release,
 };
 
-static ssize_t validate_write(struct file *file, const char __user *buf,
-			      size_t count, loff_t *ppos)
+/**
+ * hnbtre_trigger_check - check a write of "1" (or "1\n") to a trigger file
+ * @buf: the user buffer of the write
+ * @count: its length
+ * @ppos: the write's position
+ *
+ * Context: process context; may fault in @buf.
+ * Return: 0 for a whole "1" written at offset 0 by CAP_SYS_ADMIN, -EPERM
+ * without that capability, -EFAULT for a bad buffer, -EINVAL otherwise.
+ */
+int hnbtre_trigger_check(const char __user *buf, size_t count, loff_t *ppos)
 {
 	char cmd[3] = {};
-	int ret;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
@@ -419,6 +427,16 @@ static ssize_t validate_write(struct file *file, const char __user *buf,
 		return -EFAULT;
 	if (strcmp(cmd, "1") && strcmp(cmd, "1\n"))
 		return -EINVAL;
+	return 0;
+}
+
+static ssize_t validate_write(struct file *file, const char __user *buf,
+			      size_t count, loff_t *ppos)
+{
+	int ret = hnbtre_trigger_check(buf, count, ppos);
+
+	if (ret)
+		return ret;
 	ret = hnbtre_validate("validate");
 	return ret ? ret : count;
 }

@@ -246,6 +246,7 @@ void hnbtre_upload_release(atomic_t *busy, struct hnbtre_upload *upload);
 int hnbtre_upload_append(struct hnbtre_upload *upload, const char __user *buf,
 			 size_t count, loff_t *ppos, size_t max);
 int hnbtre_upload_flush(struct hnbtre_upload *upload);
+int hnbtre_trigger_check(const char __user *buf, size_t count, loff_t *ppos);
 int hnbtre_fs_add(const char *name, umode_t mode,
 		  const struct file_operations *fops);
 int hnbtre_fs_add_data(const char *name, umode_t mode,

@@ -464,6 +464,20 @@ static int by_offset(const void *a, const void *b)
 	return x->size < y->size ? -1 : x->size > y->size;
 }
 
+/* The manifest (0) and the files (1..nfiles) by payload offset; free() it. */
+static size_t *payload_order(const struct hnbtre_pkg *pkg)
+{
+	size_t n = pkg->nfiles + 1, i, *order = malloc(n * sizeof(*order));
+
+	if (!order)
+		return NULL;
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	sort_pkg = pkg;
+	qsort(order, n, sizeof(*order), by_offset);
+	return order;
+}
+
 /*
  * Every payload byte belongs to exactly one file (or the manifest): no
  * overlap (two commands reading the same bytes), no gap (bytes no hash
@@ -471,16 +485,12 @@ static int by_offset(const void *a, const void *b)
  */
 static int check_payload(const struct hnbtre_pkg *pkg, char *err)
 {
-	size_t n = pkg->nfiles + 1, i, *order = malloc(n * sizeof(*order));
+	size_t n = pkg->nfiles + 1, i, *order = payload_order(pkg);
 	uint64_t at = 0;
 	int ret = 0;
 
 	if (!order)
 		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		order[i] = i;
-	sort_pkg = pkg;
-	qsort(order, n, sizeof(*order), by_offset);
 	for (i = 0; !ret && i < n; i++) {
 		const struct hnbtre_pkg_file *f = manifest_or_file(pkg, order[i]);
 
@@ -908,15 +918,11 @@ static int stream_pipe(struct stream *s, struct hasher *h, uint8_t *keep,
 		       char *err)
 {
 	const struct hnbtre_pkg *pkg = s->pkg;
-	size_t n = pkg->nfiles + 1, i, *order = malloc(n * sizeof(*order));
+	size_t n = pkg->nfiles + 1, i, *order = payload_order(pkg);
 	int ret = 0;
 
 	if (!order)
 		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		order[i] = i;
-	sort_pkg = pkg;
-	qsort(order, n, sizeof(*order), by_offset);
 	/* A sink judges the manifest before it writes any file. */
 	if (order[0] != 0 && pkg->files[order[0] - 1].size)
 		ret = hnbtre_fail(err, -EBADMSG, "from a pipe, the manifest must come first in the payload");
