@@ -257,28 +257,41 @@ static const char *change_name(u32 mask)
 	return "attribute";
 }
 
-static void report_tamper(struct work_struct *work)
+/*
+ * Audit and measure the trusted -> tampered transition once: from the
+ * work item, or from the commit of a validation that ended the tampered
+ * state before the work item could take the lock.
+ *
+ * Context: hnbtre_lock held; status still holds the state before the
+ * transition.
+ */
+static void record_tamper(void)
 {
 	const char *path = NULL;
 	u32 generation, index, mask;
 
+	lockdep_assert_held(&hnbtre_lock);
+	if (status.state != HNBTRE_TRUSTED)
+		return;
 	spin_lock(&tamper_lock);
 	generation = tamper.generation;
 	index = tamper.index;
 	mask = tamper.mask;
 	spin_unlock(&tamper_lock);
 
+	if (active && active->generation == generation && index < active->count)
+		path = active->components[index]->path;
+	audit_transition(HNBTRE_TRUSTED, HNBTRE_TAMPERED, change_name(mask),
+			 path);
+	status.state = HNBTRE_TAMPERED;
+	hnbtre_measure(&status);
+}
+
+static void report_tamper(struct work_struct *work)
+{
 	mutex_lock(&hnbtre_lock);
-	/* A validation may have ended the tampered state meanwhile. */
-	if (active && active->generation == generation &&
-	    hnbtre_state_get() == HNBTRE_TAMPERED) {
-		if (index < active->count)
-			path = active->components[index]->path;
-		audit_transition(HNBTRE_TRUSTED, HNBTRE_TAMPERED,
-				 change_name(mask), path);
-		status.state = HNBTRE_TAMPERED;
-		hnbtre_measure(&status);
-	}
+	if (hnbtre_state_get() == HNBTRE_TAMPERED)
+		record_tamper();
 	mutex_unlock(&hnbtre_lock);
 }
 
@@ -438,6 +451,9 @@ static void commit(struct hnbtre_status *result, const char *reason)
 		}
 	} while (!atomic_try_cmpxchg(&hnbtre_state, &old, result->state));
 	old &= STATE_MASK;
+	/* The log must show the tampered state this result ends. */
+	if (old == HNBTRE_TAMPERED)
+		record_tamper();
 	result->validations = status.validations + 1;
 	status = *result;
 	audit_transition(old, result->state, reason, NULL);

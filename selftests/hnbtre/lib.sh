@@ -172,6 +172,13 @@ IMA_LOG=/sys/kernel/security/ima/ascii_runtime_measurements
 # ima_log_next: the line number of the next IMA log entry (a FIRST below).
 ima_log_next() { echo $(($(wc -l < $IMA_LOG) + 1)); }
 
+# ima_states: the buffers of the hnbtre-state entries in the IMA log, one
+# per line ("load=... seq=... state=... tim=... rim=... manifest=...").
+ima_states() {
+	grep ' hnbtre-state ' $IMA_LOG | awk '{ print $NF }' |
+		perl -ne 'chomp; print pack("H*", $_), "\n"'
+}
+
 # extend_chain ALG START [FIRST]: the PCR value that START (hex) becomes
 # when each hnbtre event of the IMA log from line FIRST on is extended into
 # it, new = ALG(old || ALG(buffer)): a replay with perl, outside hnbtre.

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * validate_race SFS FILE write|rename|xattr ROUNDS: race one change of FILE
- * (a component of the active manifest, trusted as it is) against
- * `echo 1 > SFS/validate`, ROUNDS times, and check after each round that
- * the state is not "trusted" while FILE's bytes differ from the original.
+ * validate_race SFS FILE write|rename|xattr ROUNDS [from-trusted]: race one
+ * change of FILE (a component of the active manifest, trusted as it is)
+ * against `echo 1 > SFS/validate`, ROUNDS times, and check after each round
+ * that the state is not "trusted" while FILE's bytes differ from the
+ * original.  With from-trusted, each round starts from a trusted state (one
+ * validation before the raced one), so a change during the raced
+ * validation is a trusted -> tampered transition that the validation ends.
  *
  * write: overwrite the first byte in place (refused with ETXTBSY once the
  * validation holds the file: counted, and the change steered earlier);
@@ -35,6 +38,7 @@ static size_t orig_len;
 static char sig[1024];
 static ssize_t sig_len;
 static long delay_ns;
+static int from_trusted;
 static pthread_barrier_t start;
 static int refused;
 
@@ -167,8 +171,9 @@ int main(int argc, char **argv)
 	char s[32];
 	int fd;
 
-	if (argc != 5)
+	if (argc != 5 && !(argc == 6 && !strcmp(argv[5], "from-trusted")))
 		return 2;
+	from_trusted = argc == 6;
 	sfs = argv[1];
 	file = argv[2];
 	mode = argv[3];
@@ -210,6 +215,8 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < rounds; i++) {
 		restore();
+		if (from_trusted && validate())
+			die("validate");
 		refused = 0;
 		pthread_barrier_init(&start, NULL, 2);
 		if (pthread_create(&thread, NULL, changer, NULL))
