@@ -60,9 +60,12 @@ $(KSRC)/.extracted: $(LINUX_SOURCE_TAR)
 
 # Our suite is copied into the extracted framework so that `include ../lib.mk`
 # and "../kselftest_harness.h" resolve as they do in a kernel tree.
+# The uapi header goes where `make headers_install` would put it, which
+# the selftests find through KHDR_INCLUDES.
 kselftest: $(KSRC)/.extracted
 	rm -rf $(KSRC)/tools/testing/selftests/hnbtre
 	cp -r selftests/hnbtre $(KSRC)/tools/testing/selftests/hnbtre
+	install -D -m 0644 kernel/uapi/linux/hnbtre.h $(KSRC)/usr/include/linux/hnbtre.h
 	$(MAKE) -C $(KSRC)/tools/testing/selftests TARGETS=hnbtre \
 		KSFT_INSTALL_PATH=$(KSELFTEST) install >/dev/null
 

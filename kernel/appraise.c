@@ -80,13 +80,13 @@ static enum hnbtre_verdict check_signature(struct file *file,
 
 	xattr = kmalloc(IMA_XATTR_MAX, GFP_KERNEL);
 	if (!xattr)
-		return HNBTRE_BADSIG;
+		return HNBTRE_VERDICT_BADSIG;
 	len = vfs_getxattr(file_mnt_user_ns(file), file_dentry(file),
 			   XATTR_NAME_IMA, xattr, IMA_XATTR_MAX);
 	if (len == -ENODATA || len == -EOPNOTSUPP ||
 	    (len >= 1 && *(u8 *)xattr == IMA_XATTR_DIGEST_NG)) {
 		kfree(xattr);
-		return HNBTRE_UNSIGNED;
+		return HNBTRE_VERDICT_UNSIGNED;
 	}
 
 	ret = -EBADMSG;
@@ -117,7 +117,7 @@ out:
 	kfree(xattr);
 	if (ret)
 		pr_debug("hnbtre: %pD: security.ima signature: %d\n", file, ret);
-	return ret ? HNBTRE_BADSIG : HNBTRE_OK;
+	return ret ? HNBTRE_VERDICT_BADSIG : HNBTRE_VERDICT_OK;
 }
 
 /**
@@ -136,18 +136,18 @@ void hnbtre_appraise(struct hnbtre_component *component, struct file *file)
 {
 	if (PTR_ERR(file) == -ETXTBSY) {
 		memset(component->measured, 0, SHA256_DIGEST_SIZE);
-		component->verdict = HNBTRE_MISMATCH;
+		component->verdict = HNBTRE_VERDICT_MISMATCH;
 		return;
 	}
 	if (IS_ERR(file) || !S_ISREG(file_inode(file)->i_mode) ||
 	    hash_file_content(file, component->measured)) {
 		memset(component->measured, 0, SHA256_DIGEST_SIZE);
-		component->verdict = HNBTRE_MISSING;
+		component->verdict = HNBTRE_VERDICT_MISSING;
 		return;
 	}
 	if (memcmp(component->measured, component->reference,
 		   SHA256_DIGEST_SIZE)) {
-		component->verdict = HNBTRE_MISMATCH;
+		component->verdict = HNBTRE_VERDICT_MISMATCH;
 		return;
 	}
 	component->verdict = check_signature(file, component->measured);

@@ -19,10 +19,10 @@
 #include <asm/unaligned.h>
 #include <crypto/sha2.h>
 
-#include "attest_format.h"
 #include "hnbtre.h"
 
-static_assert(OFF_VERDICTS + 4 * HNBTRE_VERDICT_COUNT == OFF_NONCE_LEN);
+static_assert(HNBTRE_ATTEST_OFF_VERDICTS + 4 * HNBTRE_VERDICT_COUNT ==
+	      HNBTRE_ATTEST_OFF_NONCE_LEN);
 
 /* Per boot (per load), never repeats: orders a device's attestations. */
 static atomic64_t attest_counter = ATOMIC64_INIT(0);
@@ -35,7 +35,7 @@ static atomic64_t attest_counter = ATOMIC64_INIT(0);
 struct attest_request {
 	struct mutex lock;
 	u8 digest[SHA256_DIGEST_SIZE];
-	u8 nonce[ATTEST_NONCE_MAX];
+	u8 nonce[HNBTRE_ATTEST_NONCE_MAX];
 	size_t nonce_len;
 	u8 *blob;
 	size_t blob_len;
@@ -48,31 +48,33 @@ static void fill_body(u8 *blob, const struct hnbtre_status *st,
 {
 	unsigned int i;
 
-	memcpy(blob, ATTEST_MAGIC, ATTEST_MAGIC_LEN);
-	put_unaligned_be32(body_len, blob + OFF_BODY_LEN);
-	put_unaligned_be16(sig_len, blob + OFF_SIG_LEN);
-	blob[OFF_STATE] = st->state;
-	blob[OFF_FLAGS] = (st->validated ? FLAG_VALIDATED : 0) |
-			  (st->has_manifest ? FLAG_HAS_MANIFEST : 0);
+	memcpy(blob, HNBTRE_ATTEST_MAGIC, HNBTRE_ATTEST_MAGIC_LEN);
+	put_unaligned_be32(body_len, blob + HNBTRE_ATTEST_OFF_BODY_LEN);
+	put_unaligned_be16(sig_len, blob + HNBTRE_ATTEST_OFF_SIG_LEN);
+	blob[HNBTRE_ATTEST_OFF_STATE] = st->state;
+	blob[HNBTRE_ATTEST_OFF_FLAGS] =
+		(st->validated ? HNBTRE_ATTEST_FLAG_VALIDATED : 0) |
+		(st->has_manifest ? HNBTRE_ATTEST_FLAG_HAS_MANIFEST : 0);
 	put_unaligned_be64(st->has_manifest ? st->manifest_version : 0,
-			   blob + OFF_MANIFEST_VERSION);
+			   blob + HNBTRE_ATTEST_OFF_MANIFEST_VERSION);
 	put_unaligned_be64(atomic64_inc_return(&attest_counter),
-			   blob + OFF_COUNTER);
+			   blob + HNBTRE_ATTEST_OFF_COUNTER);
 	put_unaligned_be64(ktime_get_real_seconds() -
 			   ktime_get_boottime_seconds(),
-			   blob + OFF_BOOT_EPOCH);
-	put_unaligned_be64(ktime_get_boottime_ns(), blob + OFF_UPTIME);
-	put_unaligned_be64(st->validations, blob + OFF_VALIDATIONS);
+			   blob + HNBTRE_ATTEST_OFF_BOOT_EPOCH);
+	put_unaligned_be64(ktime_get_boottime_ns(), blob + HNBTRE_ATTEST_OFF_UPTIME);
+	put_unaligned_be64(st->validations, blob + HNBTRE_ATTEST_OFF_VALIDATIONS);
 	if (st->validated)
-		memcpy(blob + OFF_TIM, st->tim, SHA256_DIGEST_SIZE);
+		memcpy(blob + HNBTRE_ATTEST_OFF_TIM, st->tim, SHA256_DIGEST_SIZE);
 	if (st->has_manifest)
-		memcpy(blob + OFF_RIM, st->rim, SHA256_DIGEST_SIZE);
+		memcpy(blob + HNBTRE_ATTEST_OFF_RIM, st->rim, SHA256_DIGEST_SIZE);
 	for (i = 0; i < HNBTRE_VERDICT_COUNT; i++)
-		put_unaligned_be32(st->verdicts[i], blob + OFF_VERDICTS + 4 * i);
-	blob[OFF_NONCE_LEN] = nonce_len;
-	blob[OFF_IDENTITY_LEN] = identity_len;
-	memcpy(blob + ATTEST_HEADER_SIZE, nonce, nonce_len);
-	memcpy(blob + ATTEST_HEADER_SIZE + nonce_len, identity, identity_len);
+		put_unaligned_be32(st->verdicts[i],
+				   blob + HNBTRE_ATTEST_OFF_VERDICTS + 4 * i);
+	blob[HNBTRE_ATTEST_OFF_NONCE_LEN] = nonce_len;
+	blob[HNBTRE_ATTEST_OFF_IDENTITY_LEN] = identity_len;
+	memcpy(blob + HNBTRE_ATTEST_HEADER_SIZE, nonce, nonce_len);
+	memcpy(blob + HNBTRE_ATTEST_HEADER_SIZE + nonce_len, identity, identity_len);
 }
 
 /* Builds and signs the blob for the pending nonce. */
@@ -90,7 +92,7 @@ static int attest_build(struct attest_request *req)
 		return PTR_ERR(key);
 	sig_len = hnbtre_devkey_size();
 	identity = hnbtre_identity(&identity_len);
-	body_len = ATTEST_HEADER_SIZE + req->nonce_len + identity_len;
+	body_len = HNBTRE_ATTEST_HEADER_SIZE + req->nonce_len + identity_len;
 	ret = -ENOMEM;
 	blob = kzalloc(body_len + sig_len, GFP_KERNEL);
 	if (!blob)
@@ -143,12 +145,12 @@ static ssize_t attest_write(struct file *file, const char __user *buf,
 			    size_t count, loff_t *ppos)
 {
 	struct attest_request *req = file->private_data;
-	u8 nonce[ATTEST_NONCE_MAX];
+	u8 nonce[HNBTRE_ATTEST_NONCE_MAX];
 
 	/* Also here: the fd may have been passed on after open. */
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	if (count < ATTEST_NONCE_MIN || count > ATTEST_NONCE_MAX)
+	if (count < HNBTRE_ATTEST_NONCE_MIN || count > HNBTRE_ATTEST_NONCE_MAX)
 		return -EINVAL;
 	if (copy_from_user(nonce, buf, count))
 		return -EFAULT;

@@ -36,10 +36,9 @@ static const u8 oid_key_usage[] = { 0x55, 0x1d, 0x0f };
 static const u8 oid_ext_key_usage[] = { 0x55, 0x1d, 0x25 };
 
 /*
- * 2.25.133552708805364161004282974501280483023.1: hnbtre's signer roles,
- * an arc of the UUID 647950ec-34e9-4275-868d-062e598106cf (X.667, no
- * registration needed).  Role N is arc.N: .1 manifest, .2 software,
- * .3 component; enum hnbtre_role has them in that order.
+ * The DER of HNBTRE_SIGNER_ROLE_ARC, hnbtre's signer roles (an arc of a
+ * UUID, X.667: no registration needed).  Role N is arc.N: .1 manifest,
+ * .2 software, .3 component; enum hnbtre_role has them in that order.
  */
 static const u8 oid_role_arc[] = {
 	0x69, 0x81, 0xc8, 0xf9, 0xa8, 0xbb, 0x86, 0xce, 0xca, 0x89, 0xeb,

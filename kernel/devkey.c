@@ -3,7 +3,7 @@
  * The TrE-gated device key (Documentation/devkey.md).
  *
  * An asymmetric key parser accepts only the hnbtre wrapper
- * ("HNBTRE-DEVKEY-1\0" followed by an unencrypted PKCS#8 RSA key) and gives
+ * (HNBTRE_DEVKEY_MAGIC followed by an unencrypted PKCS#8 RSA key) and gives
  * the key a subtype whose private-key operations are refused unless the TrE
  * state is trusted.  The gate is part of the key object, so it applies in
  * every keyring the key is linked into.  The device key itself lives in the
@@ -40,7 +40,7 @@
 
 #include "hnbtre.h"
 
-static const u8 devkey_magic[16] = "HNBTRE-DEVKEY-1";
+static const u8 devkey_magic[HNBTRE_DEVKEY_MAGIC_LEN] = HNBTRE_DEVKEY_MAGIC;
 
 /* DER of OID 1.2.840.113549.1.1.1 (rsaEncryption) */
 static const u8 oid_rsa_encryption[] = {
@@ -102,7 +102,7 @@ static int parse_pkcs8_rsa(const u8 *data, size_t len,
 	if (rsa_parse_priv_key(&rsa, key->value, key->len))
 		return -EBADMSG;
 	bits = rsa_modulus_size(&rsa) * 8;
-	if (bits != 2048 && bits != 3072)
+	if (!HNBTRE_DEVKEY_BITS_VALID(bits))
 		return -EINVAL;
 	return 0;
 }
@@ -169,7 +169,7 @@ static bool gate_open(const struct key *key)
 {
 	if (is_distress_key(key))
 		return hnbtre_distress_credential_allowed();
-	return hnbtre_state_get() == HNBTRE_TRUSTED;
+	return hnbtre_state_get() == HNBTRE_STATE_TRUSTED;
 }
 
 static int gated_eds_op(struct kernel_pkey_params *params, const void *in,
@@ -247,9 +247,9 @@ static int devkey_parse(struct key_preparsed_payload *prep)
 		return -EBADMSG;
 	distress = prep->orig_description &&
 		   !strcmp(prep->orig_description,
-			   HNBTRE_DISTRESS_KEY_DESCRIPTION);
+			   HNBTRE_DISTRESS_KEY_DESC);
 	if (prep->orig_description && !distress &&
-	    strcmp(prep->orig_description, HNBTRE_DEVKEY_DESCRIPTION))
+	    strcmp(prep->orig_description, HNBTRE_DEVICE_KEY_DESC))
 		return -EINVAL;
 	ret = parse_pkcs8_rsa(data + sizeof(devkey_magic),
 			      prep->datalen - sizeof(devkey_magic), &rsa_key);
@@ -267,7 +267,7 @@ static int devkey_parse(struct key_preparsed_payload *prep)
 	pub->pkey_algo = "rsa";
 	pub->id_type = "PKCS8";
 	if (!prep->orig_description) {
-		prep->description = kstrdup(HNBTRE_DEVKEY_DESCRIPTION,
+		prep->description = kstrdup(HNBTRE_DEVICE_KEY_DESC,
 					    GFP_KERNEL);
 		if (!prep->description)
 			goto nomem;
@@ -332,7 +332,7 @@ static bool module_pinned;
  */
 static int admit(const char *description, const u8 *data, size_t len)
 {
-	bool device = !strcmp(description, HNBTRE_DEVKEY_DESCRIPTION);
+	bool device = !strcmp(description, HNBTRE_DEVICE_KEY_DESC);
 	bool *admitted = device ? &device_key_admitted : &distress_key_admitted;
 	struct key *key;
 	int ret;
@@ -372,12 +372,12 @@ struct key_file {
 };
 
 static struct key_file device_key_file = {
-	.description = HNBTRE_DEVKEY_DESCRIPTION,
+	.description = HNBTRE_DEVICE_KEY_DESC,
 	.writer = ATOMIC_INIT(0),
 };
 
 static struct key_file distress_key_file = {
-	.description = HNBTRE_DISTRESS_KEY_DESCRIPTION,
+	.description = HNBTRE_DISTRESS_KEY_DESC,
 	.writer = ATOMIC_INIT(0),
 };
 
@@ -523,7 +523,7 @@ struct key *hnbtre_devkey_find(void)
 	key_ref_t ref;
 
 	ref = keyring_search(make_key_ref(device_keyring, true),
-			     &key_type_asymmetric, HNBTRE_DEVKEY_DESCRIPTION,
+			     &key_type_asymmetric, HNBTRE_DEVICE_KEY_DESC,
 			     false);
 	if (IS_ERR(ref))
 		return ERR_PTR(-ENOKEY);
@@ -590,8 +590,8 @@ int hnbtre_devkey_init(void)
 		return -ENOMEM;
 	/* Users of the key link the keyring to possess its key (devkey.md). */
 	device_keyring =
-		keyring_alloc(".hnbtre_device", GLOBAL_ROOT_UID, GLOBAL_ROOT_GID,
-			      current_cred(),
+		keyring_alloc(HNBTRE_DEVICE_KEYRING, GLOBAL_ROOT_UID,
+			      GLOBAL_ROOT_GID, current_cred(),
 			      KEY_POS_VIEW | KEY_POS_READ | KEY_POS_SEARCH |
 			      KEY_POS_LINK | KEY_USR_VIEW | KEY_USR_READ |
 			      KEY_USR_SEARCH | KEY_USR_LINK,

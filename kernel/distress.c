@@ -6,7 +6,7 @@
  * function reports it to a pre-designated network entity.  The TrE starts
  * it (a usermode helper named by the distress_helper parameter) when a
  * validation ends in "failed", and lets it, and only it, use the distress
- * credential: a second gated key, "hnbtre:distress", in .hnbtre_device.
+ * credential: a second gated key, HNBTRE_DISTRESS_KEY_DESC, in .hnbtre_device.
  * Both only while the TrE's own components and the distress function
  * itself passed their check; a corrupted distress function is reported,
  * never run.
@@ -34,30 +34,12 @@ module_param(distress_helper, charp, 0400);
 MODULE_PARM_DESC(distress_helper,
 		 "distress function started when validation fails (empty: off)");
 
-/* Outcome of the last start decision, for the securityfs file. */
-enum distress_outcome {
-	DISTRESS_IDLE,		/* no failed validation yet */
-	DISTRESS_OFF,		/* failed, but no helper configured */
-	DISTRESS_STARTED,
-	DISTRESS_TRE_FAILED,	/* a component of class tre failed */
-	DISTRESS_NOT_DESIGNATED,	/* helper is no distress component */
-	DISTRESS_CORRUPTED,	/* the distress component failed */
-	DISTRESS_EXEC_FAILED,	/* the usermode helper could not start */
-};
-
-static const char *const outcome_names[] = {
-	[DISTRESS_IDLE] = "idle",
-	[DISTRESS_OFF] = "off",
-	[DISTRESS_STARTED] = "started",
-	[DISTRESS_TRE_FAILED] = "refused tre-failed",
-	[DISTRESS_NOT_DESIGNATED] = "refused not-designated",
-	[DISTRESS_CORRUPTED] = "refused corrupted",
-	[DISTRESS_EXEC_FAILED] = "exec-failed",
-};
+static const char *const outcome_names[HNBTRE_DISTRESS_OUTCOME_COUNT] =
+	HNBTRE_DISTRESS_OUTCOME_NAMES;
 
 /* Protected by hnbtre_lock. */
 static struct {
-	enum distress_outcome outcome;
+	enum hnbtre_distress_outcome outcome;
 	int error;
 	u64 starts;
 } last;
@@ -65,7 +47,7 @@ static struct {
 /* A component may vouch only if it passed and is unchanged since. */
 static bool component_intact(struct hnbtre_component *c)
 {
-	return c->verdict == HNBTRE_OK && c->held.dentry &&
+	return c->verdict == HNBTRE_VERDICT_OK && c->held.dentry &&
 	       hnbtre_watch_intact(c);
 }
 
@@ -176,7 +158,7 @@ static int exec_held_file(const struct path *path, char **argv, char **envp)
 	return call_usermodehelper_exec(info, UMH_WAIT_EXEC);
 }
 
-static enum distress_outcome start_helper(struct hnbtre_manifest *m,
+static enum hnbtre_distress_outcome start_helper(struct hnbtre_manifest *m,
 					  struct hnbtre_component **found)
 {
 	/* call_usermodehelper() takes them writable. */
@@ -184,15 +166,15 @@ static enum distress_outcome start_helper(struct hnbtre_manifest *m,
 	struct hnbtre_component *c;
 
 	if (!distress_helper || !*distress_helper)
-		return DISTRESS_OFF;
+		return HNBTRE_DISTRESS_OFF;
 	if (!tre_intact(m))
-		return DISTRESS_TRE_FAILED;
+		return HNBTRE_DISTRESS_TRE_FAILED;
 	c = find_distress(m, distress_helper);
 	*found = c;
 	if (!c)
-		return DISTRESS_NOT_DESIGNATED;
+		return HNBTRE_DISTRESS_NOT_DESIGNATED;
 	if (!component_intact(c))
-		return DISTRESS_CORRUPTED;
+		return HNBTRE_DISTRESS_CORRUPTED;
 	argv[0] = distress_helper;
 	argv[1] = "--started-by-tre";
 	argv[2] = NULL;
@@ -200,7 +182,7 @@ static enum distress_outcome start_helper(struct hnbtre_manifest *m,
 	envp[1] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
 	envp[2] = NULL;
 	last.error = exec_held_file(&c->held, argv, envp);
-	return last.error ? DISTRESS_EXEC_FAILED : DISTRESS_STARTED;
+	return last.error ? HNBTRE_DISTRESS_EXEC_FAILED : HNBTRE_DISTRESS_STARTED;
 }
 
 /**
@@ -219,7 +201,7 @@ void hnbtre_distress_failed(struct hnbtre_manifest *m)
 	lockdep_assert_held(&hnbtre_lock);
 	last.error = 0;
 	last.outcome = start_helper(m, &c);
-	if (last.outcome == DISTRESS_STARTED)
+	if (last.outcome == HNBTRE_DISTRESS_STARTED)
 		last.starts++;
 	audit_outcome(c);
 	pr_info("hnbtre: distress function: %s\n",
@@ -257,7 +239,7 @@ bool hnbtre_distress_credential_allowed(void)
 	bool allowed = false;
 	unsigned int i;
 
-	if (state != HNBTRE_FAILED && state != HNBTRE_TAMPERED)
+	if (state != HNBTRE_STATE_FAILED && state != HNBTRE_STATE_TAMPERED)
 		return false;
 	mutex_lock(&hnbtre_lock);
 	m = hnbtre_active_manifest();
@@ -277,7 +259,7 @@ static int distress_show(struct seq_file *m, void *v)
 {
 	mutex_lock(&hnbtre_lock);
 	seq_printf(m, "%s", outcome_names[last.outcome]);
-	if (last.outcome == DISTRESS_EXEC_FAILED)
+	if (last.outcome == HNBTRE_DISTRESS_EXEC_FAILED)
 		seq_printf(m, " %d", last.error);
 	seq_printf(m, "\nstarts %llu\nhelper %s\n", last.starts,
 		   distress_helper && *distress_helper ? distress_helper : "-");

@@ -19,7 +19,7 @@ struct dentry *hnbtre_dir;
 static struct dentry *entries[24];
 static unsigned int nr_entries;
 
-static const char manifest_trailer_magic[] = "~hnbtre manifest signature~\n";
+static const char manifest_trailer_magic[] = HNBTRE_MANIFEST_SIG_MAGIC;
 
 static ssize_t state_read(struct file *file, char __user *buf, size_t count,
 			  loff_t *ppos)
@@ -130,7 +130,7 @@ static int components_show(struct seq_file *m, void *v)
 
 		seq_printf(m, "%s %s ", hnbtre_verdict_name(c->verdict),
 			   c->path);
-		if (c->verdict == HNBTRE_MISSING || c->verdict == HNBTRE_PENDING)
+		if (c->verdict == HNBTRE_VERDICT_MISSING || c->verdict == HNBTRE_VERDICT_PENDING)
 			seq_puts(m, "sha256:-");
 		else
 			seq_printf(m, "sha256:%*phN", SHA256_DIGEST_SIZE,
@@ -167,7 +167,8 @@ static int manifest_show(struct seq_file *m, void *v)
 		ret = -ENODATA;
 		goto out;
 	}
-	seq_printf(m, "hnbtre-manifest 1\nversion %llu\n", manifest->version);
+	seq_printf(m, HNBTRE_MANIFEST_HEADER "version %llu\n",
+		   manifest->version);
 	for (i = 0; i < manifest->count; i++) {
 		struct hnbtre_component *c = manifest->components[i];
 
@@ -493,7 +494,7 @@ int hnbtre_fs_init(void)
 {
 	int ret;
 
-	hnbtre_dir = securityfs_create_dir("hnbtre", NULL);
+	hnbtre_dir = securityfs_create_dir(HNBTRE_SECURITYFS_NAME, NULL);
 	if (IS_ERR(hnbtre_dir))
 		return PTR_ERR(hnbtre_dir);
 	ret = hnbtre_fs_add("state", 0444, &state_fops);

@@ -8,39 +8,14 @@
 
 #include <linux/atomic.h>
 #include <linux/fs.h>
+#include <linux/hnbtre.h>
 #include <linux/key.h>
 #include <linux/mutex.h>
 #include <linux/path.h>
 #include <linux/types.h>
 #include <crypto/sha2.h>
 
-#define HNBTRE_MANIFEST_MAX_SIZE	(4 << 20)
-#define HNBTRE_MANIFEST_MAX_COMPONENTS	65536
-#define HNBTRE_PATH_MAX			4095
-
-enum hnbtre_state {
-	HNBTRE_UNVALIDATED,
-	HNBTRE_TRUSTED,
-	HNBTRE_FAILED,
-	HNBTRE_TAMPERED,
-};
-
-/* Ordered by precedence: when several apply, the highest one is reported. */
-enum hnbtre_verdict {
-	HNBTRE_PENDING,
-	HNBTRE_OK,
-	HNBTRE_UNSIGNED,
-	HNBTRE_BADSIG,
-	HNBTRE_MISMATCH,
-	HNBTRE_MISSING,
-	HNBTRE_VERDICT_COUNT,
-};
-
-enum hnbtre_class {
-	HNBTRE_CLASS_NORMAL,
-	HNBTRE_CLASS_DISTRESS,
-	HNBTRE_CLASS_TRE,
-};
+static_assert(HNBTRE_DIGEST_LEN == SHA256_DIGEST_SIZE);
 
 struct hnbtre_watch;
 
@@ -255,8 +230,6 @@ int hnbtre_fs_init(void);
 void hnbtre_fs_exit(void);
 
 /* devkey.c (Documentation/devkey.md) */
-#define HNBTRE_DEVKEY_DESCRIPTION	"hnbtre:device"
-#define HNBTRE_DISTRESS_KEY_DESCRIPTION	"hnbtre:distress"
 struct key;
 struct key *hnbtre_devkey_find(void);
 int hnbtre_devkey_sign(struct key *key, const u8 digest[SHA256_DIGEST_SIZE],
@@ -266,7 +239,6 @@ int hnbtre_devkey_init(void);
 void hnbtre_devkey_exit(void);
 
 /* identity.c */
-#define HNBTRE_IDENTITY_MAX		128
 const char *hnbtre_identity(size_t *len);
 int hnbtre_identity_init(void);
 

@@ -3,7 +3,7 @@
  * Signed manifests: the reference values (RIMs) of the designated
  * components.  Format in Documentation/manifest.md:
  *
- *   body || PKCS#7 || be32 PKCS#7 length || "~hnbtre manifest signature~\n"
+ *   body || PKCS#7 || be32 PKCS#7 length || HNBTRE_MANIFEST_SIG_MAGIC
  *
  * The body is strict line-oriented text; anything unexpected is -EBADMSG.
  */
@@ -17,16 +17,13 @@
 
 #include "hnbtre.h"
 
-static const char sig_magic[] = "~hnbtre manifest signature~\n";
-#define SIG_MAGIC_LEN	(sizeof(sig_magic) - 1)
-#define TRAILER_LEN	(4 + SIG_MAGIC_LEN)
+static const char sig_magic[] = HNBTRE_MANIFEST_SIG_MAGIC;
+#define SIG_MAGIC_LEN	HNBTRE_MANIFEST_SIG_MAGIC_LEN
+#define TRAILER_LEN	HNBTRE_MANIFEST_TRAILER_LEN
+static_assert(sizeof(sig_magic) - 1 == SIG_MAGIC_LEN);
 
-static const char header_line[] = "hnbtre-manifest 1\n";
-static const char *const class_names[] = {
-	[HNBTRE_CLASS_NORMAL] = "normal",
-	[HNBTRE_CLASS_DISTRESS] = "distress",
-	[HNBTRE_CLASS_TRE] = "tre",
-};
+static const char header_line[] = HNBTRE_MANIFEST_HEADER;
+static const char *const class_names[HNBTRE_CLASS_COUNT] = HNBTRE_CLASS_NAMES;
 
 /**
  * hnbtre_class_name - the manifest name of a component class
@@ -169,7 +166,7 @@ static struct hnbtre_component *parse_component(const char *line, size_t len)
 	}
 	memcpy(c->path, line, path_len);
 	c->class = class;
-	c->verdict = HNBTRE_PENDING;
+	c->verdict = HNBTRE_VERDICT_PENDING;
 	return c;
 }
 

@@ -5,7 +5,7 @@
  * "package" (Documentation/package.md,
  * Documentation/ABI/testing/securityfs-hnbtre).
  *
- *   header: "2WIRE_SP" | be32 major (1) | be32 minor | be32 command list
+ *   header: HNBTRE_PKG_PREAMBLE | be32 major (1) | be32 minor | be32 command list
  *           length (< 2^16) | be32 payload length
  *   command list: (be32 type | be32 length | value)..., End (0) optional
  *   signature block: one PKCS#7 SignedData, detached, over header and
@@ -28,15 +28,8 @@
 
 #include "hnbtre.h"
 
-#define PKG_PREAMBLE		"2WIRE_SP"
-#define PKG_PREAMBLE_LEN	8
-#define PKG_MAJOR		1
-#define PKG_HEADER_LEN		24
-#define PKG_CMDS_MAX		65535
-#define PKG_SIG_MAX		65536
-#define PKG_SIGNED_MAX		(PKG_HEADER_LEN + PKG_CMDS_MAX + PKG_SIG_MAX)
-#define PKG_CMD_HEADER_LEN	8
-#define PKG_CMD_END		0
+#define PKG_SIGNED_MAX		(HNBTRE_PKG_HEADER_LEN + HNBTRE_PKG_CMDS_MAX + \
+				 HNBTRE_PKG_SIG_MAX)
 /* A DER tag and a length of up to two bytes. */
 #define SIG_HEADER_MAX		4
 
@@ -71,21 +64,24 @@ static atomic_t package_busy = ATOMIC_INIT(0);
 /* The reasons of Documentation/package.md, one word each. */
 static const char *reason_name(int result)
 {
+	static const char *const names[HNBTRE_PKG_REASON_COUNT] =
+		HNBTRE_PKG_REASON_NAMES;
+
 	switch (result) {
 	case 0:
-		return "accepted";
-	case -EBADMSG:
-		return "format";
-	case -EFBIG:
-		return "too-long";
-	case -ENOKEY:
-		return "unknown-signer";
-	case -EKEYREJECTED:
-		return "bad-signature";
+		return names[HNBTRE_PKG_REASON_ACCEPTED];
+	case -HNBTRE_PKG_E_FORMAT:
+		return names[HNBTRE_PKG_REASON_FORMAT];
+	case -HNBTRE_PKG_E_TOO_LONG:
+		return names[HNBTRE_PKG_REASON_TOO_LONG];
+	case -HNBTRE_PKG_E_UNKNOWN_SIGNER:
+		return names[HNBTRE_PKG_REASON_UNKNOWN_SIGNER];
+	case -HNBTRE_PKG_E_BAD_SIGNATURE:
+		return names[HNBTRE_PKG_REASON_BAD_SIGNATURE];
 	case -ENOMEM:
-		return "no-memory";
+		return names[HNBTRE_PKG_REASON_NO_MEMORY];
 	default:
-		return "other";
+		return names[HNBTRE_PKG_REASON_OTHER];
 	}
 }
 
@@ -95,8 +91,9 @@ static int header_cmds_len(const u8 *h)
 	u32 cmds = get_unaligned_be32(h + 16);
 
 	/* Any minor version: the annex makes minor changes compatible. */
-	if (memcmp(h, PKG_PREAMBLE, PKG_PREAMBLE_LEN) ||
-	    get_unaligned_be32(h + 8) != PKG_MAJOR || cmds > PKG_CMDS_MAX)
+	if (memcmp(h, HNBTRE_PKG_PREAMBLE, HNBTRE_PKG_PREAMBLE_LEN) ||
+	    get_unaligned_be32(h + 8) != HNBTRE_PKG_MAJOR ||
+	    cmds > HNBTRE_PKG_CMDS_MAX)
 		return -EBADMSG;
 	return cmds;
 }
@@ -114,7 +111,7 @@ static int sig_block_len(const u8 *p)
 		return 2 + p[1];
 	if (p[1] == 0x81)
 		return 3 + p[2];
-	if (p[1] == 0x82 && get_unaligned_be16(p + 2) <= PKG_SIG_MAX - 4)
+	if (p[1] == 0x82 && get_unaligned_be16(p + 2) <= HNBTRE_PKG_SIG_MAX - 4)
 		return 4 + get_unaligned_be16(p + 2);
 	return -EBADMSG;
 }
@@ -130,14 +127,14 @@ static int check_commands(const u8 *p, size_t len)
 	while (off < len) {
 		u32 value_len;
 
-		if (len - off < PKG_CMD_HEADER_LEN)
+		if (len - off < HNBTRE_PKG_CMD_HEADER_LEN)
 			return -EBADMSG;
 		value_len = get_unaligned_be32(p + off + 4);
-		if (value_len > len - off - PKG_CMD_HEADER_LEN)
+		if (value_len > len - off - HNBTRE_PKG_CMD_HEADER_LEN)
 			return -EBADMSG;
-		if (get_unaligned_be32(p + off) == PKG_CMD_END)
+		if (get_unaligned_be32(p + off) == HNBTRE_PKG_CMD_END)
 			return value_len ? -EBADMSG : 0;
-		off += PKG_CMD_HEADER_LEN + value_len;
+		off += HNBTRE_PKG_CMD_HEADER_LEN + value_len;
 	}
 	return 0;
 }
@@ -253,10 +250,11 @@ out:
 static int verify_signed_part(const u8 *data, size_t len,
 			      struct package_facts *facts)
 {
-	size_t signed_len = PKG_HEADER_LEN + get_unaligned_be32(data + 16);
+	size_t signed_len = HNBTRE_PKG_HEADER_LEN + get_unaligned_be32(data + 16);
 	int ret;
 
-	ret = check_commands(data + PKG_HEADER_LEN, signed_len - PKG_HEADER_LEN);
+	ret = check_commands(data + HNBTRE_PKG_HEADER_LEN,
+			     signed_len - HNBTRE_PKG_HEADER_LEN);
 	if (ret)
 		return ret;
 	sha256(data, signed_len, facts->signed_digest);
@@ -297,11 +295,11 @@ static void finish(struct package_request *req, int result,
 	req->upload.finished = true;
 	req->result = result;
 	if (result)
-		scnprintf(req->verdict, sizeof(req->verdict), "refused %s\n",
-			  reason_name(result));
+		scnprintf(req->verdict, sizeof(req->verdict),
+			  HNBTRE_PKG_REFUSED "%s\n", reason_name(result));
 	else
 		scnprintf(req->verdict, sizeof(req->verdict),
-			  "accepted signed=sha256:%*phN\n", SHA256_DIGEST_SIZE,
+			  HNBTRE_PKG_ACCEPTED "%*phN\n", SHA256_DIGEST_SIZE,
 			  facts->signed_digest);
 	report(result, facts);
 }
@@ -354,12 +352,12 @@ static ssize_t package_append(struct hnbtre_upload *upload,
 		return ret;
 	if (ret)
 		goto refuse;
-	if (upload->len < PKG_HEADER_LEN)
+	if (upload->len < HNBTRE_PKG_HEADER_LEN)
 		return count;
 	ret = header_cmds_len(upload->data);
 	if (ret < 0)
 		goto refuse;
-	sig_at = PKG_HEADER_LEN + ret;
+	sig_at = HNBTRE_PKG_HEADER_LEN + ret;
 	if (upload->len < sig_at + SIG_HEADER_MAX)
 		return count;
 	ret = sig_block_len(upload->data + sig_at);

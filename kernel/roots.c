@@ -49,10 +49,10 @@
 			 KEY_USR_VIEW | KEY_USR_READ)
 
 static const char *const keyring_names[HNBTRE_ROLE_COUNT] = {
-	[HNBTRE_ROLE_MANIFEST] = ".hnbtre_manifest_signers",
-	[HNBTRE_ROLE_SOFTWARE] = ".hnbtre_software_signers",
-	[HNBTRE_ROLE_COMPONENT] = ".hnbtre_component_signers",
-	[HNBTRE_ROLE_CA] = ".hnbtre_roots",
+	[HNBTRE_ROLE_MANIFEST] = HNBTRE_MANIFEST_SIGNERS_KEYRING,
+	[HNBTRE_ROLE_SOFTWARE] = HNBTRE_SOFTWARE_SIGNERS_KEYRING,
+	[HNBTRE_ROLE_COMPONENT] = HNBTRE_COMPONENT_SIGNERS_KEYRING,
+	[HNBTRE_ROLE_CA] = HNBTRE_ROOTS_KEYRING,
 };
 
 static struct key *keyrings[HNBTRE_ROLE_COUNT];

@@ -42,7 +42,7 @@ DEFINE_MUTEX(hnbtre_lock);
 /* The state in the low byte, and STATE_CHANGED (see above). */
 #define STATE_MASK	0xff
 #define STATE_CHANGED	0x100
-static atomic_t hnbtre_state = ATOMIC_INIT(HNBTRE_UNVALIDATED);
+static atomic_t hnbtre_state = ATOMIC_INIT(HNBTRE_STATE_UNVALIDATED);
 
 /* Protected by hnbtre_lock. */
 static struct hnbtre_manifest *active;
@@ -76,21 +76,9 @@ MODULE_PARM_DESC(revalidate_seconds,
 static void revalidate(struct work_struct *work);
 static DECLARE_DELAYED_WORK(revalidate_work, revalidate);
 
-static const char *const state_names[] = {
-	[HNBTRE_UNVALIDATED] = "unvalidated",
-	[HNBTRE_TRUSTED] = "trusted",
-	[HNBTRE_FAILED] = "failed",
-	[HNBTRE_TAMPERED] = "tampered",
-};
-
-static const char *const verdict_names[] = {
-	[HNBTRE_PENDING] = "pending",
-	[HNBTRE_OK] = "ok",
-	[HNBTRE_UNSIGNED] = "unsigned",
-	[HNBTRE_BADSIG] = "badsig",
-	[HNBTRE_MISMATCH] = "mismatch",
-	[HNBTRE_MISSING] = "missing",
-};
+static const char *const state_names[HNBTRE_STATE_COUNT] = HNBTRE_STATE_NAMES;
+static const char *const verdict_names[HNBTRE_VERDICT_COUNT] =
+	HNBTRE_VERDICT_NAMES;
 
 /**
  * hnbtre_state_get - the current TrE state
@@ -219,10 +207,10 @@ void hnbtre_component_changed(u32 generation, u32 index, u32 mask)
 	if (generation != (u32)atomic_read(&active_generation))
 		return;
 	do {
-		if ((old & STATE_MASK) != HNBTRE_TRUSTED)
+		if ((old & STATE_MASK) != HNBTRE_STATE_TRUSTED)
 			return;
 	} while (!atomic_try_cmpxchg(&hnbtre_state, &old,
-				     (old & ~STATE_MASK) | HNBTRE_TAMPERED));
+				     (old & ~STATE_MASK) | HNBTRE_STATE_TAMPERED));
 	spin_lock(&tamper_lock);
 	tamper.generation = generation;
 	tamper.index = index;
@@ -271,7 +259,7 @@ static void record_tamper(void)
 	u32 generation, index, mask;
 
 	lockdep_assert_held(&hnbtre_lock);
-	if (status.state != HNBTRE_TRUSTED)
+	if (status.state != HNBTRE_STATE_TRUSTED)
 		return;
 	spin_lock(&tamper_lock);
 	generation = tamper.generation;
@@ -281,16 +269,16 @@ static void record_tamper(void)
 
 	if (active && active->generation == generation && index < active->count)
 		path = active->components[index]->path;
-	audit_transition(HNBTRE_TRUSTED, HNBTRE_TAMPERED, change_name(mask),
-			 path);
-	status.state = HNBTRE_TAMPERED;
+	audit_transition(HNBTRE_STATE_TRUSTED, HNBTRE_STATE_TAMPERED,
+			 change_name(mask), path);
+	status.state = HNBTRE_STATE_TAMPERED;
 	hnbtre_measure(&status);
 }
 
 static void report_tamper(struct work_struct *work)
 {
 	mutex_lock(&hnbtre_lock);
-	if (hnbtre_state_get() == HNBTRE_TAMPERED)
+	if (hnbtre_state_get() == HNBTRE_STATE_TAMPERED)
 		record_tamper();
 	mutex_unlock(&hnbtre_lock);
 }
@@ -353,7 +341,7 @@ static int validate_component(struct hnbtre_manifest *m, unsigned int i)
 	 * Only what passed is worth keeping as it is; the device fails
 	 * anyway, and a failed component may be repaired in place.
 	 */
-	if (c->verdict != HNBTRE_OK)
+	if (c->verdict != HNBTRE_VERDICT_OK)
 		hnbtre_release(c);
 	return 0;
 }
@@ -433,8 +421,8 @@ static int validate_manifest(struct hnbtre_manifest *m,
 	result->validated = true;
 	result->has_manifest = true;
 	result->manifest_version = m->version;
-	result->state = result->verdicts[HNBTRE_OK] == m->count ?
-			HNBTRE_TRUSTED : HNBTRE_FAILED;
+	result->state = result->verdicts[HNBTRE_VERDICT_OK] == m->count ?
+			HNBTRE_STATE_TRUSTED : HNBTRE_STATE_FAILED;
 	return 0;
 }
 
@@ -445,20 +433,20 @@ static void commit(struct hnbtre_status *result, const char *reason)
 
 	/* A change behind the validation's back voids a trusted result. */
 	do {
-		if ((old & STATE_CHANGED) && result->state == HNBTRE_TRUSTED) {
-			result->state = HNBTRE_FAILED;
+		if ((old & STATE_CHANGED) && result->state == HNBTRE_STATE_TRUSTED) {
+			result->state = HNBTRE_STATE_FAILED;
 			reason = "changed-during-validation";
 		}
 	} while (!atomic_try_cmpxchg(&hnbtre_state, &old, result->state));
 	old &= STATE_MASK;
 	/* The log must show the tampered state this result ends. */
-	if (old == HNBTRE_TAMPERED)
+	if (old == HNBTRE_STATE_TAMPERED)
 		record_tamper();
 	result->validations = status.validations + 1;
 	status = *result;
 	audit_transition(old, result->state, reason, NULL);
 	hnbtre_measure(&status);
-	if (result->state == HNBTRE_FAILED && old != HNBTRE_FAILED)
+	if (result->state == HNBTRE_STATE_FAILED && old != HNBTRE_STATE_FAILED)
 		hnbtre_distress_failed(active);
 }
 
@@ -532,8 +520,8 @@ fail:
  */
 static bool confirms_trusted(const struct hnbtre_status *result)
 {
-	return result->state == HNBTRE_TRUSTED &&
-	       atomic_read(&hnbtre_state) == HNBTRE_TRUSTED &&
+	return result->state == HNBTRE_STATE_TRUSTED &&
+	       atomic_read(&hnbtre_state) == HNBTRE_STATE_TRUSTED &&
 	       !memcmp(result->tim, status.tim, sizeof(result->tim));
 }
 
@@ -577,7 +565,7 @@ static void schedule_revalidation(void)
 
 static void revalidate(struct work_struct *work)
 {
-	if (hnbtre_state_get() == HNBTRE_TRUSTED)
+	if (hnbtre_state_get() == HNBTRE_STATE_TRUSTED)
 		validate_active("periodic", true);
 	schedule_revalidation();
 }

@@ -34,7 +34,7 @@ void hnbtre_tim(struct hnbtre_manifest *manifest, bool reference,
 
 		sha256_update(&sctx, c->path, strlen(c->path));
 		sha256_update(&sctx, " sha256:", 8);
-		if (!reference && c->verdict == HNBTRE_MISSING) {
+		if (!reference && c->verdict == HNBTRE_VERDICT_MISSING) {
 			sha256_update(&sctx, "-", 1);
 		} else {
 			bin2hex(hex, reference ? c->reference : c->measured,

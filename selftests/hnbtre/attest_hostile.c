@@ -16,12 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/hnbtre.h>
 
-#define SFS		"/sys/kernel/security/hnbtre/"
+#define SFS		HNBTRE_SECURITYFS_PATH "/"
 #define THREADS		4
 #define SHARED_FDS	2
-#define MAGIC		"HNBTRE-ATTEST-1\n"
-#define HEADER_LEN	154
 
 static int shared_fd[SHARED_FDS];
 /* An unmapped address the compiler cannot see through. */
@@ -42,9 +41,10 @@ static void note_errno(int err, const char *op)
 static void check_blob(const unsigned char *blob, ssize_t len,
 		       const unsigned char *nonce, size_t nonce_len)
 {
-	if (len < HEADER_LEN || memcmp(blob, MAGIC, 16) ||
+	if (len < HNBTRE_ATTEST_HEADER_SIZE ||
+	    memcmp(blob, HNBTRE_ATTEST_MAGIC, HNBTRE_ATTEST_MAGIC_LEN) ||
 	    blob[152] != nonce_len ||
-	    memcmp(blob + HEADER_LEN, nonce, nonce_len)) {
+	    memcmp(blob + HNBTRE_ATTEST_HEADER_SIZE, nonce, nonce_len)) {
 		fprintf(stderr, "# malformed blob of %zd bytes\n", len);
 		atomic_fetch_add(&bad_blob, 1);
 	}

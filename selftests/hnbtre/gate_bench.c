@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <linux/hnbtre.h>
 #include <linux/keyctl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +55,7 @@ static int sign(long key, unsigned int out_len)
 
 static int attest(void)
 {
-	int fd = open("/sys/kernel/security/hnbtre/attest", O_RDWR);
+	int fd = open(HNBTRE_SECURITYFS_PATH "/attest", O_RDWR);
 	int ok = fd >= 0 && write(fd, digest, sizeof(digest)) == sizeof(digest) &&
 		 read(fd, blob, sizeof(blob)) > 0;
 

@@ -16,8 +16,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/hnbtre.h>
 
-#define SFS "/sys/kernel/security/hnbtre/"
+#define SFS HNBTRE_SECURITYFS_PATH "/"
 
 /* A file's content (at most 1 MiB) as a string; its length in *@len. */
 static inline char *read_all(const char *path, size_t *len)

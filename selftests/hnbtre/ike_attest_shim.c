@@ -26,10 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <linux/hnbtre.h>
 
 #define CTL_MAX		512
 #define FILE_MAX	4096
-#define STATE_OFFSET	22	/* Documentation/attestation.md */
 
 /* libhnbtre's prototype (userspace/include/hnbtre.h); selftests stand alone. */
 typedef int attest_fn(const uint8_t *nonce, size_t nonce_len, uint8_t **blob,
@@ -111,9 +111,10 @@ int hnbtre_attest(const uint8_t *nonce, size_t nonce_len, uint8_t **blob,
 	} else if (!strcmp(ctl, "badsig")) {
 		(*blob)[*len - 1] ^= 0x01;
 	} else if (!strcmp(ctl, "wrongtype")) {
-		memcpy(*blob, "HNBTRE-DEVKEY-1\n", 16);
+		/* Another format's magic. */
+		memcpy(*blob, HNBTRE_DEVKEY_MAGIC, HNBTRE_DEVKEY_MAGIC_LEN);
 	} else if (!strcmp(ctl, "badstate")) {
-		(*blob)[STATE_OFFSET] = 0x7f;
+		(*blob)[HNBTRE_ATTEST_OFF_STATE] = 0x7f;
 	}
 	if (err) {
 		free(*blob);

@@ -24,8 +24,8 @@
 #include "../kselftest_harness.h"
 #include "hostile_lib.h"
 
-#define MAGIC "~hnbtre manifest signature~\n"
-#define MAGIC_LEN 28
+#define MAGIC HNBTRE_MANIFEST_SIG_MAGIC
+#define MAGIC_LEN HNBTRE_MANIFEST_SIG_MAGIC_LEN
 #define ITERATIONS 10000
 
 static unsigned char *seed;

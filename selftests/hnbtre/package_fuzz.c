@@ -26,8 +26,8 @@
 #include "../kselftest_harness.h"
 #include "hostile_lib.h"
 
-#define HEADER_LEN 24
-#define SIGNED_MAX (HEADER_LEN + 65535 + 65536)
+#define HEADER_LEN HNBTRE_PKG_HEADER_LEN
+#define SIGNED_MAX (HEADER_LEN + HNBTRE_PKG_CMDS_MAX + HNBTRE_PKG_SIG_MAX)
 #define ITERATIONS 10000
 
 static unsigned char *seed;

@@ -31,7 +31,9 @@
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/hnbtre.h>
 
+static const char *const state_names[HNBTRE_STATE_COUNT] = HNBTRE_STATE_NAMES;
 static const char *sfs, *file, *mode;
 static char *orig, tmp_path[4096];
 static size_t orig_len;
@@ -204,11 +206,11 @@ int main(int argc, char **argv)
 			die("validate");
 		delay_ns = now_ns() - t0;
 		state(s, sizeof(s));
-		if (!strcmp(s, "trusted"))
+		if (!strcmp(s, state_names[HNBTRE_STATE_TRUSTED]))
 			break;
 	}
 	step = delay_ns / 20 + 1;
-	if (strcmp(s, "trusted")) {
+	if (strcmp(s, state_names[HNBTRE_STATE_TRUSTED])) {
 		fprintf(stderr, "validate_race: not trusted to begin with: %s\n", s);
 		return 2;
 	}
@@ -231,14 +233,14 @@ int main(int argc, char **argv)
 			refusals++;
 			delay_ns = delay_ns > step ? delay_ns - step : 0;
 		}
-		if (!strcmp(s, "trusted")) {
+		if (!strcmp(s, state_names[HNBTRE_STATE_TRUSTED])) {
 			trusted++;
 			if (!unchanged()) {
 				violations++;
 				fprintf(stderr, "round %ld: trusted over a changed %s\n",
 					i, file);
 			}
-		} else if (!strcmp(s, "failed")) {
+		} else if (!strcmp(s, state_names[HNBTRE_STATE_FAILED])) {
 			failed++;
 			delay_ns += step;
 		} else {

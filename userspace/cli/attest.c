@@ -27,12 +27,12 @@ static int attest(int argc, char **argv)
 		{ "nonce", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint8_t nonce[HNBTRE_NONCE_MAX], *blob;
+	uint8_t nonce[HNBTRE_ATTEST_NONCE_MAX], *blob;
 	size_t nonce_len = 0, len;
 	int opt, err;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt != 'n' || !parse_hex(optarg, nonce, HNBTRE_NONCE_MIN,
+		if (opt != 'n' || !parse_hex(optarg, nonce, HNBTRE_ATTEST_NONCE_MIN,
 					     sizeof(nonce), &nonce_len)) {
 			die_msg("usage: attest --nonce HEX (16 to 64 bytes)");
 			return EXIT_ERROR;
@@ -86,7 +86,7 @@ static int verify(int argc, char **argv)
 	};
 	static const char usage[] =
 		"usage: verify-attestation --cert C --nonce HEX [--rim sha256:HEX] BLOB";
-	uint8_t nonce[HNBTRE_NONCE_MAX], rim[HNBTRE_DIGEST_LEN], *blob;
+	uint8_t nonce[HNBTRE_ATTEST_NONCE_MAX], rim[HNBTRE_DIGEST_LEN], *blob;
 	size_t nonce_len = 0, rim_len = 0, len;
 	struct hnbtre_attestation a;
 	const char *cert = NULL;
@@ -96,7 +96,7 @@ static int verify(int argc, char **argv)
 		if (opt == 'c')
 			cert = optarg;
 		else if (opt == 'n')
-			ok &= parse_hex(optarg, nonce, HNBTRE_NONCE_MIN,
+			ok &= parse_hex(optarg, nonce, HNBTRE_ATTEST_NONCE_MIN,
 					sizeof(nonce), &nonce_len);
 		else if (opt == 'r')
 			ok &= parse_hex(optarg, rim, sizeof(rim), sizeof(rim),

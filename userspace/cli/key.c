@@ -63,9 +63,9 @@ static int wrap(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	bits = EVP_PKEY_get_bits(key);
-	if (!EVP_PKEY_is_a(key, "RSA") || (bits != 2048 && bits != 3072)) {
-		die_msg("%s: the device key must be RSA 2048 or 3072 (the 6.1 kernel signs nothing else)",
-			argv[1]);
+	if (!EVP_PKEY_is_a(key, "RSA") || !HNBTRE_DEVKEY_BITS_VALID(bits)) {
+		die_msg("%s: the device key must be RSA %d or %d (the 6.1 kernel signs nothing else)",
+			argv[1], HNBTRE_DEVKEY_BITS_MIN, HNBTRE_DEVKEY_BITS_MAX);
 		goto out;
 	}
 	p8 = EVP_PKEY2PKCS8(key);

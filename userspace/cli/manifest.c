@@ -189,7 +189,7 @@ static int manifest_sign(int argc, char **argv)
 		die_msg("usage: manifest sign --key K --cert C [--chain F] IN OUT");
 		return EXIT_ERROR;
 	}
-	opt = hnbtre_read_file(argv[optind], HNBTRE_MANIFEST_MAX, &body, &body_len);
+	opt = hnbtre_read_file(argv[optind], HNBTRE_MANIFEST_MAX_SIZE, &body, &body_len);
 	if (opt) {
 		die_msg("%s: %s", argv[optind], strerror(-opt));
 		return EXIT_ERROR;
@@ -246,7 +246,7 @@ static int manifest_sign(int argc, char **argv)
 		fwrite(body, 1, body_len, out);
 		fwrite(der, 1, der_len, out);
 		fwrite(len_be, 1, 4, out);
-		fwrite(HNBTRE_SIG_MAGIC, 1, HNBTRE_SIG_MAGIC_LEN, out);
+		fwrite(HNBTRE_MANIFEST_SIG_MAGIC, 1, HNBTRE_MANIFEST_SIG_MAGIC_LEN, out);
 	}
 	ret = ferror(out) ? EXIT_ERROR : EXIT_OK;
 	if (fclose(out))
@@ -276,7 +276,7 @@ static int manifest_load(int argc, char **argv)
 		die_msg("usage: manifest load FILE");
 		return EXIT_ERROR;
 	}
-	ret = hnbtre_read_file(argv[1], HNBTRE_MANIFEST_MAX, &data, &len);
+	ret = hnbtre_read_file(argv[1], HNBTRE_MANIFEST_MAX_SIZE, &data, &len);
 	if (ret) {
 		die_msg("%s: %s", argv[1], strerror(-ret));
 		return EXIT_ERROR;

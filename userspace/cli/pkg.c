@@ -293,7 +293,7 @@ static int pkg_build(int argc, char **argv)
 		die_msg("--version: a dotted number such as 2 or 1.0.3");
 		goto out;
 	}
-	opt = hnbtre_read_file(manifest_path, HNBTRE_MANIFEST_MAX, &manifest,
+	opt = hnbtre_read_file(manifest_path, HNBTRE_MANIFEST_MAX_SIZE, &manifest,
 			       &manifest_len);
 	if (opt) {
 		die_msg("%s: %s", manifest_path, strerror(-opt));

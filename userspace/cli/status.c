@@ -194,7 +194,7 @@ static int rim(int argc, char **argv)
 		die_msg("usage: rim [--verify --roots CA.pem] MANIFEST");
 		return EXIT_ERROR;
 	}
-	opt = hnbtre_read_file(argv[optind], HNBTRE_MANIFEST_MAX, &data, &len);
+	opt = hnbtre_read_file(argv[optind], HNBTRE_MANIFEST_MAX_SIZE, &data, &len);
 	if (opt) {
 		die_msg("%s: %s", argv[optind], strerror(-opt));
 		return EXIT_ERROR;

@@ -126,7 +126,7 @@ static char *uptime(void)
 /* The TrE's attestation over the nonce the ACS wrote, base64. */
 static char *attestation(const char *nonce_hex)
 {
-	uint8_t nonce[HNBTRE_NONCE_MAX], *blob;
+	uint8_t nonce[HNBTRE_ATTEST_NONCE_MAX], *blob;
 	size_t nonce_len, len;
 	char *out;
 
@@ -332,10 +332,10 @@ int dm_check_value(const char *name, const char *value, char *err, size_t len)
 	}
 	if (!strcmp(name, TRE_PREFIX "AttestationNonce")) {
 		n = strlen(value);
-		if (n && (n % 2 || n < 2 * HNBTRE_NONCE_MIN || n > 2 * HNBTRE_NONCE_MAX ||
+		if (n && (n % 2 || n < 2 * HNBTRE_ATTEST_NONCE_MIN || n > 2 * HNBTRE_ATTEST_NONCE_MAX ||
 			  !is_hex(value))) {
-			snprintf(err, len, "hex of %d..%d bytes", HNBTRE_NONCE_MIN,
-				 HNBTRE_NONCE_MAX);
+			snprintf(err, len, "hex of %d..%d bytes", HNBTRE_ATTEST_NONCE_MIN,
+				 HNBTRE_ATTEST_NONCE_MAX);
 			return CWMP_FAULT_INVALID_PARAMETER_VALUE;
 		}
 		return 0;

@@ -394,7 +394,8 @@ static int run_command(const char *what, const char *cmd)
 static bool repaired(struct agent *agent)
 {
 	char *state = dm_tre_read("state");
-	bool trusted, failed = !strcmp(state, "failed");
+	bool trusted,
+	     failed = !strcmp(state, hnbtre_state_name(HNBTRE_STATE_FAILED));
 
 	free(state);
 	if (!failed)
@@ -406,7 +407,7 @@ static bool repaired(struct agent *agent)
 	}
 	run_command("repair", agent->config->repair_cmd);
 	state = dm_tre_read("state");
-	trusted = !strcmp(state, "trusted");
+	trusted = !strcmp(state, hnbtre_state_name(HNBTRE_STATE_TRUSTED));
 	say("repair mode: the TrE says %s", state);
 	free(state);
 	return trusted;

@@ -105,7 +105,7 @@ static int next_sequence(const char *state_dir, uint64_t *out)
 long credential_sign_digest(const uint8_t *digest, uint8_t *sig,
 			    size_t sig_max)
 {
-	int32_t key = hnbtre_tre_key_serial(HNBTRE_DISTRESS_KEY);
+	int32_t key = hnbtre_tre_key_serial(HNBTRE_DISTRESS_KEY_DESC);
 	struct keyctl_pkey_query query;
 	long n;
 
@@ -153,8 +153,8 @@ int collect(const struct config *c, struct hnbtre_distress_msg *msg)
 		say(LOG_ERR, "cannot read identity and state from the TrE");
 		return -1;
 	}
-	if (!strcmp(msg->state, "trusted") ||
-	    !strcmp(msg->state, "unvalidated"))
+	if (!strcmp(msg->state, hnbtre_state_name(HNBTRE_STATE_TRUSTED)) ||
+	    !strcmp(msg->state, hnbtre_state_name(HNBTRE_STATE_UNVALIDATED)))
 		return EXIT_NOTHING;
 	if (failed_components(msg) ||
 	    next_sequence(c->state_dir, &msg->sequence))

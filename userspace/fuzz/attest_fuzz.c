@@ -26,7 +26,7 @@ static const struct hnbtre_attestation_checks good = {
 static void check_verdicts(const uint8_t *data, size_t size,
 			   const struct hnbtre_attestation *a)
 {
-	uint8_t other[HNBTRE_NONCE_MAX];
+	uint8_t other[HNBTRE_ATTEST_NONCE_MAX];
 	int expect = HNBTRE_ATTEST_VALID;
 
 	if (a->state != HNBTRE_STATE_TRUSTED)
@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    a.body_len + a.sig_len != size ||
 	    (const uint8_t *)a.identity + a.identity_len != a.sig ||
 	    a.nonce + a.nonce_len != (const uint8_t *)a.identity ||
-	    a.nonce_len < HNBTRE_NONCE_MIN || a.nonce_len > HNBTRE_NONCE_MAX ||
+	    a.nonce_len < HNBTRE_ATTEST_NONCE_MIN || a.nonce_len > HNBTRE_ATTEST_NONCE_MAX ||
 	    a.state > HNBTRE_STATE_TAMPERED)
 		abort();
 	check_verdicts(data, size, &a);

@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (hnbtre_manifest_split(data, size, &body_len, &sig, &sig_len)) {
 		body_len = size;
 	} else if (sig != data + body_len ||
-		   sig + sig_len + HNBTRE_SIG_TRAILER_LEN != data + size) {
+		   sig + sig_len + HNBTRE_MANIFEST_TRAILER_LEN != data + size) {
 		abort();
 	}
 

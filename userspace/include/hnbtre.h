@@ -13,21 +13,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define HNBTRE_DIGEST_LEN	32
-#define HNBTRE_PATH_MAX		4095
-#define HNBTRE_MAX_COMPONENTS	65536
-#define HNBTRE_MANIFEST_MAX	(4 << 20)
-#define HNBTRE_ERR_LEN		256
-#define HNBTRE_SIG_MAGIC	"~hnbtre manifest signature~\n"
-#define HNBTRE_SIG_MAGIC_LEN	28
-#define HNBTRE_SIG_TRAILER_LEN	(4 + HNBTRE_SIG_MAGIC_LEN)
-#define HNBTRE_DEFAULT_SECURITYFS "/sys/kernel/security/hnbtre"
+/* The ABI shared with the kernel: names, formats, sizes, enumerations. */
+#include <linux/hnbtre.h>
 
-enum hnbtre_class {
-	HNBTRE_CLASS_NORMAL,
-	HNBTRE_CLASS_DISTRESS,
-	HNBTRE_CLASS_TRE,
-};
+#define HNBTRE_ERR_LEN		256
 
 struct hnbtre_component {
 	char *path;
@@ -219,7 +208,7 @@ int hnbtre_write_atomic(const char *path, const void *data, size_t len);
 /**
  * hnbtre_securityfs() - the hnbtre securityfs directory
  *
- * Return: $HNBTRE_SECURITYFS if set, else HNBTRE_DEFAULT_SECURITYFS.
+ * Return: $HNBTRE_SECURITYFS if set, else HNBTRE_SECURITYFS_PATH.
  */
 const char *hnbtre_securityfs(void);
 
@@ -296,27 +285,10 @@ int hnbtre_vfail(char *err, int ret, const char *fmt, va_list ap)
 const char *hnbtre_manifest_errstr(int err);
 
 
-/* Attestation (Documentation/attestation.md) and the device key wrapper. */
-#define HNBTRE_NONCE_MIN	16
-#define HNBTRE_NONCE_MAX	64
-#define HNBTRE_IDENTITY_MAX	128
-/* subjectAltName URI of a device certificate naming its identity */
-#define HNBTRE_IDENTITY_URI_PREFIX	"urn:hnbtre:identity:"
-#define HNBTRE_VERDICT_KINDS	6	/* pending ok unsigned badsig mismatch missing */
-#define HNBTRE_DEVKEY_MAGIC	"HNBTRE-DEVKEY-1"	/* 16 bytes with its NUL */
-#define HNBTRE_DEVKEY_MAGIC_LEN	16
-
-/* TrE states as the attestation encodes them. */
-enum hnbtre_tre_state {
-	HNBTRE_STATE_UNVALIDATED,
-	HNBTRE_STATE_TRUSTED,
-	HNBTRE_STATE_FAILED,
-	HNBTRE_STATE_TAMPERED,
-};
-
-/* A parsed attestation; the pointers point into the blob. */
+/* A parsed attestation (Documentation/attestation.md); the pointers point
+ * into the blob. */
 struct hnbtre_attestation {
-	enum hnbtre_tre_state state;
+	enum hnbtre_state state;
 	int validated;		/* tim is meaningful */
 	int has_manifest;	/* rim and manifest_version are meaningful */
 	uint64_t manifest_version;
@@ -326,7 +298,7 @@ struct hnbtre_attestation {
 	uint64_t validations;
 	uint8_t tim[HNBTRE_DIGEST_LEN];
 	uint8_t rim[HNBTRE_DIGEST_LEN];
-	uint32_t verdicts[HNBTRE_VERDICT_KINDS];
+	uint32_t verdicts[HNBTRE_VERDICT_COUNT];
 	const uint8_t *nonce;
 	size_t nonce_len;
 	const char *identity;	/* not NUL terminated */
@@ -354,17 +326,7 @@ enum hnbtre_attest_verdict {
  *
  * Return: "unvalidated", "trusted", "failed", "tampered" or "invalid".
  */
-const char *hnbtre_state_name(enum hnbtre_tre_state state);
-
-/* Component verdicts, in the order of the attestation's counts. */
-enum hnbtre_verdict {
-	HNBTRE_VERDICT_PENDING,
-	HNBTRE_VERDICT_OK,
-	HNBTRE_VERDICT_UNSIGNED,
-	HNBTRE_VERDICT_BADSIG,
-	HNBTRE_VERDICT_MISMATCH,
-	HNBTRE_VERDICT_MISSING,
-};
+const char *hnbtre_state_name(enum hnbtre_state state);
 
 /**
  * hnbtre_verdict_name() - name of a component verdict
@@ -377,14 +339,14 @@ const char *hnbtre_verdict_name(enum hnbtre_verdict verdict);
 
 /* One snapshot of the TrE: its securityfs file "status". */
 struct hnbtre_status {
-	enum hnbtre_tre_state state;
+	enum hnbtre_state state;
 	uint64_t validations;
 	int has_manifest;	/* manifest_version and rim are meaningful */
 	uint64_t manifest_version;
 	uint8_t rim[HNBTRE_DIGEST_LEN];
 	int validated;		/* tim is meaningful */
 	uint8_t tim[HNBTRE_DIGEST_LEN];
-	uint32_t verdicts[HNBTRE_VERDICT_KINDS];
+	uint32_t verdicts[HNBTRE_VERDICT_COUNT];
 };
 
 /**
@@ -461,7 +423,7 @@ void hnbtre_components_free(struct hnbtre_components *list);
 
 /**
  * hnbtre_attest() - ask the TrE for a signed attestation
- * @nonce: HNBTRE_NONCE_MIN..HNBTRE_NONCE_MAX bytes
+ * @nonce: HNBTRE_ATTEST_NONCE_MIN..HNBTRE_ATTEST_NONCE_MAX bytes
  * @nonce_len: their number
  * @blob: malloc'ed attestation
  * @len: its length

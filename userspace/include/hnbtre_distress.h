@@ -21,7 +21,6 @@
 #define HNBTRE_DISTRESS_AUTH_MAX	512
 #define HNBTRE_DISTRESS_HMAC_LEN	32
 #define HNBTRE_DISTRESS_FAILED_MAX	256	/* components listed */
-#define HNBTRE_DISTRESS_KEY		"hnbtre:distress"
 
 /* How a message is authenticated (TS 33.320 7.12.3). */
 enum hnbtre_distress_auth {

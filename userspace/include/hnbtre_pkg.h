@@ -18,14 +18,6 @@
 
 #include "hnbtre.h"
 
-#define HNBTRE_PKG_PREAMBLE		"2WIRE_SP"
-#define HNBTRE_PKG_PREAMBLE_LEN		8
-#define HNBTRE_PKG_MAJOR		1
-#define HNBTRE_PKG_MINOR		0
-#define HNBTRE_PKG_HEADER_LEN		24
-#define HNBTRE_PKG_CMDS_MAX		65535		/* < 2^16 (annex) */
-#define HNBTRE_PKG_SIG_MAX		65536		/* signature block */
-#define HNBTRE_PKG_CMD_HEADER_LEN	8		/* be32 type, be32 length */
 #define HNBTRE_PKG_FIXED_LEN		32	/* extract/add fixed fields */
 #define HNBTRE_PKG_SHA1_LEN		20
 #define HNBTRE_PKG_HASH_SHA1		1	/* the annex's only hash type */
@@ -34,63 +26,20 @@
 #define HNBTRE_PKG_VERSION_MAX		16	/* elements of a version */
 #define HNBTRE_PKG_IMA_SIG_MAX		1024
 
-/* Command types: TR-069 Annex E, then ours in the vendor range. */
-enum hnbtre_pkg_cmd {
-	HNBTRE_PKG_CMD_END = 0,
-	HNBTRE_PKG_CMD_EXTRACT = 1,
-	HNBTRE_PKG_CMD_EXTRACT_VERSIONED = 2,
-	HNBTRE_PKG_CMD_ADD = 3,
-	HNBTRE_PKG_CMD_ADD_VERSIONED = 4,
-	HNBTRE_PKG_CMD_REMOVE = 5,
-	HNBTRE_PKG_CMD_REMOVE_VERSIONED = 6,
-	HNBTRE_PKG_CMD_REMOVE_SUBTREE = 7,
-	HNBTRE_PKG_CMD_MOVE = 8,
-	HNBTRE_PKG_CMD_MOVE_VERSIONED = 9,
-	HNBTRE_PKG_CMD_VERSION = 10,
-	HNBTRE_PKG_CMD_DESCRIPTION = 11,
-	HNBTRE_PKG_CMD_RECOVERABLE_TIMEOUT = 12,
-	HNBTRE_PKG_CMD_UNRECOVERABLE_TIMEOUT = 13,
-	HNBTRE_PKG_CMD_INITIAL_TIMEOUT = 14,
-	HNBTRE_PKG_CMD_INITIAL_ACTIVITY_TIMEOUT = 15,
-	HNBTRE_PKG_CMD_REBOOT = 16,
-	HNBTRE_PKG_CMD_FORMAT = 17,
-	HNBTRE_PKG_CMD_MIN_VERSION = 18,
-	HNBTRE_PKG_CMD_MAX_VERSION = 19,
-	HNBTRE_PKG_CMD_ROLE = 20,
-	HNBTRE_PKG_CMD_MIN_NV_STORAGE = 21,
-	HNBTRE_PKG_CMD_MIN_VOLATILE_STORAGE = 22,
-	HNBTRE_PKG_CMD_REQUIRED_ATTRIBUTES = 25,
-	/* vendor-specific (1000-9999): Documentation/package.md */
-	HNBTRE_PKG_CMD_MANIFEST = 1000,		/* the signed manifest */
-	HNBTRE_PKG_CMD_SHA256 = 1001,		/* of the file before it */
-	HNBTRE_PKG_CMD_MODE = 1002,		/* of the file before it */
-	HNBTRE_PKG_CMD_IMA_SIGNATURE = 1003,	/* of the file before it */
-	HNBTRE_PKG_CMD_ALLOW_DOWNGRADE = 1004,
-};
-#define HNBTRE_PKG_VENDOR_FIRST		1000
-#define HNBTRE_PKG_VENDOR_LAST		9999
-
 /* Role values the annex defines; this device takes 1 and 2. */
 #define HNBTRE_PKG_ROLE_UPGRADE		1
 #define HNBTRE_PKG_ROLE_RECOVERY	2
 
 /*
- * Why a package is refused: one negative errno per reason, shared with
- * the kernel's securityfs "package" file.  hnbtre_pkg_fault() maps them to
- * TR-069 TransferComplete fault codes.
+ * Why a package is refused: one negative errno per reason, those of the
+ * kernel's securityfs "package" file (HNBTRE_PKG_E_FORMAT,
+ * HNBTRE_PKG_E_UNKNOWN_SIGNER, HNBTRE_PKG_E_BAD_SIGNATURE) and these.
+ * hnbtre_pkg_fault() maps them to TR-069 TransferComplete fault codes.
  */
-#define HNBTRE_PKG_E_FORMAT		EBADMSG		/* malformed, truncated */
-#define HNBTRE_PKG_E_UNKNOWN_SIGNER	ENOKEY		/* no chain to a root */
-#define HNBTRE_PKG_E_BAD_SIGNATURE	EKEYREJECTED
 #define HNBTRE_PKG_E_DIGEST		EILSEQ		/* payload != signed hash */
 #define HNBTRE_PKG_E_EXPIRED		EKEYEXPIRED	/* signer outside validity */
 #define HNBTRE_PKG_E_USAGE		EPERM		/* signer not a software signer */
 
-/*
- * The software signer role: an extended key usage the signer's
- * certificate must carry (Documentation/contract.md, "Signer roles").
- */
-#define HNBTRE_PKG_SIGNER_ROLE_OID	"2.25.133552708805364161004282974501280483023.1.2"
 #define HNBTRE_PKG_E_WEAK_HASH		ENOPROTOOPT	/* SHA-1 only, policy wants SHA-256 */
 #define HNBTRE_PKG_E_ROLLBACK		ESTALE
 #define HNBTRE_PKG_E_MANIFEST		ENOTRECOVERABLE	/* manifest does not cover */

@@ -14,8 +14,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#define HNBTRE_DEVICE_KEYRING	".hnbtre_device"
-#define HNBTRE_DEVICE_KEY_DESC	"hnbtre:device"
+#include <linux/hnbtre.h>
 
 /* Signature algorithms the TrE key can make: RSA-PSS (TLS 1.3 and 1.2),
  * computed as PSS encoding here plus the raw RSA operation in the TrE,
@@ -26,7 +25,7 @@
 
 /**
  * hnbtre_tre_key_serial() - find a key of the TrE in .hnbtre_device
- * @description: HNBTRE_DEVICE_KEY_DESC, or "hnbtre:distress" for the
+ * @description: HNBTRE_DEVICE_KEY_DESC, or HNBTRE_DISTRESS_KEY_DESC for the
  *	distress credential (Documentation/distress.md)
  *
  * The caller must possess .hnbtre_device (keyctl link %:.hnbtre_device @s).

@@ -17,9 +17,6 @@
 #include <openssl/x509v3.h>
 
 #include "hnbtre.h"
-/* The blob layout, shared with the kernel. */
-#include "../../kernel/attest_format.h"
-
 
 static uint64_t be(const uint8_t *p, int bytes)
 {
@@ -31,13 +28,11 @@ static uint64_t be(const uint8_t *p, int bytes)
 	return v;
 }
 
-const char *hnbtre_state_name(enum hnbtre_tre_state state)
+const char *hnbtre_state_name(enum hnbtre_state state)
 {
-	static const char *const names[] = {
-		"unvalidated", "trusted", "failed", "tampered",
-	};
+	static const char *const names[HNBTRE_STATE_COUNT] = HNBTRE_STATE_NAMES;
 
-	return (unsigned int)state < 4 ? names[state] : "invalid";
+	return (unsigned int)state < HNBTRE_STATE_COUNT ? names[state] : "invalid";
 }
 
 int hnbtre_attest(const uint8_t *nonce, size_t nonce_len, uint8_t **blob,
@@ -49,7 +44,7 @@ int hnbtre_attest(const uint8_t *nonce, size_t nonce_len, uint8_t **blob,
 	ssize_t n;
 	int fd, ret = 0;
 
-	if (nonce_len < HNBTRE_NONCE_MIN || nonce_len > HNBTRE_NONCE_MAX)
+	if (nonce_len < HNBTRE_ATTEST_NONCE_MIN || nonce_len > HNBTRE_ATTEST_NONCE_MAX)
 		return -EINVAL;
 	n = snprintf(path, sizeof(path), "%s/attest", hnbtre_securityfs());
 	if (n < 0 || (size_t)n >= sizeof(path))
@@ -99,35 +94,35 @@ int hnbtre_attestation_parse(const uint8_t *blob, size_t len,
 	size_t body_len, sig_len, nonce_len, identity_len;
 	int i;
 
-	if (len < ATTEST_HEADER_SIZE ||
-	    memcmp(blob, ATTEST_MAGIC, ATTEST_MAGIC_LEN))
+	if (len < HNBTRE_ATTEST_HEADER_SIZE ||
+	    memcmp(blob, HNBTRE_ATTEST_MAGIC, HNBTRE_ATTEST_MAGIC_LEN))
 		return -EBADMSG;
-	body_len = be(blob + OFF_BODY_LEN, 4);
-	sig_len = be(blob + OFF_SIG_LEN, 2);
-	nonce_len = blob[OFF_NONCE_LEN];
-	identity_len = blob[OFF_IDENTITY_LEN];
-	if (nonce_len < HNBTRE_NONCE_MIN || nonce_len > HNBTRE_NONCE_MAX ||
+	body_len = be(blob + HNBTRE_ATTEST_OFF_BODY_LEN, 4);
+	sig_len = be(blob + HNBTRE_ATTEST_OFF_SIG_LEN, 2);
+	nonce_len = blob[HNBTRE_ATTEST_OFF_NONCE_LEN];
+	identity_len = blob[HNBTRE_ATTEST_OFF_IDENTITY_LEN];
+	if (nonce_len < HNBTRE_ATTEST_NONCE_MIN || nonce_len > HNBTRE_ATTEST_NONCE_MAX ||
 	    identity_len > HNBTRE_IDENTITY_MAX ||
-	    body_len != ATTEST_HEADER_SIZE + nonce_len + identity_len ||
-	    (sig_len != 256 && sig_len != 384) || len != body_len + sig_len ||
-	    blob[OFF_STATE] > HNBTRE_STATE_TAMPERED ||
-	    (blob[OFF_FLAGS] & ~(FLAG_VALIDATED | FLAG_HAS_MANIFEST)))
+	    body_len != HNBTRE_ATTEST_HEADER_SIZE + nonce_len + identity_len ||
+	    !HNBTRE_DEVKEY_BITS_VALID(8 * sig_len) || len != body_len + sig_len ||
+	    blob[HNBTRE_ATTEST_OFF_STATE] >= HNBTRE_STATE_COUNT ||
+	    (blob[HNBTRE_ATTEST_OFF_FLAGS] & ~(HNBTRE_ATTEST_FLAG_VALIDATED | HNBTRE_ATTEST_FLAG_HAS_MANIFEST)))
 		return -EBADMSG;
 
 	memset(out, 0, sizeof(*out));
-	out->state = blob[OFF_STATE];
-	out->validated = !!(blob[OFF_FLAGS] & FLAG_VALIDATED);
-	out->has_manifest = !!(blob[OFF_FLAGS] & FLAG_HAS_MANIFEST);
-	out->manifest_version = be(blob + OFF_MANIFEST_VERSION, 8);
-	out->counter = be(blob + OFF_COUNTER, 8);
-	out->boot_epoch = be(blob + OFF_BOOT_EPOCH, 8);
-	out->uptime_ns = be(blob + OFF_UPTIME, 8);
-	out->validations = be(blob + OFF_VALIDATIONS, 8);
-	memcpy(out->tim, blob + OFF_TIM, HNBTRE_DIGEST_LEN);
-	memcpy(out->rim, blob + OFF_RIM, HNBTRE_DIGEST_LEN);
-	for (i = 0; i < HNBTRE_VERDICT_KINDS; i++)
-		out->verdicts[i] = be(blob + OFF_VERDICTS + 4 * i, 4);
-	out->nonce = blob + ATTEST_HEADER_SIZE;
+	out->state = blob[HNBTRE_ATTEST_OFF_STATE];
+	out->validated = !!(blob[HNBTRE_ATTEST_OFF_FLAGS] & HNBTRE_ATTEST_FLAG_VALIDATED);
+	out->has_manifest = !!(blob[HNBTRE_ATTEST_OFF_FLAGS] & HNBTRE_ATTEST_FLAG_HAS_MANIFEST);
+	out->manifest_version = be(blob + HNBTRE_ATTEST_OFF_MANIFEST_VERSION, 8);
+	out->counter = be(blob + HNBTRE_ATTEST_OFF_COUNTER, 8);
+	out->boot_epoch = be(blob + HNBTRE_ATTEST_OFF_BOOT_EPOCH, 8);
+	out->uptime_ns = be(blob + HNBTRE_ATTEST_OFF_UPTIME, 8);
+	out->validations = be(blob + HNBTRE_ATTEST_OFF_VALIDATIONS, 8);
+	memcpy(out->tim, blob + HNBTRE_ATTEST_OFF_TIM, HNBTRE_DIGEST_LEN);
+	memcpy(out->rim, blob + HNBTRE_ATTEST_OFF_RIM, HNBTRE_DIGEST_LEN);
+	for (i = 0; i < HNBTRE_VERDICT_COUNT; i++)
+		out->verdicts[i] = be(blob + HNBTRE_ATTEST_OFF_VERDICTS + 4 * i, 4);
+	out->nonce = blob + HNBTRE_ATTEST_HEADER_SIZE;
 	out->nonce_len = nonce_len;
 	out->identity = (const char *)out->nonce + nonce_len;
 	out->identity_len = identity_len;
@@ -254,7 +249,7 @@ int hnbtre_check_attestation(const uint8_t *blob, size_t len,
 
 size_t hnbtre_attestation_len(size_t nonce_len, size_t identity_len, size_t sig_len)
 {
-	return ATTEST_HEADER_SIZE + nonce_len + identity_len + sig_len;
+	return HNBTRE_ATTEST_HEADER_SIZE + nonce_len + identity_len + sig_len;
 }
 
 int hnbtre_verify_attestation_cert(const uint8_t *blob, size_t len,

@@ -577,7 +577,8 @@ int hnbtre_distress_tre_failed(const struct hnbtre_distress_msg *msg)
 	size_t i;
 
 	for (i = 0; i < msg->nfailed; i++)
-		if (!strcmp(msg->failed[i].class, "tre"))
+		if (!strcmp(msg->failed[i].class,
+			    hnbtre_class_name(HNBTRE_CLASS_TRE)))
 			return 1;
 	return 0;
 }

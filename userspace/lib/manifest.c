@@ -10,12 +10,8 @@
 
 #include "hnbtre.h"
 
-static const char header_line[] = "hnbtre-manifest 1\n";
-static const char *const class_names[] = {
-	[HNBTRE_CLASS_NORMAL] = "normal",
-	[HNBTRE_CLASS_DISTRESS] = "distress",
-	[HNBTRE_CLASS_TRE] = "tre",
-};
+static const char header_line[] = HNBTRE_MANIFEST_HEADER;
+static const char *const class_names[HNBTRE_CLASS_COUNT] = HNBTRE_CLASS_NAMES;
 
 const char *hnbtre_class_name(enum hnbtre_class class)
 {
@@ -140,7 +136,8 @@ int hnbtre_manifest_parse(const char *body, size_t len,
 	if (len < sizeof(header_line) - 1 ||
 	    memcmp(body, header_line, sizeof(header_line) - 1)) {
 		snprintf(err, HNBTRE_ERR_LEN,
-			 "line 1: expected \"hnbtre-manifest 1\"");
+			 "line 1: expected \"%.*s\"",
+			 (int)sizeof(header_line) - 2, header_line);
 		return -EBADMSG;
 	}
 	if (body[len - 1] != '\n') {
@@ -158,10 +155,10 @@ int hnbtre_manifest_parse(const char *body, size_t len,
 	pos = nl + 1;
 	for (p = pos; (p = memchr(p, '\n', end - p)); p++)
 		lines++;
-	if (lines == 0 || lines > HNBTRE_MAX_COMPONENTS) {
+	if (lines == 0 || lines > HNBTRE_MANIFEST_MAX_COMPONENTS) {
 		snprintf(err, HNBTRE_ERR_LEN,
 			 "%zu components: 1 to %d allowed", lines,
-			 HNBTRE_MAX_COMPONENTS);
+			 HNBTRE_MANIFEST_MAX_COMPONENTS);
 		return -EBADMSG;
 	}
 	out->components = calloc(lines, sizeof(*out->components));
@@ -204,7 +201,7 @@ int hnbtre_manifest_format(const struct hnbtre_manifest *manifest, FILE *out)
 	char hex[2 * HNBTRE_DIGEST_LEN + 1];
 	size_t i;
 
-	fprintf(out, "hnbtre-manifest 1\nversion %llu\n",
+	fprintf(out, HNBTRE_MANIFEST_HEADER "version %llu\n",
 		(unsigned long long)manifest->version);
 	for (i = 0; i < manifest->count; i++) {
 		const struct hnbtre_component *c = &manifest->components[i];
@@ -222,16 +219,16 @@ int hnbtre_manifest_split(const uint8_t *data, size_t len, size_t *body_len,
 	const uint8_t *t;
 	size_t n;
 
-	if (len <= HNBTRE_SIG_TRAILER_LEN ||
-	    memcmp(data + len - HNBTRE_SIG_MAGIC_LEN, HNBTRE_SIG_MAGIC,
-		   HNBTRE_SIG_MAGIC_LEN))
+	if (len <= HNBTRE_MANIFEST_TRAILER_LEN ||
+	    memcmp(data + len - HNBTRE_MANIFEST_SIG_MAGIC_LEN, HNBTRE_MANIFEST_SIG_MAGIC,
+		   HNBTRE_MANIFEST_SIG_MAGIC_LEN))
 		return -EBADMSG;
-	t = data + len - HNBTRE_SIG_TRAILER_LEN;
+	t = data + len - HNBTRE_MANIFEST_TRAILER_LEN;
 	n = (size_t)t[0] << 24 | (size_t)t[1] << 16 | (size_t)t[2] << 8 | t[3];
-	if (n == 0 || n >= len - HNBTRE_SIG_TRAILER_LEN)
+	if (n == 0 || n >= len - HNBTRE_MANIFEST_TRAILER_LEN)
 		return -EBADMSG;
 	*sig_len = n;
-	*body_len = len - HNBTRE_SIG_TRAILER_LEN - n;
+	*body_len = len - HNBTRE_MANIFEST_TRAILER_LEN - n;
 	*sig = data + *body_len;
 	return 0;
 }

@@ -419,7 +419,7 @@ static int parse_command(struct parse *ps, uint32_t type, const uint8_t *v,
 		memcpy(pkg->manifest.digest, v + 8, HNBTRE_DIGEST_LEN);
 		pkg->manifest.has_sha256 = 1;
 		if (pkg->manifest.size == 0 ||
-		    pkg->manifest.size > HNBTRE_MANIFEST_MAX ||
+		    pkg->manifest.size > HNBTRE_MANIFEST_MAX_SIZE ||
 		    pkg->manifest.offset > ps->payload_len ||
 		    pkg->manifest.size > ps->payload_len - pkg->manifest.offset)
 			return hnbtre_fail(ps->err, -EBADMSG, "hnbtre Manifest: offset %u length %u beyond the payload or over 4 MiB",

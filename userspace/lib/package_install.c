@@ -452,7 +452,7 @@ static uint64_t active_manifest_version(const struct install *in, int use_tre)
 	if (use_tre)
 		return in->tre_manifest_version;
 	if (join(path, in->root, "current/" META "/manifest") ||
-	    hnbtre_read_file(path, HNBTRE_MANIFEST_MAX, &data, &len))
+	    hnbtre_read_file(path, HNBTRE_MANIFEST_MAX_SIZE, &data, &len))
 		return 0;
 	if (!hnbtre_manifest_split(data, len, &body_len, &sig, &sig_len) &&
 	    !hnbtre_manifest_parse((char *)data, body_len, &m, err)) {
@@ -630,7 +630,8 @@ int hnbtre_pkg_tre_verify(const struct hnbtre_pkg *pkg, char *verdict,
 			  size_t size)
 {
 	uint8_t digest[HNBTRE_DIGEST_LEN];
-	char path[PATH_MAX], expected[32 + 2 * HNBTRE_DIGEST_LEN];
+	char path[PATH_MAX];
+	char expected[sizeof(HNBTRE_PKG_ACCEPTED) + 2 * HNBTRE_DIGEST_LEN];
 	ssize_t n;
 	int fd, ret = 0;
 
@@ -663,9 +664,9 @@ int hnbtre_pkg_tre_verify(const struct hnbtre_pkg *pkg, char *verdict,
 	if (!EVP_Digest(pkg->signed_part, HNBTRE_PKG_HEADER_LEN + pkg->cmds_len,
 			digest, NULL, EVP_sha256(), NULL))
 		return -ENOMEM;
-	memcpy(expected, " signed=sha256:", 15);
-	hnbtre_hex(digest, expected + 15);
-	return strncmp(verdict, "accepted ", 9) || !strstr(verdict, expected) ?
+	memcpy(expected, HNBTRE_PKG_ACCEPTED, sizeof(HNBTRE_PKG_ACCEPTED) - 1);
+	hnbtre_hex(digest, expected + sizeof(HNBTRE_PKG_ACCEPTED) - 1);
+	return strcmp(verdict, expected) ?
 	       -HNBTRE_PKG_E_DIGEST : 0;
 }
 
@@ -1017,7 +1018,7 @@ int hnbtre_pkg_recover(const char *root, char *err)
 		return 0;
 	ret = join(path, root, "current/" META "/manifest");
 	if (!ret)
-		ret = hnbtre_read_file(path, HNBTRE_MANIFEST_MAX, &data, &len);
+		ret = hnbtre_read_file(path, HNBTRE_MANIFEST_MAX_SIZE, &data, &len);
 	if (ret)
 		return hnbtre_fail(err, ret, "%s: %s", path, strerror(-ret));
 	ret = hnbtre_manifest_split(data, len, &body_len, &sig, &sig_len);

@@ -93,7 +93,7 @@ static int has_software_role(X509 *signer)
 {
 	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(signer, NID_ext_key_usage,
 						   NULL, NULL);
-	ASN1_OBJECT *role = OBJ_txt2obj(HNBTRE_PKG_SIGNER_ROLE_OID, 1);
+	ASN1_OBJECT *role = OBJ_txt2obj(HNBTRE_SIGNER_OID_SOFTWARE, 1);
 	int found = 0;
 
 	for (int i = 0; eku && role && i < sk_ASN1_OBJECT_num(eku); i++)

@@ -12,13 +12,12 @@
 
 #define STATUS_MAX	4096
 
-static const char *const verdict_names[HNBTRE_VERDICT_KINDS] = {
-	"pending", "ok", "unsigned", "badsig", "mismatch", "missing",
-};
+static const char *const verdict_names[HNBTRE_VERDICT_COUNT] =
+	HNBTRE_VERDICT_NAMES;
 
 const char *hnbtre_verdict_name(enum hnbtre_verdict verdict)
 {
-	return (unsigned int)verdict < HNBTRE_VERDICT_KINDS ?
+	return (unsigned int)verdict < HNBTRE_VERDICT_COUNT ?
 	       verdict_names[verdict] : "invalid";
 }
 
@@ -26,7 +25,7 @@ static int verdict_parse(const char *name, size_t len)
 {
 	int i;
 
-	for (i = 0; i < HNBTRE_VERDICT_KINDS; i++)
+	for (i = 0; i < HNBTRE_VERDICT_COUNT; i++)
 		if (strlen(verdict_names[i]) == len &&
 		    !memcmp(verdict_names[i], name, len))
 			return i;
@@ -138,7 +137,7 @@ int hnbtre_status_parse(const char *text, size_t len,
 		return -EBADMSG;
 	out->validated = d;
 
-	for (i = 0; i < HNBTRE_VERDICT_KINDS; i++) {
+	for (i = 0; i < HNBTRE_VERDICT_COUNT; i++) {
 		line = next_line(&text, end, &line_len);
 		if (!line || !line_key(line, line_len, verdict_names[i],
 				       &value, &value_len) ||
@@ -220,7 +219,7 @@ int hnbtre_components_parse(const char *text, size_t len,
 	while (!ret && (line = next_line(&text, end, &line_len))) {
 		struct hnbtre_component_status *items = out->items;
 
-		if (out->count == HNBTRE_MAX_COMPONENTS) {
+		if (out->count == HNBTRE_MANIFEST_MAX_COMPONENTS) {
 			ret = -EBADMSG;
 			break;
 		}

@@ -197,7 +197,7 @@ const char *hnbtre_securityfs(void)
 {
 	const char *dir = getenv("HNBTRE_SECURITYFS");
 
-	return dir && *dir ? dir : HNBTRE_DEFAULT_SECURITYFS;
+	return dir && *dir ? dir : HNBTRE_SECURITYFS_PATH;
 }
 
 static int sysfs_path(const char *name, char *path)
@@ -220,7 +220,7 @@ int hnbtre_sysfs_read_max(const char *name, size_t max, char **data,
 
 int hnbtre_sysfs_read(const char *name, char **data, size_t *len)
 {
-	return hnbtre_sysfs_read_max(name, HNBTRE_MANIFEST_MAX * 4, data, len);
+	return hnbtre_sysfs_read_max(name, HNBTRE_MANIFEST_MAX_SIZE * 4, data, len);
 }
 
 int hnbtre_sysfs_line(const char *name, char **line)

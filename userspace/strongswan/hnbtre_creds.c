@@ -10,15 +10,11 @@
 #include <string.h>
 
 #include <keyutils.h>
+#include <linux/hnbtre.h>
 
 #include <daemon.h>
 #include <credentials/sets/mem_cred.h>
 
-/** keyring and description of the gated device key (contract.md) */
-#define DEVICE_KEYRING ".hnbtre_device"
-#define DEVICE_KEY_DESC "hnbtre:device"
-/** keyring of the operator roots held by the TrE */
-#define ROOTS_KEYRING ".hnbtre_roots"
 
 typedef struct private_hnbtre_creds_t private_hnbtre_creds_t;
 
@@ -75,13 +71,13 @@ static key_serial_t find_device_key()
 		}
 		return key;
 	}
-	ring = find_key_by_type_and_desc("keyring", DEVICE_KEYRING, 0);
-	key = ring < 0 ? -1 : keyctl_search(ring, "asymmetric", DEVICE_KEY_DESC, 0);
+	ring = find_key_by_type_and_desc("keyring", HNBTRE_DEVICE_KEYRING, 0);
+	key = ring < 0 ? -1 : keyctl_search(ring, "asymmetric", HNBTRE_DEVICE_KEY_DESC, 0);
 	if (key < 0)
 	{
 		DBG1(DBG_CFG, "hnbtre: no device key %s in %s (is it loaded, and "
-			 "linked into charon's session keyring?): %s", DEVICE_KEY_DESC,
-			 DEVICE_KEYRING, strerror(errno));
+			 "linked into charon's session keyring?): %s", HNBTRE_DEVICE_KEY_DESC,
+			 HNBTRE_DEVICE_KEYRING, strerror(errno));
 	}
 	return key;
 }
@@ -185,7 +181,7 @@ static bool tre_holds_signer(certificate_t *cert)
 	chunk_t encoding;
 	char restriction[32];
 
-	roots = find_key_by_type_and_desc("keyring", ROOTS_KEYRING, 0);
+	roots = find_key_by_type_and_desc("keyring", HNBTRE_ROOTS_KEYRING, 0);
 	if (roots < 0 || !cert->get_encoding(cert, CERT_ASN1_DER, &encoding))
 	{
 		return FALSE;
@@ -232,14 +228,14 @@ static void load_roots(private_hnbtre_creds_t *this, mem_cred_t *creds)
 		if (cert->issued_by(cert, cert, NULL) && tre_holds_signer(cert))
 		{
 			DBG1(DBG_CFG, "hnbtre: trust anchor '%Y' (key held in %s)",
-				 cert->get_subject(cert), ROOTS_KEYRING);
+				 cert->get_subject(cert), HNBTRE_ROOTS_KEYRING);
 			creds->add_cert(creds, TRUE, cert);
 		}
 		else
 		{
 			DBG1(DBG_CFG, "hnbtre: '%s' is not a trust anchor: not a "
 				 "self-signed certificate whose key is in %s", path,
-				 ROOTS_KEYRING);
+				 HNBTRE_ROOTS_KEYRING);
 			cert->destroy(cert);
 		}
 	}

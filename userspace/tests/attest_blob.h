@@ -13,7 +13,6 @@
 #include <openssl/evp.h>
 
 #include "hnbtre.h"
-#include "../../kernel/attest_format.h"
 
 /* What varies between the tests' attestations. */
 struct attest_contents {
@@ -43,24 +42,24 @@ static size_t attest_blob_build(uint8_t *blob, size_t size, EVP_PKEY *key,
 	size_t id_len = strlen(c->identity), body_len, sig_len = 256;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
-	body_len = ATTEST_HEADER_SIZE + c->nonce_len + id_len;
+	body_len = HNBTRE_ATTEST_HEADER_SIZE + c->nonce_len + id_len;
 	if (body_len + sig_len > size)
 		abort();
 	memset(blob, 0, size);
-	memcpy(blob, ATTEST_MAGIC, ATTEST_MAGIC_LEN);
-	attest_put_be(blob + OFF_BODY_LEN, body_len, 4);
-	attest_put_be(blob + OFF_SIG_LEN, sig_len, 2);
-	blob[OFF_STATE] = c->state;
-	blob[OFF_FLAGS] = FLAG_VALIDATED | FLAG_HAS_MANIFEST;
-	attest_put_be(blob + OFF_MANIFEST_VERSION, 3, 8);
-	attest_put_be(blob + OFF_COUNTER, 1, 8);
-	memcpy(blob + OFF_TIM, c->tim, HNBTRE_DIGEST_LEN);
-	memcpy(blob + OFF_RIM, c->rim, HNBTRE_DIGEST_LEN);
-	attest_put_be(blob + OFF_VERDICTS + 4, 5, 4);
-	blob[OFF_NONCE_LEN] = c->nonce_len;
-	blob[OFF_IDENTITY_LEN] = id_len;
-	memcpy(blob + ATTEST_HEADER_SIZE, c->nonce, c->nonce_len);
-	memcpy(blob + ATTEST_HEADER_SIZE + c->nonce_len, c->identity, id_len);
+	memcpy(blob, HNBTRE_ATTEST_MAGIC, HNBTRE_ATTEST_MAGIC_LEN);
+	attest_put_be(blob + HNBTRE_ATTEST_OFF_BODY_LEN, body_len, 4);
+	attest_put_be(blob + HNBTRE_ATTEST_OFF_SIG_LEN, sig_len, 2);
+	blob[HNBTRE_ATTEST_OFF_STATE] = c->state;
+	blob[HNBTRE_ATTEST_OFF_FLAGS] = HNBTRE_ATTEST_FLAG_VALIDATED | HNBTRE_ATTEST_FLAG_HAS_MANIFEST;
+	attest_put_be(blob + HNBTRE_ATTEST_OFF_MANIFEST_VERSION, 3, 8);
+	attest_put_be(blob + HNBTRE_ATTEST_OFF_COUNTER, 1, 8);
+	memcpy(blob + HNBTRE_ATTEST_OFF_TIM, c->tim, HNBTRE_DIGEST_LEN);
+	memcpy(blob + HNBTRE_ATTEST_OFF_RIM, c->rim, HNBTRE_DIGEST_LEN);
+	attest_put_be(blob + HNBTRE_ATTEST_OFF_VERDICTS + 4, 5, 4);
+	blob[HNBTRE_ATTEST_OFF_NONCE_LEN] = c->nonce_len;
+	blob[HNBTRE_ATTEST_OFF_IDENTITY_LEN] = id_len;
+	memcpy(blob + HNBTRE_ATTEST_HEADER_SIZE, c->nonce, c->nonce_len);
+	memcpy(blob + HNBTRE_ATTEST_HEADER_SIZE + c->nonce_len, c->identity, id_len);
 	if (!ctx || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) != 1 ||
 	    EVP_DigestSign(ctx, blob + body_len, &sig_len, blob, body_len) != 1)
 		abort();

@@ -91,11 +91,11 @@ int main(void)
 	       "other nonce: wrong nonce");
 	tap_ok(verify(other, NULL) == HNBTRE_ATTEST_WRONG_IDENTITY,
 	       "certificate of another identity: wrong identity");
-	blob[OFF_STATE] = HNBTRE_STATE_TAMPERED;
+	blob[HNBTRE_ATTEST_OFF_STATE] = HNBTRE_STATE_TAMPERED;
 	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_BAD_SIGNATURE,
 	       "state byte altered: bad signature");
 	blob[blob_len - 1] ^= 1;
-	blob[OFF_STATE] = HNBTRE_STATE_TRUSTED;
+	blob[HNBTRE_ATTEST_OFF_STATE] = HNBTRE_STATE_TRUSTED;
 	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_BAD_SIGNATURE,
 	       "signature altered: bad signature");
 
@@ -118,10 +118,10 @@ int main(void)
 	blob[0] = 'h';
 	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_MALFORMED, "bad magic: malformed");
 	blob[0] = 'H';
-	blob[OFF_NONCE_LEN] = 15;
+	blob[HNBTRE_ATTEST_OFF_NONCE_LEN] = 15;
 	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_MALFORMED,
 	       "inconsistent nonce length: malformed");
-	blob[OFF_NONCE_LEN] = sizeof(nonce);
+	blob[HNBTRE_ATTEST_OFF_NONCE_LEN] = sizeof(nonce);
 	tap_ok(verify("/nonexistent.pem", NULL) < 0, "unreadable certificate: -errno");
 
 	unlink(cert);

@@ -225,7 +225,7 @@ static void inform_and_state(void)
 	json_object_put(again.state);
 	free(again.state_path);
 
-	fake_securityfs_state(dir, "tampered");
+	fake_securityfs_state(dir, hnbtre_state_name(HNBTRE_STATE_TAMPERED));
 	inform = build_inform(&delivered);
 	check(strstr(inform, "<Name>Device.X_HNBTRE_TrE.State</Name><Value xsi:type=\"xsd:string\">tampered") &&
 	       strstr(inform, "<Name>Device.X_HNBTRE_TrE.TIM</Name>") &&

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "hnbtre.h"
+
 #define FAKE_DIGEST "sha256:6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b"
 
 static inline int fake_securityfs_put(const char *dir, const char *name, const char *text)
@@ -48,12 +50,12 @@ static inline int fake_securityfs(const char *dir)
 	snprintf(path, sizeof(path), "%s/sfs", dir);
 	if (mkdir(path, 0700) || setenv("HNBTRE_SECURITYFS", path, 1))
 		return -1;
-	return fake_securityfs_state(dir, "trusted") ||
+	return fake_securityfs_state(dir, hnbtre_state_name(HNBTRE_STATE_TRUSTED)) ||
 	       fake_securityfs_put(dir, "tim", FAKE_DIGEST "\n") ||
 	       fake_securityfs_put(dir, "rim", FAKE_DIGEST "\n") ||
 	       fake_securityfs_put(dir, "identity", "0005B9-0000000001\n") ||
 	       fake_securityfs_put(dir, "manifest",
-				   "hnbtre-manifest 1\nversion 7\n/a " FAKE_DIGEST " normal\n") ||
+				   HNBTRE_MANIFEST_HEADER "version 7\n/a " FAKE_DIGEST " normal\n") ||
 	       fake_securityfs_put(dir, "components",
 				   "ok /a " FAKE_DIGEST " normal\nmissing /b sha256:- normal\n") ? -1 : 0;
 }

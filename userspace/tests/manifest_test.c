@@ -12,7 +12,7 @@
 #include "tap.h"
 
 #define D "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-#define H "hnbtre-manifest 1\nversion 7\n"
+#define H HNBTRE_MANIFEST_HEADER "version 7\n"
 
 static const struct {
 	const char *name;
@@ -24,21 +24,21 @@ static const struct {
 	{ "deep path", H "/usr/lib/x86_64-linux-gnu/libz.so.1 sha256:" D " normal\n", 1 },
 	{ "dots inside names", H "/a/.b/c..d/e. sha256:" D " normal\n", 1 },
 	{ "utf-8 path", H "/caf\xc3\xa9 sha256:" D " normal\n", 1 },
-	{ "max version", "hnbtre-manifest 1\nversion 18446744073709551615\n/a sha256:" D " normal\n", 1 },
+	{ "max version", HNBTRE_MANIFEST_HEADER "version 18446744073709551615\n/a sha256:" D " normal\n", 1 },
 	{ "sorted by bytes", H "/A sha256:" D " normal\n/B sha256:" D " normal\n/a sha256:" D " normal\n", 1 },
 	{ "empty", "", 0 },
-	{ "header only", "hnbtre-manifest 1\n", 0 },
+	{ "header only", HNBTRE_MANIFEST_HEADER, 0 },
 	{ "no components", H, 0 },
 	{ "format 2", "hnbtre-manifest 2\nversion 7\n/a sha256:" D " normal\n", 0 },
 	{ "header with space", "hnbtre-manifest  1\nversion 7\n/a sha256:" D " normal\n", 0 },
-	{ "version 0", "hnbtre-manifest 1\nversion 0\n/a sha256:" D " normal\n", 0 },
-	{ "version leading zero", "hnbtre-manifest 1\nversion 07\n/a sha256:" D " normal\n", 0 },
-	{ "version plus", "hnbtre-manifest 1\nversion +7\n/a sha256:" D " normal\n", 0 },
-	{ "version minus", "hnbtre-manifest 1\nversion -7\n/a sha256:" D " normal\n", 0 },
-	{ "version overflow", "hnbtre-manifest 1\nversion 18446744073709551616\n/a sha256:" D " normal\n", 0 },
-	{ "version hex", "hnbtre-manifest 1\nversion 0x7\n/a sha256:" D " normal\n", 0 },
-	{ "version empty", "hnbtre-manifest 1\nversion \n/a sha256:" D " normal\n", 0 },
-	{ "version trailing space", "hnbtre-manifest 1\nversion 7 \n/a sha256:" D " normal\n", 0 },
+	{ "version 0", HNBTRE_MANIFEST_HEADER "version 0\n/a sha256:" D " normal\n", 0 },
+	{ "version leading zero", HNBTRE_MANIFEST_HEADER "version 07\n/a sha256:" D " normal\n", 0 },
+	{ "version plus", HNBTRE_MANIFEST_HEADER "version +7\n/a sha256:" D " normal\n", 0 },
+	{ "version minus", HNBTRE_MANIFEST_HEADER "version -7\n/a sha256:" D " normal\n", 0 },
+	{ "version overflow", HNBTRE_MANIFEST_HEADER "version 18446744073709551616\n/a sha256:" D " normal\n", 0 },
+	{ "version hex", HNBTRE_MANIFEST_HEADER "version 0x7\n/a sha256:" D " normal\n", 0 },
+	{ "version empty", HNBTRE_MANIFEST_HEADER "version \n/a sha256:" D " normal\n", 0 },
+	{ "version trailing space", HNBTRE_MANIFEST_HEADER "version 7 \n/a sha256:" D " normal\n", 0 },
 	{ "no final newline", H "/a sha256:" D " normal", 0 },
 	{ "CRLF", "hnbtre-manifest 1\r\nversion 7\r\n/a sha256:" D " normal\r\n", 0 },
 	{ "CR in component line", H "/a sha256:" D " normal\r\n", 0 },
@@ -141,9 +141,9 @@ int main(void)
 
 	/* Framing: body || sig || be32 len || magic */
 	{
-		static const uint8_t good[] = "body\nSIG\0\0\0\3" HNBTRE_SIG_MAGIC;
-		static const uint8_t zero[] = "body\n\0\0\0\0" HNBTRE_SIG_MAGIC;
-		static const uint8_t huge[] = "body\nSIG\xff\xff\xff\xff" HNBTRE_SIG_MAGIC;
+		static const uint8_t good[] = "body\nSIG\0\0\0\3" HNBTRE_MANIFEST_SIG_MAGIC;
+		static const uint8_t zero[] = "body\n\0\0\0\0" HNBTRE_MANIFEST_SIG_MAGIC;
+		static const uint8_t huge[] = "body\nSIG\xff\xff\xff\xff" HNBTRE_MANIFEST_SIG_MAGIC;
 
 		ret = hnbtre_manifest_split(good, sizeof(good) - 1, &body_len,
 					    &sig, &sig_len);
