@@ -5,6 +5,8 @@
  * admitted (.hnbtre_component_signers).
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <crypto/hash.h>
 #include <crypto/hash_info.h>
 #include <crypto/public_key.h>
@@ -116,7 +118,7 @@ static enum hnbtre_verdict check_signature(struct file *file,
 out:
 	kfree(xattr);
 	if (ret)
-		pr_debug("hnbtre: %pD: security.ima signature: %d\n", file, ret);
+		pr_debug("%pD: security.ima signature: %d\n", file, ret);
 	return ret ? HNBTRE_VERDICT_BADSIG : HNBTRE_VERDICT_OK;
 }
 

@@ -18,6 +18,8 @@
  * reload would reset the TrE.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/atomic.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
@@ -607,7 +609,7 @@ int hnbtre_devkey_init(void)
 		ret = hnbtre_fs_add_data("distress_key", 0200, &key_fops,
 					 &distress_key_file);
 	if (!ret && IS_ENABLED(CONFIG_SECURITY_HNBTRE_TEST_HOOKS)) {
-		pr_warn("hnbtre: test build: .hnbtre_device can be emptied (test_release)\n");
+		pr_warn("test build: .hnbtre_device can be emptied (test_release)\n");
 		ret = hnbtre_fs_add("test_release", 0200, &test_release_fops);
 	}
 	if (!ret)

@@ -12,6 +12,8 @@
  * never run.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/audit.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -204,7 +206,7 @@ void hnbtre_distress_failed(struct hnbtre_manifest *m)
 	if (last.outcome == HNBTRE_DISTRESS_STARTED)
 		last.starts++;
 	audit_outcome(c);
-	pr_info("hnbtre: distress function: %s\n",
+	pr_info("distress function: %s\n",
 		outcome_names[last.outcome]);
 }
 

@@ -6,6 +6,8 @@
  * once at initialisation.  Neither can change afterwards.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/ctype.h>
 #include <linux/gfp.h>
 #include <linux/module.h>
@@ -193,7 +195,7 @@ int hnbtre_identity_init(void)
 		size_t len = strlen(identity_param);
 
 		if (!identity_valid(identity_param, len)) {
-			pr_err("hnbtre: identity= must be 1..%d printable ASCII bytes\n",
+			pr_err("identity= must be 1..%d printable ASCII bytes\n",
 			       HNBTRE_IDENTITY_MAX);
 			return -EINVAL;
 		}
@@ -202,7 +204,7 @@ int hnbtre_identity_init(void)
 	} else if (identity_nv_index) {
 		ret = identity_from_nv();
 		if (ret)
-			pr_err("hnbtre: no identity from TPM NV index 0x%08x: %d\n",
+			pr_err("no identity from TPM NV index 0x%08x: %d\n",
 			       identity_nv_index, ret);
 	}
 	return hnbtre_fs_add("identity", 0444, &identity_fops);

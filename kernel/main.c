@@ -7,6 +7,8 @@
  * Documentation/kernel.md describes the design.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/init.h>
 #include <linux/module.h>
 
@@ -42,7 +44,7 @@ static int __init hnbtre_init(void)
 		ret = hnbtre_roots_fs_init();
 	if (ret)
 		goto out_devkey;
-	pr_info("hnbtre: TrE ready, state unvalidated, PCR %d\n", hnbtre_pcr);
+	pr_info("TrE ready, state unvalidated, PCR %d\n", hnbtre_pcr);
 	return 0;
 
 out_devkey:

@@ -6,6 +6,8 @@
  * from the IMA log.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <crypto/hash.h>
 #include <crypto/hash_info.h>
 #include <linux/ima.h>
@@ -55,7 +57,7 @@ static void extend_pcr(const char *buf, size_t len)
 	}
 	ret = tpm_pcr_extend(chip, hnbtre_pcr, digests);
 	if (ret)
-		pr_warn_ratelimited("hnbtre: extending PCR %d: %d\n",
+		pr_warn_ratelimited("extending PCR %d: %d\n",
 				    hnbtre_pcr, ret);
 	kfree(digests);
 out:

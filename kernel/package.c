@@ -17,6 +17,8 @@
  * userspace streams the payload against hashes the TrE has verified.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <asm/unaligned.h>
 #include <crypto/pkcs7.h>
 #include <linux/audit.h>
@@ -272,9 +274,9 @@ static void report(int result, const struct package_facts *facts)
 	if (!__ratelimit(&limit))
 		return;
 	if (result)
-		pr_notice("hnbtre: package refused: %s (%d)\n", reason, result);
+		pr_notice("package refused: %s (%d)\n", reason, result);
 	else
-		pr_info("hnbtre: package accepted, signed sha256:%*phN\n",
+		pr_info("package accepted, signed sha256:%*phN\n",
 			SHA256_DIGEST_SIZE, facts->signed_digest);
 	ab = audit_log_start(audit_context(), GFP_KERNEL,
 			     AUDIT_INTEGRITY_STATUS);

@@ -27,6 +27,8 @@
  * change their permissions or restriction.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <keys/asymmetric-type.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
@@ -75,10 +77,10 @@ static void report(const struct key *keyring, int result, const char *reason,
 	if (!__ratelimit(&limit))
 		return;
 	if (result)
-		pr_notice("hnbtre: certificate refused: %s (%d)\n", reason,
+		pr_notice("certificate refused: %s (%d)\n", reason,
 			  result);
 	else
-		pr_info("hnbtre: certificate admitted to %s\n", name);
+		pr_info("certificate admitted to %s\n", name);
 	ab = audit_log_start(audit_context(), GFP_KERNEL,
 			     AUDIT_INTEGRITY_STATUS);
 	if (!ab)
@@ -262,12 +264,12 @@ static int __init load_builtin_roots(void)
 		int role;
 
 		if (!len) {
-			pr_err("hnbtre: built-in roots are corrupt\n");
+			pr_err("built-in roots are corrupt\n");
 			return -EBADMSG;
 		}
 		role = hnbtre_cert_role(p, len);
 		if (role < 0) {
-			pr_err("hnbtre: a built-in certificate is neither a CA nor a signer of one role: %d\n",
+			pr_err("a built-in certificate is neither a CA nor a signer of one role: %d\n",
 			       role);
 			return role;
 		}
@@ -278,11 +280,11 @@ static int __init load_builtin_roots(void)
 					   KEY_ALLOC_BUILT_IN |
 					   KEY_ALLOC_BYPASS_RESTRICTION);
 		if (IS_ERR(key)) {
-			pr_err("hnbtre: loading a built-in certificate: %ld\n",
+			pr_err("loading a built-in certificate: %ld\n",
 			       PTR_ERR(key));
 			return PTR_ERR(key);
 		}
-		pr_info("hnbtre: %s: '%s'\n", keyring_names[role],
+		pr_info("%s: '%s'\n", keyring_names[role],
 			key_ref_to_ptr(key)->description);
 		key_ref_put(key);
 		p += len;

@@ -24,6 +24,8 @@
  * itself.  Either way there is no moment in which a change is lost.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/atomic.h>
 #include <linux/audit.h>
 #include <linux/file.h>
@@ -171,7 +173,7 @@ static void audit_transition(enum hnbtre_state old, enum hnbtre_state new,
 {
 	struct audit_buffer *ab;
 
-	pr_info("hnbtre: state %s -> %s (%s%s%s)\n", state_names[old],
+	pr_info("state %s -> %s (%s%s%s)\n", state_names[old],
 		state_names[new], reason, path ? " " : "", path ?: "");
 	ab = audit_log_start(audit_context(), GFP_KERNEL,
 			     AUDIT_INTEGRITY_STATUS);
