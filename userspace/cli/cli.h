@@ -21,6 +21,7 @@ extern const struct command key_commands[];
 extern const struct command attest_commands[];
 extern const struct command pkg_commands[];
 extern const struct command distress_commands[];
+extern const struct command watch_commands[];
 
 /* Print "hnbtre: <message>" to stderr. */
 void die_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -16,6 +16,7 @@ static const struct command *const tables[] = {
 	attest_commands,
 	pkg_commands,
 	distress_commands,
+	watch_commands,
 };
 
 void die_msg(const char *fmt, ...)
