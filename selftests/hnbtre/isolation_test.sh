@@ -6,9 +6,9 @@
 # state is not trusted.  The device is this VM's root network namespace
 # (the TrE and its audit events are there); the network is the namespace
 # hnb-net with the H(e)MS (its TR-069 port and distress receiver) and
-# another host.  TAP 13; run as root in a VM.
+# another host.  TAP 14; run as root in a VM.
 . "$(dirname "$0")/gate_lib.sh"
-tap_init 13
+tap_init 14
 
 id=$(cat "$PKI/identity")
 D=$WORK/distress
@@ -154,7 +154,15 @@ state_lifted() { [ "$(state)" = trusted ] && eventually not isolated; }
 check "repaired and re-validated: trusted, the rule set removed" state_lifted
 check "trusted again: the other host is reachable" reaches $OTHER 7547
 
+# A watch of its own: the transition wakes it, not its timeout.
+"$HNBTRE" watch --timeout 60 trusted > "$WORK/watched" 2> "$WORK/watch.err" &
+sleep 0.5
 tamper
+woke() {
+	eventually test -s "$WORK/watched" && grep -qx tampered "$WORK/watched" &&
+		! grep . "$WORK/watch.err"
+}
+check "hnbtre watch wakes on the TrE's audit record of the tamper" woke
 state_isolated() { [ "$(state)" = tampered ] && eventually isolated; }
 check "tampered at run time: isolated again" state_isolated
 check "tampered: the H(e)MS and the distress receiver only" only_repair_reachable
