@@ -8,9 +8,9 @@
 #include <time.h>
 
 #include <json-c/json.h>
-#include <openssl/ocsp.h>
 
 #include "hnbtre_cwmp.h"
+#include "ocsp.h"
 
 #define TRE_PREFIX	"Device.X_HNBTRE_TrE."
 
@@ -105,24 +105,6 @@ int rpc_build_transfer_complete(struct agent *agent, json_object *transfer,
 
 /* log.c */
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* ocsp.c */
-struct ocsp_result {
-	int status;		/* V_OCSP_CERTSTATUS_*, -1 without a valid response */
-	int revocation_reason;
-	bool sha1_cert_id;	/* the responder matched a SHA-1 CertID */
-	bool sha1_signature;
-	time_t produced_at;
-	char reason[160];	/* why the response was not valid */
-};
-
-int ocsp_check_response(const unsigned char *der, size_t len, X509 *cert,
-			X509 *issuer, STACK_OF(X509) *untrusted, X509_STORE *roots,
-			OCSP_REQUEST *req, time_t now, struct ocsp_result *result);
-OCSP_REQUEST *ocsp_request(X509 *cert, X509 *issuer);
-char *ocsp_responder_url(X509 *cert);
-int ocsp_query(const char *url, OCSP_REQUEST *req, unsigned char **der,
-	       size_t *len, char *err, size_t err_len);
 
 /* clock.c: the last known-good time, kept in the state directory */
 time_t clock_restore(const char *state_dir);

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -20,7 +21,7 @@
 #include <openssl/ocsp.h>
 #include <openssl/x509v3.h>
 
-#include "cwmpd.h"
+#include "ocsp.h"
 
 /* Clock skew allowed against thisUpdate/nextUpdate. */
 #define OCSP_SKEW		300
@@ -138,6 +139,7 @@ int ocsp_check_response(const unsigned char *der, size_t len, X509 *cert,
 		goto out;
 	}
 	r->produced_at = asn1_seconds(OCSP_resp_get0_produced_at(bs));
+	r->next_update = next_t;
 	if (!OBJ_find_sigid_algs(OBJ_obj2nid(OCSP_resp_get0_tbs_sigalg(bs)->algorithm),
 				 &sig_md, NULL))
 		sig_md = NID_undef;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <sqlite3.h>
 
@@ -35,6 +36,9 @@ int hems_package_rims(const char *path, struct hnbtre_pkg_reference *ref,
 		      char platform_rim[HEMS_RIM_TEXT], char patch_rim[HEMS_RIM_TEXT],
 		      char *err);
 
+/* Revocation checking of device certificates (revocation.c). */
+enum revocation_method { REVOCATION_OFF, REVOCATION_OCSP, REVOCATION_CRL };
+
 struct hems_config {
 	const char *listen_addr;
 	unsigned short port;
@@ -48,6 +52,10 @@ struct hems_config {
 	/* benchmark baseline only (scripts/bench-hems): no PVE check at all */
 	bool no_attestation_check;
 	const char *ocsp_staple;	/* DER OCSP response for our certificate */
+	enum revocation_method revocation;	/* of device certificates */
+	bool revocation_soft;		/* no status: session with a warning */
+	const char *ocsp_responder;	/* a URL, or "aia": the certificate's */
+	const char *crl_path;		/* PEM or DER CRL of the device CA */
 	/* Distress indications (distress.c); a port of 0 is off. */
 	unsigned short distress_tls_port;
 	unsigned short distress_tcp_port;
@@ -101,6 +109,16 @@ int distress_listen(struct event_base *base, const struct hems_config *config,
 		    sqlite3 *db, struct distress_listener **tls,
 		    struct distress_listener **tcp, struct distress_listener **ike);
 void distress_close(struct distress_listener *l);
+
+struct revocation;
+struct revocation *revocation_new(const struct hems_config *config, X509_STORE *roots);
+void revocation_free(struct revocation *rv);
+/*
+ * Whether the client certificate of @ssl (verified; CN @identity) may have
+ * a session: not revoked, and a valid status unless the policy is soft.
+ * Logs the verdict.
+ */
+bool revocation_admits(struct revocation *rv, SSL *ssl, const char *identity);
 
 int hems_serve(const struct hems_config *config);
 int hems_cli(const char *db_path, int argc, char **argv, int json);

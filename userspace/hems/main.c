@@ -21,6 +21,8 @@ static void usage(FILE *f)
 		"                  [--distress-tcp-port N] [--distress-psk-dir DIR] [--distress-ca PEM]\n"
 		"                  [--distress-ike-listen ADDR:PORT] [--on-mismatch mark|reboot]\n"
 		"                  [--ocsp-staple RESPONSE.der] [--no-attestation-check]\n"
+		"                  [--revocation off|ocsp|crl] [--revocation-policy strict|soft]\n"
+		"                  [--ocsp-responder aia|URL] [--crl FILE]\n"
 		"       hnbtre-hems --db FILE [--json] devices\n"
 		"       hnbtre-hems --db FILE [--json] show DEVICE\n"
 		"       hnbtre-hems --db FILE update DEVICE PACKAGE\n"
@@ -227,6 +229,10 @@ int main(int argc, char **argv)
 		{ "distress-ike-listen", required_argument, NULL, 'I' },
 		{ "on-mismatch", required_argument, NULL, 'M' },
 		{ "no-attestation-check", no_argument, NULL, 'N' },
+		{ "revocation", required_argument, NULL, 'R' },
+		{ "revocation-policy", required_argument, NULL, 'Y' },
+		{ "ocsp-responder", required_argument, NULL, 'o' },
+		{ "crl", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -259,6 +265,29 @@ int main(int argc, char **argv)
 			config.reboot_on_mismatch = !strcmp(optarg, "reboot");
 			break;
 		case 'N': config.no_attestation_check = true; break;
+		case 'R':
+			if (!strcmp(optarg, "ocsp")) {
+				config.revocation = REVOCATION_OCSP;
+			} else if (!strcmp(optarg, "crl")) {
+				config.revocation = REVOCATION_CRL;
+			} else if (!strcmp(optarg, "off")) {
+				config.revocation = REVOCATION_OFF;
+			} else {
+				fprintf(stderr, "hnbtre-hems: --revocation: off, ocsp or crl, "
+					"not %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'Y':
+			if (strcmp(optarg, "strict") && strcmp(optarg, "soft")) {
+				fprintf(stderr, "hnbtre-hems: --revocation-policy: strict or "
+					"soft, not %s\n", optarg);
+				return 2;
+			}
+			config.revocation_soft = !strcmp(optarg, "soft");
+			break;
+		case 'o': config.ocsp_responder = optarg; break;
+		case 'L': config.crl_path = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -271,6 +300,15 @@ int main(int argc, char **argv)
 		if (!config.cert_path || !config.key_path || !config.ca_path ||
 		    !config.public_url || optind + 1 != argc) {
 			usage(stderr);
+			return 2;
+		}
+		if (config.revocation == REVOCATION_OCSP && !config.ocsp_responder) {
+			fprintf(stderr, "hnbtre-hems: --revocation ocsp needs --ocsp-responder "
+				"aia|URL\n");
+			return 2;
+		}
+		if (config.revocation == REVOCATION_CRL && !config.crl_path) {
+			fprintf(stderr, "hnbtre-hems: --revocation crl needs --crl FILE\n");
 			return 2;
 		}
 		return hems_serve(&config);

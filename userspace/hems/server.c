@@ -35,6 +35,7 @@ struct server {
 	const struct hems_config *config;
 	SSL_CTX *ctx;
 	sqlite3 *db;
+	struct revocation *revocation;
 	struct connection *connections;
 };
 
@@ -85,6 +86,12 @@ static struct acs_session *session_of(struct server *srv, struct evhttp_request 
 	if (!c)
 		return NULL;
 	hems_log("TLS session from %s (%s)", c->session.identity, SSL_get_version(ssl));
+	/* TS 33.320 8.3.2.1: before anything of the device is looked at or stored */
+	if (!revocation_admits(srv->revocation, ssl, c->session.identity)) {
+		acs_session_free(&c->session);
+		free(c);
+		return NULL;
+	}
 	c->conn = conn;
 	c->next = srv->connections;
 	srv->connections = c;
@@ -212,6 +219,9 @@ int hems_serve(const struct hems_config *config)
 	srv.ctx = server_ctx(config);
 	if (!srv.ctx || store_open(config->db_path, &srv.db))
 		return 1;
+	srv.revocation = revocation_new(config, SSL_CTX_get_cert_store(srv.ctx));
+	if (!srv.revocation)
+		return 1;
 	base = event_base_new();
 	http = base ? evhttp_new(base) : NULL;
 	if (!http) {
@@ -233,6 +243,9 @@ int hems_serve(const struct hems_config *config)
 			config->listen_addr);
 		return 1;
 	}
+	if (config->revocation == REVOCATION_OFF)
+		fprintf(stderr, "hnbtre-hems: device certificates are not checked for "
+			"revocation (--revocation off)\n");
 	if (config->no_attestation_check)
 		fprintf(stderr, "hnbtre-hems: BENCHMARK BASELINE (--no-attestation-check): "
 			"no device is attested, every session ends after its Inform\n");
@@ -244,6 +257,7 @@ int hems_serve(const struct hems_config *config)
 	evhttp_free(http);
 	event_base_free(base);
 	sqlite3_close(srv.db);
+	revocation_free(srv.revocation);
 	SSL_CTX_free(srv.ctx);
 	return 0;
 }

@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Device certificates checked by hnbtre-hems (TS 33.320 8.3.2.1;
+# Documentation/tr069.md, "Revocation of device certificates"): OCSP from
+# the responder the certificate's AIA names (an `openssl ocsp` on this
+# test's own loopback, where the test PKI points) or a CRL file, strict
+# and soft-fail, answers cached until their nextUpdate.  A device is
+# admitted when its first request gets a CWMP answer (204 to an empty
+# POST) and refused with 403.  Needs $HNBTRE, $PKI, root (own network
+# namespace: the ports are the test PKI's, 8888 for OCSP).
+PLAN=12
+# A loopback of our own: no other test's responder or server in the way.
+if [ "${1:-}" != in-netns ]; then
+	unshare -n true 2>/dev/null && exec unshare -n "$0" in-netns
+	echo "TAP version 13"
+	echo "1..$PLAN"
+	for i in $(seq $PLAN); do
+		echo "ok $i # SKIP needs a network namespace (unshare -n)"
+	done
+	exit 0
+fi
+. "$(dirname "$0")/tap.sh"
+HEMS=$(dirname "$HNBTRE")/hnbtre-hems
+echo "TAP version 13"
+echo "1..$PLAN"
+ip link set lo up
+
+# The test CA's database: device good, device-revoked revoked.
+ca=$tmp/ca
+mkdir -p "$ca"
+cat > "$ca/ca.cnf" <<EOC
+[ca]
+default_ca = test
+[test]
+database = $ca/index.txt
+certificate = $PKI/root.pem
+private_key = $PKI/root.key
+default_md = sha256
+default_crl_days = 30
+EOC
+: > "$ca/index.txt"
+echo "unique_subject = no" > "$ca/index.txt.attr"
+openssl ca -config "$ca/ca.cnf" -batch -valid "$PKI/device.pem" 2>/dev/null &&
+openssl ca -config "$ca/ca.cnf" -batch -revoke "$PKI/device-revoked.pem" \
+	-crl_reason keyCompromise 2>/dev/null || exit 1
+
+# responder_start [OPTIONS...]: openssl ocsp where the AIA points.
+responder_start() {
+	openssl ocsp -index "$ca/index.txt" -port 8888 -CA "$PKI/root.pem" \
+		-rsigner "$PKI/ocsp.pem" -rkey "$PKI/ocsp.key" -rmd sha256 -ignore_err \
+		"$@" > "$tmp/ocsp.log" 2>&1 &
+	responder=$!
+	for i in $(seq 50); do
+		bash -c 'echo > /dev/tcp/127.0.0.1/8888' 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+responder_stop() {
+	[ -n "${responder:-}" ] && kill "$responder" 2>/dev/null && wait "$responder" 2>/dev/null
+	responder=
+}
+
+# hems_start OPTIONS...: a fresh H(e)MS (empty cache) on 127.0.0.1:7547.
+hems_start() {
+	hems_stop
+	: > "$tmp/hems.log"
+	"$HEMS" --db "$tmp/hems.db" serve --listen 127.0.0.1 --port 7547 \
+		--cert "$PKI/hems.pem" --key "$PKI/hems.key" --ca "$PKI/root.pem" \
+		--public-url https://hems.hnbtre.test:7547 "$@" >> "$tmp/hems.log" 2>&1 &
+	hems=$!
+	for i in $(seq 50); do
+		bash -c 'echo > /dev/tcp/127.0.0.1/7547' 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+hems_stop() {
+	[ -n "${hems:-}" ] && kill "$hems" 2>/dev/null && wait "$hems" 2>/dev/null
+	hems=
+}
+trap 'hems_stop; responder_stop; rm -rf "$tmp"' EXIT
+
+# session CERT: the HTTP status of an empty POST as device CERT.
+session() {
+	curl -s -o /dev/null -w '%{http_code}' --max-time 20 \
+		--resolve hems.hnbtre.test:7547:127.0.0.1 --cacert "$PKI/root.pem" \
+		--cert "$PKI/$1.pem" --key "$PKI/device.key" -X POST --data-binary '' \
+		https://hems.hnbtre.test:7547/
+}
+
+# admitted CERT LOG-LINE / refused CERT LOG-LINE: the answer and the log.
+admitted() {
+	local code
+	code=$(session "$1")
+	[ "$code" = 204 ] && grep -q -- "$2" "$tmp/hems.log" ||
+		{ echo "HTTP $code"; cat "$tmp/hems.log"; false; }
+}
+refused() {
+	local code
+	code=$(session "$1")
+	[ "$code" = 403 ] && grep -q -- "$2" "$tmp/hems.log" &&
+		[ "$(sqlite3 "$tmp/hems.db" 'SELECT count(*) FROM devices')" = 0 ] ||
+		{ echo "HTTP $code"; cat "$tmp/hems.log"; false; }
+}
+ID=$(cat "$PKI/identity")
+
+responder_start -nmin 60 || exit 1
+hems_start --revocation ocsp --ocsp-responder aia || exit 1
+check "OCSP (AIA) good: session" admitted device \
+	"certificate of $ID: good (OCSP http://127.0.0.1:8888)"
+check "OCSP revoked: no session, nothing stored" refused device-revoked \
+	"certificate of $ID is revoked (OCSP http://127.0.0.1:8888, reason keyCompromise): no session"
+responder_stop
+check "responder down: the good answer is cached until its nextUpdate" admitted device \
+	"certificate of $ID: good (OCSP, cached until "
+check "responder down: the revoked answer is cached too" refused device-revoked \
+	"certificate of $ID is revoked (OCSP, cached until "
+hems_start --revocation ocsp --ocsp-responder aia || exit 1
+check "responder down, strict: no session" refused device \
+	"no revocation status for the certificate of $ID (OCSP http://127.0.0.1:8888: .*): no session (strict)"
+hems_start --revocation ocsp --ocsp-responder aia --revocation-policy soft || exit 1
+check "responder down, soft: session with a warning" admitted device \
+	"warning: no revocation status for the certificate of $ID (OCSP http://127.0.0.1:8888: .*): session continues (soft)"
+responder_start || exit 1
+check "soft still refuses a revoked certificate" refused device-revoked \
+	"certificate of $ID is revoked (OCSP http://127.0.0.1:8888, reason keyCompromise): no session"
+responder_stop
+
+# CRLs: current, expired (nextUpdate passed), signed by somebody else.
+openssl ca -config "$ca/ca.cnf" -gencrl -out "$tmp/root.crl" 2>/dev/null &&
+openssl ca -config "$ca/ca.cnf" -gencrl -crl_lastupdate 20200101000000Z \
+	-crl_nextupdate 20200201000000Z -out "$tmp/expired.crl" 2>/dev/null || exit 1
+hems_start --revocation crl --crl "$tmp/root.crl" || exit 1
+check "CRL: a listed certificate gets no session" refused device-revoked \
+	"certificate of $ID is revoked (CRL $tmp/root.crl, reason keyCompromise): no session"
+check "CRL: an unlisted certificate gets a session" admitted device \
+	"certificate of $ID: good (CRL $tmp/root.crl)"
+hems_start --revocation crl --crl "$tmp/expired.crl" || exit 1
+check "CRL expired, strict: no session" refused device \
+	"no revocation status for the certificate of $ID (CRL $tmp/expired.crl: the CRL expired at .*): no session (strict)"
+hems_start --revocation crl --crl "$tmp/expired.crl" --revocation-policy soft || exit 1
+check "CRL expired, soft: session with a warning" admitted device \
+	"warning: no revocation status for the certificate of $ID (CRL $tmp/expired.crl: the CRL expired at .*): session continues (soft)"
+hems_stop
+bad_option() {
+	"$HEMS" --db "$tmp/hems.db" serve --listen 127.0.0.1 --port 7547 \
+		--cert "$PKI/hems.pem" --key "$PKI/hems.key" --ca "$PKI/root.pem" \
+		--public-url https://hems.hnbtre.test:7547 --revocation crl 2> "$tmp/err"
+	[ $? = 2 ] && grep -q -- "--revocation crl needs --crl" "$tmp/err"
+}
+check "--revocation crl without --crl: refused at start" bad_option
+exit $((failed > 0))
