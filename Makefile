@@ -14,7 +14,7 @@ LINUX_SOURCE_TAR ?= /usr/src/linux-source-6.1.tar.xz
 KSRC := $(BUILD)/linux-src
 KSELFTEST := $(BUILD)/kselftest
 
-.PHONY: all deps module userspace strongswan kselftest checkpatch check demo bench clean help
+.PHONY: all deps module userspace strongswan kselftest checkpatch man check demo bench clean help
 
 all: module userspace strongswan kselftest
 
@@ -24,6 +24,7 @@ help:
 	@echo "make demo                      end-to-end demonstration in a VM"
 	@echo "make bench                     benchmarks (ratios)"
 	@echo "make checkpatch                kernel style check of kernel/"
+	@echo "make man                       man pages (scdoc) into build/man/"
 	@echo "make clean"
 
 # Installs only what is missing; needs root when something is.
@@ -71,6 +72,13 @@ kselftest: $(KSRC)/.extracted
 
 checkpatch: $(KSRC)/.extracted
 	scripts/checkpatch-tap $(KSRC)/scripts/checkpatch.pl
+
+# Man pages: one scdoc source each in Documentation/man/ (PAGE.SECTION.scd).
+MAN_SRCS := $(wildcard Documentation/man/*.scd)
+man: $(patsubst Documentation/man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
+$(BUILD)/man/%: Documentation/man/%.scd
+	@mkdir -p $(dir $@)
+	scdoc < $< > $@
 
 # `make check` uses the test PKI root so that the tests can sign manifests.
 check: deps

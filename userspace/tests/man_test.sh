@@ -1,0 +1,61 @@
+#!/bin/bash
+# The man pages (Documentation/man/*.scd, rendered by scdoc) against the
+# programs: the long options of each program's --help are exactly those in
+# its page's SYNOPSIS, COMMANDS and OPTIONS, and hnbtre(7) lists exactly
+# the module parameters of kernel/.  Needs $HNBTRE (the CLI; the other
+# programs are next to it) and scdoc.
+. "$(dirname "$0")/tap.sh"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+bin=$(dirname "$HNBTRE")
+man=$top/Documentation/man
+
+echo "TAP version 13"
+echo "1..8"
+
+# options_of_page PAGE: long options in the sections that define them.
+options_of_page() {
+	MANWIDTH=200 man -l "$1" 2>/dev/null |
+		awk '/^[A-Z]/ { keep = ($0 ~ /^(SYNOPSIS|COMMANDS|OPTIONS)$/) } keep' |
+		grep -o -- '--[a-z][a-z0-9-]*' | grep -vx -- --help | sort -u
+}
+options_of_help() {
+	"$@" --help 2>&1 | grep -o -- '--[a-z][a-z0-9-]*' | grep -vx -- --help | sort -u
+}
+same_options() {
+	local page=$1
+	shift
+	diff -u --label "--help of $*" --label "man page $page" \
+		<(options_of_help "$@") <(options_of_page "$tmp/$page")
+}
+
+pages_render() {
+	local src
+	for src in "$man"/*.scd; do
+		scdoc < "$src" > "$tmp/$(basename "$src" .scd)" || return 1
+		[ -s "$tmp/$(basename "$src" .scd)" ] || return 1
+	done
+}
+check "scdoc renders every page" pages_render
+for prog in hnbtre hnbtre-cwmpd hnbtre-hems hnbtre-distress; do
+	check "$prog --help and $prog(8) name the same options" same_options "$prog.8" "$bin/$prog"
+done
+check "hnbtre-start --help and hnbtre-start(8) name the same options" \
+	same_options hnbtre-start.8 "$top/policy/init/hnbtre-start"
+
+# hnbtre(7)'s PARAMETERS: each module_param of kernel/, nothing else.
+params_of_page() {
+	MANWIDTH=200 man -l "$tmp/hnbtre.7" 2>/dev/null |
+		awk '/^[A-Z]/ { keep = ($0 == "PARAMETERS") } keep' |
+		sed -n 's/^       \([a-z_]*\)$/\1/p' | sort -u
+}
+params_of_kernel() {
+	sed -n 's/.*module_param(\([a-z_]*\),.*/\1/p; s/.*module_param_named(\([a-z_]*\),.*/\1/p' \
+		"$top"/kernel/*.c | sort -u
+}
+check "hnbtre(7) lists exactly the module parameters of kernel/" \
+	diff -u --label kernel/ --label hnbtre.7 <(params_of_kernel) <(params_of_page)
+
+# The comparison can fail: an option only in the help is found.
+check "an option missing from a page is reported" fails same_options hnbtre.8 \
+	bash -c 'echo "usage: x --not-in-the-page"' x
+exit $((failed > 0))
