@@ -14,7 +14,7 @@ LINUX_SOURCE_TAR ?= /usr/src/linux-source-6.1.tar.xz
 KSRC := $(BUILD)/linux-src
 KSELFTEST := $(BUILD)/kselftest
 
-.PHONY: all deps module userspace strongswan kselftest checkpatch man check demo bench clean help
+.PHONY: all deps module userspace strongswan kselftest checkpatch man deb check demo bench clean help
 
 all: module userspace strongswan kselftest
 
@@ -25,6 +25,7 @@ help:
 	@echo "make bench                     benchmarks (ratios)"
 	@echo "make checkpatch                kernel style check of kernel/"
 	@echo "make man                       man pages (scdoc) into build/man/"
+	@echo "make deb                       Debian packages into build/deb/ (lintian checked)"
 	@echo "make clean"
 
 # Installs only what is missing; needs root when something is.
@@ -79,6 +80,10 @@ man: $(patsubst Documentation/man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
 $(BUILD)/man/%: Documentation/man/%.scd
 	@mkdir -p $(dir $@)
 	scdoc < $< > $@
+
+# Debian packages (Documentation/packaging.md); TAP on stdout.
+deb:
+	scripts/build-debs
 
 # `make check` uses the test PKI root so that the tests can sign manifests.
 check: deps

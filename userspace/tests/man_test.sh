@@ -10,7 +10,7 @@ bin=$(dirname "$HNBTRE")
 man=$top/Documentation/man
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..9"
 
 # options_of_page PAGE: long options in the sections that define them.
 options_of_page() {
@@ -39,8 +39,10 @@ check "scdoc renders every page" pages_render
 for prog in hnbtre hnbtre-cwmpd hnbtre-hems hnbtre-distress; do
 	check "$prog --help and $prog(8) name the same options" same_options "$prog.8" "$bin/$prog"
 done
-check "hnbtre-start --help and hnbtre-start(8) name the same options" \
-	same_options hnbtre-start.8 "$top/policy/init/hnbtre-start"
+for prog in hnbtre-start hnbtre-isolate; do
+	check "$prog --help and $prog(8) name the same options" \
+		same_options "$prog.8" "$top/policy/init/$prog"
+done
 
 # hnbtre(7)'s PARAMETERS: each module_param of kernel/, nothing else.
 params_of_page() {
