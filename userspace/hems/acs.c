@@ -100,11 +100,9 @@ static void record_event(sqlite3 *db, struct acs_session *s,
 			 const char *code, const char *key)
 {
 	char now[32];
-	const char *p[4] = { s->identity, now, code, key };
 
 	hems_now(now, sizeof(now));
-	store_exec(db, "INSERT INTO events (identity, time, code, command_key) "
-		   "VALUES (?, ?, ?, ?)", 4, p);
+	store_record_event(db, s->identity, now, code, key);
 }
 
 /* Value of a ParameterValueStruct in a ParameterList, or NULL. */
@@ -171,26 +169,20 @@ struct device_rims {
 
 static int load_rims(sqlite3 *db, const char *identity, struct device_rims *rims)
 {
-	sqlite3_stmt *st;
+	char *rim, *expected, *state;
 
 	memset(rims, 0, sizeof(*rims));
-	if (sqlite3_prepare_v2(db, "SELECT rim, expected_rim, expected_state FROM devices "
-			       "WHERE identity = ?", -1, &st, NULL) != SQLITE_OK)
+	if (store_device_rims(db, identity, &rim, &expected, &state))
 		return -1;
-	sqlite3_bind_text(st, 1, identity, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *rim = (const char *)sqlite3_column_text(st, 0);
-		const char *expected = (const char *)sqlite3_column_text(st, 1);
-		const char *state = (const char *)sqlite3_column_text(st, 2);
-
-		if (rim && hnbtre_parse_digest(rim, rims->stored_buf))
-			rims->stored = rims->stored_buf;
-		if (expected && hnbtre_parse_digest(expected, rims->expected_buf)) {
-			rims->expected = rims->expected_buf;
-			rims->installed = state && !strcmp(state, "installed");
-		}
+	if (rim && hnbtre_parse_digest(rim, rims->stored_buf))
+		rims->stored = rims->stored_buf;
+	if (expected && hnbtre_parse_digest(expected, rims->expected_buf)) {
+		rims->expected = rims->expected_buf;
+		rims->installed = state && !strcmp(state, "installed");
 	}
-	sqlite3_finalize(st);
+	free(rim);
+	free(expected);
+	free(state);
 	return 0;
 }
 
@@ -251,74 +243,31 @@ static int check_attestation(sqlite3 *db, struct acs_session *s,
 	for (i = 0; i < sizeof(s->nonce); i++)
 		snprintf(nonce_hex + 2 * i, 3, "%02x", nonce[i]);
 	hems_now(now, sizeof(now));
-	{
-		const char *p[] = { s->identity, now, nonce_hex, verdict_text,
-				    verdict >= 0 && verdict != HNBTRE_ATTEST_MALFORMED ?
-				    hnbtre_state_name(att.state) : NULL, tim, rim, counter };
-
-		store_exec(db, "INSERT INTO attestations (identity, time, nonce, verdict, "
-			   "state, tim, rim, counter) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", 8, p);
-	}
+	store_record_attestation(db, s->identity, now, nonce_hex, verdict_text,
+				 verdict >= 0 && verdict != HNBTRE_ATTEST_MALFORMED ?
+				 hnbtre_state_name(att.state) : NULL, tim, rim, counter);
 	if (renewed) {
-		const char *p[] = { s->identity, tim, now };
-
 		/* seed 000 step 6: the update is verified; the stored RIM and
 		 * manifest version become the package's */
-		store_exec(db, "UPDATE devices SET manifest_version = COALESCE((SELECT "
-			   "manifest_version FROM updates WHERE identity = ?1 AND state = "
-			   "'installed' AND expected_rim = ?2), manifest_version) "
-			   "WHERE identity = ?1", 2, p);
-		store_exec(db, "UPDATE updates SET state = 'verified', reported_tim = ?2, "
-			   "finished = ?3 WHERE identity = ?1 AND state = 'installed' AND "
-			   "expected_rim = ?2", 3, p);
-		store_exec(db, "UPDATE devices SET rim = ?2, expected_rim = NULL, "
-			   "expected_state = NULL, status = 'ok' WHERE identity = ?1", 2, p);
+		store_rim_renewed(db, s->identity, tim, now);
 		hems_log("%s: RIM renewed to %s", s->identity, tim);
 	} else if (rims->installed && verdict == HNBTRE_ATTEST_TIM_NOT_RIM) {
-		const char *p[] = { s->identity, tim, now };
-
 		/* the package is installed but the platform is not what it
 		 * should make it: marked; the measure (tr069.md) is taken
 		 * once, when the update is found so */
-		if (!store_exec(db, "UPDATE updates SET state = 'mismatch', reported_tim = ?2, "
-				"finished = ?3 WHERE identity = ?1 AND state = 'installed'", 3, p))
-			s->update_mismatch = sqlite3_changes(db) > 0;
-		store_exec(db, "UPDATE devices SET status = 'maintenance' "
-			   "WHERE identity = ?1", 1, p);
+		s->update_mismatch = store_update_mismatch(db, s->identity, tim, now) > 0;
 		hems_log("%s: TIM after the update is %s, not the expected RIM: maintenance",
 			 s->identity, tim);
 	} else if (verdict == HNBTRE_ATTEST_VALID) {
-		const char *p[] = { s->identity, rim };
-
 		/* first valid attestation: its RIM becomes the stored one */
-		store_exec(db, "UPDATE devices SET rim = COALESCE(rim, ?2) "
-			   "WHERE identity = ?1", 2, p);
+		store_first_rim(db, s->identity, rim);
 	} else {
-		const char *p[] = { s->identity };
-
-		store_exec(db, "UPDATE devices SET status = 'maintenance' "
-			   "WHERE identity = ?", 1, p);
+		store_device_mark(db, s->identity, NULL);
 	}
 	snprintf(who, sizeof(who), "%s (%s)", s->identity, carrier);
 	hems_log("attestation of %s: %s", who, verdict_text);
 	free(blob);
 	return verdict == HNBTRE_ATTEST_VALID;
-}
-
-/* The oldest requested update of this device, or 0. */
-static long long requested_update(sqlite3 *db, const struct acs_session *s)
-{
-	sqlite3_stmt *st;
-	long long id = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT id FROM updates WHERE identity = ? AND "
-			       "state = 'requested' ORDER BY id LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, s->identity, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return id;
 }
 
 static int on_inform(sqlite3 *db, struct acs_session *s,
@@ -342,26 +291,8 @@ static int on_inform(sqlite3 *db, struct acs_session *s,
 		goto out;
 	}
 	hems_now(now, sizeof(now));
-	{
-		const char *p[] = { s->identity, now, state, tim };
-
-		/* the certificate column is set below as a blob */
-		if (store_exec(db, "INSERT INTO devices (identity, cert, last_inform, state, "
-			       "last_tim) VALUES (?1, x'', ?2, ?3, ?4) ON CONFLICT(identity) DO "
-			       "UPDATE SET last_inform = ?2, state = ?3, last_tim = ?4", 4, p))
-			goto out;
-	}
-	{
-		sqlite3_stmt *st;
-
-		if (sqlite3_prepare_v2(db, "UPDATE devices SET cert = ? WHERE identity = ?",
-				       -1, &st, NULL) == SQLITE_OK) {
-			sqlite3_bind_blob(st, 1, s->cert_der, s->cert_len, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 2, s->identity, -1, SQLITE_TRANSIENT);
-			sqlite3_step(st);
-		}
-		sqlite3_finalize(st);
-	}
+	if (store_device_seen(db, s->identity, s->cert_der, s->cert_len, now, state, tim))
+		goto out;
 	ev = cwmp_child(msg->method, "Event");
 	for (n = cwmp_next_element(ev ? ev->children : NULL); n; n = cwmp_next_element(n->next)) {
 		char *code = cwmp_text(n, "EventCode", 64), *key = cwmp_text(n, "CommandKey", 64);
@@ -380,7 +311,7 @@ static int on_inform(sqlite3 *db, struct acs_session *s,
 	 */
 	if (attestation && attestation[strspn(attestation, " \t\r\n")] && s->session_bound &&
 	    !s->no_attestation_check && !load_rims(db, s->identity, &rims) && !rims.expected &&
-	    !requested_update(db, s)) {
+	    !store_requested_update(db, s->identity)) {
 		check_attestation(db, s, &rims, attestation, s->session_nonce, "Inform");
 		s->attested = true;
 	}
@@ -411,17 +342,8 @@ out:
 static void set_expectation(sqlite3 *db, const char *identity, const char *key,
 			    const char *state)
 {
-	sqlite3_stmt *st;
-	char *rim = NULL;
+	char *rim = store_update_expected_rim(db, identity, key);
 
-	if (sqlite3_prepare_v2(db, "SELECT expected_rim FROM updates WHERE id = ? AND "
-			       "identity = ?", -1, &st, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, identity, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		rim = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
 	hems_expect_rim(db, identity, rim, state);
 	free(rim);
 }
@@ -435,7 +357,6 @@ static int send_download(sqlite3 *db, const char *public_url, struct acs_session
 			 long long id, struct acs_reply *r)
 {
 	char key[24], url[1024];
-	const char *p[] = { key };
 	struct cwmp_out o;
 
 	snprintf(key, sizeof(key), "%lld", id);
@@ -452,7 +373,7 @@ static int send_download(sqlite3 *db, const char *public_url, struct acs_session
 		return -1;
 	}
 	reply_out(r, &o);
-	store_exec(db, "UPDATE updates SET state = 'sent' WHERE id = ?", 1, p);
+	store_update_sent(db, key);
 	set_expectation(db, s->identity, key, "sent");
 	hems_log("Download of update %s sent to %s", key, s->identity);
 	s->step = DOWNLOAD_SENT;
@@ -485,8 +406,7 @@ static void send_reboot(struct acs_session *s, struct acs_reply *r)
 int acs_package(sqlite3 *db, const struct acs_session *s, const char *path,
 		char **data, size_t *len)
 {
-	sqlite3_stmt *st;
-	char *end, *file = NULL;
+	char *end, *file, key[24];
 	long long id;
 	int ret;
 
@@ -496,14 +416,8 @@ int acs_package(sqlite3 *db, const struct acs_session *s, const char *path,
 	if (*end || end == path + 9 || id <= 0)
 		return -ENOENT;
 	/* a device gets only the package sent to it */
-	if (sqlite3_prepare_v2(db, "SELECT package FROM updates WHERE id = ? AND identity = ? "
-			       "AND state = 'sent'", -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, s->identity, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		file = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	snprintf(key, sizeof(key), "%lld", id);
+	file = store_update_package(db, s->identity, key);
 	if (!file)
 		return -ENOENT;
 	ret = hnbtre_read_file(file, PACKAGE_MAX, (uint8_t **)data, len);
@@ -520,9 +434,6 @@ static void record_transfer(sqlite3 *db, struct acs_session *s, const struct cwm
 	char *text = cwmp_text(fault, "FaultString", 256);
 	int installed = code && !strcmp(code, "0");
 	char now[32];
-	const char *p[] = { key, s->identity, code, text,
-			    installed ? "installed" : "failed", installed ? NULL : now,
-			    s->self_check[0] ? s->self_check : NULL };
 
 	hems_now(now, sizeof(now));
 	record_event(db, s, "TransferComplete", key);
@@ -531,9 +442,8 @@ static void record_transfer(sqlite3 *db, struct acs_session *s, const struct cwm
 	 * expected RIM.  Failed: the device keeps its platform, and its RIM.
 	 */
 	if (key && code &&
-	    !store_exec(db, "UPDATE updates SET state = ?5, fault = ?3, fault_string = ?4, "
-			"finished = ?6, self_check = ?7 WHERE id = ?1 AND identity = ?2 AND "
-			"state = 'sent'", 7, p) && sqlite3_changes(db)) {
+	    store_update_result(db, s->identity, key, code, text, installed, now,
+				s->self_check[0] ? s->self_check : NULL) > 0) {
 		if (installed)
 			set_expectation(db, s->identity, key, "installed");
 		else
@@ -592,7 +502,7 @@ void acs_handle(sqlite3 *db, const char *public_url, struct acs_session *s,
 		s->step = DONE;
 		if (!valid && s->update_mismatch && s->reboot_on_mismatch)
 			send_reboot(s, r);
-		else if (!valid || !(update = requested_update(db, s)) ||
+		else if (!valid || !(update = store_requested_update(db, s->identity)) ||
 			 send_download(db, public_url, s, update, r))
 			reply(r, 204, NULL, 0);
 	} else if ((!strcmp(msg.name, "DownloadResponse") && s->step == DOWNLOAD_SENT) ||

@@ -60,23 +60,6 @@ static int load_psk(const struct hems_config *config, const char *identity,
 	return hnbtre_read_file(path, 1024, psk, len);
 }
 
-/* The highest sequence accepted authentically from @identity. */
-static uint64_t last_sequence(sqlite3 *db, const char *identity)
-{
-	sqlite3_stmt *st;
-	uint64_t last = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT MAX(sequence) FROM distress WHERE "
-			       "identity = ? AND authenticated = 1", -1, &st,
-			       NULL) != SQLITE_OK)
-		return UINT64_MAX;	/* refuse rather than accept a replay */
-	sqlite3_bind_text(st, 1, identity, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		last = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return last;
-}
-
 static char *failed_json(const struct hnbtre_distress_msg *msg)
 {
 	json_object *list = hnbtre_distress_failed_list(msg);
@@ -85,24 +68,6 @@ static char *failed_json(const struct hnbtre_distress_msg *msg)
 
 	json_object_put(list);
 	return text;
-}
-
-/*
- * A device the store does not know yet, whose certificate the TrE's
- * attestation just proved: add it, so that it can be marked.
- */
-static void add_device(sqlite3 *db, const struct hnbtre_distress_msg *msg)
-{
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO devices (identity, cert) "
-			       "VALUES (?, ?)", -1, &st, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_text(st, 1, msg->identity, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 2, msg->device_cert, (int)msg->device_cert_len,
-			  SQLITE_TRANSIENT);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
 }
 
 /*
@@ -115,24 +80,12 @@ static void add_device(sqlite3 *db, const struct hnbtre_distress_msg *msg)
 static int offer_replacement(sqlite3 *db, const char *identity,
 			     long long distress_id, off_t *size)
 {
-	char now[32], id[24], distress[24], *package = NULL, *rim = NULL;
-	const char *p[] = { id, now, distress };
+	char now[32], *package, *rim;
 	struct stat st;
-	sqlite3_stmt *st_q;
+	long long id;
 	int fd = -1;
 
-	if (sqlite3_prepare_v2(db, "SELECT id, package, platform_rim FROM replacements "
-			       "WHERE identity = ? AND state = 'requested' ORDER BY id "
-			       "LIMIT 1", -1, &st_q, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st_q, 1, identity, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st_q) == SQLITE_ROW) {
-		snprintf(id, sizeof(id), "%lld", sqlite3_column_int64(st_q, 0));
-		package = strdup((const char *)sqlite3_column_text(st_q, 1));
-		rim = strdup((const char *)sqlite3_column_text(st_q, 2));
-	}
-	sqlite3_finalize(st_q);
-	if (!package || !rim)
+	if (store_replacement_next(db, identity, &id, &package, &rim))
 		goto out;
 	fd = open(package, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
@@ -145,9 +98,7 @@ static int offer_replacement(sqlite3 *db, const char *identity,
 	}
 	*size = st.st_size;
 	hems_now(now, sizeof(now));
-	snprintf(distress, sizeof(distress), "%lld", distress_id);
-	store_exec(db, "UPDATE replacements SET state = 'sent', sent = ?2, "
-		   "distress = ?3 WHERE id = ?1", 3, p);
+	store_replacement_sent(db, id, now, distress_id);
 	hems_expect_rim(db, identity, rim, "sent");
 	hems_log("replacement %s sent to %s", package, identity);
 out:
@@ -188,7 +139,7 @@ static const char *handle_frame(struct distress_listener *l,
 	verdict = hnbtre_distress_verify(&msg, psk, psk_len,
 					 config->distress_ca ?
 					 config->distress_ca : config->ca_path,
-					 last_sequence(l->db, msg.identity));
+					 store_distress_last_sequence(l->db, msg.identity));
 	free(psk);
 	av = hnbtre_distress_attestation(&msg, config->ca_path, &att);
 	if (av >= 0 && av != HNBTRE_ATTEST_MALFORMED)
@@ -209,22 +160,21 @@ static const char *handle_frame(struct distress_listener *l,
 			attested,
 		};
 
-		store_exec(l->db, "INSERT INTO distress (identity, received, peer, "
-			   "transport, auth, verdict, authenticated, sequence, "
-			   "sent_time, state, failed, attestation, attested_state) "
-			   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 13, p);
-		row = sqlite3_last_insert_rowid(l->db);
+		row = store_distress_record(l->db, p);
 	}
 	if (verdict == HNBTRE_DISTRESS_AUTHENTIC) {
-		const char *p[] = { msg.identity, msg.state };
-
-		/* Signature, nonce and identity of the attestation held. */
+		/*
+		 * Signature, nonce and identity of the attestation held: a
+		 * device the store does not know yet is added with the
+		 * certificate the attestation just proved, so that it can be
+		 * marked.
+		 */
 		if (av == HNBTRE_ATTEST_NOT_TRUSTED || av == HNBTRE_ATTEST_VALID ||
 		    av == HNBTRE_ATTEST_TIM_NOT_RIM)
-			add_device(l->db, &msg);
+			store_device_add(l->db, msg.identity, msg.device_cert,
+					 (int)msg.device_cert_len);
 		/* 7.12.5 item 6: the device needs maintenance. */
-		store_exec(l->db, "UPDATE devices SET status = 'maintenance', "
-			   "state = ?2 WHERE identity = ?1", 2, p);
+		store_device_mark(l->db, msg.identity, msg.state);
 		answer = "ACCEPTED recorded, device marked for maintenance\n";
 		/* only ever for an authentic indication, never for a forged one */
 		if (!hnbtre_distress_tre_failed(&msg))

@@ -15,10 +15,73 @@
 #include "hnbtre_pkg.h"
 #include "hnbtre_tls.h"
 
+/*
+ * store.c: the device store, every SQL statement of the H(e)MS.  Text
+ * parameters; NULL binds NULL.  Functions returning int give 0 or -1
+ * unless said otherwise; returned strings are malloc'ed.
+ */
 int store_open(const char *path, sqlite3 **db);
 int store_exec(sqlite3 *db, const char *sql, int count, const char *const *params);
 void store_begin(sqlite3 *db);
 void store_commit(sqlite3 *db);
+/* an Inform from @identity: created or updated, with its certificate */
+int store_device_seen(sqlite3 *db, const char *identity, const unsigned char *cert,
+		      int cert_len, const char *now, const char *state, const char *tim);
+/* a device known only from an authentic distress indication */
+int store_device_add(sqlite3 *db, const char *identity, const unsigned char *cert,
+		     int cert_len);
+/* status maintenance; the TrE state too unless @state is NULL */
+int store_device_mark(sqlite3 *db, const char *identity, const char *state);
+/* the device's stored RIM, expected RIM and its state (each NULL if none) */
+int store_device_rims(sqlite3 *db, const char *identity, char **rim, char **expected,
+		      char **expected_state);
+/* @rim becomes the stored RIM if there is none */
+int store_first_rim(sqlite3 *db, const char *identity, const char *rim);
+/* seed 000 step 6: @tim is the expected RIM; stored RIM and manifest
+ * version renewed, the installed update verified, maintenance cleared */
+int store_rim_renewed(sqlite3 *db, const char *identity, const char *tim, const char *now);
+/* the installed update did not give its RIM: update mismatch, device
+ * marked; 1 if an update was found so now, else 0 */
+int store_update_mismatch(sqlite3 *db, const char *identity, const char *tim,
+			  const char *now);
+int store_record_attestation(sqlite3 *db, const char *identity, const char *now,
+			     const char *nonce, const char *verdict, const char *state,
+			     const char *tim, const char *rim, const char *counter);
+int store_record_event(sqlite3 *db, const char *identity, const char *now,
+		       const char *code, const char *key);
+/* the oldest requested update of @identity, or 0 */
+long long store_requested_update(sqlite3 *db, const char *identity);
+char *store_update_expected_rim(sqlite3 *db, const char *identity, const char *id);
+int store_update_sent(sqlite3 *db, const char *id);
+/* the package file of update @id sent to @identity, or NULL */
+char *store_update_package(sqlite3 *db, const char *identity, const char *id);
+/* TransferComplete of update @id: 1 if it was sent and is now installed
+ * or failed, 0 if no such sent update */
+int store_update_result(sqlite3 *db, const char *identity, const char *id,
+			const char *fault, const char *fault_string, bool installed,
+			const char *now, const char *self_check);
+/* the update's id, 0: no such device */
+long long store_update_request(sqlite3 *db, const char *identity, const char *package,
+			       const char *now, const char *package_version,
+			       const char *manifest_version, const char *expected_rim,
+			       const char *patch_rim);
+/* -ENOENT: no such device */
+int store_replacement_queue(sqlite3 *db, const char *identity, const char *package,
+			    const char *now, const char *platform_rim, const char *patch_rim);
+/* the oldest requested replacement of @identity; -1: none */
+int store_replacement_next(sqlite3 *db, const char *identity, long long *id,
+			   char **package, char **platform_rim);
+int store_replacement_sent(sqlite3 *db, long long id, const char *now, long long distress);
+/* the highest authentic sequence number; UINT64_MAX if the store fails */
+uint64_t store_distress_last_sequence(sqlite3 *db, const char *identity);
+/* identity, received, peer, transport, auth, verdict, authenticated,
+ * sequence, sent_time, state, failed, attestation, attested_state;
+ * returns the row id, 0 on failure */
+long long store_distress_record(sqlite3 *db, const char *const row[13]);
+/* What the CLI lists: a prepared statement (@identity bound if given). */
+enum store_listing { LIST_DEVICES, LIST_DEVICE, LIST_ATTESTATIONS, LIST_EVENTS,
+		     LIST_UPDATES, LIST_DEVICE_DISTRESS, LIST_REPLACEMENTS, LIST_DISTRESS };
+sqlite3_stmt *store_listing(sqlite3 *db, enum store_listing what, const char *identity);
 /*
  * The platform RIM ("sha256:<hex>") @identity must report once the package
  * it was sent is installed; @state "sent" or "installed"; @rim NULL: none.

@@ -30,20 +30,17 @@ static void usage(FILE *f)
 		"       hnbtre-hems --db FILE [--json] distress\n");
 }
 
-/* Rows of @sql (one text parameter or none) as JSON objects or text. */
-static int print_rows(sqlite3 *db, const char *sql, const char *param, int json,
+/* The rows of a listing (of @identity) as JSON objects or text. */
+static int print_rows(sqlite3 *db, enum store_listing what, const char *identity, int json,
 		      const char *title, json_object *into)
 {
-	json_object *rows = json_object_new_array();
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = store_listing(db, what, identity);
+	json_object *rows;
 	int i, n = 0;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		json_object_put(rows);
+	if (!st)
 		return -1;
-	}
-	if (param)
-		sqlite3_bind_text(st, 1, param, -1, SQLITE_TRANSIENT);
+	rows = json_object_new_array();
 	if (!json && title)
 		printf("%s:\n", title);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -73,15 +70,6 @@ static int print_rows(sqlite3 *db, const char *sql, const char *param, int json,
 	return n;
 }
 
-#define DEVICE_COLUMNS "identity, status, state, last_tim, rim, last_inform, " \
-	"manifest_version, expected_rim, expected_state"
-/* the update history (seed 000 step 6) */
-#define UPDATE_COLUMNS "id, requested, package, state, fault, fault_string, " \
-	"package_version, manifest_version, expected_rim, patch_rim, self_check, reported_tim, " \
-	"finished"
-#define DISTRESS_COLUMNS "identity, received, transport, auth, verdict, authenticated, " \
-	"sequence, state, failed, attestation, attested_state"
-
 /*
  * Seed 000 step 2: the expected platform RIM after the update and the RIM
  * of the patch, from the package; stored with the request.  The package's
@@ -92,7 +80,7 @@ static int request_update(sqlite3 *db, const char *identity, const char *package
 	char err[HNBTRE_ERR_LEN], now[32], *path = realpath(package, NULL);
 	char rim[HEMS_RIM_TEXT], patch[HEMS_RIM_TEXT], version[HNBTRE_PKG_TEXT_MAX + 1], mversion[24];
 	struct hnbtre_pkg_reference ref;
-	const char *p[] = { identity, path, now, version, mversion, rim, patch };
+	long long id;
 	int ret;
 
 	if (!path) {
@@ -108,16 +96,14 @@ static int request_update(sqlite3 *db, const char *identity, const char *package
 	snprintf(version, sizeof(version), "%s", ref.package_version);
 	snprintf(mversion, sizeof(mversion), "%" PRIu64, ref.manifest_version);
 	hems_now(now, sizeof(now));
-	ret = store_exec(db, "INSERT INTO updates (identity, package, requested, state, "
-			 "package_version, manifest_version, expected_rim, patch_rim) "
-			 "SELECT identity, ?2, ?3, 'requested', ?4, ?5, ?6, ?7 FROM devices "
-			 "WHERE identity = ?1", 7, p) || !sqlite3_changes(db);
+	id = store_update_request(db, identity, path, now, version, mversion, rim, patch);
+	ret = !id;
 	if (ret)
 		fprintf(stderr, "hnbtre-hems: no device %s\n", identity);
 	else
 		printf("update %lld of %s requested: package version %s, manifest version %s,"
-		       " expected RIM %s, patch RIM %s\n", (long long)sqlite3_last_insert_rowid(db),
-		       identity, version, mversion, rim, patch);
+		       " expected RIM %s, patch RIM %s\n", id, identity, version, mversion, rim,
+		       patch);
 	free(path);
 	return ret;
 }
@@ -132,7 +118,6 @@ static int queue_replacement(sqlite3 *db, const char *identity, const char *pack
 {
 	char now[32], platform_rim[HEMS_RIM_TEXT], patch_rim[HEMS_RIM_TEXT];
 	char err[HNBTRE_ERR_LEN];
-	const char *p[] = { identity, package, now, platform_rim, patch_rim };
 	struct hnbtre_pkg_reference ref;
 
 	if (hems_package_rims(package, &ref, platform_rim, patch_rim, err)) {
@@ -140,10 +125,7 @@ static int queue_replacement(sqlite3 *db, const char *identity, const char *pack
 		return 1;
 	}
 	hems_now(now, sizeof(now));
-	if (store_exec(db, "INSERT INTO replacements (identity, package, requested, "
-		       "platform_rim, patch_rim, state) SELECT identity, ?2, ?3, ?4, ?5, "
-		       "'requested' FROM devices WHERE identity = ?1", 5, p) ||
-	    !sqlite3_changes(db)) {
+	if (store_replacement_queue(db, identity, package, now, platform_rim, patch_rim)) {
 		fprintf(stderr, "hnbtre-hems: no device %s\n", identity);
 		return 1;
 	}
@@ -161,27 +143,18 @@ int hems_cli(const char *db_path, int argc, char **argv, int json)
 	if (store_open(db_path, &db))
 		return 2;
 	if (argc == 1 && !strcmp(argv[0], "devices")) {
-		ret = print_rows(db, "SELECT " DEVICE_COLUMNS " FROM devices ORDER BY identity",
-				 NULL, json, NULL, NULL) < 0;
+		ret = print_rows(db, LIST_DEVICES, NULL, json, NULL, NULL) < 0;
 	} else if (argc == 2 && !strcmp(argv[0], "show")) {
 		all = json ? json_object_new_object() : NULL;
-		if (print_rows(db, "SELECT " DEVICE_COLUMNS " FROM devices WHERE identity = ?",
-			       argv[1], json, "device", all) <= 0) {
+		if (print_rows(db, LIST_DEVICE, argv[1], json, "device", all) <= 0) {
 			fprintf(stderr, "hnbtre-hems: no device %s\n", argv[1]);
 			ret = 1;
 		} else {
-			print_rows(db, "SELECT time, verdict, state, tim, rim, counter FROM "
-				   "attestations WHERE identity = ? ORDER BY id", argv[1], json,
-				   "attestations", all);
-			print_rows(db, "SELECT time, code, command_key FROM events WHERE "
-				   "identity = ? ORDER BY id", argv[1], json, "events", all);
-			print_rows(db, "SELECT " UPDATE_COLUMNS " FROM updates "
-				   "WHERE identity = ? ORDER BY id", argv[1], json, "updates", all);
-			print_rows(db, "SELECT " DISTRESS_COLUMNS " FROM distress WHERE "
-				   "identity = ? ORDER BY id", argv[1], json, "distress", all);
-			print_rows(db, "SELECT requested, package, platform_rim, patch_rim, "
-				   "state, sent, distress FROM replacements WHERE identity = ? "
-				   "ORDER BY id", argv[1], json, "replacements", all);
+			print_rows(db, LIST_ATTESTATIONS, argv[1], json, "attestations", all);
+			print_rows(db, LIST_EVENTS, argv[1], json, "events", all);
+			print_rows(db, LIST_UPDATES, argv[1], json, "updates", all);
+			print_rows(db, LIST_DEVICE_DISTRESS, argv[1], json, "distress", all);
+			print_rows(db, LIST_REPLACEMENTS, argv[1], json, "replacements", all);
 			if (json) {
 				json_object *rows, *device;
 
@@ -195,8 +168,7 @@ int hems_cli(const char *db_path, int argc, char **argv, int json)
 		}
 		json_object_put(all);
 	} else if (argc == 1 && !strcmp(argv[0], "distress")) {
-		ret = print_rows(db, "SELECT " DISTRESS_COLUMNS " FROM distress ORDER BY id",
-				 NULL, json, NULL, NULL) < 0;
+		ret = print_rows(db, LIST_DISTRESS, NULL, json, NULL, NULL) < 0;
 	} else if (argc == 3 && !strcmp(argv[0], "update")) {
 		ret = request_update(db, argv[1], argv[2]);
 	} else if (argc == 3 && !strcmp(argv[0], "replace")) {

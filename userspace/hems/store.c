@@ -2,8 +2,11 @@
 /*
  * The H(e)MS device store: one SQLite file.  The schema is versioned with
  * PRAGMA user_version; each migration runs once, in a transaction, in
- * order (Documentation/tr069.md, "H(e)MS store").
+ * order (Documentation/tr069.md, "H(e)MS store").  Every SQL statement of
+ * the H(e)MS is here: the session (acs.c), distress (distress.c) and the
+ * CLI (main.c) call the functions below.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +158,324 @@ int store_exec(sqlite3 *db, const char *sql, int count, const char *const *param
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* The first text column of the first row of @sql, malloc'ed, or NULL. */
+static char *store_text(sqlite3 *db, const char *sql, int count, const char *const *params)
+{
+	sqlite3_stmt *st;
+	char *value = NULL;
+	int i;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	for (i = 0; i < count; i++)
+		sqlite3_bind_text(st, i + 1, params[i], -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		value = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return value;
+}
+
+/* The first integer column of the first row of @sql, or @none. */
+static long long store_int(sqlite3 *db, const char *sql, int count,
+			   const char *const *params, long long none)
+{
+	sqlite3_stmt *st;
+	long long value = none;
+	int i;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return none;
+	for (i = 0; i < count; i++)
+		sqlite3_bind_text(st, i + 1, params[i], -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		value = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return value;
+}
+
+static int store_exec_blob(sqlite3 *db, const char *sql, const char *identity,
+			   const unsigned char *blob, int len)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, identity, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 2, blob, len, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_device_seen(sqlite3 *db, const char *identity, const unsigned char *cert,
+		      int cert_len, const char *now, const char *state, const char *tim)
+{
+	const char *p[] = { identity, now, state, tim };
+
+	if (store_exec(db, "INSERT INTO devices (identity, cert, last_inform, state, "
+		       "last_tim) VALUES (?1, x'', ?2, ?3, ?4) ON CONFLICT(identity) DO "
+		       "UPDATE SET last_inform = ?2, state = ?3, last_tim = ?4", 4, p))
+		return -1;
+	return store_exec_blob(db, "UPDATE devices SET cert = ?2 WHERE identity = ?1",
+			       identity, cert, cert_len);
+}
+
+int store_device_add(sqlite3 *db, const char *identity, const unsigned char *cert,
+		     int cert_len)
+{
+	return store_exec_blob(db, "INSERT OR IGNORE INTO devices (identity, cert) "
+			       "VALUES (?1, ?2)", identity, cert, cert_len);
+}
+
+int store_device_mark(sqlite3 *db, const char *identity, const char *state)
+{
+	const char *p[] = { identity, state };
+
+	return store_exec(db, "UPDATE devices SET status = 'maintenance', "
+			  "state = COALESCE(?2, state) WHERE identity = ?1", 2, p);
+}
+
+int store_device_rims(sqlite3 *db, const char *identity, char **rim, char **expected,
+		      char **expected_state)
+{
+	sqlite3_stmt *st;
+
+	*rim = *expected = *expected_state = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT rim, expected_rim, expected_state FROM devices "
+			       "WHERE identity = ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, identity, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *v;
+
+		if ((v = (const char *)sqlite3_column_text(st, 0)))
+			*rim = strdup(v);
+		if ((v = (const char *)sqlite3_column_text(st, 1)))
+			*expected = strdup(v);
+		if ((v = (const char *)sqlite3_column_text(st, 2)))
+			*expected_state = strdup(v);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int store_first_rim(sqlite3 *db, const char *identity, const char *rim)
+{
+	const char *p[] = { identity, rim };
+
+	return store_exec(db, "UPDATE devices SET rim = COALESCE(rim, ?2) "
+			  "WHERE identity = ?1", 2, p);
+}
+
+int store_rim_renewed(sqlite3 *db, const char *identity, const char *tim, const char *now)
+{
+	const char *p[] = { identity, tim, now };
+
+	return store_exec(db, "UPDATE devices SET manifest_version = COALESCE((SELECT "
+			  "manifest_version FROM updates WHERE identity = ?1 AND state = "
+			  "'installed' AND expected_rim = ?2), manifest_version) "
+			  "WHERE identity = ?1", 2, p) |
+	       store_exec(db, "UPDATE updates SET state = 'verified', reported_tim = ?2, "
+			  "finished = ?3 WHERE identity = ?1 AND state = 'installed' AND "
+			  "expected_rim = ?2", 3, p) |
+	       store_exec(db, "UPDATE devices SET rim = ?2, expected_rim = NULL, "
+			  "expected_state = NULL, status = 'ok' WHERE identity = ?1", 2, p);
+}
+
+int store_update_mismatch(sqlite3 *db, const char *identity, const char *tim,
+			  const char *now)
+{
+	const char *p[] = { identity, tim, now };
+	int found = 0;
+
+	if (!store_exec(db, "UPDATE updates SET state = 'mismatch', reported_tim = ?2, "
+			"finished = ?3 WHERE identity = ?1 AND state = 'installed'", 3, p))
+		found = sqlite3_changes(db) > 0;
+	store_device_mark(db, identity, NULL);
+	return found;
+}
+
+int store_record_attestation(sqlite3 *db, const char *identity, const char *now,
+			     const char *nonce, const char *verdict, const char *state,
+			     const char *tim, const char *rim, const char *counter)
+{
+	const char *p[] = { identity, now, nonce, verdict, state, tim, rim, counter };
+
+	return store_exec(db, "INSERT INTO attestations (identity, time, nonce, verdict, "
+			  "state, tim, rim, counter) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", 8, p);
+}
+
+int store_record_event(sqlite3 *db, const char *identity, const char *now,
+		       const char *code, const char *key)
+{
+	const char *p[] = { identity, now, code, key };
+
+	return store_exec(db, "INSERT INTO events (identity, time, code, command_key) "
+			  "VALUES (?, ?, ?, ?)", 4, p);
+}
+
+long long store_requested_update(sqlite3 *db, const char *identity)
+{
+	const char *p[] = { identity };
+
+	return store_int(db, "SELECT id FROM updates WHERE identity = ? AND "
+			 "state = 'requested' ORDER BY id LIMIT 1", 1, p, 0);
+}
+
+char *store_update_expected_rim(sqlite3 *db, const char *identity, const char *id)
+{
+	const char *p[] = { id, identity };
+
+	return store_text(db, "SELECT expected_rim FROM updates WHERE id = ? AND "
+			  "identity = ?", 2, p);
+}
+
+int store_update_sent(sqlite3 *db, const char *id)
+{
+	const char *p[] = { id };
+
+	return store_exec(db, "UPDATE updates SET state = 'sent' WHERE id = ?", 1, p);
+}
+
+char *store_update_package(sqlite3 *db, const char *identity, const char *id)
+{
+	const char *p[] = { id, identity };
+
+	return store_text(db, "SELECT package FROM updates WHERE id = ? AND identity = ? "
+			  "AND state = 'sent'", 2, p);
+}
+
+int store_update_result(sqlite3 *db, const char *identity, const char *id,
+			const char *fault, const char *fault_string, bool installed,
+			const char *now, const char *self_check)
+{
+	const char *p[] = { id, identity, fault, fault_string,
+			    installed ? "installed" : "failed", installed ? NULL : now,
+			    self_check };
+
+	if (store_exec(db, "UPDATE updates SET state = ?5, fault = ?3, fault_string = ?4, "
+		       "finished = ?6, self_check = ?7 WHERE id = ?1 AND identity = ?2 AND "
+		       "state = 'sent'", 7, p))
+		return -1;
+	return sqlite3_changes(db) > 0;
+}
+
+long long store_update_request(sqlite3 *db, const char *identity, const char *package,
+			       const char *now, const char *package_version,
+			       const char *manifest_version, const char *expected_rim,
+			       const char *patch_rim)
+{
+	const char *p[] = { identity, package, now, package_version, manifest_version,
+			    expected_rim, patch_rim };
+
+	if (store_exec(db, "INSERT INTO updates (identity, package, requested, state, "
+		       "package_version, manifest_version, expected_rim, patch_rim) "
+		       "SELECT identity, ?2, ?3, 'requested', ?4, ?5, ?6, ?7 FROM devices "
+		       "WHERE identity = ?1", 7, p) || !sqlite3_changes(db))
+		return 0;
+	return sqlite3_last_insert_rowid(db);
+}
+
+int store_replacement_queue(sqlite3 *db, const char *identity, const char *package,
+			    const char *now, const char *platform_rim, const char *patch_rim)
+{
+	const char *p[] = { identity, package, now, platform_rim, patch_rim };
+
+	if (store_exec(db, "INSERT INTO replacements (identity, package, requested, "
+		       "platform_rim, patch_rim, state) SELECT identity, ?2, ?3, ?4, ?5, "
+		       "'requested' FROM devices WHERE identity = ?1", 5, p))
+		return -1;
+	return sqlite3_changes(db) ? 0 : -ENOENT;
+}
+
+int store_replacement_next(sqlite3 *db, const char *identity, long long *id,
+			   char **package, char **platform_rim)
+{
+	sqlite3_stmt *st;
+
+	*id = 0;
+	*package = *platform_rim = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT id, package, platform_rim FROM replacements "
+			       "WHERE identity = ? AND state = 'requested' ORDER BY id "
+			       "LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, identity, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*package = strdup((const char *)sqlite3_column_text(st, 1));
+		*platform_rim = strdup((const char *)sqlite3_column_text(st, 2));
+	}
+	sqlite3_finalize(st);
+	return *package && *platform_rim ? 0 : -1;
+}
+
+int store_replacement_sent(sqlite3 *db, long long id, const char *now, long long distress)
+{
+	char id_text[24], distress_text[24];
+	const char *p[] = { id_text, now, distress_text };
+
+	snprintf(id_text, sizeof(id_text), "%lld", id);
+	snprintf(distress_text, sizeof(distress_text), "%lld", distress);
+	return store_exec(db, "UPDATE replacements SET state = 'sent', sent = ?2, "
+			  "distress = ?3 WHERE id = ?1", 3, p);
+}
+
+uint64_t store_distress_last_sequence(sqlite3 *db, const char *identity)
+{
+	const char *p[] = { identity };
+
+	/* a failed query refuses rather than accepts a replay */
+	return (uint64_t)store_int(db, "SELECT COALESCE(MAX(sequence), 0) FROM distress "
+				   "WHERE identity = ? AND authenticated = 1", 1, p, -1);
+}
+
+long long store_distress_record(sqlite3 *db, const char *const row[13])
+{
+	if (store_exec(db, "INSERT INTO distress (identity, received, peer, "
+		       "transport, auth, verdict, authenticated, sequence, "
+		       "sent_time, state, failed, attestation, attested_state) "
+		       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 13, row))
+		return 0;
+	return sqlite3_last_insert_rowid(db);
+}
+
+#define DEVICE_COLUMNS "identity, status, state, last_tim, rim, last_inform, " \
+	"manifest_version, expected_rim, expected_state"
+/* the update history (seed 000 step 6) */
+#define UPDATE_COLUMNS "id, requested, package, state, fault, fault_string, " \
+	"package_version, manifest_version, expected_rim, patch_rim, self_check, reported_tim, " \
+	"finished"
+#define DISTRESS_COLUMNS "identity, received, transport, auth, verdict, authenticated, " \
+	"sequence, state, failed, attestation, attested_state"
+
+sqlite3_stmt *store_listing(sqlite3 *db, enum store_listing what, const char *identity)
+{
+	static const char *const sql[] = {
+		[LIST_DEVICES] = "SELECT " DEVICE_COLUMNS " FROM devices ORDER BY identity",
+		[LIST_DEVICE] = "SELECT " DEVICE_COLUMNS " FROM devices WHERE identity = ?",
+		[LIST_ATTESTATIONS] = "SELECT time, verdict, state, tim, rim, counter FROM "
+				      "attestations WHERE identity = ? ORDER BY id",
+		[LIST_EVENTS] = "SELECT time, code, command_key FROM events WHERE "
+				"identity = ? ORDER BY id",
+		[LIST_UPDATES] = "SELECT " UPDATE_COLUMNS " FROM updates WHERE identity = ? "
+				 "ORDER BY id",
+		[LIST_DEVICE_DISTRESS] = "SELECT " DISTRESS_COLUMNS " FROM distress WHERE "
+					 "identity = ? ORDER BY id",
+		[LIST_REPLACEMENTS] = "SELECT requested, package, platform_rim, patch_rim, "
+				      "state, sent, distress FROM replacements WHERE "
+				      "identity = ? ORDER BY id",
+		[LIST_DISTRESS] = "SELECT " DISTRESS_COLUMNS " FROM distress ORDER BY id",
+	};
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, sql[what], -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (identity)
+		sqlite3_bind_text(st, 1, identity, -1, SQLITE_TRANSIENT);
+	return st;
 }
 
 int hems_expect_rim(sqlite3 *db, const char *identity, const char *rim,
