@@ -311,7 +311,7 @@ static int on_inform(sqlite3 *db, struct acs_session *s,
 	 */
 	if (attestation && attestation[strspn(attestation, " \t\r\n")] && s->session_bound &&
 	    !s->no_attestation_check && !load_rims(db, s->identity, &rims) && !rims.expected &&
-	    !store_requested_update(db, s->identity)) {
+	    !store_requested_update(db, s->identity, false)) {
 		check_attestation(db, s, &rims, attestation, s->session_nonce, "Inform");
 		s->attested = true;
 	}
@@ -500,10 +500,14 @@ void acs_handle(sqlite3 *db, const char *public_url, struct acs_session *s,
 		valid = check_attestation(db, s, &rims, b64, s->nonce, "GetParameterValues");
 		free(b64);
 		s->step = DONE;
-		if (!valid && s->update_mismatch && s->reboot_on_mismatch)
+		/* a repair the operator forced goes whatever the verdict */
+		update = store_requested_update(db, s->identity, !valid);
+		if (!valid && update)
+			hems_log("repair Download for %s despite its attestation%s (operator's "
+				 "repair command)", s->identity, "");
+		if (!valid && !update && s->update_mismatch && s->reboot_on_mismatch)
 			send_reboot(s, r);
-		else if (!valid || !(update = store_requested_update(db, s->identity)) ||
-			 send_download(db, public_url, s, update, r))
+		else if (!update || send_download(db, public_url, s, update, r))
 			reply(r, 204, NULL, 0);
 	} else if ((!strcmp(msg.name, "DownloadResponse") && s->step == DOWNLOAD_SENT) ||
 		   (!strcmp(msg.name, "RebootResponse") && s->step == REBOOT_SENT)) {

@@ -49,8 +49,8 @@ int store_record_attestation(sqlite3 *db, const char *identity, const char *now,
 			     const char *tim, const char *rim, const char *counter);
 int store_record_event(sqlite3 *db, const char *identity, const char *now,
 		       const char *code, const char *key);
-/* the oldest requested update of @identity, or 0 */
-long long store_requested_update(sqlite3 *db, const char *identity);
+/* the oldest requested update (repair update) of @identity, or 0 */
+long long store_requested_update(sqlite3 *db, const char *identity, bool repair_only);
 char *store_update_expected_rim(sqlite3 *db, const char *identity, const char *id);
 int store_update_sent(sqlite3 *db, const char *id);
 /* the package file of update @id sent to @identity, or NULL */
@@ -64,7 +64,7 @@ int store_update_result(sqlite3 *db, const char *identity, const char *id,
 long long store_update_request(sqlite3 *db, const char *identity, const char *package,
 			       const char *now, const char *package_version,
 			       const char *manifest_version, const char *expected_rim,
-			       const char *patch_rim);
+			       const char *patch_rim, bool repair);
 /* -ENOENT: no such device */
 int store_replacement_queue(sqlite3 *db, const char *identity, const char *package,
 			    const char *now, const char *platform_rim, const char *patch_rim);
@@ -78,9 +78,22 @@ uint64_t store_distress_last_sequence(sqlite3 *db, const char *identity);
  * sequence, sent_time, state, failed, attestation, attested_state;
  * returns the row id, 0 on failure */
 long long store_distress_record(sqlite3 *db, const char *const row[13]);
+/*
+ * Operator commands (main.c).  accept: the TIM of the device's last
+ * attestation that passed all but the RIM check becomes its RIM, the
+ * expectation and the maintenance mark are dropped; reset: the RIM and
+ * the expectation are forgotten, requested, sent and installed updates and
+ * requested replacements cancelled (@cancelled), the mark dropped.
+ * -ENOENT: no such device; -ENODATA: no attestation to accept.
+ */
+int store_accept_rim(sqlite3 *db, const char *identity, char **old_rim, char **new_rim);
+int store_reset(sqlite3 *db, const char *identity, char **old_rim, int *cancelled);
+int store_audit(sqlite3 *db, const char *now, const char *operator, const char *identity,
+		const char *command, const char *detail);
 /* What the CLI lists: a prepared statement (@identity bound if given). */
 enum store_listing { LIST_DEVICES, LIST_DEVICE, LIST_ATTESTATIONS, LIST_EVENTS,
-		     LIST_UPDATES, LIST_DEVICE_DISTRESS, LIST_REPLACEMENTS, LIST_DISTRESS };
+		     LIST_UPDATES, LIST_DEVICE_DISTRESS, LIST_REPLACEMENTS, LIST_DISTRESS,
+		     LIST_DEVICE_AUDIT, LIST_AUDIT };
 sqlite3_stmt *store_listing(sqlite3 *db, enum store_listing what, const char *identity);
 /*
  * The platform RIM ("sha256:<hex>") @identity must report once the package
@@ -184,6 +197,6 @@ void revocation_free(struct revocation *rv);
 bool revocation_admits(struct revocation *rv, SSL *ssl, const char *identity);
 
 int hems_serve(const struct hems_config *config);
-int hems_cli(const char *db_path, int argc, char **argv, int json);
+int hems_cli(const char *db_path, const char *operator, int argc, char **argv, int json);
 
 #endif /* HEMS_H */

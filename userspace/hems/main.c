@@ -4,9 +4,11 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -25,9 +27,13 @@ static void usage(FILE *f)
 		"                  [--ocsp-responder aia|URL] [--crl FILE]\n"
 		"       hnbtre-hems --db FILE [--json] devices\n"
 		"       hnbtre-hems --db FILE [--json] show DEVICE\n"
-		"       hnbtre-hems --db FILE update DEVICE PACKAGE\n"
-		"       hnbtre-hems --db FILE replace DEVICE PACKAGE\n"
-		"       hnbtre-hems --db FILE [--json] distress\n");
+		"       hnbtre-hems --db FILE [--operator NAME] update DEVICE PACKAGE\n"
+		"       hnbtre-hems --db FILE [--operator NAME] replace DEVICE PACKAGE\n"
+		"       hnbtre-hems --db FILE [--operator NAME] repair DEVICE PACKAGE\n"
+		"       hnbtre-hems --db FILE [--operator NAME] accept DEVICE\n"
+		"       hnbtre-hems --db FILE [--operator NAME] reset DEVICE\n"
+		"       hnbtre-hems --db FILE [--json] distress\n"
+		"       hnbtre-hems --db FILE [--json] audit\n");
 }
 
 /* The rows of a listing (of @identity) as JSON objects or text. */
@@ -71,12 +77,31 @@ static int print_rows(sqlite3 *db, enum store_listing what, const char *identity
 }
 
 /*
+ * An operator command on @identity: recorded in the audit table and logged,
+ * in the transaction of what it changed (the caller commits).
+ */
+static void audit(sqlite3 *db, const char *operator, const char *identity,
+		  const char *command, const char *detail)
+{
+	char now[32];
+
+	hems_now(now, sizeof(now));
+	store_audit(db, now, operator, identity, command, detail);
+	fprintf(stderr, "hnbtre-hems: audit: %s by %s on %s: %s\n", command, operator,
+		identity, detail);
+}
+
+/*
  * Seed 000 step 2: the expected platform RIM after the update and the RIM
  * of the patch, from the package; stored with the request.  The package's
- * absolute path is what the server later reads and serves.
+ * absolute path is what the server later reads and serves.  A @repair
+ * update is sent at the device's next session even if its attestation
+ * fails (the operator's repair for a device the PVE rejects).
  */
-static int request_update(sqlite3 *db, const char *identity, const char *package)
+static int request_update(sqlite3 *db, const char *operator, const char *identity,
+			  const char *package, bool repair)
 {
+	char detail[PATH_MAX + 256];
 	char err[HNBTRE_ERR_LEN], now[32], *path = realpath(package, NULL);
 	char rim[HEMS_RIM_TEXT], patch[HEMS_RIM_TEXT], version[HNBTRE_PKG_TEXT_MAX + 1], mversion[24];
 	struct hnbtre_pkg_reference ref;
@@ -96,14 +121,21 @@ static int request_update(sqlite3 *db, const char *identity, const char *package
 	snprintf(version, sizeof(version), "%s", ref.package_version);
 	snprintf(mversion, sizeof(mversion), "%" PRIu64, ref.manifest_version);
 	hems_now(now, sizeof(now));
-	id = store_update_request(db, identity, path, now, version, mversion, rim, patch);
+	store_begin(db);
+	id = store_update_request(db, identity, path, now, version, mversion, rim, patch,
+				  repair);
 	ret = !id;
-	if (ret)
+	if (ret) {
 		fprintf(stderr, "hnbtre-hems: no device %s\n", identity);
-	else
-		printf("update %lld of %s requested: package version %s, manifest version %s,"
-		       " expected RIM %s, patch RIM %s\n", id, identity, version, mversion, rim,
-		       patch);
+	} else {
+		snprintf(detail, sizeof(detail), "update %lld: %s, expected RIM %s", id, path,
+			 rim);
+		audit(db, operator, identity, repair ? "repair" : "update", detail);
+		printf("%s %lld of %s requested: package version %s, manifest version %s,"
+		       " expected RIM %s, patch RIM %s\n", repair ? "repair update" : "update",
+		       id, identity, version, mversion, rim, patch);
+	}
+	store_commit(db);
 	free(path);
 	return ret;
 }
@@ -114,10 +146,11 @@ static int request_update(sqlite3 *db, const char *identity, const char *package
  * reference values are computed now, so a package that cannot be used is
  * refused before it is queued.
  */
-static int queue_replacement(sqlite3 *db, const char *identity, const char *package)
+static int queue_replacement(sqlite3 *db, const char *operator, const char *identity,
+			     const char *package)
 {
 	char now[32], platform_rim[HEMS_RIM_TEXT], patch_rim[HEMS_RIM_TEXT];
-	char err[HNBTRE_ERR_LEN];
+	char err[HNBTRE_ERR_LEN], detail[PATH_MAX + 256];
 	struct hnbtre_pkg_reference ref;
 
 	if (hems_package_rims(package, &ref, platform_rim, patch_rim, err)) {
@@ -125,16 +158,75 @@ static int queue_replacement(sqlite3 *db, const char *identity, const char *pack
 		return 1;
 	}
 	hems_now(now, sizeof(now));
+	store_begin(db);
 	if (store_replacement_queue(db, identity, package, now, platform_rim, patch_rim)) {
+		store_commit(db);
 		fprintf(stderr, "hnbtre-hems: no device %s\n", identity);
 		return 1;
 	}
+	snprintf(detail, sizeof(detail), "%s, platform RIM %s", package, platform_rim);
+	audit(db, operator, identity, "replace", detail);
+	store_commit(db);
 	printf("replacement of %s with %s queued: platform RIM %s, patch RIM %s\n",
 	       identity, package, platform_rim, patch_rim);
 	return 0;
 }
 
-int hems_cli(const char *db_path, int argc, char **argv, int json)
+/*
+ * Issue 19 section 2: a device whose attestation the PVE rejects (a TIM
+ * the store does not expect) is accepted as it is, after the operator
+ * looked at it: the TIM its TrE last signed becomes its RIM.
+ */
+static int accept_rim(sqlite3 *db, const char *operator, const char *identity)
+{
+	char *old_rim, *new_rim, detail[256];
+	int ret;
+
+	store_begin(db);
+	ret = store_accept_rim(db, identity, &old_rim, &new_rim);
+	if (ret == -ENOENT)
+		fprintf(stderr, "hnbtre-hems: no device %s\n", identity);
+	else if (ret == -ENODATA)
+		fprintf(stderr, "hnbtre-hems: accept refused: no attestation of %s with a "
+			"valid signature, nonce, identity and state to take the RIM from\n",
+			identity);
+	if (!ret) {
+		snprintf(detail, sizeof(detail), "RIM %s -> %s", old_rim ? old_rim : "(none)",
+			 new_rim);
+		audit(db, operator, identity, "accept", detail);
+		printf("%s: RIM %s accepted\n", identity, new_rim);
+	}
+	store_commit(db);
+	free(old_rim);
+	free(new_rim);
+	return ret ? 1 : 0;
+}
+
+/*
+ * The device starts again as new: no RIM (the next valid attestation's
+ * RIM is stored), nothing expected or pending, no mark.
+ */
+static int reset_device(sqlite3 *db, const char *operator, const char *identity)
+{
+	char *old_rim, detail[256];
+	int ret, cancelled;
+
+	store_begin(db);
+	ret = store_reset(db, identity, &old_rim, &cancelled);
+	if (ret == -ENOENT)
+		fprintf(stderr, "hnbtre-hems: no device %s\n", identity);
+	if (!ret) {
+		snprintf(detail, sizeof(detail), "RIM %s forgotten, %d pending cancelled",
+			 old_rim ? old_rim : "(none)", cancelled);
+		audit(db, operator, identity, "reset", detail);
+		printf("%s reset: %s\n", identity, detail);
+	}
+	store_commit(db);
+	free(old_rim);
+	return ret ? 1 : 0;
+}
+
+int hems_cli(const char *db_path, const char *operator, int argc, char **argv, int json)
 {
 	json_object *all;
 	sqlite3 *db;
@@ -155,6 +247,7 @@ int hems_cli(const char *db_path, int argc, char **argv, int json)
 			print_rows(db, LIST_UPDATES, argv[1], json, "updates", all);
 			print_rows(db, LIST_DEVICE_DISTRESS, argv[1], json, "distress", all);
 			print_rows(db, LIST_REPLACEMENTS, argv[1], json, "replacements", all);
+			print_rows(db, LIST_DEVICE_AUDIT, argv[1], json, "audit", all);
 			if (json) {
 				json_object *rows, *device;
 
@@ -169,10 +262,18 @@ int hems_cli(const char *db_path, int argc, char **argv, int json)
 		json_object_put(all);
 	} else if (argc == 1 && !strcmp(argv[0], "distress")) {
 		ret = print_rows(db, LIST_DISTRESS, NULL, json, NULL, NULL) < 0;
+	} else if (argc == 1 && !strcmp(argv[0], "audit")) {
+		ret = print_rows(db, LIST_AUDIT, NULL, json, NULL, NULL) < 0;
 	} else if (argc == 3 && !strcmp(argv[0], "update")) {
-		ret = request_update(db, argv[1], argv[2]);
+		ret = request_update(db, operator, argv[1], argv[2], false);
+	} else if (argc == 3 && !strcmp(argv[0], "repair")) {
+		ret = request_update(db, operator, argv[1], argv[2], true);
 	} else if (argc == 3 && !strcmp(argv[0], "replace")) {
-		ret = queue_replacement(db, argv[1], argv[2]);
+		ret = queue_replacement(db, operator, argv[1], argv[2]);
+	} else if (argc == 2 && !strcmp(argv[0], "accept")) {
+		ret = accept_rim(db, operator, argv[1]);
+	} else if (argc == 2 && !strcmp(argv[0], "reset")) {
+		ret = reset_device(db, operator, argv[1]);
 	} else {
 		usage(stderr);
 		ret = 2;
@@ -205,10 +306,13 @@ int main(int argc, char **argv)
 		{ "revocation-policy", required_argument, NULL, 'Y' },
 		{ "ocsp-responder", required_argument, NULL, 'o' },
 		{ "crl", required_argument, NULL, 'L' },
+		{ "operator", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct hems_config config = { .listen_addr = "0.0.0.0", .port = 7547 };
+	const char *operator = NULL;
+	struct passwd *pw;
 	int opt, json = 0;
 
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -260,6 +364,7 @@ int main(int argc, char **argv)
 			break;
 		case 'o': config.ocsp_responder = optarg; break;
 		case 'L': config.crl_path = optarg; break;
+		case 'W': operator = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -285,5 +390,10 @@ int main(int argc, char **argv)
 		}
 		return hems_serve(&config);
 	}
-	return hems_cli(config.db_path, argc - optind, argv + optind, json);
+	/* who ran an audited command: named, else the account that ran it */
+	if (!operator || !*operator) {
+		pw = getpwuid(getuid());
+		operator = pw ? pw->pw_name : "unknown";
+	}
+	return hems_cli(config.db_path, operator, argc - optind, argv + optind, json);
 }

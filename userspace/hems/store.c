@@ -87,6 +87,18 @@ static const char *const migrations[] = {
 	"  state TEXT NOT NULL,"
 	"  sent TEXT,"
 	"  distress INTEGER REFERENCES distress(id));",	/* the answered one */
+	/* 6: operator commands (accept, reset, repair, update, replace),
+	 * audited; a repair update is sent whatever the attestation says;
+	 * updates.state and replacements.state may be cancelled (reset)
+	 */
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time TEXT NOT NULL,"
+	"  operator TEXT NOT NULL,"
+	"  identity TEXT NOT NULL,"
+	"  command TEXT NOT NULL,"
+	"  detail TEXT);"
+	"ALTER TABLE updates ADD COLUMN repair INTEGER NOT NULL DEFAULT 0;",
 };
 
 int store_open(const char *path, sqlite3 **db)
@@ -317,12 +329,13 @@ int store_record_event(sqlite3 *db, const char *identity, const char *now,
 			  "VALUES (?, ?, ?, ?)", 4, p);
 }
 
-long long store_requested_update(sqlite3 *db, const char *identity)
+long long store_requested_update(sqlite3 *db, const char *identity, bool repair_only)
 {
-	const char *p[] = { identity };
+	const char *p[] = { identity, repair_only ? "1" : "0" };
 
-	return store_int(db, "SELECT id FROM updates WHERE identity = ? AND "
-			 "state = 'requested' ORDER BY id LIMIT 1", 1, p, 0);
+	return store_int(db, "SELECT id FROM updates WHERE identity = ?1 AND "
+			 "state = 'requested' AND (repair = 1 OR ?2 = '0') ORDER BY id LIMIT 1",
+			 2, p, 0);
 }
 
 char *store_update_expected_rim(sqlite3 *db, const char *identity, const char *id)
@@ -366,15 +379,15 @@ int store_update_result(sqlite3 *db, const char *identity, const char *id,
 long long store_update_request(sqlite3 *db, const char *identity, const char *package,
 			       const char *now, const char *package_version,
 			       const char *manifest_version, const char *expected_rim,
-			       const char *patch_rim)
+			       const char *patch_rim, bool repair)
 {
 	const char *p[] = { identity, package, now, package_version, manifest_version,
-			    expected_rim, patch_rim };
+			    expected_rim, patch_rim, repair ? "1" : "0" };
 
 	if (store_exec(db, "INSERT INTO updates (identity, package, requested, state, "
-		       "package_version, manifest_version, expected_rim, patch_rim) "
-		       "SELECT identity, ?2, ?3, 'requested', ?4, ?5, ?6, ?7 FROM devices "
-		       "WHERE identity = ?1", 7, p) || !sqlite3_changes(db))
+		       "package_version, manifest_version, expected_rim, patch_rim, repair) "
+		       "SELECT identity, ?2, ?3, 'requested', ?4, ?5, ?6, ?7, ?8 FROM devices "
+		       "WHERE identity = ?1", 8, p) || !sqlite3_changes(db))
 		return 0;
 	return sqlite3_last_insert_rowid(db);
 }
@@ -442,12 +455,68 @@ long long store_distress_record(sqlite3 *db, const char *const row[13])
 	return sqlite3_last_insert_rowid(db);
 }
 
+int store_accept_rim(sqlite3 *db, const char *identity, char **old_rim, char **new_rim)
+{
+	const char *p[] = { identity, NULL };
+	char *expected = NULL, *state = NULL;
+
+	*old_rim = *new_rim = NULL;
+	if (!store_int(db, "SELECT count(*) FROM devices WHERE identity = ?", 1, p, 0))
+		return -ENOENT;
+	/* the TIM of the last attestation whose signature, nonce, identity
+	 * and state held: what the device's TrE says it runs */
+	*new_rim = store_text(db, "SELECT tim FROM attestations WHERE identity = ? AND "
+			      "verdict IN ('valid', 'TIM differs from the expected RIM') "
+			      "ORDER BY id DESC LIMIT 1", 1, p);
+	if (!*new_rim)
+		return -ENODATA;
+	store_device_rims(db, identity, old_rim, &expected, &state);
+	free(expected);
+	free(state);
+	p[1] = *new_rim;
+	return store_exec(db, "UPDATE devices SET rim = ?2, expected_rim = NULL, "
+			  "expected_state = NULL, status = 'ok' WHERE identity = ?1", 2, p);
+}
+
+int store_reset(sqlite3 *db, const char *identity, char **old_rim, int *cancelled)
+{
+	const char *p[] = { identity };
+	char *expected = NULL, *state = NULL;
+
+	*old_rim = NULL;
+	*cancelled = 0;
+	if (!store_int(db, "SELECT count(*) FROM devices WHERE identity = ?", 1, p, 0))
+		return -ENOENT;
+	store_device_rims(db, identity, old_rim, &expected, &state);
+	free(expected);
+	free(state);
+	if (store_exec(db, "UPDATE updates SET state = 'cancelled' WHERE identity = ? AND "
+		       "state IN ('requested', 'sent', 'installed')", 1, p))
+		return -1;
+	*cancelled = sqlite3_changes(db);
+	if (store_exec(db, "UPDATE replacements SET state = 'cancelled' WHERE identity = ? "
+		       "AND state = 'requested'", 1, p))
+		return -1;
+	*cancelled += sqlite3_changes(db);
+	return store_exec(db, "UPDATE devices SET rim = NULL, expected_rim = NULL, "
+			  "expected_state = NULL, status = 'ok' WHERE identity = ?", 1, p);
+}
+
+int store_audit(sqlite3 *db, const char *now, const char *operator, const char *identity,
+		const char *command, const char *detail)
+{
+	const char *p[] = { now, operator, identity, command, detail };
+
+	return store_exec(db, "INSERT INTO audit (time, operator, identity, command, detail) "
+			  "VALUES (?, ?, ?, ?, ?)", 5, p);
+}
+
 #define DEVICE_COLUMNS "identity, status, state, last_tim, rim, last_inform, " \
 	"manifest_version, expected_rim, expected_state"
 /* the update history (seed 000 step 6) */
 #define UPDATE_COLUMNS "id, requested, package, state, fault, fault_string, " \
 	"package_version, manifest_version, expected_rim, patch_rim, self_check, reported_tim, " \
-	"finished"
+	"finished, repair"
 #define DISTRESS_COLUMNS "identity, received, transport, auth, verdict, authenticated, " \
 	"sequence, state, failed, attestation, attested_state"
 
@@ -468,6 +537,10 @@ sqlite3_stmt *store_listing(sqlite3 *db, enum store_listing what, const char *id
 				      "state, sent, distress FROM replacements WHERE "
 				      "identity = ? ORDER BY id",
 		[LIST_DISTRESS] = "SELECT " DISTRESS_COLUMNS " FROM distress ORDER BY id",
+		[LIST_DEVICE_AUDIT] = "SELECT time, operator, command, detail FROM audit "
+				      "WHERE identity = ? ORDER BY id",
+		[LIST_AUDIT] = "SELECT time, operator, identity, command, detail FROM audit "
+			       "ORDER BY id",
 	};
 	sqlite3_stmt *st;
 

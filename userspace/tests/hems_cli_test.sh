@@ -30,8 +30,8 @@ echo "$live/bin/app sha256:$(sha256sum < "$tmp/v1/bin/app" | cut -d' ' -f1)" > "
 "$HEMS" --db "$tmp/hems.db" devices > /dev/null
 db "INSERT INTO devices (identity, cert) VALUES ('$DEVICE', x'')"
 
-store_version_5() { [ "$(db 'PRAGMA user_version')" = 5 ]; }
-check "a new store has schema version 5" store_version_5
+store_version_6() { [ "$(db 'PRAGMA user_version')" = 6 ]; }
+check "a new store has schema version 6" store_version_6
 
 requested() {
 	local rim patch

@@ -59,6 +59,8 @@
 #define SPV_RESPONSE ENV_HEAD "<cwmp:SetParameterValuesResponse><Status>0</Status>" \
 	"</cwmp:SetParameterValuesResponse>" ENV_TAIL
 
+#define HEX_AB "sha256:abababababababababababababababababababababababababababababababab"
+
 static sqlite3 *db;
 static X509 *cert;
 static EVP_PKEY *key;
@@ -266,7 +268,7 @@ int main(void)
 	char *answer = NULL;
 	int code;
 
-	tap_plan(20);
+	tap_plan(21);
 	make_device();
 	schema = cwmp_schema_load("tests/schema");
 	if (store_open(":memory:", &db))
@@ -367,6 +369,24 @@ int main(void)
 	code = session_after(INFORM, TRANSFER_COMPLETE("4", "0", ""), 0x55, NULL);
 	tap_ok(code == 204 && !strcmp(update_row(4, "state"), "failed") && !*device("expected_rim"),
 	       "a second TransferComplete for a finished update changes nothing");
+
+	/* issue 19 section 2: the operator's repair for a device the PVE rejects */
+	code = session(0x44, NULL);
+	request_update(0xaa, "11");
+	store_exec(db, "INSERT INTO updates (identity, package, requested, state, "
+		   "expected_rim, repair) VALUES ('" IDENTITY "', '/nonexistent.pkg', 'now', "
+		   "'requested', '" HEX_AB "', 1)", 0, NULL);
+	code = session(0x44, &answer);
+	tap_ok(code == 200 && answer && strstr(answer, "https://hems.test/package/6") &&
+	       !strcmp(update_row(5, "state"), "requested") &&
+	       !strcmp(update_row(6, "state"), "sent") &&
+	       !strcmp(device("expected_rim"), rim_text(0xab)) &&
+	       !strcmp(device("status"), "maintenance"),
+	       "attestation rejected: no ordinary update, but the repair update is sent");
+	free(answer);
+	store_exec(db, "UPDATE updates SET state = 'cancelled' WHERE id IN (5, 6)", 0, NULL);
+	store_exec(db, "UPDATE devices SET status = 'ok', expected_rim = NULL, "
+		   "expected_state = NULL", 0, NULL);
 
 	/* session attestations (tr069.md): over the connection's TLS exporter */
 	{
