@@ -245,9 +245,9 @@ fail:
  * @len: length of @data
  *
  * The PKCS#7 SignedData must be a detached signature over the body by a
- * manifest signer the TrE admitted (.hnbtre_manifest_signers).  The body
- * is checked before the signature so that garbage is refused cheaply and
- * distinctly.
+ * manifest signer the TrE admitted (.hnbtre_manifest_signers).  The
+ * signature is verified first, as IPE does for its policies: the parser
+ * only ever sees bytes an admitted signer vouched for.
  *
  * Return: the manifest, or ERR_PTR: -EBADMSG malformed (trailer, body or
  * PKCS#7), -ENOKEY signer not an admitted manifest signer, -EKEYREJECTED
@@ -268,22 +268,17 @@ struct hnbtre_manifest *hnbtre_manifest_parse_signed(const u8 *data,
 		return ERR_PTR(-EBADMSG);
 	body_len = len - TRAILER_LEN - sig_len;
 
-	m = parse_body(data, body_len);
-	if (IS_ERR(m))
-		return m;
-
 	ret = hnbtre_verify_pkcs7(HNBTRE_ROLE_MANIFEST, data, body_len,
 				  data + body_len, sig_len);
 	if (ret) {
 		/* Only these three are promised to userspace. */
 		if (ret != -ENOKEY && ret != -EKEYREJECTED && ret != -ENOMEM)
 			ret = ret == -ENOPKG ? -EKEYREJECTED : -EBADMSG;
-		goto fail;
+		return ERR_PTR(ret);
 	}
 
-	hnbtre_tim(m, true, m->rim);
+	m = parse_body(data, body_len);
+	if (!IS_ERR(m))
+		hnbtre_tim(m, true, m->rim);
 	return m;
-fail:
-	hnbtre_manifest_free(m);
-	return ERR_PTR(ret);
 }

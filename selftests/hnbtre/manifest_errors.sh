@@ -3,7 +3,7 @@
 # Refused manifests: each gets its documented errno and leaves the active
 # manifest, the state and the TIM untouched.
 . "$(dirname "$0")/lib.sh"
-tap_init 15
+tap_init 17
 
 snapshot() {
 	{ state; cat $SFS/tim $SFS/rim $SFS/manifest $SFS/components; } 2>&1 | sha256sum
@@ -20,6 +20,16 @@ refused() {
 
 sign_with() {
 	"$HNBTRE" manifest sign --key "$PKI/$1.key" --cert "$PKI/$1.pem" "$2" "$3"
+}
+
+# sign_raw SIGNER BODY OUT: signed as Documentation/manifest.md does by
+# hand, whatever the body says (the CLI refuses to sign a malformed one).
+sign_raw() {
+	openssl cms -sign -binary -nosmimecap -md sha256 -outform DER \
+		-signer "$PKI/$1.pem" -inkey "$PKI/$1.key" -in "$2" -out "$3.p7" &&
+	{ cat "$2" "$3.p7"
+	  perl -e 'print pack("N", -s $ARGV[0]), "~hnbtre manifest signature~\n"' "$3.p7"
+	} > "$3"
 }
 
 check "module loads" fresh_module
@@ -45,6 +55,13 @@ body_len=$(stat -c %s "$WORK/v6.body")
 { cat "$WORK/v7.body"; tail -c +$((body_len + 1)) "$WORK/v6.signed"; } > "$WORK/v7.forged"
 check "a signature of another body: EKEYREJECTED" refused EKEYREJECTED "$WORK/v7.forged"
 check "unsigned body: EBADMSG" refused EBADMSG "$WORK/v6.body"
+# The signature is verified before the body is parsed: a malformed body
+# from a signer the TrE does not admit never reaches the parser.
+sed 's/^version 6$/version 06/' "$WORK/v6.body" > "$WORK/bad.body"
+sign_raw evil-signer "$WORK/bad.body" "$WORK/bad.evil"
+check "malformed body of an unadmitted signer: ENOKEY, not parsed" refused ENOKEY "$WORK/bad.evil"
+sign_raw signer "$WORK/bad.body" "$WORK/bad.signed"
+check "malformed body of an admitted signer: EBADMSG" refused EBADMSG "$WORK/bad.signed"
 head -c -5 "$WORK/v6.signed" > "$WORK/truncated"
 check "truncated trailer: EBADMSG" refused EBADMSG "$WORK/truncated"
 head -c 100 /dev/urandom > "$WORK/garbage"
