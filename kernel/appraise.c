@@ -147,7 +147,7 @@ void hnbtre_appraise(struct hnbtre_component *component, struct file *file)
 		component->verdict = HNBTRE_VERDICT_MISSING;
 		return;
 	}
-	if (memcmp(component->measured, component->reference,
+	if (memcmp(component->measured, component->ref->digest,
 		   SHA256_DIGEST_SIZE)) {
 		component->verdict = HNBTRE_VERDICT_MISMATCH;
 		return;

@@ -53,26 +53,26 @@ static bool component_intact(struct hnbtre_component *c)
 	       hnbtre_watch_intact(c);
 }
 
-static bool tre_intact(struct hnbtre_manifest *m)
+static bool tre_intact(struct hnbtre_components *cs)
 {
 	unsigned int i;
 
-	for (i = 0; i < m->count; i++)
-		if (m->components[i]->class == HNBTRE_CLASS_TRE &&
-		    !component_intact(m->components[i]))
+	for (i = 0; i < cs->count; i++)
+		if (cs->components[i].ref->class == HNBTRE_CLASS_TRE &&
+		    !component_intact(&cs->components[i]))
 			return false;
 	return true;
 }
 
-static struct hnbtre_component *find_distress(struct hnbtre_manifest *m,
+static struct hnbtre_component *find_distress(struct hnbtre_components *cs,
 					      const char *path)
 {
 	unsigned int i;
 
-	for (i = 0; i < m->count; i++)
-		if (m->components[i]->class == HNBTRE_CLASS_DISTRESS &&
-		    !strcmp(m->components[i]->path, path))
-			return m->components[i];
+	for (i = 0; i < cs->count; i++)
+		if (cs->components[i].ref->class == HNBTRE_CLASS_DISTRESS &&
+		    !strcmp(cs->components[i].ref->path, path))
+			return &cs->components[i];
 	return NULL;
 }
 
@@ -90,7 +90,7 @@ static void audit_outcome(const struct hnbtre_component *c)
 	if (c) {
 		audit_log_format(ab, " verdict=%s",
 				 hnbtre_verdict_name(c->verdict));
-		hnbtre_audit_log_path(ab, c->path);
+		hnbtre_audit_log_path(ab, c->ref->path);
 	}
 	audit_log_end(ab);
 }
@@ -160,7 +160,7 @@ static int exec_held_file(const struct path *path, char **argv, char **envp)
 	return call_usermodehelper_exec(info, UMH_WAIT_EXEC);
 }
 
-static enum hnbtre_distress_outcome start_helper(struct hnbtre_manifest *m,
+static enum hnbtre_distress_outcome start_helper(struct hnbtre_components *cs,
 					  struct hnbtre_component **found)
 {
 	/* call_usermodehelper() takes them writable. */
@@ -169,9 +169,9 @@ static enum hnbtre_distress_outcome start_helper(struct hnbtre_manifest *m,
 
 	if (!distress_helper || !*distress_helper)
 		return HNBTRE_DISTRESS_OFF;
-	if (!tre_intact(m))
+	if (!tre_intact(cs))
 		return HNBTRE_DISTRESS_TRE_FAILED;
-	c = find_distress(m, distress_helper);
+	c = find_distress(cs, distress_helper);
 	*found = c;
 	if (!c)
 		return HNBTRE_DISTRESS_NOT_DESIGNATED;
@@ -189,20 +189,20 @@ static enum hnbtre_distress_outcome start_helper(struct hnbtre_manifest *m,
 
 /**
  * hnbtre_distress_failed - a validation has just ended in "failed"
- * @m: the active manifest
+ * @cs: the active components
  *
  * Starts the distress function if one is configured and may run, and
  * records and audits the decision.
  *
  * Context: hnbtre_lock held.
  */
-void hnbtre_distress_failed(struct hnbtre_manifest *m)
+void hnbtre_distress_failed(struct hnbtre_components *cs)
 {
 	struct hnbtre_component *c = NULL;
 
 	lockdep_assert_held(&hnbtre_lock);
 	last.error = 0;
-	last.outcome = start_helper(m, &c);
+	last.outcome = start_helper(cs, &c);
 	if (last.outcome == HNBTRE_DISTRESS_STARTED)
 		last.starts++;
 	audit_outcome(c);
@@ -237,19 +237,19 @@ static bool current_runs(struct hnbtre_component *c)
 bool hnbtre_distress_credential_allowed(void)
 {
 	enum hnbtre_state state = hnbtre_state_get();
-	struct hnbtre_manifest *m;
+	struct hnbtre_components *cs;
 	bool allowed = false;
 	unsigned int i;
 
 	if (state != HNBTRE_STATE_FAILED && state != HNBTRE_STATE_TAMPERED)
 		return false;
 	mutex_lock(&hnbtre_lock);
-	m = hnbtre_active_manifest();
-	if (m && tre_intact(m)) {
-		for (i = 0; !allowed && i < m->count; i++) {
-			struct hnbtre_component *c = m->components[i];
+	cs = hnbtre_active_components();
+	if (cs && tre_intact(cs)) {
+		for (i = 0; !allowed && i < cs->count; i++) {
+			struct hnbtre_component *c = &cs->components[i];
 
-			allowed = c->class == HNBTRE_CLASS_DISTRESS &&
+			allowed = c->ref->class == HNBTRE_CLASS_DISTRESS &&
 				  component_intact(c) && current_runs(c);
 		}
 	}

@@ -120,22 +120,22 @@ static const struct file_operations status_fops = {
 
 static int components_show(struct seq_file *m, void *v)
 {
-	struct hnbtre_manifest *manifest;
+	struct hnbtre_components *cs;
 	unsigned int i;
 
 	mutex_lock(&hnbtre_lock);
-	manifest = hnbtre_active_manifest();
-	for (i = 0; manifest && i < manifest->count; i++) {
-		struct hnbtre_component *c = manifest->components[i];
+	cs = hnbtre_active_components();
+	for (i = 0; cs && i < cs->count; i++) {
+		struct hnbtre_component *c = &cs->components[i];
 
 		seq_printf(m, "%s %s ", hnbtre_verdict_name(c->verdict),
-			   c->path);
+			   c->ref->path);
 		if (c->verdict == HNBTRE_VERDICT_MISSING || c->verdict == HNBTRE_VERDICT_PENDING)
 			seq_puts(m, "sha256:-");
 		else
 			seq_printf(m, "sha256:%*phN", SHA256_DIGEST_SIZE,
 				   c->measured);
-		seq_printf(m, " %s\n", hnbtre_class_name(c->class));
+		seq_printf(m, " %s\n", hnbtre_class_name(c->ref->class));
 	}
 	mutex_unlock(&hnbtre_lock);
 	return 0;
@@ -157,24 +157,26 @@ static const struct file_operations components_fops = {
 /* The active manifest's body, rebuilt from the parsed (canonical) form. */
 static int manifest_show(struct seq_file *m, void *v)
 {
+	struct hnbtre_components *cs;
 	struct hnbtre_manifest *manifest;
 	unsigned int i;
 	int ret = 0;
 
 	mutex_lock(&hnbtre_lock);
-	manifest = hnbtre_active_manifest();
-	if (!manifest) {
+	cs = hnbtre_active_components();
+	if (!cs) {
 		ret = -ENODATA;
 		goto out;
 	}
+	manifest = cs->manifest;
 	seq_printf(m, HNBTRE_MANIFEST_HEADER "version %llu\n",
 		   manifest->version);
 	for (i = 0; i < manifest->count; i++) {
-		struct hnbtre_component *c = manifest->components[i];
+		const struct hnbtre_reference *r = manifest->refs[i];
 
-		seq_printf(m, "%s sha256:%*phN %s\n", c->path,
-			   SHA256_DIGEST_SIZE, c->reference,
-			   hnbtre_class_name(c->class));
+		seq_printf(m, "%s sha256:%*phN %s\n", r->path,
+			   SHA256_DIGEST_SIZE, r->digest,
+			   hnbtre_class_name(r->class));
 	}
 out:
 	mutex_unlock(&hnbtre_lock);

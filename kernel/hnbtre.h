@@ -17,10 +17,39 @@
 
 static_assert(HNBTRE_DIGEST_LEN == SHA256_DIGEST_SIZE);
 
+/**
+ * struct hnbtre_reference - a designated component as its manifest names it
+ * @digest: SHA-256 reference value (the component's RIM)
+ * @class: enum hnbtre_class
+ * @path: absolute path, NUL terminated
+ *
+ * Reference data: immutable once the manifest is parsed.
+ */
+struct hnbtre_reference {
+	u8 digest[SHA256_DIGEST_SIZE];
+	u8 class;
+	char path[];
+};
+
+/**
+ * struct hnbtre_manifest - a verified, parsed manifest: reference data only
+ * @version: manifest version (anti-rollback)
+ * @rim: platform RIM: the TIM function over the reference digests
+ * @count: number of references
+ * @refs: sorted by path bytes
+ */
+struct hnbtre_manifest {
+	u64 version;
+	u8 rim[SHA256_DIGEST_SIZE];
+	unsigned int count;
+	struct hnbtre_reference *refs[];
+};
+
 struct hnbtre_watch;
 
 /**
- * struct hnbtre_component - one designated component
+ * struct hnbtre_component - run-time state of one designated component
+ * @ref: what the manifest says about it
  * @watch: fsnotify mark on the component's inode, NULL while unwatched
  * @entries: shared fsnotify marks on each directory and symlink the path
  *	resolves through, NULL while unwatched
@@ -30,44 +59,36 @@ struct hnbtre_watch;
  *	writing denied while it passes (Documentation/kernel.md); no
  *	dentry while nothing is held
  * @real: on overlayfs, the real inode below @held, also denied writing
- * @reference: SHA-256 from the manifest (the component's RIM)
  * @measured: SHA-256 measured at the last validation
  * @verdict: result of the last validation
- * @class: component class from the manifest
- * @path: absolute path, NUL terminated
  *
- * One allocation per component, path included.  The marks are separate
- * objects because fsnotify may still hold them after the component is
- * gone.
+ * The marks are separate objects because fsnotify may still hold them
+ * after the component is gone.
  */
 struct hnbtre_component {
+	const struct hnbtre_reference *ref;
 	struct hnbtre_watch *watch;
 	struct hnbtre_watch **entries;
 	unsigned int nr_entries;
 	struct hnbtre_watch *real_watch;
 	struct path held;
 	struct inode *real;
-	u8 reference[SHA256_DIGEST_SIZE];
 	u8 measured[SHA256_DIGEST_SIZE];
 	u8 verdict;
-	u8 class;
-	char path[];
 };
 
 /**
- * struct hnbtre_manifest - a verified, parsed manifest
- * @version: manifest version (anti-rollback)
- * @generation: identifies the manifest to its fsnotify marks
- * @rim: platform RIM: the TIM function over the reference digests
- * @count: number of components
- * @components: sorted by path bytes
+ * struct hnbtre_components - a manifest and its components' run-time state
+ * @manifest: the reference data, owned
+ * @generation: identifies these components to their fsnotify marks
+ * @count: number of @components, that of @manifest
+ * @components: in the order of @manifest->refs
  */
-struct hnbtre_manifest {
-	u64 version;
+struct hnbtre_components {
+	struct hnbtre_manifest *manifest;
 	u32 generation;
-	u8 rim[SHA256_DIGEST_SIZE];
 	unsigned int count;
-	struct hnbtre_component *components[];
+	struct hnbtre_component components[];
 };
 
 /**
@@ -98,7 +119,7 @@ enum hnbtre_state hnbtre_state_get(void);
 const char *hnbtre_state_name(enum hnbtre_state state);
 const char *hnbtre_verdict_name(enum hnbtre_verdict verdict);
 void hnbtre_status_get(struct hnbtre_status *status);
-struct hnbtre_manifest *hnbtre_active_manifest(void);
+struct hnbtre_components *hnbtre_active_components(void);
 int hnbtre_load_manifest(struct hnbtre_manifest *manifest);
 int hnbtre_validate(const char *reason);
 void hnbtre_component_changed(u32 generation, u32 index, u32 mask);
@@ -112,6 +133,8 @@ void hnbtre_state_exit(void);
 struct hnbtre_manifest *hnbtre_manifest_parse_signed(const u8 *data,
 						     size_t len);
 void hnbtre_manifest_free(struct hnbtre_manifest *manifest);
+bool hnbtre_manifest_equal(const struct hnbtre_manifest *a,
+			   const struct hnbtre_manifest *b);
 const char *hnbtre_class_name(enum hnbtre_class class);
 
 /* appraise.c */
@@ -120,7 +143,9 @@ int hnbtre_appraise_init(void);
 void hnbtre_appraise_exit(void);
 
 /* tim.c */
-void hnbtre_tim(struct hnbtre_manifest *manifest, bool reference,
+void hnbtre_rim(const struct hnbtre_manifest *manifest,
+		u8 out[SHA256_DIGEST_SIZE]);
+void hnbtre_tim(const struct hnbtre_components *cs,
 		u8 out[SHA256_DIGEST_SIZE]);
 
 /* watch.c */
@@ -246,7 +271,7 @@ int hnbtre_identity_init(void);
 int hnbtre_attest_init(void);
 
 /* distress.c (Documentation/distress.md) */
-void hnbtre_distress_failed(struct hnbtre_manifest *m);
+void hnbtre_distress_failed(struct hnbtre_components *cs);
 bool hnbtre_distress_credential_allowed(void);
 int hnbtre_distress_init(void);
 /* package.c (Documentation/package.md) */

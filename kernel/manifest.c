@@ -6,6 +6,9 @@
  *   body || PKCS#7 || be32 PKCS#7 length || HNBTRE_MANIFEST_SIG_MAGIC
  *
  * The body is strict line-oriented text; anything unexpected is -EBADMSG.
+ * A pure parser, as IPE's policy_parser.c: it returns the reference data
+ * (struct hnbtre_manifest) and knows nothing of validation, watches or
+ * the state, which state.c keeps per component.
  */
 
 #include <asm/unaligned.h>
@@ -134,11 +137,11 @@ static int parse_class(const char *s, size_t len)
 }
 
 /* "<path> sha256:<64 hex> <class>" */
-static struct hnbtre_component *parse_component(const char *line, size_t len)
+static struct hnbtre_reference *parse_reference(const char *line, size_t len)
 {
 	static const char algo[] = " sha256:";
 	const size_t digest_part = sizeof(algo) - 1 + 2 * SHA256_DIGEST_SIZE;
-	struct hnbtre_component *c;
+	struct hnbtre_reference *r;
 	const char *sp, *rest;
 	size_t path_len;
 	int class;
@@ -157,25 +160,21 @@ static struct hnbtre_component *parse_component(const char *line, size_t len)
 	if (class < 0 || !path_is_valid(line, path_len))
 		return NULL;
 
-	c = kzalloc(struct_size(c, path, path_len + 1), GFP_KERNEL);
-	if (!c)
+	r = kzalloc(struct_size(r, path, path_len + 1), GFP_KERNEL);
+	if (!r)
 		return ERR_PTR(-ENOMEM);
-	if (!parse_hex_digest(rest + sizeof(algo) - 1, c->reference)) {
-		kfree(c);
+	if (!parse_hex_digest(rest + sizeof(algo) - 1, r->digest)) {
+		kfree(r);
 		return NULL;
 	}
-	memcpy(c->path, line, path_len);
-	c->class = class;
-	c->verdict = HNBTRE_VERDICT_PENDING;
-	return c;
+	memcpy(r->path, line, path_len);
+	r->class = class;
+	return r;
 }
 
 /**
- * hnbtre_manifest_free - free a manifest that is not active
- * @manifest: the manifest, or NULL
- *
- * Components that are still watched are released through their marks;
- * held components become writable again.
+ * hnbtre_manifest_free - free a parsed manifest
+ * @manifest: the manifest, or NULL; no component state refers to it
  */
 void hnbtre_manifest_free(struct hnbtre_manifest *manifest)
 {
@@ -183,12 +182,34 @@ void hnbtre_manifest_free(struct hnbtre_manifest *manifest)
 
 	if (!manifest)
 		return;
-	for (i = 0; i < manifest->count; i++) {
-		hnbtre_unwatch(manifest->components[i]);
-		hnbtre_release(manifest->components[i]);
-		kfree(manifest->components[i]);
-	}
+	for (i = 0; i < manifest->count; i++)
+		kfree(manifest->refs[i]);
 	kvfree(manifest);
+}
+
+/**
+ * hnbtre_manifest_equal - two manifests say the same
+ * @a: a manifest
+ * @b: another
+ *
+ * Return: true if version and every reference (path, digest, class) are
+ * equal.
+ */
+bool hnbtre_manifest_equal(const struct hnbtre_manifest *a,
+			   const struct hnbtre_manifest *b)
+{
+	unsigned int i;
+
+	if (a->version != b->version || a->count != b->count)
+		return false;
+	for (i = 0; i < a->count; i++) {
+		const struct hnbtre_reference *x = a->refs[i], *y = b->refs[i];
+
+		if (strcmp(x->path, y->path) || x->class != y->class ||
+		    memcmp(x->digest, y->digest, SHA256_DIGEST_SIZE))
+			return false;
+	}
+	return true;
 }
 
 static struct hnbtre_manifest *parse_body(const char *body, size_t len)
@@ -214,23 +235,23 @@ static struct hnbtre_manifest *parse_body(const char *body, size_t len)
 	lines = count_lines(cur.pos, cur.end - cur.pos);
 	if (lines == 0 || lines > HNBTRE_MANIFEST_MAX_COMPONENTS)
 		return ERR_PTR(-EBADMSG);
-	m = kvzalloc(struct_size(m, components, lines), GFP_KERNEL);
+	m = kvzalloc(struct_size(m, refs, lines), GFP_KERNEL);
 	if (!m)
 		return ERR_PTR(-ENOMEM);
 	m->version = version;
 
 	while (next_line(&cur, &line, &line_len)) {
-		struct hnbtre_component *c;
+		struct hnbtre_reference *r;
 
-		c = parse_component(line, line_len);
-		if (IS_ERR_OR_NULL(c)) {
-			ret = c ? PTR_ERR(c) : -EBADMSG;
+		r = parse_reference(line, line_len);
+		if (IS_ERR_OR_NULL(r)) {
+			ret = r ? PTR_ERR(r) : -EBADMSG;
 			goto fail;
 		}
-		m->components[m->count++] = c;
+		m->refs[m->count++] = r;
 		/* Strictly ascending: one canonical form, no duplicates. */
 		if (m->count > 1 &&
-		    strcmp(m->components[m->count - 2]->path, c->path) >= 0)
+		    strcmp(m->refs[m->count - 2]->path, r->path) >= 0)
 			goto fail;
 	}
 	return m;
@@ -279,6 +300,6 @@ struct hnbtre_manifest *hnbtre_manifest_parse_signed(const u8 *data,
 
 	m = parse_body(data, body_len);
 	if (!IS_ERR(m))
-		hnbtre_tim(m, true, m->rim);
+		hnbtre_rim(m, m->rim);
 	return m;
 }

@@ -47,7 +47,7 @@ DEFINE_MUTEX(hnbtre_lock);
 static atomic_t hnbtre_state = ATOMIC_INIT(HNBTRE_STATE_UNVALIDATED);
 
 /* Protected by hnbtre_lock. */
-static struct hnbtre_manifest *active;
+static struct hnbtre_components *active;
 static struct hnbtre_status status;
 static u32 last_generation;
 
@@ -132,12 +132,12 @@ void hnbtre_status_get(struct hnbtre_status *out)
 }
 
 /**
- * hnbtre_active_manifest - the active manifest
+ * hnbtre_active_components - the active manifest and its components
  *
- * Context: hnbtre_lock held; the manifest stays valid until it is dropped.
- * Return: the manifest or NULL.
+ * Context: hnbtre_lock held; they stay valid until it is dropped.
+ * Return: the components or NULL.
  */
-struct hnbtre_manifest *hnbtre_active_manifest(void)
+struct hnbtre_components *hnbtre_active_components(void)
 {
 	lockdep_assert_held(&hnbtre_lock);
 	return active;
@@ -270,7 +270,7 @@ static void record_tamper(void)
 	spin_unlock(&tamper_lock);
 
 	if (active && active->generation == generation && index < active->count)
-		path = active->components[index]->path;
+		path = active->components[index].ref->path;
 	audit_transition(HNBTRE_STATE_TRUSTED, HNBTRE_STATE_TAMPERED,
 			 change_name(mask), path);
 	status.state = HNBTRE_STATE_TAMPERED;
@@ -296,7 +296,7 @@ static void report_tamper(struct work_struct *work)
 #define MAX_VALIDATION_WORKERS	8
 
 struct validation {
-	struct hnbtre_manifest *m;
+	struct hnbtre_components *cs;
 	atomic_t next;		/* index of the next component to take */
 	atomic_t error;		/* first error; stops the workers */
 };
@@ -311,15 +311,15 @@ struct validation_worker {
  * Nothing but a regular file is ever opened: opening a FIFO would block
  * this worker with hnbtre_lock held, a device node would run a driver.
  */
-static int validate_component(struct hnbtre_manifest *m, unsigned int i)
+static int validate_component(struct hnbtre_components *cs, unsigned int i)
 {
-	struct hnbtre_component *c = m->components[i];
+	struct hnbtre_component *c = &cs->components[i];
 	struct file *file = ERR_PTR(-ENOENT);
 	struct path path;
 	int ret;
 
 	/* Watch first: a change while hashing must be seen. */
-	ret = hnbtre_watch_path(c, m->generation, i, &path);
+	ret = hnbtre_watch_path(c, cs->generation, i, &path);
 	if (ret == -ENOMEM)
 		return ret;
 	if (!ret) {
@@ -330,7 +330,7 @@ static int validate_component(struct hnbtre_manifest *m, unsigned int i)
 	if (IS_ERR(file)) {
 		hnbtre_release(c);
 	} else {
-		ret = hnbtre_watch_real(c, file, m->generation, i);
+		ret = hnbtre_watch_real(c, file, cs->generation, i);
 		if (ret) {
 			fput(file);
 			return ret;
@@ -358,24 +358,24 @@ static void validation_work(struct work_struct *work)
 
 	while (!atomic_read(&v->error)) {
 		i = atomic_inc_return(&v->next) - 1;
-		if (i >= v->m->count)
+		if (i >= v->cs->count)
 			break;
-		ret = validate_component(v->m, i);
+		ret = validate_component(v->cs, i);
 		if (ret)
 			atomic_cmpxchg(&v->error, 0, ret);
 		cond_resched();
 	}
 }
 
-static int validate_components(struct hnbtre_manifest *m)
+static int validate_components(struct hnbtre_components *cs)
 {
-	struct validation v = { .m = m };
+	struct validation v = { .cs = cs };
 	struct validation_worker *workers;
 	unsigned int i, nr;
 
 	nr = clamp_t(unsigned int, num_online_cpus(), 1,
 		     MAX_VALIDATION_WORKERS);
-	nr = min_t(unsigned int, nr, max_t(unsigned int, m->count, 1));
+	nr = min_t(unsigned int, nr, max_t(unsigned int, cs->count, 1));
 	workers = kcalloc(nr, sizeof(*workers), GFP_KERNEL);
 	if (!workers)
 		return -ENOMEM;
@@ -395,10 +395,10 @@ static int validate_components(struct hnbtre_manifest *m)
 }
 
 /*
- * Appraise every component of @m and watch each one that exists.  The
+ * Appraise every component of @cs and watch each one that exists.  The
  * verdicts are stored in the components; the summary in @result.
  */
-static int validate_manifest(struct hnbtre_manifest *m,
+static int validate_manifest(struct hnbtre_components *cs,
 			     struct hnbtre_status *result)
 {
 	unsigned int i;
@@ -412,23 +412,23 @@ static int validate_manifest(struct hnbtre_manifest *m,
 	smp_mb__after_atomic();
 	memset(result->verdicts, 0, sizeof(result->verdicts));
 
-	ret = validate_components(m);
-	for (i = 0; !ret && i < m->count; i++)
-		result->verdicts[m->components[i]->verdict]++;
+	ret = validate_components(cs);
+	for (i = 0; !ret && i < cs->count; i++)
+		result->verdicts[cs->components[i].verdict]++;
 	if (ret)
 		return ret;
 
-	hnbtre_tim(m, false, result->tim);
-	memcpy(result->rim, m->rim, sizeof(result->rim));
+	hnbtre_tim(cs, result->tim);
+	memcpy(result->rim, cs->manifest->rim, sizeof(result->rim));
 	result->validated = true;
 	result->has_manifest = true;
-	result->manifest_version = m->version;
-	result->state = result->verdicts[HNBTRE_VERDICT_OK] == m->count ?
+	result->manifest_version = cs->manifest->version;
+	result->state = result->verdicts[HNBTRE_VERDICT_OK] == cs->count ?
 			HNBTRE_STATE_TRUSTED : HNBTRE_STATE_FAILED;
 	return 0;
 }
 
-/* Make @result the current status; @m is already the active manifest. */
+/* Make @result the current status; its components are already active. */
 static void commit(struct hnbtre_status *result, const char *reason)
 {
 	int old = atomic_read(&hnbtre_state);
@@ -452,22 +452,42 @@ static void commit(struct hnbtre_status *result, const char *reason)
 		hnbtre_distress_failed(active);
 }
 
-static bool same_manifest(const struct hnbtre_manifest *a,
-			  const struct hnbtre_manifest *b)
+/* Run-time state for the components of @m, which it takes over. */
+static struct hnbtre_components *components_alloc(struct hnbtre_manifest *m)
+{
+	struct hnbtre_components *cs;
+	unsigned int i;
+
+	cs = kvzalloc(struct_size(cs, components, m->count), GFP_KERNEL);
+	if (!cs) {
+		hnbtre_manifest_free(m);
+		return NULL;
+	}
+	cs->manifest = m;
+	cs->count = m->count;
+	for (i = 0; i < cs->count; i++) {
+		cs->components[i].ref = m->refs[i];
+		cs->components[i].verdict = HNBTRE_VERDICT_PENDING;
+	}
+	return cs;
+}
+
+/*
+ * Components that are still watched are released through their marks;
+ * held components become writable again.
+ */
+static void components_free(struct hnbtre_components *cs)
 {
 	unsigned int i;
 
-	if (a->version != b->version || a->count != b->count)
-		return false;
-	for (i = 0; i < a->count; i++) {
-		const struct hnbtre_component *x = a->components[i];
-		const struct hnbtre_component *y = b->components[i];
-
-		if (strcmp(x->path, y->path) || x->class != y->class ||
-		    memcmp(x->reference, y->reference, SHA256_DIGEST_SIZE))
-			return false;
+	if (!cs)
+		return;
+	for (i = 0; i < cs->count; i++) {
+		hnbtre_unwatch(&cs->components[i]);
+		hnbtre_release(&cs->components[i]);
 	}
-	return true;
+	hnbtre_manifest_free(cs->manifest);
+	kvfree(cs);
 }
 
 /**
@@ -482,36 +502,39 @@ static bool same_manifest(const struct hnbtre_manifest *a,
  */
 int hnbtre_load_manifest(struct hnbtre_manifest *m)
 {
-	struct hnbtre_manifest *old;
+	struct hnbtre_components *cs, *old;
 	struct hnbtre_status result = {};
 	int ret;
 
+	cs = components_alloc(m);
+	if (!cs)
+		return -ENOMEM;
 	mutex_lock(&hnbtre_lock);
-	if (active && m->version < active->version) {
+	old = active;
+	if (old && m->version < old->manifest->version) {
 		ret = -ESTALE;
 		goto fail;
 	}
-	if (active && m->version == active->version &&
-	    !same_manifest(m, active)) {
+	if (old && m->version == old->manifest->version &&
+	    !hnbtre_manifest_equal(m, old->manifest)) {
 		ret = -EEXIST;
 		goto fail;
 	}
 	/* Never 0, which means "no manifest" to the handler. */
-	m->generation = ++last_generation ?: ++last_generation;
-	ret = validate_manifest(m, &result);
+	cs->generation = ++last_generation ?: ++last_generation;
+	ret = validate_manifest(cs, &result);
 	if (ret)
 		goto fail;
 
-	old = active;
-	active = m;
-	atomic_set(&active_generation, m->generation);
+	active = cs;
+	atomic_set(&active_generation, cs->generation);
 	commit(&result, "manifest-loaded");
 	mutex_unlock(&hnbtre_lock);
-	hnbtre_manifest_free(old);
+	components_free(old);
 	return 0;
 fail:
 	mutex_unlock(&hnbtre_lock);
-	hnbtre_manifest_free(m);
+	components_free(cs);
 	return ret;
 }
 
@@ -593,7 +616,7 @@ void hnbtre_state_exit(void)
 	atomic_set(&active_generation, 0);
 	cancel_work_sync(&tamper_work);
 	mutex_lock(&hnbtre_lock);
-	hnbtre_manifest_free(active);
+	components_free(active);
 	active = NULL;
 	mutex_unlock(&hnbtre_lock);
 	hnbtre_watch_exit();

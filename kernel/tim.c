@@ -15,33 +15,59 @@
 
 #include "hnbtre.h"
 
-/**
- * hnbtre_tim - compute the TIM or the platform RIM of a manifest
- * @manifest: components, already sorted by path
- * @reference: true for the RIM (reference digests), false for the TIM
- * @out: the resulting SHA-256
- */
-void hnbtre_tim(struct hnbtre_manifest *manifest, bool reference,
-	       u8 out[SHA256_DIGEST_SIZE])
+/* One line "<path> sha256:<hex>\n"; @digest NULL for "sha256:-". */
+static void hash_line(struct sha256_state *sctx, const char *path,
+		      const u8 *digest)
 {
 	char hex[2 * SHA256_DIGEST_SIZE];
+
+	sha256_update(sctx, path, strlen(path));
+	sha256_update(sctx, " sha256:", 8);
+	if (digest) {
+		bin2hex(hex, digest, SHA256_DIGEST_SIZE);
+		sha256_update(sctx, hex, sizeof(hex));
+	} else {
+		sha256_update(sctx, "-", 1);
+	}
+	sha256_update(sctx, "\n", 1);
+}
+
+/**
+ * hnbtre_rim - compute the platform RIM of a manifest
+ * @manifest: reference data, sorted by path
+ * @out: the resulting SHA-256
+ */
+void hnbtre_rim(const struct hnbtre_manifest *manifest,
+		u8 out[SHA256_DIGEST_SIZE])
+{
 	struct sha256_state sctx;
 	unsigned int i;
 
 	sha256_init(&sctx);
-	for (i = 0; i < manifest->count; i++) {
-		struct hnbtre_component *c = manifest->components[i];
+	for (i = 0; i < manifest->count; i++)
+		hash_line(&sctx, manifest->refs[i]->path,
+			  manifest->refs[i]->digest);
+	sha256_final(&sctx, out);
+}
 
-		sha256_update(&sctx, c->path, strlen(c->path));
-		sha256_update(&sctx, " sha256:", 8);
-		if (!reference && c->verdict == HNBTRE_VERDICT_MISSING) {
-			sha256_update(&sctx, "-", 1);
-		} else {
-			bin2hex(hex, reference ? c->reference : c->measured,
-				SHA256_DIGEST_SIZE);
-			sha256_update(&sctx, hex, sizeof(hex));
-		}
-		sha256_update(&sctx, "\n", 1);
+/**
+ * hnbtre_tim - compute the TIM of the last validation of components
+ * @cs: the components, in the order of their manifest
+ * @out: the resulting SHA-256
+ */
+void hnbtre_tim(const struct hnbtre_components *cs,
+		u8 out[SHA256_DIGEST_SIZE])
+{
+	struct sha256_state sctx;
+	unsigned int i;
+
+	sha256_init(&sctx);
+	for (i = 0; i < cs->count; i++) {
+		const struct hnbtre_component *c = &cs->components[i];
+
+		hash_line(&sctx, c->ref->path,
+			  c->verdict == HNBTRE_VERDICT_MISSING ? NULL :
+			  c->measured);
 	}
 	sha256_final(&sctx, out);
 }

@@ -326,7 +326,7 @@ static int expand_link(char *buf, size_t pos, size_t end,
  * @found: set to the component's final directory entry (a reference the
  *	caller drops) on success
  *
- * Walks @c->path one element at a time from the root of the initial mount
+ * Walks @c->ref->path one element at a time from the root of the initial mount
  * namespace and puts a mark on each directory and symlink it passes,
  * following symlinks on the way (an A/B "current" link) but not in the
  * last element.  A rename, exchange, removal or attribute change of any
@@ -349,7 +349,7 @@ int hnbtre_watch_path(struct hnbtre_component *c, u32 generation, u32 index,
 	buf = kmalloc(PATH_MAX, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	strscpy(buf, c->path, PATH_MAX);
+	strscpy(buf, c->ref->path, PATH_MAX);
 	pos = 0;
 	for (;;) {
 		char saved;
