@@ -122,8 +122,6 @@ void hnbtre_status_get(struct hnbtre_status *status);
 struct hnbtre_components *hnbtre_active_components(void);
 int hnbtre_load_manifest(struct hnbtre_manifest *manifest);
 int hnbtre_validate(const char *reason);
-void hnbtre_component_changed(u32 generation, u32 index, u32 mask);
-void hnbtre_path_changed(u32 mask);
 struct audit_buffer;
 void hnbtre_audit_log_path(struct audit_buffer *ab, const char *path);
 int hnbtre_state_init(void);
@@ -149,6 +147,19 @@ void hnbtre_tim(const struct hnbtre_components *cs,
 		u8 out[SHA256_DIGEST_SIZE]);
 
 /* watch.c */
+/* The index reported for a directory or symlink on a component's path. */
+#define HNBTRE_WATCH_PATH_ENTRY	U32_MAX
+/**
+ * typedef hnbtre_watch_fn - reports a change that a mark saw
+ * @generation: generation of the components the mark belongs to
+ * @index: index of the component, or HNBTRE_WATCH_PATH_ENTRY
+ * @mask: fsnotify event mask
+ *
+ * Context: fsnotify's handler, in the context of the process that made
+ * the change, possibly with the inode locked: must not sleep on locks
+ * held while components are opened.
+ */
+typedef void (*hnbtre_watch_fn)(u32 generation, u32 index, u32 mask);
 int hnbtre_watch_path(struct hnbtre_component *c, u32 generation, u32 index,
 		      struct path *found);
 int hnbtre_watch_real(struct hnbtre_component *component, struct file *file,
@@ -156,7 +167,7 @@ int hnbtre_watch_real(struct hnbtre_component *component, struct file *file,
 void hnbtre_unwatch(struct hnbtre_component *component);
 bool hnbtre_watch_intact(struct hnbtre_component *c);
 bool hnbtre_watch_is(struct hnbtre_component *c, struct inode *inode);
-int hnbtre_watch_init(void);
+int hnbtre_watch_init(hnbtre_watch_fn changed);
 void hnbtre_watch_exit(void);
 
 /* hold.c */

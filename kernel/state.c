@@ -186,19 +186,24 @@ static void audit_transition(enum hnbtre_state old, enum hnbtre_state new,
 	audit_log_end(ab);
 }
 
-/**
- * hnbtre_component_changed - a watched component was changed
- * @generation: generation of the manifest the component belongs to
- * @index: index of the component in that manifest
- * @mask: fsnotify event mask
+/*
+ * A watched component, or an entry on its path, was changed
+ * (hnbtre_watch_fn).  Called by fsnotify in the context of the process
+ * that made the change.  Sets the state to tampered at once if it was
+ * trusted; the audit record and the measurement follow from a work item.
  *
- * Called by fsnotify in the context of the process that made the change.
- * Sets the state to tampered at once if it was trusted; the audit record
- * and the measurement follow from a work item.
+ * A path entry (@index HNBTRE_WATCH_PATH_ENTRY) is shared by the
+ * components whose paths pass it, in the active manifest and in one being
+ * validated: its change counts for the active manifest as a change of
+ * one of its components would, and voids a validation in progress; the
+ * audit record names no path.
  */
-void hnbtre_component_changed(u32 generation, u32 index, u32 mask)
+static void component_changed(u32 generation, u32 index, u32 mask)
 {
 	int old;
+
+	if (index == HNBTRE_WATCH_PATH_ENTRY)
+		generation = atomic_read(&active_generation);
 
 	/*
 	 * Of any manifest: a change of a component that a validation in
@@ -219,21 +224,6 @@ void hnbtre_component_changed(u32 generation, u32 index, u32 mask)
 	tamper.mask = mask;
 	spin_unlock(&tamper_lock);
 	schedule_work(&tamper_work);
-}
-
-/**
- * hnbtre_path_changed - a directory or symlink on a component's path changed
- * @mask: fsnotify event mask
- *
- * Such an entry is shared by the components whose paths pass it, in the
- * active manifest and in one being validated: the change counts for the
- * active manifest as a change of one of its components would, and voids
- * a validation in progress; the audit record names no path.
- */
-void hnbtre_path_changed(u32 mask)
-{
-	hnbtre_component_changed(atomic_read(&active_generation), U32_MAX,
-				 mask);
 }
 
 static const char *change_name(u32 mask)
@@ -601,7 +591,7 @@ int hnbtre_state_init(void)
 
 	if (ret)
 		return ret;
-	ret = hnbtre_watch_init();
+	ret = hnbtre_watch_init(component_changed);
 	if (ret) {
 		hnbtre_appraise_exit();
 		return ret;

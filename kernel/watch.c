@@ -3,10 +3,12 @@
  * Tamper detection: an fsnotify inode mark on every designated component
  * and on every directory and symlink its path resolves through.  fsnotify
  * calls the handler synchronously in the context of the process that
- * changes the file, so the state is "tampered" before the write,
- * truncate, rename, unlink or xattr change returns to that process, and
- * before a rename, exchange, removal or attribute change of a directory
- * or symlink on the way to it returns.
+ * changes the file, which reports the change through the callback given
+ * to hnbtre_watch_init() (state.c's): so the state is "tampered" before
+ * the write, truncate, rename, unlink or xattr change returns to that
+ * process, and before a rename, exchange, removal or attribute change of
+ * a directory or symlink on the way to it returns.  watch.c knows marks,
+ * not the state.
  */
 
 #include <linux/fs.h>
@@ -22,15 +24,14 @@
 #define HNBTRE_WATCH_EVENTS \
 	(FS_MODIFY | FS_ATTRIB | FS_MOVE_SELF | FS_DELETE_SELF)
 
-/* The index of a mark on a path entry: it belongs to no one component. */
-#define PATH_ENTRY	U32_MAX
 
 /**
  * struct hnbtre_watch - fsnotify mark of one component or of a path entry
  * @mark: the mark; fsnotify owns its lifetime once attached
  * @inode: the inode it was attached to, compared but never dereferenced
  * @generation: generation of the manifest of the component
- * @index: index of the component in that manifest, or PATH_ENTRY
+ * @index: index of the component in that manifest, or
+ *	HNBTRE_WATCH_PATH_ENTRY: a path entry belongs to no one component
  * @changed: an event arrived since the component was last validated
  * @node: path entries: in entry_table, by @inode
  * @users: path entries: components whose path passes it
@@ -55,6 +56,8 @@ static DEFINE_MUTEX(entry_lock);
 static DEFINE_HASHTABLE(entry_table, 8);
 
 static struct fsnotify_group *hnbtre_group;
+/* Told of every change; set once by hnbtre_watch_init(). */
+static hnbtre_watch_fn report_change;
 
 static int hnbtre_handle_event(struct fsnotify_mark *mark, u32 mask,
 			       struct inode *inode, struct inode *dir,
@@ -64,10 +67,7 @@ static int hnbtre_handle_event(struct fsnotify_mark *mark, u32 mask,
 
 	/* Seen in every state; the state machine only reacts when trusted. */
 	WRITE_ONCE(w->changed, true);
-	if (w->index == PATH_ENTRY)
-		hnbtre_path_changed(mask);
-	else
-		hnbtre_component_changed(w->generation, w->index, mask);
+	report_change(w->generation, w->index, mask);
 	return 0;
 }
 
@@ -147,7 +147,7 @@ static struct hnbtre_watch *get_entry(struct inode *inode)
 			goto out;
 		}
 	}
-	w = new_watch(inode, 0, PATH_ENTRY);
+	w = new_watch(inode, 0, HNBTRE_WATCH_PATH_ENTRY);
 	if (!IS_ERR(w)) {
 		w->users = 1;
 		hash_add(entry_table, &w->node, (unsigned long)inode);
@@ -453,8 +453,15 @@ bool hnbtre_watch_is(struct hnbtre_component *c, struct inode *inode)
 	return c->watch->inode == inode;
 }
 
-int hnbtre_watch_init(void)
+/**
+ * hnbtre_watch_init - set up the fsnotify group of all marks
+ * @changed: called for every change a mark sees
+ *
+ * Return: 0 or -errno.
+ */
+int hnbtre_watch_init(hnbtre_watch_fn changed)
 {
+	report_change = changed;
 	hnbtre_group = fsnotify_alloc_group(&hnbtre_fsnotify_ops,
 					    FSNOTIFY_GROUP_DUPS);
 	return PTR_ERR_OR_ZERO(hnbtre_group);
