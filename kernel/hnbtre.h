@@ -127,6 +127,9 @@ void hnbtre_audit_log_path(struct audit_buffer *ab, const char *path);
 int hnbtre_state_init(void);
 void hnbtre_state_exit(void);
 
+/* state_fs.c */
+int hnbtre_state_fs_init(void);
+
 /* manifest.c */
 struct hnbtre_manifest *hnbtre_manifest_parse_signed(const u8 *data,
 						     size_t len);
@@ -134,6 +137,9 @@ void hnbtre_manifest_free(struct hnbtre_manifest *manifest);
 bool hnbtre_manifest_equal(const struct hnbtre_manifest *a,
 			   const struct hnbtre_manifest *b);
 const char *hnbtre_class_name(enum hnbtre_class class);
+
+/* manifest_fs.c */
+int hnbtre_manifest_fs_init(void);
 
 /* appraise.c */
 void hnbtre_appraise(struct hnbtre_component *component, struct file *file);

@@ -30,6 +30,11 @@ static int __init hnbtre_init(void)
 	ret = hnbtre_fs_init();
 	if (ret)
 		goto out_state;
+	ret = hnbtre_state_fs_init();
+	if (!ret)
+		ret = hnbtre_manifest_fs_init();
+	if (ret)
+		goto out_fs;
 	ret = hnbtre_devkey_init();
 	if (ret)
 		goto out_fs;
