@@ -187,16 +187,12 @@ static enum hnbtre_distress_outcome start_helper(struct hnbtre_components *cs,
 	return last.error ? HNBTRE_DISTRESS_EXEC_FAILED : HNBTRE_DISTRESS_STARTED;
 }
 
-/**
- * hnbtre_distress_failed - a validation has just ended in "failed"
- * @cs: the active components
- *
- * Starts the distress function if one is configured and may run, and
- * records and audits the decision.
- *
- * Context: hnbtre_lock held.
+/*
+ * A validation has just ended in "failed" (hnbtre_failed_fn): start the
+ * distress function if one is configured and may run, and record and
+ * audit the decision.  Context: hnbtre_lock held.
  */
-void hnbtre_distress_failed(struct hnbtre_components *cs)
+static void validation_failed(struct hnbtre_components *cs)
 {
 	struct hnbtre_component *c = NULL;
 
@@ -283,11 +279,16 @@ static const struct file_operations distress_fops = {
 };
 
 /**
- * hnbtre_distress_init - add the securityfs file "distress"
+ * hnbtre_distress_init - add the securityfs file "distress" and start
+ *	being told of failed validations
  *
  * Return: 0 or -errno.
  */
 int hnbtre_distress_init(void)
 {
-	return hnbtre_fs_add("distress", 0444, &distress_fops);
+	int ret = hnbtre_fs_add("distress", 0444, &distress_fops);
+
+	if (!ret)
+		hnbtre_state_on_failed(validation_failed);
+	return ret;
 }

@@ -115,6 +115,7 @@ struct hnbtre_status {
 
 /* state.c */
 extern struct mutex hnbtre_lock;
+typedef void (*hnbtre_failed_fn)(struct hnbtre_components *cs);
 enum hnbtre_state hnbtre_state_get(void);
 const char *hnbtre_state_name(enum hnbtre_state state);
 const char *hnbtre_verdict_name(enum hnbtre_verdict verdict);
@@ -122,6 +123,7 @@ void hnbtre_status_get(struct hnbtre_status *status);
 struct hnbtre_components *hnbtre_active_components(void);
 int hnbtre_load_manifest(struct hnbtre_manifest *manifest);
 int hnbtre_validate(const char *reason);
+void hnbtre_state_on_failed(hnbtre_failed_fn handler);
 struct audit_buffer;
 void hnbtre_audit_log_path(struct audit_buffer *ab, const char *path);
 int hnbtre_state_init(void);
@@ -288,7 +290,6 @@ int hnbtre_identity_init(void);
 int hnbtre_attest_init(void);
 
 /* distress.c (Documentation/distress.md) */
-void hnbtre_distress_failed(struct hnbtre_components *cs);
 bool hnbtre_distress_credential_allowed(void);
 int hnbtre_distress_init(void);
 /* package.c (Documentation/package.md) */

@@ -51,6 +51,9 @@ static struct hnbtre_components *active;
 static struct hnbtre_status status;
 static u32 last_generation;
 
+/* Told when a validation ends in failed; set once, hnbtre_state_on_failed(). */
+static hnbtre_failed_fn failed_handler;
+
 /* Generation whose marks make trusted tampered; 0 is none. */
 static atomic_t active_generation = ATOMIC_INIT(0);
 
@@ -439,7 +442,8 @@ static void commit(struct hnbtre_status *result, const char *reason)
 	audit_transition(old, result->state, reason, NULL);
 	hnbtre_measure(&status);
 	if (result->state == HNBTRE_STATE_FAILED && old != HNBTRE_STATE_FAILED)
-		hnbtre_distress_failed(active);
+		if (failed_handler)
+			failed_handler(active);
 }
 
 /* Run-time state for the components of @m, which it takes over. */
@@ -553,6 +557,21 @@ static int validate_active(const char *reason, bool quiet)
 	}
 	mutex_unlock(&hnbtre_lock);
 	return ret;
+}
+
+/**
+ * hnbtre_state_on_failed - be told when a validation ends in "failed"
+ * @handler: called with the active components, hnbtre_lock held, each
+ *	time the state becomes failed
+ *
+ * Keeps the state machine ignorant of what a failure starts (the
+ * distress function).
+ */
+void hnbtre_state_on_failed(hnbtre_failed_fn handler)
+{
+	mutex_lock(&hnbtre_lock);
+	failed_handler = handler;
+	mutex_unlock(&hnbtre_lock);
 }
 
 /**
