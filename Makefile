@@ -14,7 +14,7 @@ LINUX_SOURCE_TAR ?= /usr/src/linux-source-6.1.tar.xz
 KSRC := $(BUILD)/linux-src
 KSELFTEST := $(BUILD)/kselftest
 
-.PHONY: all deps module userspace strongswan kselftest checkpatch man deb check demo bench clean help
+.PHONY: all deps module userspace strongswan kselftest checkpatch man deb check check-builtin demo bench clean help
 
 all: module userspace strongswan kselftest
 
@@ -26,6 +26,7 @@ help:
 	@echo "make checkpatch                kernel style check of kernel/"
 	@echo "make man                       man pages (scdoc) into build/man/"
 	@echo "make deb                       Debian packages into build/deb/ (lintian checked)"
+	@echo "make check-builtin             hnbtre built into linux-source-6.1, tested in a VM"
 	@echo "make clean"
 
 # Installs only what is missing; needs root when something is.
@@ -84,6 +85,15 @@ $(BUILD)/man/%: Documentation/man/%.scd
 # Debian packages (Documentation/packaging.md); TAP on stdout.
 deb:
 	scripts/build-debs
+
+# hnbtre built into Debian's linux-source-6.1 (scripts/builtin-kernel,
+# cached in build/builtin/), booted and tested in a VM.  Not part of
+# `make check`: the first kernel build alone takes longer than CI allows
+# besides the suite; run it once per change of kernel/.
+check-builtin: deps
+	scripts/mkpki
+	$(MAKE) userspace
+	scripts/builtin-test
 
 # `make check` uses the test PKI root so that the tests can sign manifests.
 check: deps
