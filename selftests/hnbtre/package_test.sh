@@ -6,7 +6,7 @@
 # its own errno and nothing installed.  package_fuzz.sh sends the
 # hostile writes.
 . "$(dirname "$0")/lib.sh"
-tap_init 32
+tap_init 34
 
 R=$WORK/root
 live=$R/current
@@ -257,6 +257,45 @@ $tool splice "$WORK/i3.unsigned" "$WORK/i3.bare" "$WORK/i3b"
 check "a bare SignedData (signed attributes, no ContentInfo): the TrE accepts it" \
 	kernel_says OK < <(signed_part "$WORK/i3b")
 check "... installed through the TrE, manifest 15" installed_as 15 "$WORK/i3b"
+
+# The versioned commands through the TrE: version 6 brings versions of
+# fw, cfg and mod; version 7 has one of each versioned command.
+mkdir -p "$WORK/v6/bin" "$WORK/v6/lib" "$WORK/v7"
+cp "$WORK/v2/bin/app" "$WORK/v6/bin/app"
+cp "$WORK/v2/lib/big" "$WORK/v6/lib/big"
+for f in fw.001 fw.002 cfg.001 mod.001 mod.002 fw.003 new.001; do
+	echo "lib/$f" > "$WORK/$f"
+	sign_component "$WORK/$f"
+done
+for f in fw.001 fw.002 cfg.001 mod.001 mod.002; do
+	cp "$WORK/$f" "$WORK/v6/lib/$f"
+done
+image_manifest "$WORK/v6" 16 "$WORK/m6"
+$tool raw "$WORK/x6.unsigned" version=6 manifest="$WORK/m6" \
+	$(for f in fw.001 fw.002 cfg.001 mod.001 mod.002; do echo "extract=$live/lib/$f:$WORK/$f"; done)
+"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
+	-o "$WORK/x6" "$WORK/x6.unsigned"
+check "version 6 (fw.001, fw.002, cfg.001, mod.001, mod.002): installed through the TrE, manifest 16" \
+	installed_as 16 "$WORK/x6"
+cp -a "$WORK/v6/." "$WORK/v7/"
+rm "$WORK"/v7/lib/fw.00[12] "$WORK/v7/lib/cfg.001" "$WORK"/v7/lib/mod.00[12]
+cp "$WORK/fw.003" "$WORK/new.001" "$WORK/v7/lib/"
+cp "$WORK/mod.001" "$WORK/v7/bin/mod"
+image_manifest "$WORK/v7" 17 "$WORK/m7"
+$tool raw "$WORK/x7.unsigned" version=7 manifest="$WORK/m7" \
+	"extractv=$live/lib/fw.003:$WORK/fw.003" "addv=$live/lib/new.001:$WORK/new.001" \
+	"removev=$live/lib/cfg.000" "movev=$live/lib/mod.000:$live/bin/mod"
+"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
+	-o "$WORK/x7" "$WORK/x7.unsigned"
+versioned_installed() {
+	installed_as 17 "$WORK/x7" || return 1
+	diff <(cd "$WORK/v7" && find . -type f | LC_ALL=C sort) \
+	     <(cd "$live" && find . -path ./.hnbtre -prune -o -type f -print | LC_ALL=C sort) &&
+	cmp "$WORK/mod.001" "$live/bin/mod" && cmp "$WORK/fw.003" "$live/lib/fw.003" &&
+	getfattr -n security.ima "$live/lib/fw.003" > /dev/null
+}
+check "Extract, Add, Remove and Move Versioned File in one package through the TrE: manifest 17, trusted, TIM as expected" \
+	versioned_installed
 
 rm -rf "$WORK"
 tap_done

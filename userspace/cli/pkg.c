@@ -829,9 +829,6 @@ static int pkg_verify(int argc, char **argv)
 			       signers[i].digest, signers[i].subject,
 			       signers[i].result ?
 			       hnbtre_pkg_errstr(signers[i].result) : "ok");
-		if (!ret && pkg.unsupported)
-			ret = hnbtre_fail(err, -HNBTRE_PKG_E_UNSUPPORTED, "%s",
-					  hnbtre_pkg_cmd_name(pkg.unsupported));
 		if (!ret)
 			ret = hnbtre_pkg_stream(&pkg, fd, NULL, tty_progress(),
 						NULL, &manifest, &manifest_len,

@@ -25,6 +25,8 @@
 #define HNBTRE_PKG_TEXT_MAX		1024	/* version, description */
 #define HNBTRE_PKG_VERSION_MAX		16	/* elements of a version */
 #define HNBTRE_PKG_IMA_SIG_MAX		1024
+#define HNBTRE_PKG_BASE_MAX		8	/* versioned files: base.ext */
+#define HNBTRE_PKG_EXT_LEN		3
 
 /* Role values the annex defines; this device takes 1 and 2. */
 #define HNBTRE_PKG_ROLE_UPGRADE		1
@@ -45,11 +47,11 @@
 #define HNBTRE_PKG_E_MANIFEST		ENOTRECOVERABLE	/* manifest does not cover */
 #define HNBTRE_PKG_E_PATH		EXDEV		/* outside the install root */
 #define HNBTRE_PKG_E_NOT_FOR_DEVICE	ENOEXEC		/* version, role, storage */
-#define HNBTRE_PKG_E_UNSUPPORTED	EOPNOTSUPP	/* an action we do not do */
 
 /* A payload file of an Extract or Add command. */
 struct hnbtre_pkg_file {
-	unsigned int type;	/* HNBTRE_PKG_CMD_EXTRACT or _ADD; 0: manifest */
+	unsigned int type;	/* HNBTRE_PKG_CMD_EXTRACT, _ADD (_VERSIONED);
+				 * 0: manifest */
 	uint32_t flags;
 	char *path;		/* NULL for the manifest */
 	uint64_t offset;	/* from the start of the payload */
@@ -62,7 +64,7 @@ struct hnbtre_pkg_file {
 	size_t ima_sig_len;
 };
 
-/* A Remove, Remove Sub-Tree or Move command, in list order. */
+/* A Remove (Versioned), Remove Sub-Tree or Move (Versioned) command. */
 struct hnbtre_pkg_action {
 	unsigned int type;
 	uint32_t flags;
@@ -98,7 +100,6 @@ struct hnbtre_pkg {
 	int has_role;
 	uint32_t role;
 	uint64_t min_nv_storage, min_volatile_storage;	/* 0: none */
-	unsigned int unsupported;	/* type of an action we do not do, or 0 */
 	struct hnbtre_pkg_file manifest;	/* path is NULL */
 	size_t nfiles;
 	struct hnbtre_pkg_file *files;		/* sorted by path */
@@ -138,6 +139,37 @@ struct hnbtre_pkg_signer {
  */
 int hnbtre_pkg_parse(uint8_t *buf, size_t len, struct hnbtre_pkg *pkg,
 		     char *err);
+
+/**
+ * hnbtre_pkg_cmd_versioned() - whether a command names a versioned file
+ * @type: command type
+ *
+ * Return: 1 for Extract, Add, Remove and Move Versioned File, else 0.
+ */
+int hnbtre_pkg_cmd_versioned(uint32_t type);
+
+/**
+ * hnbtre_pkg_versioned_base() - where the base name of a versioned path ends
+ * @path: an absolute path
+ *
+ * A versioned file is named base.ext: a base of 1 to HNBTRE_PKG_BASE_MAX
+ * characters, one dot, an extension of HNBTRE_PKG_EXT_LEN (Annex E).
+ *
+ * Return: the offset of that dot in @path, or 0 if the name is not so.
+ */
+size_t hnbtre_pkg_versioned_base(const char *path);
+
+/**
+ * hnbtre_pkg_same_base() - whether @path has the base name of a versioned path
+ * @versioned: a versioned path
+ * @base_len: hnbtre_pkg_versioned_base(@versioned)
+ * @path: an absolute path
+ *
+ * Return: 1 if @path is in the same directory, with the same base, a dot
+ * and any extension without a dot (1 or more characters).
+ */
+int hnbtre_pkg_same_base(const char *versioned, size_t base_len,
+			 const char *path);
 
 /**
  * hnbtre_pkg_header_check() - check the header

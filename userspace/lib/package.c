@@ -188,6 +188,40 @@ struct parse {
 	char *err;
 };
 
+int hnbtre_pkg_cmd_versioned(uint32_t type)
+{
+	return type == HNBTRE_PKG_CMD_EXTRACT_VERSIONED ||
+	       type == HNBTRE_PKG_CMD_ADD_VERSIONED ||
+	       type == HNBTRE_PKG_CMD_REMOVE_VERSIONED ||
+	       type == HNBTRE_PKG_CMD_MOVE_VERSIONED;
+}
+
+size_t hnbtre_pkg_versioned_base(const char *path)
+{
+	const char *name = strrchr(path, '/') + 1, *dot = strchr(name, '.');
+
+	if (!dot || dot == name || dot - name > HNBTRE_PKG_BASE_MAX ||
+	    strlen(dot + 1) != HNBTRE_PKG_EXT_LEN || strchr(dot + 1, '.'))
+		return 0;
+	return dot - path;
+}
+
+int hnbtre_pkg_same_base(const char *versioned, size_t base_len,
+			 const char *path)
+{
+	const char *ext = path + base_len + 1;
+
+	return !strncmp(path, versioned, base_len) && path[base_len] == '.' &&
+	       *ext && !strchr(ext, '.') && !strchr(ext, '/');
+}
+
+static int bad_versioned_name(struct parse *ps, uint32_t type, const char *path)
+{
+	return hnbtre_fail(ps->err, -EBADMSG, "%s %s: a versioned file is named base.ext (base 1..%d characters, extension %d, no other dot)",
+			   hnbtre_pkg_cmd_name(type), path, HNBTRE_PKG_BASE_MAX,
+			   HNBTRE_PKG_EXT_LEN);
+}
+
 /* Extract / Add (versioned too): Annex E's 32 fixed bytes, path, hash. */
 static int parse_file(struct parse *ps, uint32_t type, const uint8_t *v,
 		      size_t len)
@@ -217,6 +251,8 @@ static int parse_file(struct parse *ps, uint32_t type, const uint8_t *v,
 				   hnbtre_pkg_cmd_name(type), pkg->nfiles + 1,
 				   be32(v + 4), be32(v + 8));
 	pkg->nfiles++;
+	if (hnbtre_pkg_cmd_versioned(type) && !hnbtre_pkg_versioned_base(f->path))
+		return bad_versioned_name(ps, type, f->path);
 	if (be32(v + 12) != HNBTRE_PKG_HASH_SHA1 ||
 	    be32(v + 20) != HNBTRE_PKG_SHA1_LEN)
 		return hnbtre_fail(ps->err, -EBADMSG, "%s: hash type %u length %u (SHA-1 is type 1, 20 bytes)",
@@ -266,6 +302,9 @@ static int parse_remove(struct parse *ps, uint32_t type, const uint8_t *v,
 		return ret == -ENOMEM ? ret :
 		       hnbtre_fail(ps->err, ret, "%s: path offset or length outside the value, or not an absolute path without . or ..",
 				   hnbtre_pkg_cmd_name(type));
+	/* Move Versioned: the source names a base; the destination is exact. */
+	if (hnbtre_pkg_cmd_versioned(type) && !hnbtre_pkg_versioned_base(a->path))
+		return bad_versioned_name(ps, type, a->path);
 	return 0;
 }
 
@@ -335,20 +374,14 @@ static int parse_command(struct parse *ps, uint32_t type, const uint8_t *v,
 	switch (type) {
 	case HNBTRE_PKG_CMD_EXTRACT_VERSIONED:
 	case HNBTRE_PKG_CMD_ADD_VERSIONED:
-		pkg->unsupported = type;
-		/* fall through */
 	case HNBTRE_PKG_CMD_EXTRACT:
 	case HNBTRE_PKG_CMD_ADD:
 		return parse_file(ps, type, v, len);
 	case HNBTRE_PKG_CMD_REMOVE_VERSIONED:
-		pkg->unsupported = type;
-		/* fall through */
 	case HNBTRE_PKG_CMD_REMOVE:
 	case HNBTRE_PKG_CMD_REMOVE_SUBTREE:
 		return parse_remove(ps, type, v, len, 0);
 	case HNBTRE_PKG_CMD_MOVE_VERSIONED:
-		pkg->unsupported = type;
-		/* fall through */
 	case HNBTRE_PKG_CMD_MOVE:
 		return parse_remove(ps, type, v, len, 1);
 	case HNBTRE_PKG_CMD_VERSION:
@@ -529,9 +562,29 @@ static const struct hnbtre_pkg_file *file_at(const struct hnbtre_pkg *pkg,
 }
 
 /*
+ * @a (of command @a_type) and @b (of @b_type) name the same file or one
+ * lies below the other; a versioned command's path stands for every
+ * file of its base name in its directory.
+ */
+static int touches(const char *a, uint32_t a_type, const char *b,
+		   uint32_t b_type)
+{
+	size_t base;
+
+	if (below(a, b) || below(b, a))
+		return 1;
+	base = hnbtre_pkg_cmd_versioned(a_type) ? hnbtre_pkg_versioned_base(a) : 0;
+	if (base && hnbtre_pkg_same_base(a, base, b))
+		return 1;
+	base = hnbtre_pkg_cmd_versioned(b_type) ? hnbtre_pkg_versioned_base(b) : 0;
+	return base && hnbtre_pkg_same_base(b, base, a);
+}
+
+/*
  * No path is written twice or both written and removed or moved, nor is
- * a file below another: the result does not depend on the order of the
- * actions, and each file is where its command says.
+ * a file below another, nor does a versioned file share its base name
+ * with another file or an action: the result does not depend on the
+ * order of the actions, and each file is where its command says.
  */
 static int check_paths(const struct hnbtre_pkg *pkg, char *err)
 {
@@ -539,7 +592,8 @@ static int check_paths(const struct hnbtre_pkg *pkg, char *err)
 	size_t i, j;
 
 	for (i = 0; i < pkg->nfiles; i++) {
-		const char *p = pkg->files[i].path, *slash;
+		const struct hnbtre_pkg_file *f = &pkg->files[i];
+		const char *p = f->path, *slash;
 
 		if (i && !strcmp(pkg->files[i - 1].path, p))
 			return hnbtre_fail(err, -EBADMSG, "%s: installed twice", p);
@@ -550,18 +604,26 @@ static int check_paths(const struct hnbtre_pkg *pkg, char *err)
 				return hnbtre_fail(err, -EBADMSG, "%s: below the file %s",
 						   p, parent);
 		}
+		for (j = 0; hnbtre_pkg_cmd_versioned(f->type) && j < pkg->nfiles; j++) {
+			if (j != i && touches(p, f->type, pkg->files[j].path,
+					      pkg->files[j].type))
+				return hnbtre_fail(err, -EBADMSG, "%s %s: %s has its base name",
+						   hnbtre_pkg_cmd_name(f->type), p,
+						   pkg->files[j].path);
+		}
 	}
 	for (i = 0; i < pkg->nactions; i++) {
 		const struct hnbtre_pkg_action *a = &pkg->actions[i];
 
 		for (j = 0; j < pkg->nfiles; j++) {
-			const char *p = pkg->files[j].path;
+			const struct hnbtre_pkg_file *f = &pkg->files[j];
 
-			if (below(p, a->path) || below(a->path, p) ||
-			    (a->to && (below(p, a->to) || below(a->to, p))))
+			if (touches(a->path, a->type, f->path, f->type) ||
+			    (a->to && touches(a->to, HNBTRE_PKG_CMD_MOVE, f->path,
+					      f->type)))
 				return hnbtre_fail(err, -EBADMSG, "%s %s overlaps the file %s",
 						   hnbtre_pkg_cmd_name(a->type),
-						   a->path, p);
+						   a->path, f->path);
 		}
 	}
 	return 0;
@@ -1007,19 +1069,33 @@ const struct hnbtre_component *hnbtre_pkg_find_component(
 			  NULL;
 }
 
-/* A component at @path or, for a sub-tree, below it. */
-static const char *component_below(const struct hnbtre_manifest *m,
-				   const char *path, int subtree)
+/*
+ * A component that command @type on @path removes or moves away: the
+ * one at @path, for a sub-tree any below it, for a versioned command any
+ * of its base name (an Extract Versioned's own @path excepted).
+ */
+static const char *component_removed(const struct hnbtre_manifest *m,
+				     const char *path, uint32_t type)
 {
-	size_t i;
+	size_t i, base = hnbtre_pkg_cmd_versioned(type) &&
+			 type != HNBTRE_PKG_CMD_ADD_VERSIONED ?
+			 hnbtre_pkg_versioned_base(path) : 0;
 
-	if (!subtree)
-		return hnbtre_pkg_find_component(m, path) ? path : NULL;
-	for (i = 0; i < m->count; i++) {
-		if (below(m->components[i].path, path))
-			return m->components[i].path;
+	if (type == HNBTRE_PKG_CMD_REMOVE_SUBTREE || base) {
+		for (i = 0; i < m->count; i++) {
+			const char *c = m->components[i].path;
+
+			if (type == HNBTRE_PKG_CMD_REMOVE_SUBTREE ? below(c, path) :
+			    hnbtre_pkg_same_base(path, base, c) &&
+			    (type != HNBTRE_PKG_CMD_EXTRACT_VERSIONED || strcmp(c, path)))
+				return c;
+		}
+		return NULL;
 	}
-	return NULL;
+	if (type == HNBTRE_PKG_CMD_EXTRACT || type == HNBTRE_PKG_CMD_ADD ||
+	    type == HNBTRE_PKG_CMD_ADD_VERSIONED)
+		return NULL;
+	return hnbtre_pkg_find_component(m, path) ? path : NULL;
 }
 
 int hnbtre_pkg_check_manifest(const struct hnbtre_pkg *pkg,
@@ -1051,10 +1127,18 @@ int hnbtre_pkg_check_manifest(const struct hnbtre_pkg *pkg,
 					  "%s: the manifest expects another digest",
 					  f->path);
 	}
+	for (i = 0; !ret && i < pkg->nfiles; i++) {
+		const struct hnbtre_pkg_file *f = &pkg->files[i];
+		const char *c = component_removed(&m, f->path, f->type);
+
+		if (c)
+			ret = hnbtre_fail(err, -ENOTRECOVERABLE,
+					  "%s is removed (%s %s) but still in the manifest",
+					  c, hnbtre_pkg_cmd_name(f->type), f->path);
+	}
 	for (i = 0; !ret && i < pkg->nactions; i++) {
 		const struct hnbtre_pkg_action *a = &pkg->actions[i];
-		const char *c = component_below(&m, a->path,
-					a->type == HNBTRE_PKG_CMD_REMOVE_SUBTREE);
+		const char *c = component_removed(&m, a->path, a->type);
 
 		if (c)
 			ret = hnbtre_fail(err, -ENOTRECOVERABLE,
@@ -1078,7 +1162,6 @@ int hnbtre_pkg_fault(int err)
 	case -HNBTRE_PKG_E_MANIFEST:
 	case -HNBTRE_PKG_E_PATH:
 	case -HNBTRE_PKG_E_NOT_FOR_DEVICE:
-	case -HNBTRE_PKG_E_UNSUPPORTED:
 		return 9018;	/* file corrupted or otherwise unusable */
 	case -HNBTRE_PKG_E_UNKNOWN_SIGNER:
 	case -HNBTRE_PKG_E_BAD_SIGNATURE:
@@ -1117,8 +1200,6 @@ const char *hnbtre_pkg_errstr(int err)
 		return "path outside the install root or through a symbolic link";
 	case -HNBTRE_PKG_E_NOT_FOR_DEVICE:
 		return "not for this device (version range, role or storage)";
-	case -HNBTRE_PKG_E_UNSUPPORTED:
-		return "command not supported by this device";
 	default:
 		return strerror(-err);
 	}

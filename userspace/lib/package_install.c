@@ -19,6 +19,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -146,10 +147,132 @@ struct install {
 	uint64_t tre_manifest_version;	/* the TrE refuses to go below it */
 	struct hnbtre_pkg *pkg;
 	uint8_t *skip;			/* by file index: Add of an existing file */
+	char **moved;			/* by action index: the file a Move
+					 * Versioned took, as a live path */
 	char *err;
 };
 
 static struct install *walk_ctx;
+
+/*
+ * An Extract Versioned File of the package removes every file of its
+ * base name (Annex E): @live is one of them, but not the file itself.
+ */
+static int replaced_version(const struct hnbtre_pkg *pkg, const char *live)
+{
+	size_t i;
+
+	for (i = 0; i < pkg->nfiles; i++) {
+		const char *p = pkg->files[i].path;
+
+		if (pkg->files[i].type == HNBTRE_PKG_CMD_EXTRACT_VERSIONED &&
+		    hnbtre_pkg_same_base(p, hnbtre_pkg_versioned_base(p), live) &&
+		    strcmp(p, live))
+			return 1;
+	}
+	return 0;
+}
+
+/* Of two names of one base, which a Move Versioned takes: the lowest
+ * decimal extension, then names in byte order. */
+static int version_order(const void *a, const void *b)
+{
+	const char *x = *(char * const *)a, *y = *(char * const *)b;
+	const char *xe = strrchr(x, '.') + 1, *ye = strrchr(y, '.') + 1;
+	int xd = strspn(xe, "0123456789") == strlen(xe);
+	int yd = strspn(ye, "0123456789") == strlen(ye);
+	unsigned long long xv, yv;
+
+	if (xd != yd)
+		return yd - xd;
+	if (xd) {
+		xv = strtoull(xe, NULL, 10);
+		yv = strtoull(ye, NULL, 10);
+		if (xv != yv)
+			return xv < yv ? -1 : 1;
+	}
+	return strcmp(x, y);
+}
+
+static void free_names(char **names, size_t n)
+{
+	while (n)
+		free(names[--n]);
+	free(names);
+}
+
+/*
+ * The names in @dir (the directory of the versioned path @versioned)
+ * that have its base name and are not directories, in version_order().
+ */
+static int list_versions(int dir, const char *versioned, char ***out,
+			 size_t *count)
+{
+	size_t base = hnbtre_pkg_versioned_base(versioned);
+	size_t dir_len = strrchr(versioned, '/') - versioned + 1, n = 0;
+	char full[PATH_MAX], **names = NULL, **bigger;
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+	int fd = dup(dir), ret = 0;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	while ((e = readdir(d))) {
+		if (snprintf(full, sizeof(full), "%.*s%s", (int)dir_len,
+			     versioned, e->d_name) >= (int)sizeof(full) ||
+		    !hnbtre_pkg_same_base(versioned, base, full))
+			continue;
+		if (fstatat(dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
+			ret = -errno;
+			break;
+		}
+		if (S_ISDIR(st.st_mode))
+			continue;
+		bigger = realloc(names, (n + 1) * sizeof(*names));
+		if (!bigger || !(bigger[n] = strdup(e->d_name))) {
+			names = bigger ? bigger : names;
+			ret = -ENOMEM;
+			break;
+		}
+		names = bigger;
+		n++;
+	}
+	closedir(d);
+	if (ret) {
+		free_names(names, n);
+		return ret;
+	}
+	if (n)
+		qsort(names, n, sizeof(*names), version_order);
+	*out = names;
+	*count = n;
+	return 0;
+}
+
+/*
+ * Open the directory of @path (below ROOT/current/) in @top, the
+ * staging or the live slot; -ENOENT if it is not there.
+ */
+static int open_dir_of(const struct install *in, int top, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char rel[PATH_MAX];
+	int fd;
+
+	if (slash < path + in->live_len) {
+		fd = dup(top);
+	} else {
+		memcpy(rel, path + in->live_len, slash - path - in->live_len);
+		rel[slash - path - in->live_len] = '\0';
+		fd = openat(top, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			    O_CLOEXEC);
+	}
+	return fd < 0 ? -errno : fd;
+}
 
 /*
  * Hard link what the package leaves of the current slot into staging
@@ -171,6 +294,11 @@ static int link_one(const char *path, const struct stat *st, int type,
 		return FTW_CONTINUE;
 	if (!strcmp(rel, "/" META))
 		return FTW_SKIP_SUBTREE;
+	if (snprintf(dest, sizeof(dest), "%s%s", walk_ctx->live, rel + 1) >=
+	    (int)sizeof(dest))
+		return FTW_STOP;
+	if (type != FTW_D && replaced_version(walk_ctx->pkg, dest))
+		return FTW_CONTINUE;
 	if (snprintf(dest, sizeof(dest), "%s%s", walk_ctx->staging, rel) >=
 	    (int)sizeof(dest))
 		return FTW_STOP;
@@ -426,17 +554,44 @@ static int check_paths(const struct install *in, const struct hnbtre_pkg *pkg,
 }
 
 /*
- * Add File installs only where no file of that name is (Annex E): the
- * file is still read and its hashes checked, but not written.
+ * Add File installs only where no file of that name is, Add Versioned
+ * File only where none of that base name is (Annex E): the file is
+ * still read and its hashes checked, but not written.
  */
-static void mark_adds(struct install *in, const struct hnbtre_pkg *pkg)
+static int mark_adds(struct install *in, const struct hnbtre_pkg *pkg)
 {
+	char **names;
+	size_t i, n;
 	struct stat st;
-	size_t i;
+	int dir, ret;
 
-	for (i = 0; i < pkg->nfiles; i++)
-		in->skip[i] = pkg->files[i].type == HNBTRE_PKG_CMD_ADD &&
-			      !pkg->format && !lstat(pkg->files[i].path, &st);
+	for (i = 0; i < pkg->nfiles && !pkg->format; i++) {
+		const struct hnbtre_pkg_file *f = &pkg->files[i];
+
+		if (f->type == HNBTRE_PKG_CMD_ADD)
+			in->skip[i] = !lstat(f->path, &st);
+		if (f->type != HNBTRE_PKG_CMD_ADD_VERSIONED)
+			continue;
+		dir = open(in->live, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dir >= 0) {
+			ret = open_dir_of(in, dir, f->path);
+			close(dir);
+			dir = ret;
+		} else {
+			dir = -errno;
+		}
+		if (dir == -ENOENT)
+			continue;
+		ret = dir < 0 ? dir : list_versions(dir, f->path, &names, &n);
+		if (dir >= 0)
+			close(dir);
+		if (ret)
+			return hnbtre_fail(in->err, ret, "%s: %s", f->path,
+					   strerror(-ret));
+		in->skip[i] = n > 0;
+		free_names(names, n);
+	}
+	return 0;
 }
 
 /* The active manifest's version: the TrE's, or the current slot's. */
@@ -477,9 +632,6 @@ static int check_gates(const struct install *in, const struct hnbtre_pkg *pkg,
 	struct statvfs vfs;
 	struct sysinfo si;
 
-	if (pkg->unsupported)
-		return hnbtre_fail(err, -HNBTRE_PKG_E_UNSUPPORTED, "%s",
-				   hnbtre_pkg_cmd_name(pkg->unsupported));
 	device.v[0] = have > UINT32_MAX ? UINT32_MAX : (uint32_t)have;
 	if (pkg->has_min_version &&
 	    hnbtre_pkg_version_cmp(&device, &pkg->min_version) < 0)
@@ -544,16 +696,22 @@ static const struct hnbtre_pkg_file *extracted(const struct install *in,
 	return f && !in->skip[f - pkg->files] ? f : NULL;
 }
 
-/* Where a Move File takes @path from, or @path. */
-static const char *moved_from(const struct hnbtre_pkg *pkg, const char *path)
+/* Where a Move File or Move Versioned File took @path from, or @path. */
+static const char *moved_from(const struct install *in, const char *path)
 {
+	const struct hnbtre_pkg *pkg = in->pkg;
 	size_t i;
 
 	/* back through the list: an earlier Move may have brought it */
 	for (i = pkg->nactions; i-- > 0;) {
-		if (pkg->actions[i].type == HNBTRE_PKG_CMD_MOVE &&
-		    !strcmp(pkg->actions[i].to, path))
-			path = pkg->actions[i].path;
+		const struct hnbtre_pkg_action *a = &pkg->actions[i];
+
+		if (a->to && !strcmp(a->to, path)) {
+			if (a->type == HNBTRE_PKG_CMD_MOVE)
+				path = a->path;
+			else if (in->moved[i])
+				path = in->moved[i];
+		}
 	}
 	return path;
 }
@@ -592,7 +750,7 @@ static int compute_tim(const struct hnbtre_manifest *m,
 			present[i] = 0;
 			continue;
 		}
-		path = in ? moved_from(in->pkg, path) : path;
+		path = in ? moved_from(in, path) : path;
 		old = components ? hnbtre_components_find(components, path) : NULL;
 		if (old && old->measured)
 			memcpy(digests[i], old->digest, HNBTRE_DIGEST_LEN);
@@ -732,12 +890,60 @@ static int read_link(const char *root, const char *name, char *out)
 }
 
 /*
- * Remove File, Remove Sub-Tree, Move File on the staging copy, in list
- * order.  None touches a path the package writes (hnbtre_pkg_parse()),
- * so their order against the Extracts does not matter.
+ * Remove Versioned File: every file of the base name goes.  Move
+ * Versioned File: the lowest version moves, the others of that base
+ * name in that directory go (Annex E); which one moved is kept for the
+ * expected TIM.  Nothing of that base name: nothing to do.
  */
-static int apply_action(struct install *in, const struct hnbtre_pkg_action *a)
+static int apply_versioned(struct install *in, size_t index)
 {
+	const struct hnbtre_pkg_action *a = &in->pkg->actions[index];
+	size_t i, n = 0, dir_len = strrchr(a->path, '/') - a->path + 1;
+	int dir = open_dir_of(in, in->staging_fd, a->path), to_dir = -1, ret;
+	const char *to_name = NULL;
+	char **names = NULL;
+
+	if (dir == -ENOENT)
+		return 0;
+	ret = dir < 0 ? dir : list_versions(dir, a->path, &names, &n);
+	if (!ret && n && a->type == HNBTRE_PKG_CMD_MOVE_VERSIONED) {
+		to_dir = open_parent(in, a->to + in->live_len, &to_name);
+		ret = to_dir < 0 ? to_dir : 0;
+		if (!ret && asprintf(&in->moved[index], "%.*s%s", (int)dir_len,
+				     a->path, names[0]) < 0) {
+			in->moved[index] = NULL;
+			ret = -ENOMEM;
+		}
+	}
+	/* what moves is names[0]; an old file at the destination is
+	 * overwritten by the rename */
+	for (i = a->type == HNBTRE_PKG_CMD_MOVE_VERSIONED; !ret && i < n; i++) {
+		step();
+		if (unlinkat(dir, names[i], 0) && errno != ENOENT)
+			ret = -errno;
+	}
+	if (!ret && n && to_dir >= 0) {
+		step();
+		if (renameat(dir, names[0], to_dir, to_name))
+			ret = -errno;
+	}
+	if (to_dir >= 0)
+		close(to_dir);
+	if (dir >= 0)
+		close(dir);
+	free_names(names, n);
+	return ret;
+}
+
+/*
+ * Remove File (Versioned), Remove Sub-Tree, Move File (Versioned) on the
+ * staging copy, in list order.  None touches a path the package writes,
+ * nor a file of a versioned file's base name (hnbtre_pkg_parse()), so
+ * their order against the Extracts does not matter.
+ */
+static int apply_action(struct install *in, size_t index)
+{
+	const struct hnbtre_pkg_action *a = &in->pkg->actions[index];
 	const char *rel = a->path + in->live_len, *name;
 	char path[PATH_MAX];
 	int ret = 0, dir;
@@ -764,6 +970,10 @@ static int apply_action(struct install *in, const struct hnbtre_pkg_action *a)
 		if (renameat(in->staging_fd, rel, dir, name) && errno != ENOENT)
 			ret = -errno;
 		close(dir);
+		break;
+	case HNBTRE_PKG_CMD_REMOVE_VERSIONED:
+	case HNBTRE_PKG_CMD_MOVE_VERSIONED:
+		ret = apply_versioned(in, index);
 		break;
 	}
 	return ret ? hnbtre_fail(in->err, ret, "%s %s: %s",
@@ -812,7 +1022,7 @@ static int stage(struct install *in, int pkg_fd, hnbtre_pkg_progress progress)
 				    "copying %s: %s", old_slot, strerror(errno));
 	}
 	for (i = 0; !ret && i < in->pkg->nactions; i++)
-		ret = apply_action(in, &in->pkg->actions[i]);
+		ret = apply_action(in, i);
 	if (ret)
 		return ret;
 	step();
@@ -863,7 +1073,8 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 	snprintf(res->version, sizeof(res->version), "%s", pkg.version);
 	res->reboot = pkg.reboot;
 	in.skip = calloc(pkg.nfiles + 1, 1);
-	if (!in.skip) {
+	in.moved = calloc(pkg.nactions + 1, sizeof(*in.moved));
+	if (!in.skip || !in.moved) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -899,7 +1110,9 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 				  pkg.version, res->old_version);
 		goto out;
 	}
-	mark_adds(&in, &pkg);
+	ret = mark_adds(&in, &pkg);
+	if (ret)
+		goto out;
 	if (opts->use_tre) {
 		res->has_old_tim = !tre_tim(res->old_tim);
 		has_components = !hnbtre_components_read(&components);
@@ -981,6 +1194,8 @@ fail_staging:
 out:
 	free(in.files);
 	free(in.skip);
+	if (in.moved)
+		free_names(in.moved, pkg.nactions);
 	if (in.staging_fd >= 0)
 		close(in.staging_fd);
 	if (fd >= 0)

@@ -9,7 +9,7 @@ R=$tmp/root
 live=$R/current
 
 echo "TAP version 13"
-echo "1..96"
+echo "1..95"
 
 # refused REASON FAULT COMMAND...: exit status 1 and the reason and fault
 # code on stderr.
@@ -501,12 +501,6 @@ $tool raw "$tmp/fmt.unsigned" version=6 manifest="$tmp/m6" rawcmd=17: "extract=$
 check "Format File System: the new slot holds the package's files only" bash -c "
 	'$HNBTRE' pkg install --root '$R' --roots '$PKI/root.pem' --no-tre '$tmp/fmt.pkg' > /dev/null &&
 	test \"\$(ls -A '$live')\" = \"\$(printf '.hnbtre\nonly')\""
-$tool raw "$tmp/xv.unsigned" version=7 manifest="$tmp/m6" "extractv=$live/only:$tmp/v6/only"
-"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$tmp/xv.pkg" "$tmp/xv.unsigned"
-check "Extract Versioned File: not supported, 9018, nothing written" bash -c "
-	before=\$(readlink '$live')
-	'$HNBTRE' pkg install --root '$R' --roots '$PKI/root.pem' --no-tre '$tmp/xv.pkg' 2>&1 |
-		grep -q 'refused: command not supported.*fault 9018' && test \"\$(readlink '$live')\" = \"\$before\""
 # SHA-1 only (the annex alone, --allow-sha1): the manifest's digest decides.
 echo other > "$tmp/other1"
 $tool raw "$tmp/w.unsigned" version=8 manifest="$tmp/m6" "extract1=$live/only:$tmp/other1"

@@ -10,9 +10,10 @@ without libhnbtre (Documentation/package.md).
       extract=PATH:SRC[:MODE]   Extract File of SRC's bytes, SHA-1 and our
                                 SHA-256 command (add=... for Add File)
       extract1=PATH:SRC         the same with the SHA-1 only
-      extractv=PATH:SRC         Extract Versioned File
+      extractv=PATH:SRC         Extract Versioned File (addv=: Add Versioned)
       zeros=PATH:SIZE           Extract File of SIZE zero bytes
       remove=PATH  rmtree=PATH  move=FROM:TO  reboot  end
+      removev=PATH  movev=FROM:TO   Remove / Move Versioned File
       rawcmd=TYPE:HEXVALUE      any command, verbatim
       rawbytes=HEX              bytes appended to the command list
   pkgtool.py signed PKG OUT           header and command list (what is signed)
@@ -130,11 +131,11 @@ def raw(args):
             cmds += command(VENDOR_MANIFEST, struct.pack(">II", len(payload), len(body)) +
                             hashlib.sha256(body).digest())
             payload += body
-        elif key in ("extract", "add", "extract1", "extractv"):
+        elif key in ("extract", "add", "extract1", "extractv", "addv"):
             parts = val.split(":")
             body = open(parts[1], "rb").read()
             mode = int(parts[2], 8) if len(parts) > 2 else None
-            typ = {"add": 3, "extractv": 2}.get(key, 1)
+            typ = {"add": 3, "extractv": 2, "addv": 4}.get(key, 1)
             cmds += file_command(typ, parts[0], body, key != "extract1", mode,
                                  len(payload), ima_signature(parts[1]))
             payload += body
@@ -149,6 +150,10 @@ def raw(args):
             cmds += path_command(7, val)
         elif key == "move":
             cmds += path_command(8, *val.split(":"))
+        elif key == "removev":
+            cmds += path_command(6, val)
+        elif key == "movev":
+            cmds += path_command(9, *val.split(":"))
         elif key == "reboot":
             cmds += command(16, b"")
         elif key == "end":
