@@ -1151,6 +1151,13 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 		goto out;
 	}
 	res->installed = 1;
+	/*
+	 * Before the TrE validates: the old slots share inodes with the
+	 * current components, whose link count their removal changes,
+	 * which the TrE reports as tampering; the validation below judges
+	 * the set after it.
+	 */
+	prune_slots(opts->root, new_target, in.old_target);
 
 	if (opts->use_tre) {
 		/* The TrE loads the new manifest and validates against it. */
@@ -1182,8 +1189,6 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 				hnbtre_sysfs_write("validate", "1", 1);
 		}
 	}
-	prune_slots(opts->root, res->rolled_back ? in.old_target : new_target,
-		    res->rolled_back ? NULL : in.old_target);
 	goto out;
 
 fail_staging:
