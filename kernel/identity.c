@@ -9,7 +9,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/ctype.h>
-#include <linux/gfp.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
@@ -30,12 +29,8 @@ MODULE_PARM_DESC(identity_nv_index,
 static char identity[HNBTRE_IDENTITY_MAX + 1];
 static size_t identity_len;
 
-#define TPM2_ST_NO_SESSIONS	0x8001
-#define TPM2_ST_SESSIONS	0x8002
-#define TPM2_CC_NV_READ		0x0000014e
-#define TPM2_CC_NV_READ_PUBLIC	0x00000169
-#define TPM2_RS_PW		0x40000009
-#define TPM2_HEADER_SIZE	10
+/* Not among the command codes of <linux/tpm.h> in 6.1. */
+#define TPM2_CC_NV_READ_PUBLIC	0x0169
 
 static bool identity_valid(const char *s, size_t len)
 {
@@ -50,75 +45,74 @@ static bool identity_valid(const char *s, size_t len)
 }
 
 /*
- * Sends the command in @page (a whole page: tpm_send() writes the response
+ * Sends the command in @buf (its page: tpm_send() writes the response
  * there) and returns the response length, or -errno for a transport error
  * or a TPM error code.
  */
-static int tpm_command(struct tpm_chip *chip, u8 *page, size_t len)
+static int tpm_command(struct tpm_chip *chip, struct tpm_buf *buf)
 {
-	int rc = tpm_send(chip, page, len);
+	int rc = tpm_send(chip, buf->data, tpm_buf_length(buf));
 	u32 rsp_len;
 
 	if (rc)
 		return rc < 0 ? rc : -EIO;
-	rsp_len = get_unaligned_be32(page + 2);
-	if (rsp_len < TPM2_HEADER_SIZE || rsp_len > PAGE_SIZE)
+	rsp_len = tpm_buf_length(buf);
+	if (rsp_len < TPM_HEADER_SIZE || rsp_len > PAGE_SIZE)
 		return -EIO;
 	return rsp_len;
 }
 
 /* Size of the NV index's data, from TPM2_NV_ReadPublic. */
-static int nv_data_size(struct tpm_chip *chip, u8 *page)
+static int nv_data_size(struct tpm_chip *chip, struct tpm_buf *buf)
 {
+	const u8 *rsp = buf->data + TPM_HEADER_SIZE;
 	u16 policy_len;
 	int len;
 
-	put_unaligned_be16(TPM2_ST_NO_SESSIONS, page);
-	put_unaligned_be32(14, page + 2);
-	put_unaligned_be32(TPM2_CC_NV_READ_PUBLIC, page + 6);
-	put_unaligned_be32(identity_nv_index, page + 10);
-	len = tpm_command(chip, page, 14);
+	tpm_buf_reset(buf, TPM2_ST_NO_SESSIONS, TPM2_CC_NV_READ_PUBLIC);
+	tpm_buf_append_u32(buf, identity_nv_index);
+	len = tpm_command(chip, buf);
 	if (len < 0)
 		return len;
 	/* TPM2B_NV_PUBLIC: size, index, nameAlg, attributes, authPolicy */
-	if (len < TPM2_HEADER_SIZE + 14)
+	if (len < TPM_HEADER_SIZE + 14)
 		return -EIO;
-	policy_len = get_unaligned_be16(page + TPM2_HEADER_SIZE + 12);
-	if (len < TPM2_HEADER_SIZE + 16 + policy_len)
+	policy_len = get_unaligned_be16(rsp + 12);
+	if (len < TPM_HEADER_SIZE + 16 + policy_len)
 		return -EIO;
-	return get_unaligned_be16(page + TPM2_HEADER_SIZE + 14 + policy_len);
+	return get_unaligned_be16(rsp + 14 + policy_len);
 }
 
 /* TPM2_NV_Read with the index's own (empty) authorization value. */
-static int nv_read(struct tpm_chip *chip, u8 *page, u16 size)
+static int nv_read(struct tpm_chip *chip, struct tpm_buf *buf, u16 size)
 {
+	const u8 *rsp = buf->data + TPM_HEADER_SIZE;
 	u16 data_len;
 	int len;
 
-	put_unaligned_be16(TPM2_ST_SESSIONS, page);
-	put_unaligned_be32(35, page + 2);
-	put_unaligned_be32(TPM2_CC_NV_READ, page + 6);
-	put_unaligned_be32(identity_nv_index, page + 10);
-	put_unaligned_be32(identity_nv_index, page + 14);
-	put_unaligned_be32(9, page + 18);
-	put_unaligned_be32(TPM2_RS_PW, page + 22);
-	put_unaligned_be16(0, page + 26);	/* nonce */
-	page[28] = 0;				/* session attributes */
-	put_unaligned_be16(0, page + 29);	/* password */
-	put_unaligned_be16(size, page + 31);
-	put_unaligned_be16(0, page + 33);	/* offset */
-	len = tpm_command(chip, page, 35);
+	tpm_buf_reset(buf, TPM2_ST_SESSIONS, TPM2_CC_NV_READ);
+	tpm_buf_append_u32(buf, identity_nv_index);	/* authHandle */
+	tpm_buf_append_u32(buf, identity_nv_index);	/* nvIndex */
+	/* One password session with the empty password. */
+	tpm_buf_append_u32(buf, 9);			/* authorizationSize */
+	tpm_buf_append_u32(buf, TPM2_RS_PW);
+	tpm_buf_append_u16(buf, 0);			/* nonce */
+	tpm_buf_append_u8(buf, 0);			/* session attributes */
+	tpm_buf_append_u16(buf, 0);			/* password */
+	tpm_buf_append_u16(buf, size);
+	tpm_buf_append_u16(buf, 0);			/* offset */
+	len = tpm_command(chip, buf);
 	if (len < 0)
 		return len;
 	/* parameterSize, then TPM2B_MAX_NV_BUFFER */
-	if (len < TPM2_HEADER_SIZE + 6)
+	if (len < TPM_HEADER_SIZE + 6)
 		return -EIO;
-	data_len = get_unaligned_be16(page + TPM2_HEADER_SIZE + 4);
-	if (data_len != size || len < TPM2_HEADER_SIZE + 6 + data_len)
+	data_len = get_unaligned_be16(rsp + 4);
+	if (data_len != size || len < TPM_HEADER_SIZE + 6 + data_len)
 		return -EIO;
-	if (!identity_valid(page + TPM2_HEADER_SIZE + 6, data_len))
+	if (!identity_valid(rsp + 6, data_len))
 		return -EINVAL;
-	memcpy(identity, page + TPM2_HEADER_SIZE + 6, data_len);
+	memcpy(identity, rsp + 6, data_len);
 	identity_len = data_len;
 	return 0;
 }
@@ -126,24 +120,24 @@ static int nv_read(struct tpm_chip *chip, u8 *page, u16 size)
 static int identity_from_nv(void)
 {
 	struct tpm_chip *chip = tpm_default_chip();
-	u8 *page = NULL;
+	struct tpm_buf buf;
 	int ret = -ENODEV;
 
 	if (!chip)
 		return ret;
 	if (!tpm_is_tpm2(chip))
 		goto out;
-	ret = -ENOMEM;
-	page = (u8 *)__get_free_page(GFP_KERNEL);
-	if (!page)
+	/* A page, as tpm_send() needs; the commands reset it. */
+	ret = tpm_buf_init(&buf, 0, 0);
+	if (ret)
 		goto out;
-	ret = nv_data_size(chip, page);
+	ret = nv_data_size(chip, &buf);
 	if (ret == 0 || ret > HNBTRE_IDENTITY_MAX)
 		ret = -EINVAL;
 	else if (ret > 0)
-		ret = nv_read(chip, page, ret);
+		ret = nv_read(chip, &buf, ret);
+	tpm_buf_destroy(&buf);
 out:
-	free_page((unsigned long)page);
 	put_device(&chip->dev);
 	return ret;
 }
