@@ -3,7 +3,7 @@
 # Secure start-up of signed components: trusted, TIM recomputed outside the
 # module, TIM = RIM, the IMA critical-data entry and the PCR extend chain.
 . "$(dirname "$0")/lib.sh"
-tap_init 15
+tap_init 16
 
 log=$IMA_LOG
 
@@ -113,6 +113,16 @@ check "TIM equals sort | sha256sum of the component lines" \
 check "TIM equals the platform RIM and hnbtre rim" rim_matches
 check "every component is ok with its digest and class" components_ok
 check "status: trusted, validation 1, version 1, this RIM and TIM, 5 ok" status_trusted
+# The documented trigger, not any boolean kstrtobool() would take.
+validate_strict() {
+	local v
+	for v in y t on 1x 11 0 "1 "; do
+		printf '%s' "$v" | expect_errno EINVAL $SFS/validate ||
+			{ echo "for '$v'"; return 1; }
+	done
+	[ "$(sed -n 2p $SFS/status)" = "validations 1" ]
+}
+check "validate takes only \"1\" (or \"1\\n\"): y, t, on, 1x, 11, 0 get EINVAL, nothing runs" validate_strict
 check "the IMA log holds the hnbtre critical data: trusted, this TIM" ima_log_has_result
 check "tpm2_pcrread sha256:11 equals the extend chain of the logged events" pcr_matches_log
 check "the sha1 bank of PCR 11 holds the sha1 extend chain" sha1_bank_matches_log
