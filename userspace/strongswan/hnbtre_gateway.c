@@ -3,6 +3,7 @@
  */
 
 #include "hnbtre_gateway.h"
+#include "hnbtre_references.h"
 #include "hnbtre_verify.h"
 
 #include <daemon.h>
@@ -67,15 +68,18 @@ static certificate_t *peer_cert(ike_sa_t *ike_sa)
 
 /**
  * What can be checked before the signature: the Notify is there, the peer
- * used an X.509 certificate (returned in cert), the blob parses and a
- * reference RIM exists for its identity when a store is configured.
+ * used an X.509 certificate (returned in cert), the blob parses, a
+ * reference RIM exists for its identity when a store is configured (the
+ * H(e)MS's store reference_db, else the files of rim_dir) and the H(e)MS
+ * has not marked the device for maintenance.
  * Returns the reason for rejection, NULL if there is none.
  */
 static char *precheck(ike_sa_t *ike_sa, chunk_t attestation,
-					  certificate_t **cert, char *rim_dir,
-					  uint8_t rim[HNBTRE_DIGEST_LEN])
+					  certificate_t **cert, char *rim_dir, char *reference_db,
+					  struct hnbtre_references *refs)
 {
 	struct hnbtre_attestation fields;
+	char *reason;
 
 	if (!attestation.len)
 	{
@@ -90,10 +94,25 @@ static char *precheck(ike_sa_t *ike_sa, chunk_t attestation,
 	{
 		return "malformed attestation";
 	}
-	/* the identity only names the file: the verification below checks that
-	 * it is the certificate's */
-	return rim_dir ? hnbtre_reference_rim(rim_dir, fields.identity,
-										  fields.identity_len, rim) : NULL;
+	/* the identity only names the reference: the verification below checks
+	 * that it is the certificate's */
+	if (reference_db)
+	{
+		reason = hnbtre_references_read(reference_db, fields.identity,
+										fields.identity_len, refs);
+		if (!reason && refs->maintenance)
+		{
+			reason = "device marked for maintenance at the H(e)MS";
+		}
+		return reason;
+	}
+	if (rim_dir)
+	{
+		refs->has_rim = TRUE;
+		return hnbtre_reference_rim(rim_dir, fields.identity,
+									fields.identity_len, refs->rim);
+	}
+	return NULL;
 }
 
 /*
@@ -104,20 +123,32 @@ bool hnbtre_gateway_decide(ike_sa_t *ike_sa, chunk_t attestation,
 						   hnbtre_policy_t policy)
 {
 	struct hnbtre_attestation fields;
-	uint8_t rim[HNBTRE_DIGEST_LEN];
+	struct hnbtre_references refs = {};
 	certificate_t *cert = NULL;
 	chunk_t tim = chunk_empty;
-	char *rim_dir, *reason;
+	char *rim_dir, *reference_db, *reason;
 	int verdict = -1;
 	bool accept;
 
 	rim_dir = lib->settings->get_str(lib->settings,
 							"%s.plugins.hnbtre.rim_dir", NULL, lib->ns);
-	reason = problem ?: precheck(ike_sa, attestation, &cert, rim_dir, rim);
+	reference_db = lib->settings->get_str(lib->settings,
+							"%s.plugins.hnbtre.reference_db", NULL, lib->ns);
+	reason = problem ?: precheck(ike_sa, attestation, &cert, rim_dir,
+								 reference_db, &refs);
 	if (!reason)
 	{
 		verdict = hnbtre_verify_with_cert(cert, attestation, binding,
-										  rim_dir ? rim : NULL, &fields);
+								refs.has_rim ? refs.rim :
+								refs.has_expected ? refs.expected : NULL,
+								&fields);
+		/* the platform of a package the H(e)MS sent, not yet verified by it */
+		if (verdict == HNBTRE_ATTEST_TIM_NOT_RIM && refs.has_rim &&
+			refs.has_expected &&
+			memeq(fields.tim, refs.expected, sizeof(refs.expected)))
+		{
+			verdict = HNBTRE_ATTEST_VALID;
+		}
 		reason = (char*)hnbtre_attest_verdict_str(verdict);
 		if (verdict != HNBTRE_ATTEST_MALFORMED && fields.validated)
 		{
