@@ -14,7 +14,7 @@ LINUX_SOURCE_TAR ?= /usr/src/linux-source-6.1.tar.xz
 KSRC := $(BUILD)/linux-src
 KSELFTEST := $(BUILD)/kselftest
 
-.PHONY: all deps module userspace strongswan kselftest checkpatch man deb check check-builtin check-packages demo bench clean help
+.PHONY: all deps module userspace strongswan kselftest checkpatch man deb check check-builtin check-packages demo bench install clean help
 
 all: module userspace strongswan kselftest
 
@@ -28,6 +28,7 @@ help:
 	@echo "make deb                       Debian packages into build/deb/ (lintian checked)"
 	@echo "make check-builtin             hnbtre built into linux-source-6.1, tested in a VM"
 	@echo "make check-packages            the .debs installed in a VM (DKMS, start-up, IKEv2)"
+	@echo "make install [DESTDIR=dir]     libhnbtre (.so, .a, headers, hnbtre.pc), programs, plugin"
 	@echo "make clean"
 
 # Installs only what is missing; needs root when something is.
@@ -43,7 +44,8 @@ userspace:
 
 # The charon plugin (Documentation/strongswan.md): strongSwan's Debian
 # source package is fetched and configured once into build/strongswan-src.
-strongswan:
+# It links libhnbtre.so.
+strongswan: userspace
 	scripts/strongswan-src
 	$(MAKE) -C userspace/strongswan O=$(BUILD)
 
@@ -120,6 +122,11 @@ bench: deps
 	scripts/mkpki
 	$(MAKE) all HNBTRE_ROOTS=$(BUILD)/pki/root.pem
 	scripts/bench
+
+# PREFIX, LIBDIR, INCLUDEDIR, BINDIR and RPATH as userspace/Makefile has them.
+install: userspace strongswan
+	$(MAKE) -C userspace O=$(BUILD) install
+	$(MAKE) -C userspace/strongswan O=$(BUILD) install
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -20,11 +20,14 @@ HEMS="$TOP/build/bin/hnbtre-hems"
 INSTALLED=/usr/lib/ipsec/plugins/libstrongswan-hnbtre.so
 
 # The distress charon loads the plugin as installed (no preload: the
-# function passes its environment on to swanctl too).  The VM's root is
-# a throwaway overlay; remove it again only if we put it there.
+# function passes its environment on to swanctl too), with libhnbtre.so.1
+# where `make install` puts it.  The VM's root is a throwaway overlay;
+# remove them again only if we put them there.
+INSTALLED_LIB=/usr/lib/libhnbtre.so.1
 if [ ! -e "$INSTALLED" ]; then
 	install -m 0644 "$PLUGIN" "$INSTALLED" &&
-	trap 'rm -f "$INSTALLED"; ike_teardown; unload_with_keys >/dev/null 2>&1' EXIT
+	install -m 0644 "$TOP/build/lib/libhnbtre.so.1" "$INSTALLED_LIB" &&
+	trap 'rm -f "$INSTALLED" "$INSTALLED_LIB"; ike_teardown; unload_with_keys >/dev/null 2>&1' EXIT
 fi
 
 load_device_key > /dev/null
