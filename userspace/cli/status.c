@@ -168,6 +168,34 @@ static int verify_signature(const uint8_t *body, size_t body_len,
 	return ok;
 }
 
+/*
+ * MANIFEST read and its body parsed into @m: a signed manifest ends with
+ * the trailer magic, a bare body with "\n".  *data is freed by the caller
+ * (NULL on error).
+ */
+static int read_manifest(const char *path, uint8_t **data, size_t *body_len,
+			 const uint8_t **sig, size_t *sig_len,
+			 struct hnbtre_manifest *m)
+{
+	char err[HNBTRE_ERR_LEN];
+	size_t len;
+	int ret = hnbtre_read_file(path, HNBTRE_MANIFEST_MAX_SIZE, data, &len);
+
+	if (ret) {
+		die_msg("%s: %s", path, strerror(-ret));
+		*data = NULL;
+		return ret;
+	}
+	*sig = NULL;
+	*sig_len = 0;
+	if (hnbtre_manifest_split(*data, len, body_len, sig, sig_len))
+		*body_len = len;
+	ret = hnbtre_manifest_parse((char *)*data, *body_len, m, err);
+	if (ret)
+		die_msg("%s: %s", path, err);
+	return ret;
+}
+
 static int rim(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -176,11 +204,11 @@ static int rim(int argc, char **argv)
 		{}
 	};
 	struct hnbtre_manifest m;
-	char err[HNBTRE_ERR_LEN], hex[2 * HNBTRE_DIGEST_LEN + 1];
+	char hex[2 * HNBTRE_DIGEST_LEN + 1];
 	const char *roots = NULL;
-	const uint8_t *sig = NULL;
+	const uint8_t *sig;
 	uint8_t *data, digest[HNBTRE_DIGEST_LEN];
-	size_t len, body_len, sig_len = 0;
+	size_t body_len, sig_len;
 	int opt, verify = 0, ret = EXIT_ERROR;
 
 	while ((opt = getopt_long(argc, argv, "vr:", options, NULL)) != -1) {
@@ -194,20 +222,11 @@ static int rim(int argc, char **argv)
 		die_msg("usage: rim [--verify --roots CA.pem] MANIFEST");
 		return EXIT_ERROR;
 	}
-	opt = hnbtre_read_file(argv[optind], HNBTRE_MANIFEST_MAX_SIZE, &data, &len);
-	if (opt) {
-		die_msg("%s: %s", argv[optind], strerror(-opt));
-		return EXIT_ERROR;
-	}
-	/* A signed manifest ends with the trailer magic; a bare body with "\n". */
-	if (hnbtre_manifest_split(data, len, &body_len, &sig, &sig_len))
-		body_len = len;
+	if (read_manifest(argv[optind], &data, &body_len, &sig, &sig_len, &m))
+		goto out;
 	if (verify && !sig) {
 		die_msg("%s: not signed", argv[optind]);
-		goto out;
-	}
-	if (hnbtre_manifest_parse((char *)data, body_len, &m, err)) {
-		die_msg("%s: %s", argv[optind], err);
+		hnbtre_manifest_free(&m);
 		goto out;
 	}
 	if (!hnbtre_tim(&m, NULL, NULL, digest) &&
@@ -222,9 +241,49 @@ out:
 	return ret;
 }
 
+/*
+ * The TIM of MANIFEST's components as they are on this system now, what
+ * a validation by the kernel computes (Documentation/kernel.md): a file
+ * that cannot be read counts as "sha256:-".
+ */
+static int tim(int argc, char **argv)
+{
+	struct hnbtre_manifest m;
+	char hex[2 * HNBTRE_DIGEST_LEN + 1];
+	uint8_t *data, (*digests)[HNBTRE_DIGEST_LEN] = NULL, digest[HNBTRE_DIGEST_LEN];
+	int *present = NULL, ret = EXIT_ERROR;
+	const uint8_t *sig;
+	size_t body_len, sig_len, i;
+
+	if (argc != 2) {
+		die_msg("usage: tim MANIFEST");
+		return EXIT_ERROR;
+	}
+	if (read_manifest(argv[1], &data, &body_len, &sig, &sig_len, &m)) {
+		free(data);
+		return EXIT_ERROR;
+	}
+	digests = calloc(m.count + 1, sizeof(*digests));
+	present = calloc(m.count + 1, sizeof(*present));
+	for (i = 0; digests && present && i < m.count; i++)
+		present[i] = !hnbtre_hash_file(m.components[i].path, digests[i]);
+	if (digests && present &&
+	    !hnbtre_tim(&m, (const uint8_t (*)[HNBTRE_DIGEST_LEN])digests, present, digest)) {
+		hnbtre_hex(digest, hex);
+		printf("sha256:%s\n", hex);
+		ret = EXIT_OK;
+	}
+	free(digests);
+	free(present);
+	hnbtre_manifest_free(&m);
+	free(data);
+	return ret;
+}
+
 const struct command status_commands[] = {
 	{ NULL, "validate", "", validate },
 	{ NULL, "status", "[--json]", status },
 	{ NULL, "rim", "[--verify --roots CA.pem] MANIFEST", rim },
+	{ NULL, "tim", "MANIFEST", tim },
 	{}
 };
