@@ -97,9 +97,8 @@ bool dm_forced_inform(const char *name);
 /* rpc.c: answer one ACS request */
 int rpc_handle(struct agent *agent, const struct cwmp_msg *msg, char **out,
 	       size_t *out_len);
-int rpc_build_inform(struct agent *agent, size_t attestation_len, char **out,
-		     size_t *out_len, json_object **delivered_values);
-char *rpc_inform_attestation_slot(char *inform);
+int rpc_build_inform(struct agent *agent, const char *session_attestation,
+		     char **out, size_t *out_len, json_object **delivered_values);
 int rpc_build_transfer_complete(struct agent *agent, json_object *transfer,
 				char **out, size_t *out_len);
 
@@ -118,16 +117,21 @@ struct session *session_open(const struct agent_config *config, char *err,
 			     size_t len);
 int session_post(struct session *session, const char *body, size_t len,
 		 char **resp, size_t *resp_len, char *err, size_t err_len);
+/* Makes a request's body once its connection is up, the handshake done. */
+typedef int session_body_fn(struct session *session, void *arg, char **body,
+			    size_t *len);
+/* session_post() of the body @build makes (sent chunked: its length is
+ * not known before the connection is). */
+int session_post_built(struct session *session, session_body_fn *build,
+		       void *arg, char **resp, size_t *resp_len, char *err,
+		       size_t err_len);
 int session_download(struct session *session, const char *url,
 		     const char *path, char *err, size_t err_len);
-/* The TrE's attestation over the connection's TLS exporter (tr069.md,
- * "Session attestation"), base64: its length, known before connecting. */
-size_t session_attestation_len(const struct session *session);
-/* Write it at @slot (session_attestation_len() bytes) once the next
- * request's connection is up, before the request is sent. */
-void session_attest_in(struct session *session, char *slot);
-/* It, for the connection of the last request; NULL without one. */
-char *session_attestation(struct session *session);
+/* The TrE's attestation over the TLS exporter of the connection of the
+ * current or last request (tr069.md, "Session attestation"), base64 in
+ * *b64: 0, with *b64 NULL if that connection has no unique exporter; a
+ * negative errno if the TrE made none. */
+int session_attestation(struct session *session, char **b64);
 time_t session_server_time(struct session *session);
 void session_close(struct session *session);
 extern const char session_tls12_ciphers[];

@@ -233,7 +233,8 @@ int dm_snapshot(struct agent *agent, struct dm_snapshot *snap, bool attest)
 	}
 	oui_of(identity, oui);
 	att = attest ? attestation(setting(agent, TRE_PREFIX "AttestationNonce")) : NULL;
-	session_att = attest && agent->session ? session_attestation(agent->session) : NULL;
+	if (attest && agent->session)
+		session_attestation(agent->session, &session_att);
 	ret = add(snap, "Device.", NULL, NULL, false) ?:
 	      add(snap, "Device.DeviceInfo.", NULL, NULL, false) ?:
 	      add(snap, "Device.DeviceInfo.Manufacturer", "hnbtre", XSD_STRING, false) ?:

@@ -94,16 +94,11 @@ static json_object *finished_transfer(struct agent *agent, size_t *index)
 	return NULL;
 }
 
-/* One request/response exchange; *msg is parsed unless the body is empty. */
-static int exchange(struct session *s, const char *body, size_t len,
-		    struct cwmp_msg *msg, bool *empty)
+/* The answer to a request; *msg is parsed unless the body is empty. */
+static int answer(int ret, char *err, char *resp, size_t resp_len,
+		  struct cwmp_msg *msg, bool *empty)
 {
-	char err[CWMP_ERR_LEN], *resp = NULL;
-	size_t resp_len;
-	int ret;
-
 	memset(msg, 0, sizeof(*msg));
-	ret = session_post(s, body, len, &resp, &resp_len, err, sizeof(err));
 	if (ret) {
 		say("session: %s", err);
 		return ret;
@@ -115,6 +110,57 @@ static int exchange(struct session *s, const char *body, size_t len,
 	}
 	free(resp);
 	return ret;
+}
+
+/* One request/response exchange. */
+static int exchange(struct session *s, const char *body, size_t len,
+		    struct cwmp_msg *msg, bool *empty)
+{
+	char err[CWMP_ERR_LEN] = "", *resp = NULL;
+	size_t resp_len = 0;
+	int ret = session_post(s, body, len, &resp, &resp_len, err, sizeof(err));
+
+	return answer(ret, err, resp, resp_len, msg, empty);
+}
+
+struct inform_request {
+	struct agent *agent;
+	json_object *delivered;	/* the values the Inform reports */
+};
+
+/*
+ * The Inform, built once the connection is up so that it carries the
+ * TrE's attestation over that connection's TLS exporter (tr069.md,
+ * "Session attestation").  Without a unique exporter it goes empty and
+ * the ACS asks with a nonce of its own.
+ */
+static int build_inform(struct session *s, void *arg, char **body, size_t *len)
+{
+	struct inform_request *r = arg;
+	char *attestation;
+	int ret = session_attestation(s, &attestation);
+
+	if (ret)
+		return ret;
+	if (!attestation)
+		say("no session attestation: the connection has no unique TLS exporter "
+		    "(TLS 1.2 without the extended master secret)");
+	ret = rpc_build_inform(r->agent, attestation ?: "", body, len, &r->delivered);
+	free(attestation);
+	return ret;
+}
+
+static int inform(struct agent *agent, struct session *s, struct cwmp_msg *msg,
+		  bool *empty, json_object **delivered)
+{
+	struct inform_request r = { .agent = agent };
+	char err[CWMP_ERR_LEN] = "", *resp = NULL;
+	size_t resp_len = 0;
+	int ret = session_post_built(s, build_inform, &r, &resp, &resp_len, err,
+				     sizeof(err));
+
+	*delivered = r.delivered;
+	return answer(ret, err, resp, resp_len, msg, empty);
 }
 
 static int expect(struct cwmp_msg *msg, bool empty, const char *name)
@@ -151,13 +197,8 @@ static int run_session(struct agent *agent)
 		return -EINVAL;
 	}
 	agent->session = s;
-	ret = rpc_build_inform(agent, session_attestation_len(s), &body, &len, &delivered);
-	if (!ret)
-		session_attest_in(s, rpc_inform_attestation_slot(body));
-	ret = ret ?: exchange(s, body, len, &msg, &empty);
+	ret = inform(agent, s, &msg, &empty, &delivered);
 	ret = ret ?: expect(&msg, empty, "InformResponse");
-	free(body);
-	body = NULL;
 	cwmp_msg_free(&msg);
 	if (ret)
 		goto out;

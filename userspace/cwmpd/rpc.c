@@ -601,46 +601,23 @@ static const char *const inform_parameters[] = {
 	TRE_PREFIX "State", TRE_PREFIX "TIM",
 };
 
-/* Where the session attestation goes; base64 never has it. */
-#define ATTESTATION_PLACEHOLDER	'*'
-
 /*
- * The session attestation's place in an Inform of rpc_build_inform(); the
- * value of an escaped parameter cannot contain the element's markup.
+ * The Inform, with @session_attestation (base64; "" for none), the TrE's
+ * attestation over the TLS exporter of the connection that carries it.
  */
-char *rpc_inform_attestation_slot(char *inform)
-{
-	char *p = strstr(inform, "<Name>" TRE_PREFIX "SessionAttestation</Name>");
-
-	p = p ? strstr(p, "<Value") : NULL;
-	p = p ? strchr(p, '>') : NULL;
-	return p && p[1] == ATTESTATION_PLACEHOLDER ? p + 1 : NULL;
-}
-
-/*
- * The Inform, with a place of @attestation_len bytes for the session
- * attestation (none if 0), which the session fills once connected.
- */
-int rpc_build_inform(struct agent *agent, size_t attestation_len, char **out,
-		     size_t *out_len, json_object **delivered_values)
+int rpc_build_inform(struct agent *agent, const char *session_attestation,
+		     char **out, size_t *out_len, json_object **delivered_values)
 {
 	json_object *events = store_section(agent, "events"), *delivered, *c, *k;
 	struct dm_snapshot snap;
 	struct cwmp_out o;
 	xmlNodePtr id, list, ev;
-	char now[32], id_text[32], *placeholder;
+	char now[32], id_text[32];
 	size_t i, n_params, n_events;
 	int ret = -ENOMEM;
 
-	placeholder = malloc(attestation_len + 1);
-	if (!placeholder)
+	if (dm_snapshot(agent, &snap, false))
 		return -ENOMEM;
-	memset(placeholder, ATTESTATION_PLACEHOLDER, attestation_len);
-	placeholder[attestation_len] = 0;
-	if (dm_snapshot(agent, &snap, false)) {
-		free(placeholder);
-		return -ENOMEM;
-	}
 	delivered = json_object_new_object();
 	if (add_changed(agent, &snap, delivered))
 		store_add_event(agent, "4 VALUE CHANGE", "");
@@ -681,7 +658,7 @@ int rpc_build_inform(struct agent *agent, size_t attestation_len, char **out,
 	for (i = 0; i < sizeof(inform_parameters) / sizeof(inform_parameters[0]); i++)
 		json_object_object_del(delivered, inform_parameters[i]);
 	n_params = sizeof(inform_parameters) / sizeof(inform_parameters[0]) +
-		   json_object_object_length(delivered) + !!attestation_len;
+		   json_object_object_length(delivered) + 1;
 	list = cwmp_add_array(o.method, "ParameterList", "cwmp:ParameterValueStruct", n_params);
 	for (i = 0; i < sizeof(inform_parameters) / sizeof(inform_parameters[0]) && list; i++) {
 		const struct dm_entry *e = dm_find(&snap, inform_parameters[i]);
@@ -692,8 +669,8 @@ int rpc_build_inform(struct agent *agent, size_t attestation_len, char **out,
 			json_object_object_add(delivered, e->name,
 					       json_object_new_string(e->value));
 	}
-	if (list && attestation_len &&
-	    cwmp_add_value(list, TRE_PREFIX "SessionAttestation", placeholder,
+	if (list &&
+	    cwmp_add_value(list, TRE_PREFIX "SessionAttestation", session_attestation,
 			   dm_find(&snap, TRE_PREFIX "SessionAttestation")->type))
 		list = NULL;
 	if (list) {
@@ -712,7 +689,6 @@ int rpc_build_inform(struct agent *agent, size_t attestation_len, char **out,
 fail:
 	cwmp_out_free(&o);
 out:
-	free(placeholder);
 	dm_snapshot_free(&snap);
 	if (ret)
 		json_object_put(delivered);

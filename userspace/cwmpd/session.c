@@ -17,9 +17,9 @@
  *   with HTTP authentication: there are no credentials to send, and a 401
  *   or 407 ends the session;
  * - the Inform carries the TrE's session attestation, made over the TLS
- *   exporter of the connection once the handshake is done and written into
- *   the request before it is sent (blank on a TLS 1.2 connection without
- *   the extended master secret, whose exporter is not unique).
+ *   exporter of the connection: the request body is built once the
+ *   handshake is done (session_post_built(); empty on a TLS 1.2 connection
+ *   without the extended master secret, whose exporter is not unique).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -47,8 +47,6 @@ struct session {
 	time_t verify_time;	/* the trusted time certificates are checked at */
 	time_t server_time;	/* the latest of the ACS's Date and OCSP producedAt */
 	char tls_error[CWMP_ERR_LEN + 64];	/* why the handshake was refused */
-	size_t attestation_len;	/* of a session attestation, base64 */
-	char *attestation_slot;	/* to be filled before the next request */
 	uint8_t session_nonce[HNBTRE_SESSION_NONCE_LEN];	/* of the connection */
 	bool session_bound;	/* session_nonce is set */
 	char attest_error[96];	/* why no session attestation was made */
@@ -268,78 +266,41 @@ static int load_identity(struct session *s, const char *cert_path, char *err,
 	return 0;
 }
 
-char *session_attestation(struct session *s)
+int session_attestation(struct session *s, char **b64)
 {
 	uint8_t *blob;
 	size_t len;
-	char *b64;
 	int ret;
 
-	if (!s->session_bound) {
-		snprintf(s->attest_error, sizeof(s->attest_error),
-			 "the connection has no TLS exporter (TLS 1.2 without EMS?)");
-		return NULL;
-	}
+	*b64 = NULL;
+	if (!s->session_bound)
+		return 0;
 	ret = hnbtre_attest(s->session_nonce, sizeof(s->session_nonce), &blob, &len);
 	if (ret) {
 		snprintf(s->attest_error, sizeof(s->attest_error), "the TrE made no "
 			 "attestation: %s", strerror(-ret));
-		return NULL;
+		return ret;
 	}
-	b64 = hnbtre_base64_encode(blob, len);
+	*b64 = hnbtre_base64_encode(blob, len);
 	free(blob);
-	return b64;
+	return *b64 ? 0 : -ENOMEM;
 }
 
 /*
  * libcurl's CURLOPT_PREREQFUNCTION, before each request on a connection
- * whose handshake is done: the connection's session nonce, and the
- * session attestation written into a request that has its place.
+ * whose handshake is done: the connection's session nonce.
  */
 static int before_request(void *userdata, char *primary_ip, char *local_ip,
 			  int primary_port, int local_port)
 {
 	struct session *s = userdata;
 	struct curl_tlssessioninfo *tls = NULL;
-	char *b64;
-	int ok;
 
 	(void)primary_ip, (void)local_ip, (void)primary_port, (void)local_port;
 	s->session_bound = curl_easy_getinfo(s->curl, CURLINFO_TLS_SSL_PTR, &tls) == CURLE_OK &&
 			   tls && tls->backend == CURLSSLBACKEND_OPENSSL && tls->internals &&
 			   !hnbtre_tls_session_nonce(tls->internals, s->session_nonce);
-	if (!s->attestation_slot)
-		return CURL_PREREQFUNC_OK;
-	if (!s->session_bound) {
-		/* blanks: an empty base64Binary (its whitespace collapses); the
-		 * ACS asks with a nonce of its own */
-		memset(s->attestation_slot, ' ', s->attestation_len);
-		s->attestation_slot = NULL;
-		say("no session attestation: the connection has no unique TLS exporter "
-		    "(TLS 1.2 without the extended master secret)");
-		return CURL_PREREQFUNC_OK;
-	}
-	b64 = session_attestation(s);
-	ok = b64 && strlen(b64) == s->attestation_len;
-	if (ok)
-		memcpy(s->attestation_slot, b64, s->attestation_len);
-	else if (b64)
-		snprintf(s->attest_error, sizeof(s->attest_error), "the TrE's attestation has "
-			 "%zu bytes in base64, not %zu", strlen(b64), s->attestation_len);
-	free(b64);
-	s->attestation_slot = NULL;
-	return ok ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
-}
-
-size_t session_attestation_len(const struct session *s)
-{
-	return s->attestation_len;
-}
-
-void session_attest_in(struct session *s, char *slot)
-{
-	s->attestation_slot = slot;
-	s->attest_error[0] = 0;
+	return CURL_PREREQFUNC_OK;
 }
 
 static int set_profile(CURL *c, const struct agent_config *config)
@@ -367,7 +328,6 @@ struct session *session_open(const struct agent_config *config, char *err,
 			     size_t len)
 {
 	struct session *s;
-	char *identity;
 
 	if (session_check_url(config->acs_url, err, len))
 		return NULL;
@@ -376,16 +336,6 @@ struct session *session_open(const struct agent_config *config, char *err,
 		session_close(s);
 		return NULL;
 	}
-	identity = dm_tre_read("identity");
-	if (!identity) {
-		snprintf(err, len, "out of memory");
-		session_close(s);
-		return NULL;
-	}
-	s->attestation_len = hnbtre_base64_len(hnbtre_attestation_len(HNBTRE_SESSION_NONCE_LEN,
-								       strlen(identity),
-								       EVP_PKEY_get_size(s->key)));
-	free(identity);
 	s->config = config;
 	s->verify_time = clock_trusted_now(config->time_floor);
 	s->curl = curl_easy_init();
@@ -429,17 +379,49 @@ static void transfer_error(struct session *s, CURLcode rc, const char *curl_err,
 	ERR_clear_error();
 }
 
-int session_post(struct session *s, const char *body, size_t len, char **resp,
-		 size_t *resp_len, char *err, size_t err_len)
+/* A body that session_post_built() makes when libcurl first asks for it. */
+struct built_body {
+	struct session *session;
+	session_body_fn *build;
+	void *arg;
+	int error;		/* of build */
+	bool built;
+	char *data;
+	size_t len, sent;
+};
+
+/*
+ * libcurl's CURLOPT_READFUNCTION: asked for after the request line and
+ * headers, so on a connection whose handshake is done.
+ */
+static size_t send_built(char *buffer, size_t size, size_t nitems, void *userdata)
+{
+	struct built_body *b = userdata;
+	size_t n;
+
+	if (!b->built) {
+		b->built = true;
+		b->error = b->build(b->session, b->arg, &b->data, &b->len);
+		if (b->error)
+			return CURL_READFUNC_ABORT;
+	}
+	n = b->len - b->sent < size * nitems ? b->len - b->sent : size * nitems;
+	memcpy(buffer, b->data + b->sent, n);
+	b->sent += n;
+	return n;
+}
+
+/* The POST set up by session_post() or session_post_built(), and its answer. */
+static int post(struct session *s, char **resp, size_t *resp_len, char *err,
+		size_t err_len)
 {
 	char curl_err[CURL_ERROR_SIZE] = "";
 	struct buffer b = { 0 };
 	long code = 0;
 	CURLcode rc;
 
+	s->attest_error[0] = 0;
 	curl_easy_setopt(s->curl, CURLOPT_POST, 1L);
-	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, body ? body : "");
-	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE, (long)len);
 	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, curl_err);
@@ -465,6 +447,30 @@ int session_post(struct session *s, const char *body, size_t len, char **resp,
 	*resp = b.data;
 	*resp_len = code == 204 ? 0 : b.len;
 	return 0;
+}
+
+int session_post(struct session *s, const char *body, size_t len, char **resp,
+		 size_t *resp_len, char *err, size_t err_len)
+{
+	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, body ? body : "");
+	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE, (long)len);
+	return post(s, resp, resp_len, err, err_len);
+}
+
+int session_post_built(struct session *s, session_body_fn *build, void *arg,
+		       char **resp, size_t *resp_len, char *err, size_t err_len)
+{
+	struct built_body b = { .session = s, .build = build, .arg = arg };
+	int ret;
+
+	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, NULL);
+	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE, -1L);
+	curl_easy_setopt(s->curl, CURLOPT_READFUNCTION, send_built);
+	curl_easy_setopt(s->curl, CURLOPT_READDATA, &b);
+	ret = post(s, resp, resp_len, err, err_len);
+	curl_easy_setopt(s->curl, CURLOPT_READDATA, NULL);
+	free(b.data);
+	return b.error ?: ret;
 }
 
 static size_t to_file(char *ptr, size_t size, size_t nmemb, void *userdata)

@@ -179,33 +179,34 @@ static void rpcs(void)
 	check(has("<FaultCode>9000</FaultCode>"), "Upload: fault 9000");
 }
 
-/* base64 length of a session attestation: identity of 17, RSA-2048 */
-#define SESSION_ATTESTATION_LEN	612
-
 /*
- * The Inform the agent would send now, with its session attestation's
- * place blank and filled as the session does ("A"s here), schema-checked
- * both ways ("" if none).
+ * The Inform the agent would send now, with a session attestation (as
+ * the session gives it once connected), schema-checked; also without one,
+ * as on a connection without a unique TLS exporter ("" if none).
  */
 static char *build_inform(json_object **delivered)
 {
-	char *inform, *slot;
+	static const char attestation[] = "QUJD";
+	char *inform;
 	size_t len;
 
-	if (rpc_build_inform(&agent, SESSION_ATTESTATION_LEN, &inform, &len, delivered)) {
+	if (rpc_build_inform(&agent, "", &inform, &len, delivered)) {
 		*delivered = NULL;
 		return strdup("");
 	}
-	slot = rpc_inform_attestation_slot(inform);
-	check(slot && strspn(slot, "*") == SESSION_ATTESTATION_LEN &&
-	      !strncmp(slot + SESSION_ATTESTATION_LEN, "</Value>", 8),
-	      "Inform: a place of %d bytes for the session attestation", SESSION_ATTESTATION_LEN);
-	if (slot) {
-		/* blank, as on a connection without a session nonce */
-		memset(slot, ' ', SESSION_ATTESTATION_LEN);
-		schema_check(inform);
-		memset(slot, 'A', SESSION_ATTESTATION_LEN);
+	check(strstr(inform, "<Name>" TRE_PREFIX "SessionAttestation</Name>"
+		     "<Value xsi:type=\"xsd:base64Binary\"/>") != NULL,
+	      "Inform without a session attestation: its parameter empty");
+	schema_check(inform);
+	free(inform);
+	json_object_put(*delivered);
+	if (rpc_build_inform(&agent, attestation, &inform, &len, delivered)) {
+		*delivered = NULL;
+		return strdup("");
 	}
+	check(strstr(inform, "<Name>" TRE_PREFIX "SessionAttestation</Name>"
+		     "<Value xsi:type=\"xsd:base64Binary\">QUJD</Value>") != NULL,
+	      "Inform: the session attestation as given");
 	schema_check(inform);
 	return inform;
 }
@@ -269,7 +270,7 @@ int main(void)
 {
 	char path[256];
 
-	tap_plan(26);
+	tap_plan(30);
 	if (!mkdtemp(dir))
 		return 1;
 	if (fake_securityfs(dir))
