@@ -364,7 +364,7 @@ struct session *session_open(const struct agent_config *config, char *err,
 static void transfer_error(struct session *s, CURLcode rc, const char *curl_err,
 			   char *err, size_t len)
 {
-	int tre_error = hnbtre_tre_pkey_error(s->key);
+	int tre_error = -hnbtre_tre_pkey_error(s->key);
 
 	snprintf(err, len, "%s%s%s", curl_easy_strerror(rc),
 		 curl_err[0] ? ": " : "", curl_err);

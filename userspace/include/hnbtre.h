@@ -2,13 +2,24 @@
 /*
  * libhnbtre: userspace side of the hnbtre TrE.
  *
- * Functions return 0 or a negative errno; where a message helps, it is
- * written to the caller's buffer of HNBTRE_ERR_LEN bytes.
+ * Errors, one convention for the whole library (every header):
+ * - a function that can fail returns an int: 0 on success (or the count,
+ *   serial or verdict its comment names, never negative) and a negative
+ *   errno on failure, each errno's meaning in its comment;
+ * - a predicate (hnbtre_path_valid(), hnbtre_parse_digest()) returns bool
+ *   and has no error;
+ * - a function returning a pointer returns NULL on failure (its comment
+ *   says when);
+ * - where a message helps, it is written to the caller's buffer of
+ *   HNBTRE_ERR_LEN bytes (hnbtre_fail()), alongside the errno.
+ * Verdicts (enum hnbtre_attest_verdict, enum hnbtre_distress_verdict) and
+ * TR-069 fault codes (hnbtre_pkg_fault()) are results, not errors.
  */
 #ifndef HNBTRE_H
 #define HNBTRE_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,9 +65,9 @@ int hnbtre_class_parse(const char *name);
  * Absolute, canonical (no empty, "." or ".." component, no trailing "/"),
  * no byte <= 0x20 or 0x7f, at most HNBTRE_PATH_MAX bytes.
  *
- * Return: 1 if valid, else 0.
+ * Return: whether it is valid.
  */
-int hnbtre_path_valid(const char *path, size_t len);
+bool hnbtre_path_valid(const char *path, size_t len);
 
 /**
  * hnbtre_manifest_parse() - parse a manifest body with the kernel's rules
@@ -129,9 +140,9 @@ void hnbtre_hex(const uint8_t *digest, char *out);
  *	them is the caller's to check
  * @digest: HNBTRE_DIGEST_LEN bytes out
  *
- * Return: 1 if @text starts with a digest in that form, else 0.
+ * Return: whether @text starts with a digest in that form.
  */
-int hnbtre_parse_digest(const char *text, uint8_t *digest);
+bool hnbtre_parse_digest(const char *text, uint8_t *digest);
 
 /**
  * hnbtre_hash_file() - SHA-256 of a file, streaming

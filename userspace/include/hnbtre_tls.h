@@ -57,8 +57,8 @@ EVP_PKEY *hnbtre_tre_pkey(int32_t serial, X509 *cert);
  * libssl reports a failed signature as a handshake failure and libcurl
  * consumes OpenSSL's error queue; this keeps the TrE's answer.
  *
- * Return: 0 if no operation failed since the key was made, else the
- * positive errno of keyctl (EKEYREJECTED: the TrE state is not trusted).
+ * Return: 0 if no operation failed since the key was made, else keyctl's
+ * negative errno (-EKEYREJECTED: the TrE state is not trusted).
  */
 int hnbtre_tre_pkey_error(EVP_PKEY *key);
 

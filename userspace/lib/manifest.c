@@ -29,18 +29,18 @@ int hnbtre_class_parse(const char *name)
 	return -EINVAL;
 }
 
-int hnbtre_path_valid(const char *path, size_t len)
+bool hnbtre_path_valid(const char *path, size_t len)
 {
 	size_t i, start;
 
 	if (len < 2 || len > HNBTRE_PATH_MAX || path[0] != '/' ||
 	    path[len - 1] == '/')
-		return 0;
+		return false;
 	for (i = 0; i < len; i++) {
 		unsigned char c = path[i];
 
 		if (c <= 0x20 || c == 0x7f)
-			return 0;
+			return false;
 	}
 	for (start = 1; start <= len; start = i + 1) {
 		const char *slash = memchr(path + start, '/', len - start);
@@ -50,9 +50,9 @@ int hnbtre_path_valid(const char *path, size_t len)
 		seg = i - start;
 		if (seg == 0 || (seg == 1 && path[start] == '.') ||
 		    (seg == 2 && path[start] == '.' && path[start + 1] == '.'))
-			return 0;
+			return false;
 	}
-	return 1;
+	return true;
 }
 
 /* 1..2^64-1 in decimal, no sign, no leading zero. */

@@ -32,25 +32,25 @@ static int hex_value(char c)
 	return -1;
 }
 
-int hnbtre_parse_digest(const char *text, uint8_t *digest)
+bool hnbtre_parse_digest(const char *text, uint8_t *digest)
 {
 	static const char prefix[] = "sha256:";
 	size_t i;
 
 	if (strncmp(text, prefix, sizeof(prefix) - 1))
-		return 0;
+		return false;
 	text += sizeof(prefix) - 1;
 	for (i = 0; i < HNBTRE_DIGEST_LEN; i++) {
 		int hi = hex_value(text[2 * i]), lo;
 
 		if (hi < 0)
-			return 0;
+			return false;
 		lo = hex_value(text[2 * i + 1]);
 		if (lo < 0)
-			return 0;
+			return false;
 		digest[i] = (uint8_t)(hi << 4 | lo);
 	}
-	return 1;
+	return true;
 }
 
 int hnbtre_tim(const struct hnbtre_manifest *manifest,

@@ -208,7 +208,7 @@ int hnbtre_tre_pkey_error(EVP_PKEY *pkey)
 	if (!rsa || RSA_get_method(rsa) != tre_method)
 		return 0;
 	key = RSA_get_app_data(rsa);
-	return key ? key->error : 0;
+	return key ? -key->error : 0;
 }
 
 int hnbtre_tls_use_tre_key(SSL_CTX *ctx, X509 *cert, EVP_PKEY *key)
