@@ -117,7 +117,7 @@ check "TrE tampered: gate closed, no TLS session" gate_closed
 # tampered state never, the trusted one again.
 check "repaired: session again" eval 'repair && [ "$(state)" = trusted ] && cwmpd $URL'
 
-# 13. Seed 001 with a package signed by a CA the TrE does not trust: the
+# 13. TR 33.820 Annex A with a package signed by a CA the TrE does not trust: the
 # update is sent only after a valid attestation, the device downloads it
 # over the same profile, refuses it (TransferComplete 9019) and installs
 # nothing; the H(e)MS records the failure.

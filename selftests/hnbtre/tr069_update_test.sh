@@ -86,7 +86,7 @@ verified() {
 		  coalesce(expected_rim, '-') FROM devices")" = "$want_rim $(($1 + 1)) ok -" ]
 }
 
-# 1. Seed 000/001: update -> PVE -> Download -> TrE-verified install ->
+# 1. TS 33.320 8.3.2.2 and TR 33.820 Annex A: update -> PVE -> Download -> TrE-verified install ->
 # re-validation and self-check -> TransferComplete -> Inform with
 # 7 TRANSFER COMPLETE and M Download -> fresh attestation -> RIM renewed.
 full_flow() {
@@ -113,7 +113,7 @@ full_flow() {
 	jq -e '.transfers == [] and .events == [] and .settings.self_check == "Passed"' \
 		"$WORK/cwmpd/state.json" > /dev/null || { show_all; return 1; }
 }
-check "seed 000/001 flow: PVE, Download, install, self-check, TransferComplete, RIM renewed" full_flow
+check "TS 33.320 8.3.2.2 and TR 33.820 Annex A flow: PVE, Download, install, self-check, TransferComplete, RIM renewed" full_flow
 
 # 2. PVE fails (the device's TIM differs from the stored RIM): no
 # Download, the device is marked for maintenance, the update stays

@@ -909,7 +909,7 @@ static int pkg_recover(int argc, char **argv)
 
 /* ---- reference ---- */
 
-/* What the H(e)MS expects once the package is installed (seed 000 step 2). */
+/* What the H(e)MS expects once the package is installed (TS 33.320 8.3.2.2 step 2). */
 static int pkg_reference(int argc, char **argv)
 {
 	struct hnbtre_pkg_reference ref;

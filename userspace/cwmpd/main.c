@@ -304,7 +304,7 @@ static int install(struct agent *agent, const char *install_root, const char *pa
 	/* the TrE verifies every package: a TrE without securityfs
 	 * "package" refuses it (9019), never installs unchecked */
 	ret = hnbtre_pkg_install(path, &opts, &result, err);
-	/* seed 001 step 7': the TrE re-validated; expected TIM = measured? */
+	/* TR 33.820 Annex A (with a PVE) step 7': the TrE re-validated; expected TIM = measured? */
 	if (result.tim_checked) {
 		store_set_setting(agent, "self_check", result.tim_matches ? "Passed" : "Failed");
 		say("expected-TIM self-check: %s", result.tim_matches ? "passed" : "failed");
@@ -426,7 +426,7 @@ static int run_command(const char *what, const char *cmd)
 }
 
 /*
- * Repair mode (seed 000, Documentation/tr069.md): with the TrE failed the
+ * Repair mode (TS 33.320 8.3.2.2, Documentation/tr069.md): with the TrE failed the
  * device key is closed, so no session can be had; the only way out is a
  * new signed image through the distress function's credential, which that
  * function fetches, has the TrE verify, installs and re-validates.

@@ -621,7 +621,7 @@ int rpc_build_inform(struct agent *agent, const char *session_attestation,
 	delivered = json_object_new_object();
 	if (add_changed(agent, &snap, delivered))
 		store_add_event(agent, "4 VALUE CHANGE", "");
-	/* seed 001 step 8: the Inform after an update reports the result of
+	/* TR 33.820 Annex A (with a PVE) step 8: the Inform after an update reports the result of
 	 * the expected-TIM self-check with the new TIM */
 	if (store_has_event(agent, "7 TRANSFER COMPLETE"))
 		json_object_object_add(delivered, TRE_PREFIX "SelfCheck",

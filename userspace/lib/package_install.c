@@ -717,7 +717,7 @@ static const char *moved_from(const struct install *in, const char *path)
 }
 
 /*
- * TIM over the new manifest's components.  Expected (seed 001 step 7'):
+ * TIM over the new manifest's components.  Expected (TR 33.820 Annex A (with a PVE) step 7'):
  * the package's digest for what it installs, else the TrE's last
  * measurement (of a moved file: at its old path), else the file as it is
  * now; after Format File System, nothing but the package's files.  Measured: the files as they
