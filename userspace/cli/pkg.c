@@ -854,6 +854,7 @@ static int pkg_install(int argc, char **argv)
 		{ "no-tre", no_argument, NULL, 'n' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "allow-sha1", no_argument, NULL, 'S' },
+		{ "full-image", no_argument, NULL, 'F' },
 		{}
 	};
 	struct hnbtre_install_opts opts = { .use_tre = 1 };
@@ -861,9 +862,10 @@ static int pkg_install(int argc, char **argv)
 	char err[HNBTRE_ERR_LEN] = "";
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "R:r:np:S", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "R:r:np:SF", options, NULL)) != -1) {
 		switch (opt) {
 		case 'S': opts.hash_policy = HNBTRE_PKG_ALLOW_SHA1; break;
+		case 'F': opts.full_image = 1; break;
 		case 'R': opts.root = optarg; break;
 		case 'r': opts.roots_pem = optarg; break;
 		case 'n': opts.use_tre = 0; break;
@@ -879,7 +881,7 @@ static int pkg_install(int argc, char **argv)
 		}
 	}
 	if (!opts.root || !opts.roots_pem || argc - optind != 1) {
-		die_msg("usage: pkg install --root DIR --roots ROOTS.pem [--no-tre] [--policy report|rollback] [--allow-sha1] PKG");
+		die_msg("usage: pkg install --root DIR --roots ROOTS.pem [--no-tre] [--policy report|rollback] [--full-image] [--allow-sha1] PKG");
 		return EXIT_ERROR;
 	}
 	opts.progress = tty_progress();
@@ -941,7 +943,7 @@ const struct command pkg_commands[] = {
 	{ "pkg", "inspect", "[--json] PKG", pkg_inspect },
 	{ "pkg", "reference", "PKG", pkg_reference },
 	{ "pkg", "verify", "--roots ROOTS.pem [--time EPOCH] [--tre] [--allow-sha1] PKG", pkg_verify },
-	{ "pkg", "install", "--root DIR --roots ROOTS.pem [--no-tre] [--policy report|rollback] [--allow-sha1] PKG", pkg_install },
+	{ "pkg", "install", "--root DIR --roots ROOTS.pem [--no-tre] [--policy report|rollback] [--full-image] [--allow-sha1] PKG", pkg_install },
 	{ "pkg", "recover", "--root DIR", pkg_recover },
 	{}
 };

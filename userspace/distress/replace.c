@@ -71,6 +71,7 @@ int replace_image(const struct config *c)
 		.root = c->install_root,
 		.roots_pem = c->package_roots,
 		.use_tre = 1,
+		.full_image = 1,
 	};
 	struct hnbtre_install_result result;
 	char err[HNBTRE_ERR_LEN] = "";

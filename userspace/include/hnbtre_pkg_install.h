@@ -20,6 +20,9 @@ struct hnbtre_install_opts {
 	const char *roots_pem;		/* operator roots for the userspace checks */
 	int use_tre;			/* kernel verification and manifest load */
 	int rollback_on_mismatch;	/* policy for the expected-TIM check */
+	int full_image;			/* fresh slot from the package alone; it
+					 * must carry every component of its
+					 * manifest inside the slot (7.12.4) */
 	enum hnbtre_pkg_hash_policy hash_policy;	/* default: SHA-256 */
 	hnbtre_pkg_progress progress;
 };

@@ -149,6 +149,7 @@ struct install {
 	uint8_t *skip;			/* by file index: Add of an existing file */
 	char **moved;			/* by action index: the file a Move
 					 * Versioned took, as a live path */
+	int full_image;			/* a fresh slot of the package's files only */
 	char *err;
 };
 
@@ -439,6 +440,31 @@ static void close_file(struct install *in, size_t index)
 	in->files[index] = NULL;
 }
 
+/*
+ * A full replacement (TS 33.320 7.12.4) builds the slot from the package
+ * alone: every component of its manifest inside the slot must be one of
+ * its files.  Components stored apart (the distress function, the TrE's
+ * own files) are not part of the normal code image.
+ */
+static const struct hnbtre_pkg_file *extracted(const struct install *in,
+					       const char *path);
+
+static int carries_image(const struct install *in, char *err)
+{
+	size_t i;
+
+	for (i = 0; i < in->parsed.count; i++) {
+		const char *path = in->parsed.components[i].path;
+
+		if (!strncmp(path, in->live, in->live_len) &&
+		    !extracted(in, path))
+			return hnbtre_fail(err, -HNBTRE_PKG_E_MANIFEST,
+					   "full replacement: the package does not carry %s of its manifest",
+					   path);
+	}
+	return 0;
+}
+
 static int sink_end(void *arg, const struct hnbtre_pkg_file *f, int index,
 		    char *err)
 {
@@ -457,6 +483,8 @@ static int sink_end(void *arg, const struct hnbtre_pkg_file *f, int index,
 				   "manifest version %" PRIu64 " < %" PRIu64
 				   " held by the TrE", in->parsed.version,
 				   in->tre_manifest_version);
+		if (!ret && in->full_image)
+			ret = carries_image(in, err);
 		return ret;
 	}
 	sf = in->files[index];
@@ -565,7 +593,7 @@ static int mark_adds(struct install *in, const struct hnbtre_pkg *pkg)
 	struct stat st;
 	int dir, ret;
 
-	for (i = 0; i < pkg->nfiles && !pkg->format; i++) {
+	for (i = 0; i < pkg->nfiles && !pkg->format && !in->full_image; i++) {
 		const struct hnbtre_pkg_file *f = &pkg->files[i];
 
 		if (f->type == HNBTRE_PKG_CMD_ADD)
@@ -1012,7 +1040,7 @@ static int stage(struct install *in, int pkg_fd, hnbtre_pkg_progress progress)
 	if (ret)
 		return ret;
 	/* Format File System: the new slot starts empty. */
-	if (in->old_target[0] && !in->pkg->format) {
+	if (in->old_target[0] && !in->pkg->format && !in->full_image) {
 		if (join(old_slot, in->root, in->old_target))
 			return -ENAMETOOLONG;
 		walk_ctx = in;
@@ -1050,7 +1078,7 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 		       struct hnbtre_install_result *res, char *err)
 {
 	struct install in = { .root = opts->root, .staging_fd = -1,
-			      .err = err };
+			      .full_image = opts->full_image, .err = err };
 	struct hnbtre_components components = { 0 };
 	char new_target[64], slot[PATH_MAX];
 	struct hnbtre_pkg_version old_version;

@@ -9,7 +9,7 @@ R=$tmp/root
 live=$R/current
 
 echo "TAP version 13"
-echo "1..95"
+echo "1..97"
 
 # refused REASON FAULT COMMAND...: exit status 1 and the reason and fault
 # code on stderr.
@@ -372,6 +372,41 @@ check "installed files, manifest and version are current" bash -c "
 	cmp '$tmp/m1' '$live/.hnbtre/manifest' && grep -qx 'version 1' '$live/.hnbtre/package' &&
 	test \"\$(stat -c %a '$live/bin/app')\" = 755"
 cp -a "$R" "$tmp/root-v1"
+
+# Full image replacement (TS 33.320 7.12.4): a fresh slot from the package
+# alone, refused when the package lacks a component of its manifest.
+F=$tmp/full
+cp -a "$tmp/root-v1" "$F"
+mkdir -p "$tmp/v3/bin" "$tmp/v3delta/bin"
+echo "app 3" > "$tmp/v3/bin/app"
+cp "$tmp/v1/conf" "$tmp/v3/conf"
+chmod 755 "$tmp/v3/bin/app"
+cp -a "$tmp/v3/bin/app" "$tmp/v3delta/bin/app"
+for f in bin/app conf; do
+	echo "$F/current/$f sha256:$(sha256sum < "$tmp/v3/$f" | cut -d' ' -f1) normal"
+done > "$tmp/m3.lines"
+{ printf 'hnbtre-manifest 1\nversion 20\n'; cat "$tmp/m3.lines"; } > "$tmp/m3.txt"
+"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" "$tmp/m3.txt" "$tmp/m3"
+for d in v3 v3delta; do
+	"$HNBTRE" pkg build --dir "$tmp/$d" --prefix "$F/current" --manifest "$tmp/m3" \
+		--version 20 -o "$tmp/$d.unsigned" &&
+	"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
+		-o "$tmp/$d.pkg" "$tmp/$d.unsigned"
+done
+check "full image: a package without every component of its manifest is refused, nothing changes" \
+	bash -c "before=\$(readlink '$F/current')
+	! '$HNBTRE' pkg install --root '$F' --roots '$PKI/root.pem' --no-tre --full-image \
+		'$tmp/v3delta.pkg' > '$tmp/full.out' 2>&1 &&
+	grep -q 'does not carry $F/current/conf of its manifest' '$tmp/full.out' &&
+	test \"\$(readlink '$F/current')\" = \"\$before\" && test \"\$(ls '$F/slots')\" = g1"
+echo "not in any manifest" > "$F/current/leftover"
+check "full image: a fresh slot of the package's files, nothing of the old one" \
+	bash -c "old=\$(stat -c %i '$F/slots/g1/conf')
+	'$HNBTRE' pkg install --root '$F' --roots '$PKI/root.pem' --no-tre --full-image \
+		'$tmp/v3.pkg' > /dev/null &&
+	cmp '$tmp/v3/conf' '$F/current/conf' && cmp '$tmp/v3/bin/app' '$F/current/bin/app' &&
+	test \"\$(stat -c %h '$F/current/conf')\" = 1 && test ! -e '$F/current/leftover' &&
+	test \"\$(stat -c %i '$F/current/conf')\" != \"\$old\""
 
 # Killed at every step: afterwards the current slot is complete (version
 # 1 or 2, files as its manifest says) and a new install succeeds.
