@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The init integration policy/init/hnbtre-start: secure start-up at boot,
 # the distress function started by the TrE or, without the TrE's helper,
-# by the script, never when it is corrupted; the reference H(e)MS records
-# what arrives.  TAP 13; run as root in a VM.
+# by the script, never when it is corrupted; the watcher
+# policy/init/hnbtre-isolate for the states the TrE starts nothing for
+# (tampered at run time, unvalidated); the reference H(e)MS records what
+# arrives.  TAP 14; run as root in a VM.
 . "$(dirname "$0")/gate_lib.sh"
-tap_init 9
+tap_init 14
 
 id=$(cat "$PKI/identity")
 D=$WORK/distress
@@ -26,13 +28,15 @@ cat > "$D/distress.conf" <<EOC
 EOC
 echo "tre component" > "$WORK/t/tre1"
 for f in "$D"/* "$WORK/t/tre1"; do sign_component "$f"; done
+cp -a "$WORK/c/c1" "$WORK/c1.good"
+cp -a "$WORK/t/tre1" "$WORK/tre1.good"
 "$HNBTRE" manifest build --version 1 "$WORK"/c/c* --class distress "$D"/* \
 	--class tre "$WORK/t/tre1" > "$WORK/m.body" &&
 "$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
 	"$WORK/m.body" "$WORK/m" || exit 1
 wrap_key "$PKI/device.key" "$WORK/device.wrapped"
 
-# start_conf [DISTRESS_BY_TRE]: the script's configuration.
+# start_conf [DISTRESS_BY_TRE [MORE]]: the script's configuration.
 start_conf() {
 	cat > "$WORK/start.conf" <<EOC
 IDENTITY=$id
@@ -43,6 +47,9 @@ DEVICE_KEY=$WORK/device.wrapped
 DISTRESS=$D/hnbtre-distress
 DISTRESS_BY_TRE=${1:-yes}
 HNBTRE=$HNBTRE
+WATCHER_PIDFILE=$WORK/watcher.pid
+TAMPER_GRACE=1
+${2:-}
 EOC
 }
 # boot: the script as init runs it, its status in $WORK/status.
@@ -51,17 +58,19 @@ boot() {
 	echo $? > "$WORK/status"
 }
 # shutdown: the module and its keys gone, as at power-off.
-shutdown() { unload_with_keys > /dev/null 2>&1; }
+shutdown() { stop_pidfile "$WORK/watcher.pid"; unload_with_keys > /dev/null 2>&1; }
 status_is() { [ "$(cat "$WORK/status")" = "$1" ]; }
-# indications N: the H(e)MS recorded N distress indications of $id.
+# indications N [STATE]: the H(e)MS recorded N distress indications of
+# $id (the last one reporting the TrE state STATE).
 indications() {
-	local i n
+	local i got want="$1${2:+ $2}"
 	for i in $(seq 100); do
-		n=$($HEMS --json distress | jq "[.[] | select(.identity == \"$id\")] | length")
-		[ "$n" = "$1" ] && return 0
+		got=$($HEMS --json distress | jq -r "map(select(.identity == \"$id\")) |
+			\"\\(length)\" + (if \"${2:-}\" == \"\" then \"\" else \" \\(last.state)\" end)")
+		[ "$got" = "$want" ] && return 0
 		sleep 0.2
 	done
-	echo "the H(e)MS has $n indications, not $1"
+	echo "the H(e)MS has \"$got\", not \"$want\""
 	return 1
 }
 
@@ -102,13 +111,58 @@ check "no TrE helper: outcome off, the script started the function" \
 check "the H(e)MS recorded its indication" indications 2
 shutdown
 
+# The states the TrE starts nothing for (TS 33.320 7.12: every state that
+# stops normal communication).  restore FILE GOOD: the good copy renamed
+# over it, as an update would.
+restore() { cp -a "$2" "$1.new" && mv "$1.new" "$1"; }
+restore "$WORK/c/c1" "$WORK/c1.good"
+start_conf
+boot
+tamper
+tampered_reported() {
+	indications 3 failed && head -n 1 $SFS/distress | grep -qx started &&
+	[ "$(state)" = failed ]
+}
+check "tampered at run time: the TrE re-validates (failed) and starts the function" \
+	tampered_reported
+restore "$WORK/c/c1" "$WORK/c1.good"
+check "repaired: trusted again" sh -c "$HNBTRE validate > /dev/null"
+echo "changed" | rewrite_component "$WORK/t/tre1"
+tre_refused() {
+	local i
+	for i in $(seq 50); do
+		head -n 1 $SFS/distress | grep -qx "refused tre-failed" && break
+		sleep 0.2
+	done
+	head -n 1 $SFS/distress | grep -qx "refused tre-failed" && sleep 3 && indications 3
+}
+check "a tre component tampered at run time: refused as when the TrE failed, nothing sent" \
+	tre_refused
+shutdown
+restore "$WORK/t/tre1" "$WORK/tre1.good"
+
+head -c 200 "$WORK/m" > "$WORK/m.refused"
+start_conf yes "MANIFEST=$WORK/m.refused"
+boot
+check "manifest refused: unvalidated, not started without DISTRESS_UNVALIDATED" \
+	sh -c "[ \"\$(cat $WORK/status) \$(cat $SFS/state)\" = '1 unvalidated' ] &&
+	       grep -q 'not started (DISTRESS_UNVALIDATED)' $WORK/start.log"
+shutdown
+start_conf yes "MANIFEST=$WORK/m.refused
+DISTRESS_UNVALIDATED=yes"
+boot
+check "with DISTRESS_UNVALIDATED=yes: started, the H(e)MS records an unvalidated indication" \
+	indications 4 unvalidated
+shutdown
+
+start_conf no
 printf '\0' >> "$D/hnbtre-distress"
 boot
 check "corrupted distress function: not started by the script" \
 	sh -c "[ \"\$(cat $WORK/status)\" = 1 ] &&
 	       grep -q 'is not an intact component: not started' $WORK/start.log"
-still_two() { sleep 3 && indications 2; }
-check "nothing more reached the H(e)MS" still_two
+still_four() { sleep 3 && indications 4; }
+check "nothing more reached the H(e)MS" still_four
 shutdown
 
 sed -i '/^DEVICE_KEY=/d' "$WORK/start.conf"

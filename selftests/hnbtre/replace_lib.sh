@@ -100,6 +100,7 @@ ROOT_CERTS="$PKI/signer.der $PKI/pkg-signer.der $PKI/ima.der"
 DEVICE_KEY=$WORK/device.wrapped
 DISTRESS=$D/hnbtre-distress
 HNBTRE=$HNBTRE
+WATCHER_PIDFILE=$WORK/watcher.pid
 $1
 EOC
 	"$START" "$WORK/start.conf" 2> "$WORK/start.log"

@@ -13,7 +13,7 @@ DEV_ADDR=10.99.1.2
 teardown() {
 	local f
 	hems_stop
-	for f in "$WORK"/ocsp-*.pid; do
+	for f in "$WORK"/ocsp-*.pid "$WORK/watcher.pid"; do
 		stop_pidfile "$f"
 	done
 	unload_with_keys "$(keyctl search %:.hnbtre_device asymmetric hnbtre:device 2>/dev/null)"

@@ -153,8 +153,8 @@ int collect(const struct config *c, struct hnbtre_distress_msg *msg)
 		say(LOG_ERR, "cannot read identity and state from the TrE");
 		return -1;
 	}
-	if (!strcmp(msg->state, hnbtre_state_name(HNBTRE_STATE_TRUSTED)) ||
-	    !strcmp(msg->state, hnbtre_state_name(HNBTRE_STATE_UNVALIDATED)))
+	/* unvalidated too stops normal communication (TS 33.320 7.12) */
+	if (!strcmp(msg->state, hnbtre_state_name(HNBTRE_STATE_TRUSTED)))
 		return EXIT_NOTHING;
 	if (failed_components(msg) ||
 	    next_sequence(c->state_dir, &msg->sequence))
