@@ -63,6 +63,17 @@ struct package_facts {
 
 static atomic_t package_busy = ATOMIC_INIT(0);
 
+/*
+ * The device's hash policy (Documentation/package.md, "Hashes"): a
+ * package needs a valid signer with SHA-256 or longer, so that SHA-1
+ * alone never decides.  Only root loading the module can relax it; it
+ * cannot change afterwards, and hnbtre_package_init() audits it.
+ */
+static bool package_allow_sha1;
+module_param(package_allow_sha1, bool, 0444);
+MODULE_PARM_DESC(package_allow_sha1,
+		 "accept packages whose only valid signers use SHA-1 (default: no)");
+
 /* The reasons of Documentation/package.md, one word each. */
 static const char *reason_name(int result)
 {
@@ -80,6 +91,8 @@ static const char *reason_name(int result)
 		return names[HNBTRE_PKG_REASON_UNKNOWN_SIGNER];
 	case -HNBTRE_PKG_E_BAD_SIGNATURE:
 		return names[HNBTRE_PKG_REASON_BAD_SIGNATURE];
+	case -HNBTRE_PKG_E_WEAK_HASH:
+		return names[HNBTRE_PKG_REASON_WEAK_HASH];
 	case -ENOMEM:
 		return names[HNBTRE_PKG_REASON_NO_MEMORY];
 	default:
@@ -185,6 +198,120 @@ static const u8 *content_info(const u8 *sig, size_t *len, u8 **wrapped)
 	return p;
 }
 
+/* AlgorithmIdentifier values of SHA-256, SHA-384, SHA-512: this, then 1..3. */
+static const u8 sha2_oid[] = {
+	0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+};
+
+/* The digestAlgorithm of a SignerInfo's value is SHA-256 or longer. */
+static bool strong_signer(const u8 *p, const u8 *end)
+{
+	struct hnbtre_der_tlv tlv;
+
+	/* version, then sid: issuerAndSerialNumber or [0] keyIdentifier */
+	if (hnbtre_der_next(&p, end, 0x02, &tlv) || p == end ||
+	    hnbtre_der_next(&p, end, *p, &tlv) ||
+	    hnbtre_der_next(&p, end, 0x30, &tlv))
+		return false;
+	return tlv.len > sizeof(sha2_oid) &&
+	       !memcmp(tlv.value, sha2_oid, sizeof(sha2_oid)) &&
+	       tlv.value[sizeof(sha2_oid)] >= 1 &&
+	       tlv.value[sizeof(sha2_oid)] <= 3;
+}
+
+static u8 *put_header(u8 *p, u8 tag, size_t len)
+{
+	p[0] = tag;
+	p[1] = 0x82;
+	put_unaligned_be16(len, p + 2);
+	return p + 4;
+}
+
+/* ContentInfo, OID, [0], SignedData headers of strong_signers() */
+#define REDUCED_HEAD	(4 + sizeof(signed_data_oid) + 4 + 4)
+
+/*
+ * The ContentInfo @ci with only its SignerInfos whose digest is SHA-256
+ * or longer (certificates and all else kept): verifying it tells whether
+ * one of them is a valid software signer.
+ *
+ * Return: a kmalloc'ed ContentInfo and its length in *@out_len,
+ * ERR_PTR(-HNBTRE_PKG_E_WEAK_HASH) if no signer is so, -EBADMSG, -ENOMEM.
+ */
+static u8 *strong_signers(const u8 *ci, size_t len, size_t *out_len)
+{
+	const u8 *p = ci, *end = ci + len, *sd, *infos, *si;
+	struct hnbtre_der_tlv tlv, set;
+	size_t kept = 0;
+	u8 *out, *q;
+
+	if (hnbtre_der_next(&p, end, 0x30, &tlv))
+		return ERR_PTR(-EBADMSG);
+	p = tlv.value;
+	end = p + tlv.len;
+	if (hnbtre_der_next(&p, end, 0x06, &tlv) ||
+	    hnbtre_der_next(&p, end, 0xa0, &tlv))
+		return ERR_PTR(-EBADMSG);
+	p = tlv.value;
+	end = p + tlv.len;
+	if (hnbtre_der_next(&p, end, 0x30, &tlv))
+		return ERR_PTR(-EBADMSG);
+	/* version, digestAlgorithms, contentInfo, [0], [1], signerInfos */
+	p = sd = tlv.value;
+	end = p + tlv.len;
+	do {
+		infos = p;
+		if (p == end || hnbtre_der_next(&p, end, *p, &set))
+			return ERR_PTR(-EBADMSG);
+	} while (p != end);
+	if (set.tag != 0x31)
+		return ERR_PTR(-EBADMSG);
+	out = kmalloc(REDUCED_HEAD + (infos - sd) + 4 + set.len, GFP_KERNEL);
+	if (!out)
+		return ERR_PTR(-ENOMEM);
+	q = out + REDUCED_HEAD + (infos - sd) + 4;
+	for (p = set.value, end = set.value + set.len; p < end;) {
+		si = p;
+		if (hnbtre_der_next(&p, end, 0x30, &tlv)) {
+			kfree(out);
+			return ERR_PTR(-EBADMSG);
+		}
+		if (strong_signer(tlv.value, p)) {
+			memcpy(q + kept, si, p - si);
+			kept += p - si;
+		}
+	}
+	if (!kept) {
+		kfree(out);
+		return ERR_PTR(-HNBTRE_PKG_E_WEAK_HASH);
+	}
+	*out_len = REDUCED_HEAD + (infos - sd) + 4 + kept;
+	q = put_header(out, 0x30, *out_len - 4);
+	memcpy(q, signed_data_oid, sizeof(signed_data_oid));
+	q = put_header(q + sizeof(signed_data_oid), 0xa0,
+		       *out_len - (q + sizeof(signed_data_oid) + 4 - out));
+	q = put_header(q, 0x30, *out_len - (q + 4 - out));
+	memcpy(q, sd, infos - sd);
+	put_header(q + (infos - sd), 0x31, kept);
+	return out;
+}
+
+/* A software signer among the SignedData's SHA-256 (or longer) ones. */
+static int verify_strong_signers(const u8 *data, size_t data_len,
+				 const u8 *ci, size_t ci_len)
+{
+	size_t len;
+	u8 *strong = strong_signers(ci, ci_len, &len);
+	int ret;
+
+	if (IS_ERR(strong))
+		return PTR_ERR(strong);
+	ret = hnbtre_verify_pkcs7(HNBTRE_ROLE_SOFTWARE, data, data_len, strong,
+				  len);
+	kfree(strong);
+	return ret == -ENOKEY || ret == -ENOPKG ? -HNBTRE_PKG_E_WEAK_HASH : ret;
+}
+
 /*
  * The one SignedData against the software signers: every signer must
  * verify, at least one must be a software signer the TrE admitted
@@ -192,10 +319,13 @@ static const u8 *content_info(const u8 *sig, size_t *len, u8 **wrapped)
  * message is parsed once on its own first: that tells a malformed one
  * (-EBADMSG) from one that parses but does not verify, for which
  * verify_pkcs7_signature() may also say -EBADMSG (a PKCS#1 padding that
- * does not check out, say).
+ * does not check out, say).  Unless package_allow_sha1, the same message
+ * with only its SHA-256 (or longer) signers must verify too: one of them
+ * is an admitted software signer.
  *
  * Return: 0, -ENOKEY (no signer, or none is a software signer),
- * -EKEYREJECTED, -EBADMSG, -ENOMEM.
+ * -EKEYREJECTED, -ENOPROTOOPT (no software signer with SHA-256 or
+ * longer), -EBADMSG, -ENOMEM.
  */
 static int verify_signed_data(const u8 *data, size_t data_len, const u8 *sig,
 			      size_t sig_len)
@@ -232,9 +362,12 @@ static int verify_signed_data(const u8 *data, size_t data_len, const u8 *sig,
 	}
 	ret = hnbtre_verify_pkcs7(HNBTRE_ROLE_SOFTWARE, data, data_len, ci,
 				  sig_len);
+	if (!ret && !package_allow_sha1)
+		ret = verify_strong_signers(data, data_len, ci, sig_len);
 	switch (ret) {
 	case 0:
 	case -ENOMEM:
+	case -HNBTRE_PKG_E_WEAK_HASH:
 		break;
 	case -ENOKEY:
 	case -ENOPKG:
@@ -457,5 +590,18 @@ static const struct file_operations package_fops = {
  */
 int hnbtre_package_init(void)
 {
+	struct audit_buffer *ab;
+
+	/* A relaxed policy is a fact of this boot that the operator sees. */
+	if (package_allow_sha1) {
+		pr_warn("package policy relaxed: a SHA-1 signer alone is accepted (package_allow_sha1)\n");
+		ab = audit_log_start(audit_context(), GFP_KERNEL,
+				     AUDIT_INTEGRITY_STATUS);
+		if (ab) {
+			audit_log_format(ab, "op=hnbtre_package_policy allow_sha1=1 pid=%d",
+					 task_tgid_nr(current));
+			audit_log_end(ab);
+		}
+	}
 	return hnbtre_fs_add("package", 0600, &package_fops);
 }

@@ -240,12 +240,15 @@ installed_as() {	# installed_as MANIFEST-VERSION PKG [INSTALL OPTIONS]
 	getfattr -n security.ima "$live/bin/app" > /dev/null
 }
 interop "$WORK/i1" 13 3 -md sha1 -noattr
-check "script + openssl cms -md sha1 -noattr: the TrE accepts the signed part" \
-	kernel_says OK < <(signed_part "$WORK/i1")
-check "... the default policy refuses it (SHA-1 only): weak hash, nothing installed" \
-	refused OK "weak hash" "$WORK/i1"
-check "... installed through the TrE with --allow-sha1: manifest 13, trusted" \
-	installed_as 13 "$WORK/i1" --allow-sha1
+check "script + openssl cms -md sha1 -noattr: the TrE refuses the signed part (no SHA-256 signer): ENOPROTOOPT" \
+	kernel_says ENOPROTOOPT < <(signed_part "$WORK/i1")
+check "... the default userspace policy refuses it first: weak hash, nothing installed" \
+	refused ENOPROTOOPT "weak hash" "$WORK/i1"
+check "... with --allow-sha1 the TrE refuses it: weak-hash, nothing installed" bash -c "
+	! '$HNBTRE' pkg install --allow-sha1 --root '$R' --roots '$PKI/root.pem' '$WORK/i1' 2>&1 |
+		grep 'installed=1' && ! test -e '$R/slots/.staging' &&
+	'$HNBTRE' pkg install --allow-sha1 --root '$R' --roots '$PKI/root.pem' '$WORK/i1' 2>&1 |
+		grep -q 'the TrE refused the package: refused weak-hash'"
 interop "$WORK/i2" 14 4 -md sha256 -noattr
 check "script + openssl cms -md sha256 -noattr: installed through the TrE, manifest 14" \
 	installed_as 14 "$WORK/i2"

@@ -42,7 +42,6 @@
 #define HNBTRE_PKG_E_EXPIRED		EKEYEXPIRED	/* signer outside validity */
 #define HNBTRE_PKG_E_USAGE		EPERM		/* signer not a software signer */
 
-#define HNBTRE_PKG_E_WEAK_HASH		ENOPROTOOPT	/* SHA-1 only, policy wants SHA-256 */
 #define HNBTRE_PKG_E_ROLLBACK		ESTALE
 #define HNBTRE_PKG_E_MANIFEST		ENOTRECOVERABLE	/* manifest does not cover */
 #define HNBTRE_PKG_E_PATH		EXDEV		/* outside the install root */

@@ -228,6 +228,7 @@ enum hnbtre_pkg_cmd {
 #define HNBTRE_PKG_E_TOO_LONG		EFBIG
 #define HNBTRE_PKG_E_UNKNOWN_SIGNER	ENOKEY		/* no chain to a root */
 #define HNBTRE_PKG_E_BAD_SIGNATURE	EKEYREJECTED
+#define HNBTRE_PKG_E_WEAK_HASH		ENOPROTOOPT	/* no SHA-256 signer */
 
 /* The word of the verdict line for each outcome. */
 enum hnbtre_pkg_reason {
@@ -236,6 +237,7 @@ enum hnbtre_pkg_reason {
 	HNBTRE_PKG_REASON_TOO_LONG,
 	HNBTRE_PKG_REASON_UNKNOWN_SIGNER,
 	HNBTRE_PKG_REASON_BAD_SIGNATURE,
+	HNBTRE_PKG_REASON_WEAK_HASH,
 	HNBTRE_PKG_REASON_NO_MEMORY,
 	HNBTRE_PKG_REASON_OTHER,
 	HNBTRE_PKG_REASON_COUNT,
@@ -247,6 +249,7 @@ enum hnbtre_pkg_reason {
 	[HNBTRE_PKG_REASON_TOO_LONG] = "too-long",		\
 	[HNBTRE_PKG_REASON_UNKNOWN_SIGNER] = "unknown-signer",	\
 	[HNBTRE_PKG_REASON_BAD_SIGNATURE] = "bad-signature",	\
+	[HNBTRE_PKG_REASON_WEAK_HASH] = "weak-hash",		\
 	[HNBTRE_PKG_REASON_NO_MEMORY] = "no-memory",		\
 	[HNBTRE_PKG_REASON_OTHER] = "other",			\
 }
