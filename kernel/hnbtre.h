@@ -7,6 +7,7 @@
 #define _SECURITY_HNBTRE_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/fs.h>
 #include <linux/hnbtre.h>
 #include <linux/key.h>
@@ -99,6 +100,7 @@ struct hnbtre_components {
  * @tim: TIM of the last validation (valid if @validated)
  * @rim: platform RIM of the active manifest (valid if @has_manifest)
  * @manifest_version: version of the active manifest
+ * @floor: manifest version floor kept in the TPM (0 without one)
  * @validations: number of validations since the module was loaded
  * @verdicts: number of components per verdict
  */
@@ -109,6 +111,7 @@ struct hnbtre_status {
 	u8 tim[SHA256_DIGEST_SIZE];
 	u8 rim[SHA256_DIGEST_SIZE];
 	u64 manifest_version;
+	u64 floor;
 	u64 validations;
 	unsigned int verdicts[HNBTRE_VERDICT_COUNT];
 };
@@ -282,8 +285,44 @@ int hnbtre_devkey_size(void);
 int hnbtre_devkey_init(void);
 void hnbtre_devkey_exit(void);
 
+/* tpm2.c */
+/* NV index attributes (TPMA_NV) and types (TPM_NT), TPM 2.0 Part 2 */
+#define TPMA_NV_TYPE(attributes)	(((attributes) >> 4) & 0xf)
+#define TPM_NT_ORDINARY			0
+#define TPM_NT_COUNTER			1
+#define TPMA_NV_AUTHWRITE		BIT(2)
+#define TPMA_NV_WRITELOCKED		BIT(11)
+#define TPMA_NV_WRITEDEFINE		BIT(13)
+#define TPMA_NV_AUTHREAD		BIT(18)
+#define TPMA_NV_WRITTEN			BIT(29)
+
+/**
+ * struct hnbtre_nv_public - what the TrE uses of an NV index's public area
+ * @attributes: TPMA_NV bits, the type included
+ * @data_size: size of the index's data
+ */
+struct hnbtre_nv_public {
+	u32 attributes;
+	u16 data_size;
+};
+
+struct tpm_chip;
+struct tpm_chip *hnbtre_tpm2_chip(void);
+int hnbtre_tpm2_nv_read_public(struct tpm_chip *chip, u32 index,
+			       struct hnbtre_nv_public *pub);
+int hnbtre_tpm2_nv_read(struct tpm_chip *chip, u32 index, u8 *data, u16 size);
+int hnbtre_tpm2_nv_increment(struct tpm_chip *chip, u32 index);
+
+/* floor.c */
+int hnbtre_floor_init(void);
+u64 hnbtre_floor(void);
+int hnbtre_floor_check(u64 version);
+void hnbtre_floor_raise(u64 version);
+bool hnbtre_floor_persistent(void);
+
 /* identity.c */
 const char *hnbtre_identity(size_t *len);
+enum hnbtre_identity_source hnbtre_identity_source(void);
 int hnbtre_identity_init(void);
 
 /* attest.c (Documentation/attestation.md) */

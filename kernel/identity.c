@@ -3,7 +3,9 @@
  * The H(e)NB identity, set once per boot (Documentation/devkey.md):
  * the module parameter identity= (hnbtre.identity= on the kernel command
  * line when built in) or else the TPM NV index identity_nv_index=, read
- * once at initialisation.  Neither can change afterwards.
+ * once at initialisation.  Neither can change afterwards.  The status file
+ * and the attestation say which one it came from: only an index that
+ * nobody can rewrite is accepted, identity= is for boards without a TPM.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -13,7 +15,6 @@
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 #include <linux/tpm.h>
-#include <asm/unaligned.h>
 
 #include "hnbtre.h"
 
@@ -28,9 +29,7 @@ MODULE_PARM_DESC(identity_nv_index,
 
 static char identity[HNBTRE_IDENTITY_MAX + 1];
 static size_t identity_len;
-
-/* Not among the command codes of <linux/tpm.h> in 6.1. */
-#define TPM2_CC_NV_READ_PUBLIC	0x0169
+static enum hnbtre_identity_source identity_source;
 
 static bool identity_valid(const char *s, size_t len)
 {
@@ -45,101 +44,68 @@ static bool identity_valid(const char *s, size_t len)
 }
 
 /*
- * Sends the command in @buf (its page: tpm_send() writes the response
- * there) and returns the response length, or -errno for a transport error
- * or a TPM error code.
+ * Why an NV index cannot be the identity: anyone holding its write
+ * authorization could rewrite it (Documentation/devkey.md, "Identity").
+ * Only a written ordinary index whose write lock lasts until the index is
+ * deleted (TPMA_NV_WRITEDEFINE, locked by TPM2_NV_WriteLock) qualifies.
  */
-static int tpm_command(struct tpm_chip *chip, struct tpm_buf *buf)
+static const char *nv_identity_unusable(const struct hnbtre_nv_public *pub)
 {
-	int rc = tpm_send(chip, buf->data, tpm_buf_length(buf));
-	u32 rsp_len;
-
-	if (rc)
-		return rc < 0 ? rc : -EIO;
-	rsp_len = tpm_buf_length(buf);
-	if (rsp_len < TPM_HEADER_SIZE || rsp_len > PAGE_SIZE)
-		return -EIO;
-	return rsp_len;
+	if (TPMA_NV_TYPE(pub->attributes) != TPM_NT_ORDINARY)
+		return "not an ordinary index";
+	if (!(pub->attributes & TPMA_NV_WRITTEN))
+		return "never written";
+	if (!(pub->attributes & TPMA_NV_WRITELOCKED))
+		return "not write-locked: it can be rewritten";
+	if (!(pub->attributes & TPMA_NV_WRITEDEFINE))
+		return "its write lock ends at the next TPM reset (no writedefine)";
+	if (pub->data_size < 1 || pub->data_size > HNBTRE_IDENTITY_MAX)
+		return "size not 1..128 bytes";
+	if (!(pub->attributes & TPMA_NV_AUTHREAD))
+		return "not readable with its own (empty) authorization (authread)";
+	return NULL;
 }
 
-/* Size of the NV index's data, from TPM2_NV_ReadPublic. */
-static int nv_data_size(struct tpm_chip *chip, struct tpm_buf *buf)
+static void identity_from_nv(void)
 {
-	const u8 *rsp = buf->data + TPM_HEADER_SIZE;
-	u16 policy_len;
-	int len;
+	struct tpm_chip *chip = hnbtre_tpm2_chip();
+	struct hnbtre_nv_public pub;
+	char value[HNBTRE_IDENTITY_MAX];
+	const char *why;
+	int ret;
 
-	tpm_buf_reset(buf, TPM2_ST_NO_SESSIONS, TPM2_CC_NV_READ_PUBLIC);
-	tpm_buf_append_u32(buf, identity_nv_index);
-	len = tpm_command(chip, buf);
-	if (len < 0)
-		return len;
-	/* TPM2B_NV_PUBLIC: size, index, nameAlg, attributes, authPolicy */
-	if (len < TPM_HEADER_SIZE + 14)
-		return -EIO;
-	policy_len = get_unaligned_be16(rsp + 12);
-	if (len < TPM_HEADER_SIZE + 16 + policy_len)
-		return -EIO;
-	return get_unaligned_be16(rsp + 14 + policy_len);
-}
-
-/* TPM2_NV_Read with the index's own (empty) authorization value. */
-static int nv_read(struct tpm_chip *chip, struct tpm_buf *buf, u16 size)
-{
-	const u8 *rsp = buf->data + TPM_HEADER_SIZE;
-	u16 data_len;
-	int len;
-
-	tpm_buf_reset(buf, TPM2_ST_SESSIONS, TPM2_CC_NV_READ);
-	tpm_buf_append_u32(buf, identity_nv_index);	/* authHandle */
-	tpm_buf_append_u32(buf, identity_nv_index);	/* nvIndex */
-	/* One password session with the empty password. */
-	tpm_buf_append_u32(buf, 9);			/* authorizationSize */
-	tpm_buf_append_u32(buf, TPM2_RS_PW);
-	tpm_buf_append_u16(buf, 0);			/* nonce */
-	tpm_buf_append_u8(buf, 0);			/* session attributes */
-	tpm_buf_append_u16(buf, 0);			/* password */
-	tpm_buf_append_u16(buf, size);
-	tpm_buf_append_u16(buf, 0);			/* offset */
-	len = tpm_command(chip, buf);
-	if (len < 0)
-		return len;
-	/* parameterSize, then TPM2B_MAX_NV_BUFFER */
-	if (len < TPM_HEADER_SIZE + 6)
-		return -EIO;
-	data_len = get_unaligned_be16(rsp + 4);
-	if (data_len != size || len < TPM_HEADER_SIZE + 6 + data_len)
-		return -EIO;
-	if (!identity_valid(rsp + 6, data_len))
-		return -EINVAL;
-	memcpy(identity, rsp + 6, data_len);
-	identity_len = data_len;
-	return 0;
-}
-
-static int identity_from_nv(void)
-{
-	struct tpm_chip *chip = tpm_default_chip();
-	struct tpm_buf buf;
-	int ret = -ENODEV;
-
-	if (!chip)
-		return ret;
-	if (!tpm_is_tpm2(chip))
+	if (!chip) {
+		pr_err("identity_nv_index=0x%08x: no TPM 2.0\n",
+		       identity_nv_index);
+		return;
+	}
+	ret = hnbtre_tpm2_nv_read_public(chip, identity_nv_index, &pub);
+	if (ret) {
+		pr_err("identity NV index 0x%08x: cannot read its public area: %d\n",
+		       identity_nv_index, ret);
 		goto out;
-	/* A page, as tpm_send() needs; the commands reset it. */
-	ret = tpm_buf_init(&buf, 0, 0);
-	if (ret)
+	}
+	why = nv_identity_unusable(&pub);
+	if (why) {
+		pr_err("identity NV index 0x%08x refused: %s\n",
+		       identity_nv_index, why);
 		goto out;
-	ret = nv_data_size(chip, &buf);
-	if (ret == 0 || ret > HNBTRE_IDENTITY_MAX)
-		ret = -EINVAL;
-	else if (ret > 0)
-		ret = nv_read(chip, &buf, ret);
-	tpm_buf_destroy(&buf);
+	}
+	ret = hnbtre_tpm2_nv_read(chip, identity_nv_index, value,
+				  pub.data_size);
+	if (ret) {
+		pr_err("identity NV index 0x%08x: cannot read it: %d\n",
+		       identity_nv_index, ret);
+	} else if (!identity_valid(value, pub.data_size)) {
+		pr_err("identity NV index 0x%08x refused: not printable ASCII\n",
+		       identity_nv_index);
+	} else {
+		memcpy(identity, value, pub.data_size);
+		identity_len = pub.data_size;
+		identity_source = HNBTRE_IDENTITY_TPM_NV;
+	}
 out:
 	put_device(&chip->dev);
-	return ret;
 }
 
 /**
@@ -175,16 +141,27 @@ static const struct file_operations identity_fops = {
 };
 
 /**
+ * hnbtre_identity_source - where the identity came from
+ *
+ * Return: HNBTRE_IDENTITY_NONE, HNBTRE_IDENTITY_PARAMETER or
+ * HNBTRE_IDENTITY_TPM_NV; it never changes after hnbtre_identity_init().
+ */
+enum hnbtre_identity_source hnbtre_identity_source(void)
+{
+	return identity_source;
+}
+
+/**
  * hnbtre_identity_init - set the identity and create the identity file
  *
+ * identity= takes precedence; it is reported as such.
+ *
  * Return: 0 or -errno; -EINVAL (the module is refused) for an invalid
- * identity parameter.  An unreadable or invalid NV index only leaves the
- * identity unset, with an error in the log.
+ * identity parameter.  An NV index that is unreadable, invalid or could be
+ * rewritten only leaves the identity unset, with the reason in the log.
  */
 int hnbtre_identity_init(void)
 {
-	int ret;
-
 	if (identity_param) {
 		size_t len = strlen(identity_param);
 
@@ -195,11 +172,9 @@ int hnbtre_identity_init(void)
 		}
 		memcpy(identity, identity_param, len);
 		identity_len = len;
+		identity_source = HNBTRE_IDENTITY_PARAMETER;
 	} else if (identity_nv_index) {
-		ret = identity_from_nv();
-		if (ret)
-			pr_err("no identity from TPM NV index 0x%08x: %d\n",
-			       identity_nv_index, ret);
+		identity_from_nv();
 	}
 	return hnbtre_fs_add("identity", 0444, &identity_fops);
 }

@@ -18,6 +18,9 @@ static int __init hnbtre_init(void)
 {
 	int ret;
 
+	ret = hnbtre_floor_init();
+	if (ret)
+		return ret;
 	ret = hnbtre_keyrings_init();
 	if (ret)
 		return ret;

@@ -131,6 +131,7 @@ void hnbtre_status_get(struct hnbtre_status *out)
 	mutex_lock(&hnbtre_lock);
 	*out = status;
 	out->state = hnbtre_state_get();
+	out->floor = hnbtre_floor();
 	mutex_unlock(&hnbtre_lock);
 }
 
@@ -441,6 +442,8 @@ static void commit(struct hnbtre_status *result, const char *reason)
 	status = *result;
 	audit_transition(old, result->state, reason, NULL);
 	hnbtre_measure(&status);
+	if (result->state == HNBTRE_STATE_TRUSTED)
+		hnbtre_floor_raise(result->manifest_version);
 	if (result->state == HNBTRE_STATE_FAILED && old != HNBTRE_STATE_FAILED)
 		if (failed_handler)
 			failed_handler(active);
@@ -491,8 +494,9 @@ static void components_free(struct hnbtre_components *cs)
  * The manifest and the result of validating against it become active
  * together; on any error nothing changes.
  *
- * Return: 0; -ESTALE if @m is older than the active manifest; -EEXIST if
- * it has the same version but different contents; -ENOMEM.
+ * Return: 0; -ESTALE if @m is older than the active manifest or below the
+ * TPM's floor; -ERANGE if it is too far above that floor; -EEXIST if it
+ * has the same version but different contents; -ENOMEM.
  */
 int hnbtre_load_manifest(struct hnbtre_manifest *m)
 {
@@ -505,6 +509,9 @@ int hnbtre_load_manifest(struct hnbtre_manifest *m)
 		return -ENOMEM;
 	mutex_lock(&hnbtre_lock);
 	old = active;
+	ret = hnbtre_floor_check(m->version);
+	if (ret)
+		goto fail;
 	if (old && m->version < old->manifest->version) {
 		ret = -ESTALE;
 		goto fail;

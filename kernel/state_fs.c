@@ -67,6 +67,8 @@ static const struct file_operations rim_fops = {
 	.llseek = generic_file_llseek,
 };
 
+static const char *const identity_sources[] = HNBTRE_IDENTITY_SOURCE_NAMES;
+
 /*
  * One snapshot of what "state", "rim", "tim" and the verdicts of
  * "components" say one by one: reading those in turn can straddle a
@@ -76,7 +78,7 @@ static ssize_t status_read(struct file *file, char __user *buf, size_t count,
 			   loff_t *ppos)
 {
 	struct hnbtre_status status;
-	char text[384];	/* at most 342 bytes */
+	char text[448];	/* at most 388 bytes */
 	int len, i;
 
 	hnbtre_status_get(&status);
@@ -99,6 +101,13 @@ static ssize_t status_read(struct file *file, char __user *buf, size_t count,
 	for (i = 0; i < HNBTRE_VERDICT_COUNT; i++)
 		len += scnprintf(text + len, sizeof(text) - len, "%s %u\n",
 				 hnbtre_verdict_name(i), status.verdicts[i]);
+	if (hnbtre_floor_persistent())
+		len += scnprintf(text + len, sizeof(text) - len, "floor %llu\n",
+				 status.floor);
+	else
+		len += scnprintf(text + len, sizeof(text) - len, "floor -\n");
+	len += scnprintf(text + len, sizeof(text) - len, "identity %s\n",
+			 identity_sources[hnbtre_identity_source()]);
 	return simple_read_from_buffer(buf, count, ppos, text, len);
 }
 

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# The device identity: set once from identity= or a TPM NV index, read-only
-# afterwards, and the same identity as in the device certificate.
+# The device identity: set once from identity= or a write-locked TPM NV
+# index, read-only afterwards, its source in the status, and the same
+# identity as in the device certificate.
 . "$(dirname "$0")/gate_lib.sh"
-tap_init 14
+tap_init 18
 
 id=$(cat "$PKI/identity")
 params=/sys/module/hnbtre/parameters
@@ -19,11 +20,13 @@ check "identity with a space refused with EINVAL" refused_load "identity=\"has s
 check "identity with a non-ASCII byte refused" refused_load "identity=caf$(printf "\\xc3\\xa9")"
 check "identity longer than 128 bytes refused" \
 	refused_load "identity=$(printf 'x%.0s' $(seq 129))"
-check "without a source, identity reads ENODATA" \
-	sh -c "insmod '$MODULE' && cat $SFS/identity 2>&1 | grep -q 'No data available'"
+check "without a source, identity reads ENODATA, status says identity -" \
+	sh -c "insmod '$MODULE' && cat $SFS/identity 2>&1 | grep -q 'No data available' &&
+	       grep -qx 'identity -' $SFS/status"
 rmmod hnbtre
-check "identity= sets the identity" \
-	sh -c "insmod '$MODULE' identity='$id' && [ \"\$(cat $SFS/identity)\" = '$id' ]"
+check "identity= sets the identity, status says identity parameter" \
+	sh -c "insmod '$MODULE' identity='$id' && [ \"\$(cat $SFS/identity)\" = '$id' ] &&
+	       grep -qx 'identity parameter' $SFS/status"
 check "identity is read-only in securityfs (mode 0444)" \
 	test "$(stat -c %a $SFS/identity)" = 444
 check "writing identity fails, even as root" \
@@ -40,31 +43,75 @@ check "the device certificate's identity URI carries the identity" \
 	       grep -q 'URI:urn:hnbtre:identity:$id\$'"
 rmmod hnbtre
 
-# TPM NV index: an ordinary index readable with its (empty) auth value.
+# TPM NV index (Documentation/devkey.md, "Identity"): only a written index
+# whose write lock lasts until it is deleted is the identity.
 nv=0x1500016
 nvid="NV-$id"
-if [ -e /dev/tpm0 ] && printf '%s' "$nvid" > "$WORK/nvid" &&
-   tpm2_nvdefine $nv -C o -s "${#nvid}" -a "ownerread|ownerwrite|authread|authwrite" >/dev/null 2>&1 &&
-   tpm2_nvwrite $nv -C o -i "$WORK/nvid" >/dev/null 2>&1; then
-	check "identity_nv_index reads the identity from the TPM" \
+printf '%s' "$nvid" > "$WORK/nvid"
+printf 'NV-changed-%s' "$id" | head -c ${#nvid} > "$WORK/nvother"
+klog_start=$(($(dmesg | wc -l) + 1))
+# refused_index REASON: loaded with the index, the identity stays unset,
+# the status says so and the kernel log has REASON.
+refused_index() {
+	insmod "$MODULE" identity_nv_index=$nv || return 1
+	! cat $SFS/identity 2>/dev/null && grep -qx 'identity -' $SFS/status &&
+	dmesg | tail -n +"$klog_start" | grep -q "identity NV index 0x01500016 refused: .*$1" ||
+		{ echo "identity $(cat $SFS/identity 2>&1), no '$1' in the kernel log"; return 1; }
+}
+define() {
+	tpm2_nvundefine $nv -C o >/dev/null 2>&1
+	tpm2_nvdefine $nv -C o -s "${#nvid}" -a "ownerread|ownerwrite|authread|authwrite$1" >/dev/null &&
+	tpm2_nvwrite $nv -C o -i "$WORK/nvid" >/dev/null
+}
+if [ -e /dev/tpm0 ] && define ""; then
+	check "an index anyone with its (empty) authorization can rewrite is refused" \
+		refused_index "not write-locked"
+	rmmod hnbtre
+	define "|write_stclear" && tpm2_nvwritelock $nv -C o >/dev/null
+	check "an index locked only until the next TPM reset is refused" \
+		refused_index "write lock ends at the next TPM reset"
+	rmmod hnbtre
+	define "|writedefine" && tpm2_nvwritelock $nv -C o >/dev/null
+	check "a written, write-locked index (writedefine) is the identity" \
+		sh -c "insmod '$MODULE' identity_nv_index=$nv && [ \"\$(cat $SFS/identity)\" = '$nvid' ] &&
+		       grep -qx 'identity tpm-nv' $SFS/status"
+	check "root: tpm2_nvwrite of the locked index is refused, owner or index auth" \
+		sh -c "! tpm2_nvwrite $nv -C o -i '$WORK/nvother' 2>/dev/null &&
+		       ! tpm2_nvwrite $nv -C $nv -i '$WORK/nvother' 2>/dev/null &&
+		       [ \"\$(tpm2_nvread $nv -C $nv)\" = '$nvid' ]"
+	rmmod hnbtre
+	check "after a reload the identity is still the locked one" \
 		sh -c "insmod '$MODULE' identity_nv_index=$nv && [ \"\$(cat $SFS/identity)\" = '$nvid' ]"
-	tpm2_nvwrite $nv -C o -i <(printf 'NV-changed-%s' "$id" | head -c ${#nvid}) >/dev/null 2>&1
-	check "changing the NV index later does not change the identity" \
-		test "$(cat $SFS/identity)" = "$nvid"
 	rmmod hnbtre
-	check "identity= takes precedence over the NV index" \
-		sh -c "insmod '$MODULE' identity='$id' identity_nv_index=$nv && [ \"\$(cat $SFS/identity)\" = '$id' ]"
+	check "identity= takes precedence over the NV index, reported as parameter" \
+		sh -c "insmod '$MODULE' identity='$id' identity_nv_index=$nv && [ \"\$(cat $SFS/identity)\" = '$id' ] &&
+		       grep -qx 'identity parameter' $SFS/status"
 	rmmod hnbtre
+	owner_locked() {
+		tpm2_changeauth -c o owner-secret >/dev/null || return 1
+		! tpm2_nvundefine $nv -C o 2>/dev/null
+		local refused=$?
+		tpm2_changeauth -c o -p owner-secret >/dev/null
+		return $refused
+	}
+	check "root without the owner authorization cannot undefine it to define another" \
+		owner_locked
 	check "a missing NV index leaves the identity unset" \
-		sh -c "insmod '$MODULE' identity_nv_index=0x1500017 && ! cat $SFS/identity 2>/dev/null"
+		sh -c "insmod '$MODULE' identity_nv_index=0x1500017 && ! cat $SFS/identity 2>/dev/null &&
+		       grep -qx 'identity -' $SFS/status"
 	rmmod hnbtre
+	tpm2_nvundefine $nv -C o >/dev/null 2>&1
 else
-	for t in "identity_nv_index reads the identity from the TPM" \
-		 "changing the NV index later does not change the identity" \
-		 "identity= takes precedence over the NV index" \
+	for t in "an index anyone with its (empty) authorization can rewrite is refused" \
+		 "an index locked only until the next TPM reset is refused" \
+		 "a written, write-locked index (writedefine) is the identity" \
+		 "root: tpm2_nvwrite of the locked index is refused, owner or index auth" \
+		 "after a reload the identity is still the locked one" \
+		 "identity= takes precedence over the NV index, reported as parameter" \
+		 "root without the owner authorization cannot undefine it to define another" \
 		 "a missing NV index leaves the identity unset"; do
 		tap_n=$((tap_n + 1))
-		echo "ok $tap_n - $t # SKIP no TPM 2.0 NV index could be defined"
+		echo "ok $tap_n # SKIP $t: no TPM 2.0 NV index could be defined"
 	done
 fi
 tap_done

@@ -100,6 +100,10 @@ static int status(int argc, char **argv)
 			json_object_new_int64((int64_t)st.manifest_version) : NULL);
 		json_object_object_add(obj, "validations",
 			json_object_new_int64((int64_t)st.validations));
+		json_object_object_add(obj, "floor", st.floor_in_tpm ?
+			json_object_new_int64((int64_t)st.floor) : NULL);
+		json_object_object_add(obj, "identity_source",
+			json_string_or_null(st.identity_source));
 	} else {
 		printf("state:    %s\ntim:      %s\nrim:      %s\n",
 		       hnbtre_state_name(st.state), tim_text ? tim_text : "-",
@@ -109,6 +113,13 @@ static int status(int argc, char **argv)
 			       st.manifest_version);
 		else
 			printf("manifest: none\n");
+		if (st.floor_in_tpm)
+			printf("floor:    version %" PRIu64 " (TPM NV counter)\n",
+			       st.floor);
+		else
+			printf("floor:    the active version (this boot only)\n");
+		if (st.identity_source)
+			printf("identity: %s\n", st.identity_source);
 	}
 	for (i = 0; i < components.count; i++) {
 		const struct hnbtre_component_status *c = &components.items[i];

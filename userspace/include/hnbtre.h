@@ -358,6 +358,10 @@ struct hnbtre_status {
 	int validated;		/* tim is meaningful */
 	uint8_t tim[HNBTRE_DIGEST_LEN];
 	uint32_t verdicts[HNBTRE_VERDICT_COUNT];
+	int floor_in_tpm;	/* floor is the TPM NV counter's value */
+	uint64_t floor;
+	/* "tpm-nv", "parameter", "-" (none), or NULL: not reported */
+	const char *identity_source;
 };
 
 /**
@@ -366,8 +370,9 @@ struct hnbtre_status {
  * @len: its length
  * @out: the snapshot
  *
- * Strict: the documented lines in their order; lines after them (a later
- * kernel's additions) are skipped.
+ * Strict: the documented lines in their order; "floor" and "identity"
+ * may be missing (an older kernel); lines after them (a later kernel's
+ * additions) are skipped.
  *
  * Return: 0 or -EBADMSG.
  */

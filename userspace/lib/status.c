@@ -88,6 +88,41 @@ static int parse_digest_or_dash(const char *s, size_t len, uint8_t *digest)
 	return -1;
 }
 
+static const char *const identity_sources[HNBTRE_IDENTITY_SOURCE_COUNT] =
+	HNBTRE_IDENTITY_SOURCE_NAMES;
+
+/*
+ * The lines after the verdicts: "floor <n>|-" and "identity <source>",
+ * each optional (an older kernel) but valid if present, then a later
+ * kernel's lines, of which only the framing is checked.
+ */
+static int status_parse_tpm(const char *text, const char *end,
+			    struct hnbtre_status *out)
+{
+	const char *line, *value;
+	size_t line_len, value_len, i;
+
+	line = next_line(&text, end, &line_len);
+	if (line && line_key(line, line_len, "floor", &value, &value_len)) {
+		out->floor_in_tpm = !(value_len == 1 && value[0] == '-');
+		if (out->floor_in_tpm &&
+		    !parse_u64(value, value_len, &out->floor))
+			return -EBADMSG;
+		line = next_line(&text, end, &line_len);
+	}
+	if (line && line_key(line, line_len, "identity", &value, &value_len)) {
+		for (i = 0; i < HNBTRE_IDENTITY_SOURCE_COUNT; i++)
+			if (strlen(identity_sources[i]) == value_len &&
+			    !memcmp(identity_sources[i], value, value_len))
+				out->identity_source = identity_sources[i];
+		if (!out->identity_source)
+			return -EBADMSG;
+	}
+	while (next_line(&text, end, &line_len))
+		;
+	return text == end ? 0 : -EBADMSG;
+}
+
 int hnbtre_status_parse(const char *text, size_t len,
 			struct hnbtre_status *out)
 {
@@ -145,10 +180,7 @@ int hnbtre_status_parse(const char *text, size_t len,
 			return -EBADMSG;
 		out->verdicts[i] = (uint32_t)n;
 	}
-	/* Later versions may add lines: only their framing is checked. */
-	while (next_line(&text, end, &line_len))
-		;
-	return text == end ? 0 : -EBADMSG;
+	return status_parse_tpm(text, end, out);
 }
 
 int hnbtre_status_read(struct hnbtre_status *out)

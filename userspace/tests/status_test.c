@@ -44,7 +44,7 @@ int main(void)
 			   "missing /b sha256:- distress\n"
 			   "mismatch /c sha256:" D64 " tre\n";
 
-	tap_plan(17);
+	tap_plan(21);
 	tap_ok(status_ok(TRUSTED, &st) && st.state == HNBTRE_STATE_FAILED &&
 	       st.validations == 12 && st.has_manifest &&
 	       st.manifest_version == 7 && st.validated && st.rim[0] == 0x6b &&
@@ -56,6 +56,18 @@ int main(void)
 	       "status: \"-\" for no manifest and no TIM");
 	tap_ok(status_ok(TRUSTED "future 1\n", &st),
 	       "status: a later kernel's extra line is skipped");
+	tap_ok(status_ok(TRUSTED, &st) && !st.floor_in_tpm && !st.identity_source,
+	       "status: no floor and identity lines (an older kernel)");
+	tap_ok(status_ok(TRUSTED "floor 7\nidentity tpm-nv\nfuture 1\n", &st) &&
+	       st.floor_in_tpm && st.floor == 7 &&
+	       !strcmp(st.identity_source, "tpm-nv"),
+	       "status: floor from the TPM, identity from a TPM NV index");
+	tap_ok(status_ok(TRUSTED "floor -\nidentity parameter\n", &st) &&
+	       !st.floor_in_tpm && !strcmp(st.identity_source, "parameter"),
+	       "status: floor per boot, identity from the parameter");
+	tap_ok(status_bad(TRUSTED "floor 07\n") && status_bad(TRUSTED "floor x\n") &&
+	       status_bad(TRUSTED "floor -\nidentity config\n"),
+	       "status: a bad floor, an unknown identity source");
 	tap_ok(status_bad("state failed\nversion 7\n"), "status: a line missing");
 	tap_ok(status_bad("state failed\nvalidations 12\nrim sha256:" D64 "\nversion 7\ntim -\n" VERDICTS),
 	       "status: lines out of order");

@@ -31,8 +31,10 @@
  *
  * Errors of a write to "manifest": EBADMSG malformed (trailer, body or
  * PKCS#7), ENOKEY signer not an admitted manifest signer, EKEYREJECTED
- * signature invalid, ESTALE older than the active manifest, EEXIST same
- * version with other contents, EFBIG more than HNBTRE_MANIFEST_MAX_SIZE.
+ * signature invalid, ESTALE older than the active manifest or than the
+ * floor in the TPM, ERANGE more than HNBTRE_FLOOR_MAX_STEP above that
+ * floor, EEXIST same version with other contents, EFBIG more than
+ * HNBTRE_MANIFEST_MAX_SIZE.
  */
 #define HNBTRE_MANIFEST_HEADER		"hnbtre-manifest 1\n"
 #define HNBTRE_MANIFEST_SIG_MAGIC	"~hnbtre manifest signature~\n"
@@ -41,6 +43,8 @@
 #define HNBTRE_MANIFEST_MAX_SIZE	(4 << 20)
 #define HNBTRE_MANIFEST_MAX_COMPONENTS	65536
 #define HNBTRE_PATH_MAX			4095
+/* The TPM NV counter of the floor counts at most this far per update. */
+#define HNBTRE_FLOOR_MAX_STEP		1024
 
 /* Component classes: the last word of a manifest line. */
 enum hnbtre_class {
@@ -117,6 +121,20 @@ enum hnbtre_verdict {
  */
 #define HNBTRE_IDENTITY_MAX		128
 #define HNBTRE_IDENTITY_URI_PREFIX	"urn:hnbtre:identity:"
+
+/* Where the identity came from: the word of "identity" in "status". */
+enum hnbtre_identity_source {
+	HNBTRE_IDENTITY_NONE,
+	HNBTRE_IDENTITY_PARAMETER,
+	HNBTRE_IDENTITY_TPM_NV,
+	HNBTRE_IDENTITY_SOURCE_COUNT,
+};
+
+#define HNBTRE_IDENTITY_SOURCE_NAMES {			\
+	[HNBTRE_IDENTITY_NONE] = "-",			\
+	[HNBTRE_IDENTITY_PARAMETER] = "parameter",	\
+	[HNBTRE_IDENTITY_TPM_NV] = "tpm-nv",		\
+}
 
 /*
  * Device and distress keys (Documentation/devkey.md): a wrapper of
