@@ -54,7 +54,10 @@ static void fill_body(u8 *blob, const struct hnbtre_status *st,
 	blob[HNBTRE_ATTEST_OFF_STATE] = st->state;
 	blob[HNBTRE_ATTEST_OFF_FLAGS] =
 		(st->validated ? HNBTRE_ATTEST_FLAG_VALIDATED : 0) |
-		(st->has_manifest ? HNBTRE_ATTEST_FLAG_HAS_MANIFEST : 0);
+		(st->has_manifest ? HNBTRE_ATTEST_FLAG_HAS_MANIFEST : 0) |
+		(hnbtre_identity_source() == HNBTRE_IDENTITY_TPM_NV ?
+		 HNBTRE_ATTEST_FLAG_IDENTITY_TPM : 0) |
+		(hnbtre_floor_persistent() ? HNBTRE_ATTEST_FLAG_FLOOR_TPM : 0);
 	put_unaligned_be64(st->has_manifest ? st->manifest_version : 0,
 			   blob + HNBTRE_ATTEST_OFF_MANIFEST_VERSION);
 	put_unaligned_be64(atomic64_inc_return(&attest_counter),

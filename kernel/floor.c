@@ -28,15 +28,22 @@ MODULE_PARM_DESC(rollback_nv_index,
 /* Protected by hnbtre_lock after hnbtre_floor_init(). */
 static u64 floor_version;
 
+/*
+ * A counter never goes back: a lower value means the index was replaced
+ * since it was checked, and is ignored.
+ */
 static int floor_read(struct tpm_chip *chip)
 {
 	u8 value[8];
 	int ret;
 
 	ret = hnbtre_tpm2_nv_read(chip, rollback_nv_index, value, sizeof(value));
-	if (!ret)
-		floor_version = get_unaligned_be64(value);
-	return ret;
+	if (ret)
+		return ret;
+	if (get_unaligned_be64(value) < floor_version)
+		return -EIO;
+	floor_version = get_unaligned_be64(value);
+	return 0;
 }
 
 /* The index must be a counter the module can read and increment. */

@@ -6,8 +6,8 @@
 # cannot lower it, write it, or undefine it and define it anew (nor clear
 # the owner hierarchy) to get below it.  reboot_floor.sh shows the same
 # across a real reboot.
-. "$(dirname "$0")/lib.sh"
-tap_init 18
+. "$(dirname "$0")/gate_lib.sh"
+tap_init 21
 
 nv=0x1500020
 load() { fresh_module rollback_nv_index=$nv "$@"; }
@@ -41,7 +41,7 @@ refused_load() {
 }
 
 if [ ! -e /dev/tpm0 ]; then
-	for i in $(seq 18); do echo "ok $i # SKIP no TPM"; done
+	for i in $(seq 21); do echo "ok $i # SKIP no TPM"; done
 	exit $KSFT_SKIP
 fi
 [ -d $SFS ] && unload_pinned
@@ -114,10 +114,36 @@ after_clear() {
 }
 check "root: tpm2_clear, define anew, reload: the floor only rose" after_clear
 check "... and version 2 is still refused (ESTALE)" refused_version 2 ESTALE
-unload_pinned
+# While the module runs: the counter swapped for an ordinary index that
+# says 0; a higher version then validates trusted and the module reads
+# the index to raise the floor.
+swapped_index() {
+	local before
+	before=$(status_floor)
+	tpm2_nvundefine $nv -C o >/dev/null &&
+	tpm2_nvdefine $nv -C o -s 8 -a "ownerread|ownerwrite|authread|authwrite" >/dev/null &&
+	head -c 8 /dev/zero > "$WORK/zero8" && tpm2_nvwrite $nv -C o -i "$WORK/zero8" >/dev/null &&
+	loads_trusted $((before + 1)) && floor_is_status "$before" &&
+	refused_version $((before - 1)) ESTALE
+}
+floor_is_status() { [ "$(status_floor)" = "$1" ] || { echo "status: floor $(status_floor), expected $1"; return 1; }; }
+check "root swaps the counter for an index that says 0: the floor stays" swapped_index
+# attested_floor tpm|boot: an attestation (device key admitted) says so;
+# the module is unloaded afterwards.
+attested_floor() {
+	local serial nonce=00112233445566778899aabbccddeeff ret
+	serial=$(load_device_key) &&
+	"$HNBTRE" attest --nonce $nonce > "$WORK/att" || return 1
+	"$HNBTRE" verify-attestation --cert "$PKI/device.pem" --nonce $nonce \
+		"$WORK/att" > "$WORK/att.out"
+	grep -qx "floor $1" "$WORK/att.out" || { grep floor "$WORK/att.out"; ret=1; }
+	unload_with_keys "$serial"
+	return ${ret:-0}
+}
+check "the attestation says the floor is the TPM's (flag bit 3)" attested_floor tpm
 tpm2_nvundefine $nv -C o >/dev/null 2>&1
 check "without rollback_nv_index: status says floor -" \
 	eval "fresh_module && grep -qx 'floor -' $SFS/status"
-unload_pinned
+check "... and the attestation says floor boot" attested_floor boot
 rm -rf "$WORK"
 tap_done

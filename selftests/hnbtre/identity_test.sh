@@ -4,7 +4,7 @@
 # index, read-only afterwards, its source in the status, and the same
 # identity as in the device certificate.
 . "$(dirname "$0")/gate_lib.sh"
-tap_init 18
+tap_init 20
 
 id=$(cat "$PKI/identity")
 params=/sys/module/hnbtre/parameters
@@ -58,6 +58,20 @@ refused_index() {
 	dmesg | tail -n +"$klog_start" | grep -q "identity NV index 0x01500016 refused: .*$1" ||
 		{ echo "identity $(cat $SFS/identity 2>&1), no '$1' in the kernel log"; return 1; }
 }
+# attested_source SOURCE: an attestation with the device key admitted
+# names SOURCE (verify-attestation prints the fields whatever the
+# verdict); the module is unloaded afterwards.
+attested_source() {
+	local serial nonce=00112233445566778899aabbccddeeff ret
+	serial=$(load_device_key) &&
+	"$HNBTRE" attest --nonce $nonce > "$WORK/att" || return 1
+	"$HNBTRE" verify-attestation --cert "$PKI/device.pem" --nonce $nonce \
+		"$WORK/att" > "$WORK/att.out"
+	grep -qx "identity_source $1" "$WORK/att.out" ||
+		{ grep identity "$WORK/att.out"; ret=1; }
+	unload_with_keys "$serial"
+	return ${ret:-0}
+}
 define() {
 	tpm2_nvundefine $nv -C o >/dev/null 2>&1
 	tpm2_nvdefine $nv -C o -s "${#nvid}" -a "ownerread|ownerwrite|authread|authwrite$1" >/dev/null &&
@@ -79,14 +93,16 @@ if [ -e /dev/tpm0 ] && define ""; then
 		sh -c "! tpm2_nvwrite $nv -C o -i '$WORK/nvother' 2>/dev/null &&
 		       ! tpm2_nvwrite $nv -C $nv -i '$WORK/nvother' 2>/dev/null &&
 		       [ \"\$(tpm2_nvread $nv -C $nv)\" = '$nvid' ]"
-	rmmod hnbtre
+	check "the attestation says the identity is the TPM's (flag bit 2)" \
+		attested_source tpm-nv
 	check "after a reload the identity is still the locked one" \
 		sh -c "insmod '$MODULE' identity_nv_index=$nv && [ \"\$(cat $SFS/identity)\" = '$nvid' ]"
 	rmmod hnbtre
 	check "identity= takes precedence over the NV index, reported as parameter" \
 		sh -c "insmod '$MODULE' identity='$id' identity_nv_index=$nv && [ \"\$(cat $SFS/identity)\" = '$id' ] &&
 		       grep -qx 'identity parameter' $SFS/status"
-	rmmod hnbtre
+	check "the attestation says the identity is the parameter's" \
+		attested_source parameter
 	owner_locked() {
 		tpm2_changeauth -c o owner-secret >/dev/null || return 1
 		! tpm2_nvundefine $nv -C o 2>/dev/null
@@ -106,6 +122,8 @@ else
 		 "an index locked only until the next TPM reset is refused" \
 		 "a written, write-locked index (writedefine) is the identity" \
 		 "root: tpm2_nvwrite of the locked index is refused, owner or index auth" \
+		 "the attestation says the identity is the TPM's (flag bit 2)" \
+		 "the attestation says the identity is the parameter's" \
 		 "after a reload the identity is still the locked one" \
 		 "identity= takes precedence over the NV index, reported as parameter" \
 		 "root without the owner authorization cannot undefine it to define another" \

@@ -63,12 +63,15 @@ static void print_attestation(const struct hnbtre_attestation *a)
 
 	hnbtre_hex(a->tim, tim);
 	hnbtre_hex(a->rim, rim);
-	printf("identity %.*s\nstate %s\ntim sha256:%s\nrim sha256:%s\n"
-	       "manifest %llu\ncounter %llu\nboot %llu\nuptime_ns %llu\n"
+	printf("identity %.*s\nidentity_source %s\nstate %s\ntim sha256:%s\nrim sha256:%s\n"
+	       "manifest %llu\nfloor %s\ncounter %llu\nboot %llu\nuptime_ns %llu\n"
 	       "verdicts pending=%u ok=%u unsigned=%u badsig=%u mismatch=%u missing=%u\n",
-	       (int)a->identity_len, a->identity, hnbtre_state_name(a->state),
+	       (int)a->identity_len, a->identity,
+	       a->identity_in_tpm ? "tpm-nv" : a->identity_len ? "parameter" : "-",
+	       hnbtre_state_name(a->state),
 	       a->validated ? tim : "-", a->has_manifest ? rim : "-",
 	       (unsigned long long)a->manifest_version,
+	       a->floor_in_tpm ? "tpm" : "boot",
 	       (unsigned long long)a->counter,
 	       (unsigned long long)a->boot_epoch,
 	       (unsigned long long)a->uptime_ns, a->verdicts[0],

@@ -302,6 +302,8 @@ struct hnbtre_attestation {
 	enum hnbtre_state state;
 	int validated;		/* tim is meaningful */
 	int has_manifest;	/* rim and manifest_version are meaningful */
+	int identity_in_tpm;	/* from a write-locked TPM NV index */
+	int floor_in_tpm;	/* the rollback floor is a TPM NV counter */
 	uint64_t manifest_version;
 	uint64_t counter;
 	uint64_t boot_epoch;

@@ -106,13 +106,16 @@ int hnbtre_attestation_parse(const uint8_t *blob, size_t len,
 	    body_len != HNBTRE_ATTEST_HEADER_SIZE + nonce_len + identity_len ||
 	    !HNBTRE_DEVKEY_BITS_VALID(8 * sig_len) || len != body_len + sig_len ||
 	    blob[HNBTRE_ATTEST_OFF_STATE] >= HNBTRE_STATE_COUNT ||
-	    (blob[HNBTRE_ATTEST_OFF_FLAGS] & ~(HNBTRE_ATTEST_FLAG_VALIDATED | HNBTRE_ATTEST_FLAG_HAS_MANIFEST)))
+	    (blob[HNBTRE_ATTEST_OFF_FLAGS] & ~(HNBTRE_ATTEST_FLAG_VALIDATED | HNBTRE_ATTEST_FLAG_HAS_MANIFEST |
+						HNBTRE_ATTEST_FLAG_IDENTITY_TPM | HNBTRE_ATTEST_FLAG_FLOOR_TPM)))
 		return -EBADMSG;
 
 	memset(out, 0, sizeof(*out));
 	out->state = blob[HNBTRE_ATTEST_OFF_STATE];
 	out->validated = !!(blob[HNBTRE_ATTEST_OFF_FLAGS] & HNBTRE_ATTEST_FLAG_VALIDATED);
 	out->has_manifest = !!(blob[HNBTRE_ATTEST_OFF_FLAGS] & HNBTRE_ATTEST_FLAG_HAS_MANIFEST);
+	out->identity_in_tpm = !!(blob[HNBTRE_ATTEST_OFF_FLAGS] & HNBTRE_ATTEST_FLAG_IDENTITY_TPM);
+	out->floor_in_tpm = !!(blob[HNBTRE_ATTEST_OFF_FLAGS] & HNBTRE_ATTEST_FLAG_FLOOR_TPM);
 	out->manifest_version = be(blob + HNBTRE_ATTEST_OFF_MANIFEST_VERSION, 8);
 	out->counter = be(blob + HNBTRE_ATTEST_OFF_COUNTER, 8);
 	out->boot_epoch = be(blob + HNBTRE_ATTEST_OFF_BOOT_EPOCH, 8);

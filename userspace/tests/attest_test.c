@@ -3,6 +3,7 @@
  * hnbtre_verify_attestation() against blobs built here by the documented
  * layout and signed with OpenSSL: each verdict, and malformed blobs.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +66,7 @@ int main(void)
 	uint8_t rim[HNBTRE_DIGEST_LEN];
 	int ret;
 
-	tap_plan(16);
+	tap_plan(19);
 	key = EVP_RSA_gen(2048);
 	if (!key || !mkdtemp(dir))
 		return 1;
@@ -81,6 +82,17 @@ int main(void)
 	       a.verdicts[1] == 5 && a.identity_len == strlen(IDENTITY) &&
 	       !memcmp(a.identity, IDENTITY, a.identity_len),
 	       "fields parsed at the documented offsets");
+	tap_ok(!a.identity_in_tpm && !a.floor_in_tpm,
+	       "flags: identity and floor not from the TPM");
+	blob[HNBTRE_ATTEST_OFF_FLAGS] |= HNBTRE_ATTEST_FLAG_IDENTITY_TPM |
+					 HNBTRE_ATTEST_FLAG_FLOOR_TPM;
+	ret = hnbtre_attestation_parse(blob, blob_len, &a);
+	tap_ok(!ret && a.identity_in_tpm && a.floor_in_tpm && a.validated &&
+	       a.has_manifest, "flags: identity and floor from the TPM");
+	blob[HNBTRE_ATTEST_OFF_FLAGS] |= 0x10;
+	tap_ok(hnbtre_attestation_parse(blob, blob_len, &a) == -EBADMSG,
+	       "flags: an unknown bit is malformed");
+	build(HNBTRE_STATE_TRUSTED, 0xaa, IDENTITY);
 	memset(rim, 0xaa, sizeof(rim));
 	tap_ok(verify(cert, rim) == HNBTRE_ATTEST_VALID, "expected RIM matches");
 	rim[0] ^= 1;

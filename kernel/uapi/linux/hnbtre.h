@@ -181,6 +181,10 @@ enum hnbtre_identity_source {
 
 #define HNBTRE_ATTEST_FLAG_VALIDATED		0x01
 #define HNBTRE_ATTEST_FLAG_HAS_MANIFEST		0x02
+/* The identity is a write-locked TPM NV index's, not identity='s. */
+#define HNBTRE_ATTEST_FLAG_IDENTITY_TPM		0x04
+/* The rollback floor is a TPM NV counter's, not this boot's only. */
+#define HNBTRE_ATTEST_FLAG_FLOOR_TPM		0x08
 
 /*
  * Signed packages, TR-069 Annex E (Documentation/package.md): the TrE
