@@ -247,7 +247,7 @@ static int check_attestation(sqlite3 *db, struct acs_session *s,
 				 verdict >= 0 && verdict != HNBTRE_ATTEST_MALFORMED ?
 				 hnbtre_state_name(att.state) : NULL, tim, rim, counter);
 	if (renewed) {
-		/* seed 000 step 6: the update is verified; the stored RIM and
+		/* TS 33.320 8.3.2.2 step 6: the update is verified; the stored RIM and
 		 * manifest version become the package's */
 		store_rim_renewed(db, s->identity, tim, now);
 		hems_log("%s: RIM renewed to %s", s->identity, tim);
@@ -306,7 +306,7 @@ static int on_inform(sqlite3 *db, struct acs_session *s,
 	/*
 	 * Blank: the agent had no session nonce either.  An update requested,
 	 * or its result not yet verified (an expected RIM): the PVE check
-	 * before it (seed 001) and the check of its result (seed 000) take a
+	 * before it (TR 33.820 Annex A) and the check of its result (TS 33.320 8.3.2.2) take a
 	 * nonce of ours, as the issue's flow has it.
 	 */
 	if (attestation && attestation[strspn(attestation, " \t\r\n")] && s->session_bound &&
@@ -349,7 +349,7 @@ static void set_expectation(sqlite3 *db, const char *identity, const char *key,
 }
 
 /*
- * Seed 001: only a device whose fresh attestation passed gets an update.
+ * TR 33.820 Annex A: only a device whose fresh attestation passed gets an update.
  * The package is served by this server at <public URL>/package/<id>, to
  * this device only; the CommandKey is the update's id.
  */

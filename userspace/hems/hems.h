@@ -37,7 +37,7 @@ int store_device_rims(sqlite3 *db, const char *identity, char **rim, char **expe
 		      char **expected_state);
 /* @rim becomes the stored RIM if there is none */
 int store_first_rim(sqlite3 *db, const char *identity, const char *rim);
-/* seed 000 step 6: @tim is the expected RIM; stored RIM and manifest
+/* TS 33.320 8.3.2.2 step 6: @tim is the expected RIM; stored RIM and manifest
  * version renewed, the installed update verified, maintenance cleared */
 int store_rim_renewed(sqlite3 *db, const char *identity, const char *tim, const char *now);
 /* the installed update did not give its RIM: update mismatch, device

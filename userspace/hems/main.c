@@ -92,7 +92,7 @@ static void audit(sqlite3 *db, const char *operator, const char *identity,
 }
 
 /*
- * Seed 000 step 2: the expected platform RIM after the update and the RIM
+ * TS 33.320 8.3.2.2 step 2: the expected platform RIM after the update and the RIM
  * of the patch, from the package; stored with the request.  The package's
  * absolute path is what the server later reads and serves.  A @repair
  * update is sent at the device's next session even if its attestation

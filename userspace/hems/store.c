@@ -513,7 +513,7 @@ int store_audit(sqlite3 *db, const char *now, const char *operator, const char *
 
 #define DEVICE_COLUMNS "identity, status, state, last_tim, rim, last_inform, " \
 	"manifest_version, expected_rim, expected_state"
-/* the update history (seed 000 step 6) */
+/* the update history (TS 33.320 8.3.2.2 step 6) */
 #define UPDATE_COLUMNS "id, requested, package, state, fault, fault_string, " \
 	"package_version, manifest_version, expected_rim, patch_rim, self_check, reported_tim, " \
 	"finished, repair"

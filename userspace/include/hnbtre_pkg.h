@@ -367,7 +367,7 @@ struct hnbtre_pkg_reference {
 	 * digests: the TIM the device reports when every component matches */
 	uint8_t platform_rim[HNBTRE_DIGEST_LEN];
 	/* the same definition over the files the package installs (path and
-	 * signed digest): the RIM of the patch (seeds 000 step 2, 001 step 5) */
+	 * signed digest): the RIM of the patch (TS 33.320 8.3.2.2 step 2, TR 33.820 Annex A step 5) */
 	uint8_t patch_rim[HNBTRE_DIGEST_LEN];
 };
 

@@ -313,7 +313,7 @@ int main(void)
 	       "valid attestation and a requested update: Download");
 	free(answer);
 
-	/* seed 000: the update's expectation, then its verification */
+	/* TS 33.320 8.3.2.2: the update's expectation, then its verification */
 	request_update(0x55, "7");
 	code = session(0x33, &answer);
 	tap_ok(code == 200 && answer && strstr(answer, "https://hems.test/package/2") &&
