@@ -71,14 +71,16 @@ stop_pid_file() {
 hems_stop() { stop_pid_file "$WORK/server.pid"; }
 
 # cwmpd_run URL [OPTIONS...]: the agent in the device namespace, which
-# needs securityfs mounted again after ip netns exec.
+# needs securityfs mounted again after ip netns exec; an installed update
+# is activated by a restart command that does nothing (not the default,
+# a reboot: tr069.md, "Activation").
 cwmpd_run() {
 	local url=$1
 	shift
 	ip netns exec hnb-dev unshare -m sh -c \
 		'mount -t securityfs securityfs /sys/kernel/security && exec "$@"' sh \
 		"$CWMPD" --acs "$url" --cert "$PKI/device.pem" --ca "$PKI/root.pem" \
-		--state-dir "$WORK/cwmpd" --install-root "$WORK/root" "$@" \
+		--state-dir "$WORK/cwmpd" --install-root "$WORK/root" --restart-cmd true "$@" \
 		> "$WORK/cwmpd.out" 2>&1 &
 	echo $! > "$WORK/cwmpd.pid"
 	wait $!

@@ -6,11 +6,12 @@
 # fresh attestation before it sends Download, the TrE verifies and
 # installs, re-validates and self-checks, TransferComplete and the Inform
 # with 7 TRANSFER COMPLETE follow, and the H(e)MS renews the stored RIM.
-# Then each failure path, and the agent killed during the download and
-# during the install.
+# Then each failure path, the agent killed during the download and
+# during the install, the activation of the installed code (restart or
+# reboot) before TransferComplete, and the agent killed at each step of it.
 . "$(dirname "$0")/gate_lib.sh"
 . "$(dirname "$0")/tr069_lib.sh"
-tr069_init 7
+tr069_init 10
 
 # Nothing this test starts may outlive it: the kselftest runner's log
 # descriptor is inherited, and a holder keeps the VM's output open.  Its
@@ -46,13 +47,14 @@ show_all() {
 		"SELECT verdict, tim FROM attestations ORDER BY id DESC LIMIT 2"
 }
 
-# release N: package version N (release$N.pkg) installing bin/app and a
+# release N [BUILD OPTIONS]: package version N (release$N.pkg) installing bin/app and a
 # 48 KiB bin/data under $live, with a manifest (version N + 1) over them
 # and the component c1 the device already has.  The TIM lines of the
 # manifest (release$N.lines) and of the package's files (.files) are
 # written with sort and sha256sum, independently of libhnbtre.
 release() {
 	local n=$1 dir=$WORK/v$1 f
+	shift
 	mkdir -p "$dir/bin" "$WORK/root" &&
 	echo "app $n" > "$dir/bin/app" && head -c 49152 /dev/urandom > "$dir/bin/data" &&
 	sign_component "$dir/bin/app" && sign_component "$dir/bin/data" || return 1
@@ -68,7 +70,7 @@ release() {
 		"$WORK/release$n.manifest" "$WORK/release$n.manifest.signed" &&
 	"$HNBTRE" pkg build --dir "$dir" --prefix "$live" --version "$n" \
 		--manifest "$WORK/release$n.manifest.signed" -o "$WORK/release$n.unsigned" \
-		> /dev/null &&
+		"$@" > /dev/null &&
 	"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
 		-o "$WORK/release$n.pkg" "$WORK/release$n.unsigned"
 }
@@ -243,7 +245,75 @@ history() {
 }
 check "hnbtre-hems show: the update history (3 verified, 1 mismatch)" history
 
-# 7. The servers stopped, nothing the test started is still running.
+# Activation (tr069.md): the installed code runs before TransferComplete.
+# agent N [OPTIONS]: the agent with a restart command that counts, its
+# boot id from $WORK/boot_id.
+restarts() { grep -c . "$WORK/restarts" 2>/dev/null || echo 0; }
+agent() {
+	cwmpd $URL --restart-cmd "echo restarted >> $WORK/restarts" \
+		--boot-id-file "$WORK/boot_id" --reboot-cmd "echo rebooted >> $WORK/reboots" "$@"
+}
+said_before() {	# said_before FIRST SECOND: both logged, in that order
+	awk -v a="$1" -v b="$2" 'index($0, a) && !x { x = NR } index($0, b) { y = NR }
+		END { exit !(x && y && x < y) }' "$WORK/cwmpd.out" || { cat "$WORK/cwmpd.out"; return 1; }
+}
+echo boot-1 > "$WORK/boot_id"
+
+# 7. Without the Reboot command: --restart-cmd runs, then TransferComplete.
+restarted() {
+	release 5 && hems_start && hems_cli update "$IDENTITY" "$WORK/release5.pkg" > /dev/null &&
+	agent && [ "$(restarts)" = 1 ] &&
+	said_before "restart: echo restarted" "TransferComplete delivered" && verified 5 ||
+	{ show_all; return 1; }
+}
+check "installed without Reboot: the services restarted, then TransferComplete" restarted
+
+# 8. With the Annex E Reboot command: reboot, no TransferComplete before
+# it; after the reboot (another boot id) TransferComplete from the
+# persisted state.
+rebooted() {
+	release 6 --reboot && hems_cli update "$IDENTITY" "$WORK/release6.pkg" > /dev/null &&
+	agent && cwmpd_said "reboot: the installed code runs after it" &&
+	[ "$(grep -c . "$WORK/reboots")" = 1 ] && [ "$(update_row state)" = sent ] &&
+	jq -e '.transfers[0].activate == "reboot"' "$WORK/cwmpd/state.json" > /dev/null &&
+	echo boot-2 > "$WORK/boot_id" && agent && [ "$(grep -c . "$WORK/reboots")" = 1 ] &&
+	cwmpd_said "the installed code runs (reboot)" && cwmpd_said "TransferComplete delivered" &&
+	verified 6 && [ "$(restarts)" = 1 ] || { show_all; cat "$WORK/cwmpd/state.json"; return 1; }
+}
+check "installed with Reboot: rebooted, TransferComplete only after the reboot" rebooted
+
+# 9. Killed at each step after the install (HNBTRE_CWMPD_FAULT): after the
+# result, before the restart, after it, after sending TransferComplete;
+# and before the reboot.  The next agent restarts (or reboots) once and
+# the TransferComplete reaches the H(e)MS.
+killed_activating() {
+	local n=7 step before want_restarts
+	for step in installed activate restarted transfer-complete reboot-activate; do
+		before=$(restarts)
+		if [ $step = reboot-activate ]; then
+			release $n --reboot && hems_cli update "$IDENTITY" "$WORK/release$n.pkg" > /dev/null &&
+			! HNBTRE_CWMPD_FAULT=activate agent && [ "$(update_row state)" = sent ] &&
+			agent && [ "$(grep -c . "$WORK/reboots")" = 2 ] && [ "$(update_row state)" = sent ] &&
+			echo boot-3 > "$WORK/boot_id" && agent || { echo "# step $step"; show_all; return 1; }
+			want_restarts=$before
+		else
+			release $n && hems_cli update "$IDENTITY" "$WORK/release$n.pkg" > /dev/null &&
+			! HNBTRE_CWMPD_FAULT=$step agent && agent ||
+			{ echo "# step $step"; show_all; return 1; }
+			want_restarts=$((before + 1))
+		fi
+		cwmpd_said "TransferComplete delivered" && verified $n &&
+		[ "$(restarts)" = "$want_restarts" ] &&
+		jq -e '.transfers == []' "$WORK/cwmpd/state.json" > /dev/null ||
+		{ echo "# step $step: restarts $(restarts), not $want_restarts"; show_all; return 1; }
+		echo "# killed at $step: TransferComplete delivered, restarts $(restarts)"
+		n=$((n + 1))
+	done
+}
+check "agent killed at each step of the activation: restarted or rebooted once, TransferComplete delivered" \
+	killed_activating
+
+# 10. The servers stopped, nothing the test started is still running.
 stopped() { pkg_server_stop; hems_stop; leftovers; }
 check "no process of the test left running (package server, H(e)MS, agents)" stopped
 tap_done

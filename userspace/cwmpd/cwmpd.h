@@ -27,6 +27,8 @@ struct agent_config {
 	const char *ca_path;		/* operator roots the ACS chains to */
 	const char *state_dir;
 	const char *reboot_cmd;
+	const char *restart_cmd;	/* after an install without Reboot */
+	const char *boot_id_path;	/* tells a reboot: the kernel's boot_id */
 	const char *factory_reset_cmd;
 	const char *repair_cmd;		/* run instead of sessions while failed */
 	unsigned int periodic_interval;	/* initial PeriodicInformInterval */

@@ -30,6 +30,7 @@ static void usage(FILE *f)
 		"usage: hnbtre-cwmpd --acs URL --cert DEVICE.pem --ca ROOTS.pem --state-dir DIR\n"
 		"                    [--install-root DIR] [--periodic SECONDS] [--poll SECONDS]\n"
 		"                    [--reboot-cmd CMD] [--factory-reset-cmd CMD] [--once]\n"
+		"                    [--restart-cmd CMD] [--boot-id-file FILE]\n"
 		"                    [--repair-cmd CMD]\n"
 		"                    [--ocsp hard|soft|off] [--ocsp-url URL]\n"
 		"The device key is the TrE's (keyctl link %%:.hnbtre_device @s first).\n"
@@ -37,7 +38,9 @@ static void usage(FILE *f)
 		"refuses the session, soft continues with a warning; revoked always refuses.\n"
 		"--once: one session with the pending events, then exit (0 ok, 1 failed).\n"
 		"--repair-cmd: while the TrE says failed, no session; CMD (the distress\n"
-		"function) repairs, then the agent goes on if the TrE says trusted.\n");
+		"function) repairs, then the agent goes on if the TrE says trusted.\n"
+		"--restart-cmd: after an install without the Reboot command, CMD restarts\n"
+		"the services before TransferComplete; without it the agent reboots.\n");
 }
 
 /* Events a start of the agent brings: BOOTSTRAP once, BOOT per boot. */
@@ -48,7 +51,7 @@ static void startup_events(struct agent *agent)
 
 	if (strcmp(store_setting(agent, "bootstrapped", "false"), "true"))
 		store_add_event(agent, "0 BOOTSTRAP", "");
-	if (!hnbtre_read_file("/proc/sys/kernel/random/boot_id", 64,
+	if (!hnbtre_read_file(agent->config->boot_id_path, 64,
 			      (uint8_t **)&boot_id, &len)) {
 		boot_id[strcspn(boot_id, "\n")] = 0;
 		if (strcmp(store_setting(agent, "boot_id", ""), boot_id)) {
@@ -57,6 +60,18 @@ static void startup_events(struct agent *agent)
 		}
 		free(boot_id);
 	}
+}
+
+/*
+ * HNBTRE_CWMPD_FAULT=STEP: the agent kills itself at STEP, as a power
+ * loss would (the crash tests, tr069.md "Crash and restart").
+ */
+static void crash_point(const char *step)
+{
+	const char *want = getenv("HNBTRE_CWMPD_FAULT");
+
+	if (want && !strcmp(want, step))
+		raise(SIGKILL);
 }
 
 /* Events the ACS has acknowledged with InformResponse; 7 TRANSFER COMPLETE
@@ -80,6 +95,7 @@ static void drop_delivered_events(struct agent *agent, bool transfers_too)
 	json_object_object_add(agent->state, "events", kept);
 }
 
+/* A transfer ready for TransferComplete: done, and its code running. */
 static json_object *finished_transfer(struct agent *agent, size_t *index)
 {
 	json_object *transfers = store_section(agent, "transfers"), *state;
@@ -88,7 +104,8 @@ static json_object *finished_transfer(struct agent *agent, size_t *index)
 		json_object *t = json_object_array_get_idx(transfers, *index);
 
 		json_object_object_get_ex(t, "state", &state);
-		if (!strcmp(json_object_get_string(state), "done"))
+		if (!strcmp(json_object_get_string(state), "done") &&
+		    !json_object_object_get_ex(t, "activate", NULL))
 			return t;
 	}
 	return NULL;
@@ -212,6 +229,7 @@ static int run_session(struct agent *agent)
 	while (!ret && (transfer = finished_transfer(agent, &index))) {
 		ret = rpc_build_transfer_complete(agent, transfer, &body, &len);
 		ret = ret ?: exchange(s, body, len, &msg, &empty);
+		crash_point("transfer-complete");
 		ret = ret ?: expect(&msg, empty, "TransferCompleteResponse");
 		free(body);
 		body = NULL;
@@ -286,9 +304,12 @@ static int fetch(struct agent *agent, const char *url, const char *path, char *e
 	       CWMP_FAULT_DOWNLOAD_FAILURE;
 }
 
-/* Install through the TrE: 0 or a TransferComplete fault. */
+/*
+ * Install through the TrE: 0 or a TransferComplete fault; *reboot: the
+ * package carries the Annex E Reboot command.
+ */
 static int install(struct agent *agent, const char *install_root, const char *path,
-		   char *err)
+		   bool *reboot, char *err)
 {
 	struct hnbtre_install_opts opts = {
 		.root = install_root, .roots_pem = agent->config->ca_path,
@@ -304,6 +325,7 @@ static int install(struct agent *agent, const char *install_root, const char *pa
 	/* the TrE verifies every package: a TrE without securityfs
 	 * "package" refuses it (9019), never installs unchecked */
 	ret = hnbtre_pkg_install(path, &opts, &result, err);
+	*reboot = result.reboot;
 	/* TR 33.820 Annex A (with a PVE) step 7': the TrE re-validated; expected TIM = measured? */
 	if (result.tim_checked) {
 		store_set_setting(agent, "self_check", result.tim_matches ? "Passed" : "Failed");
@@ -326,6 +348,7 @@ static void run_downloads(struct agent *agent, const char *install_root)
 {
 	json_object *transfers = store_section(agent, "transfers"), *state, *url, *phase;
 	char err[CWMP_ERR_LEN] = "", path[4096], done[32];
+	bool reboot = false;
 	size_t i;
 	int code;
 
@@ -353,7 +376,8 @@ static void run_downloads(struct agent *agent, const char *install_root)
 				set_phase(agent, t, "install");
 		}
 		if (!code)
-			code = install(agent, install_root, path, err);
+			code = install(agent, install_root, path, &reboot, err);
+		crash_point("installed");
 		unlink(path);
 		say("download %s: %s", json_object_get_string(url),
 		    code ? err : "installed");
@@ -364,12 +388,78 @@ static void run_downloads(struct agent *agent, const char *install_root)
 		json_object_object_add(t, "fault_string",
 				       json_object_new_string(code ? err : ""));
 		json_object_object_add(t, "complete", json_object_new_string(done));
+		/* the new code must run before TransferComplete says so */
+		if (!code && (reboot || !agent->config->restart_cmd)) {
+			json_object_object_add(t, "activate", json_object_new_string("reboot"));
+			json_object_object_add(t, "boot", json_object_new_string(
+				store_setting(agent, "boot_id", "")));
+		} else if (!code) {
+			json_object_object_add(t, "activate", json_object_new_string("restart"));
+		}
 		store_add_event(agent, "7 TRANSFER COMPLETE", "");
 		json_object_object_get_ex(t, "key", &url);
 		store_add_event(agent, "M Download", json_object_get_string(url));
 		if (store_save(agent))
 			say("state not saved: the TransferComplete may be repeated");
 	}
+}
+
+static int run_command(const char *what, const char *cmd);
+
+/*
+ * Installed transfers whose code does not run yet ("activate", persisted
+ * with the result; Documentation/tr069.md, "Activation"): "reboot" (the
+ * package's Annex E Reboot command, or no --restart-cmd: the default)
+ * runs --reboot-cmd and is done once the boot is another than the one
+ * that installed; "restart" runs --restart-cmd (the services) and is done
+ * once it returned, or when an agent finds it started ("restarting": the
+ * command restarted the agent, or the agent was killed).  Only then is
+ * the TransferComplete reported.  Returns whether a reboot was started.
+ */
+static bool activate(struct agent *agent)
+{
+	json_object *transfers = store_section(agent, "transfers"), *a, *key, *boot;
+	const char *this_boot = store_setting(agent, "boot_id", "");
+	bool rebooting = false;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(transfers) && !rebooting; i++) {
+		json_object *t = json_object_array_get_idx(transfers, i);
+		const char *how;
+
+		if (!json_object_object_get_ex(t, "activate", &a))
+			continue;
+		how = json_object_get_string(a);
+		json_object_object_get_ex(t, "key", &key);
+		if (!strcmp(how, "reboot") &&
+		    (!json_object_object_get_ex(t, "boot", &boot) ||
+		     !strcmp(json_object_get_string(boot), this_boot))) {
+			crash_point("activate");
+			if (!run_command("reboot: the installed code runs after it",
+					 agent->config->reboot_cmd)) {
+				rebooting = true;
+				continue;
+			}
+			say("the reboot failed: the installed code runs at the next boot");
+		} else if (!strcmp(how, "restart") &&
+			   !json_object_object_get_ex(t, "restarting", NULL)) {
+			json_object_object_add(t, "restarting", json_object_new_boolean(1));
+			if (store_save(agent))
+				say("state not saved: the restart may be repeated");
+			crash_point("activate");
+			if (run_command("restart", agent->config->restart_cmd))
+				say("the restart failed: the installed code runs at the next start");
+			crash_point("restarted");
+		}
+		say("transfer %s: the installed code runs (%s)",
+		    json_object_get_string(key), how);
+		json_object_object_del(t, "activate");
+		json_object_object_del(t, "boot");
+		json_object_object_del(t, "restarting");
+		if (store_save(agent))
+			say("state not saved: the activation may be repeated");
+	}
+	return rebooting;
 }
 
 static bool has_finished_transfer(struct agent *agent)
@@ -465,6 +555,8 @@ int main(int argc, char **argv)
 		{ "periodic", required_argument, NULL, 'p' },
 		{ "poll", required_argument, NULL, 'P' },
 		{ "reboot-cmd", required_argument, NULL, 'r' },
+		{ "restart-cmd", required_argument, NULL, 'S' },
+		{ "boot-id-file", required_argument, NULL, 'B' },
 		{ "factory-reset-cmd", required_argument, NULL, 'f' },
 		{ "repair-cmd", required_argument, NULL, 'R' },
 		{ "once", no_argument, NULL, 'o' },
@@ -475,12 +567,13 @@ int main(int argc, char **argv)
 	};
 	struct agent_config config = {
 		.reboot_cmd = "/sbin/reboot", .factory_reset_cmd = "true",
+		.boot_id_path = "/proc/sys/kernel/random/boot_id",
 		.periodic_interval = 3600, .poll_seconds = 1,
 	};
 	struct agent agent = { .config = &config };
 	const char *install_root = NULL;
 	time_t next_periodic;
-	bool bad_ocsp = false;
+	bool bad_ocsp = false, rebooting;
 	int opt, ret;
 
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -493,6 +586,8 @@ int main(int argc, char **argv)
 		case 'p': config.periodic_interval = strtoul(optarg, NULL, 10); break;
 		case 'P': config.poll_seconds = strtoul(optarg, NULL, 10); break;
 		case 'r': config.reboot_cmd = optarg; break;
+		case 'S': config.restart_cmd = optarg; break;
+		case 'B': config.boot_id_path = optarg; break;
 		case 'f': config.factory_reset_cmd = optarg; break;
 		case 'R': config.repair_cmd = optarg; break;
 		case 'o': config.once = true; break;
@@ -542,16 +637,20 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	startup_events(&agent);
-	/* downloads that were pending when the agent stopped are run now */
+	/* downloads that were pending when the agent stopped are run now,
+	 * installs whose code does not run yet are activated */
 	run_downloads(&agent, install_root);
 	if (store_save(&agent))
 		say("state not saved");
+	rebooting = activate(&agent);
 	next_periodic = time(NULL) + config.periodic_interval;
-	for (;;) {
+	while (!rebooting) {
 		ret = repaired(&agent) ? run_session(&agent) : -1;
 		if (!ret && agent.download_requested) {
 			agent.download_requested = false;
 			run_downloads(&agent, install_root);
+			if (activate(&agent))
+				break;
 			if (has_finished_transfer(&agent))
 				ret = run_session(&agent);
 		}
