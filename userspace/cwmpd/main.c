@@ -443,10 +443,10 @@ static bool activate(struct agent *agent)
 			say("the reboot failed: the installed code runs at the next boot");
 		} else if (!strcmp(how, "restart") &&
 			   !json_object_object_get_ex(t, "restarting", NULL)) {
+			crash_point("activate");
 			json_object_object_add(t, "restarting", json_object_new_boolean(1));
 			if (store_save(agent))
 				say("state not saved: the restart may be repeated");
-			crash_point("activate");
 			if (run_command("restart", agent->config->restart_cmd))
 				say("the restart failed: the installed code runs at the next start");
 			crash_point("restarted");
