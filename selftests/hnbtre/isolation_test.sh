@@ -104,15 +104,6 @@ connects() {
 	return 1
 }
 isolated() { nft list table inet hnbtre_isolation > /dev/null 2>&1; }
-# eventually COMMAND...: COMMAND succeeds within 10 s.
-eventually() {
-	local i
-	for i in $(seq 50); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	return 1
-}
 not() { ! "$@"; }
 indications() {
 	local n
@@ -130,8 +121,8 @@ only_repair_reachable() {
 	! ping -c 1 -W 1 $OTHER > /dev/null || { echo "# $OTHER answers ping"; fail=1; }
 	return $fail
 }
-eventually reaches $HEMS_ADDR $PORT || { echo "the H(e)MS did not start"; exit 1; }
-eventually reaches $OTHER 7547 || { echo "the other host did not start"; exit 1; }
+wait_for reaches $HEMS_ADDR $PORT || { echo "the H(e)MS did not start"; exit 1; }
+wait_for reaches $OTHER 7547 || { echo "the other host did not start"; exit 1; }
 
 ALLOW="tcp/$HEMS_ADDR/7547 tcp/$HEMS_ADDR/$PORT udp/$HEMS_ADDR/53 ike/$HEMS_ADDR"
 
@@ -155,11 +146,11 @@ check "patched component: failed, isolated once start-up returns" \
 	sh -c "[ \"\$(cat $WORK/status) \$(cat $SFS/state)\" = '1 failed' ] &&
 	       nft list table inet hnbtre_isolation > /dev/null"
 check "failed: the H(e)MS and the distress receiver only" only_repair_reachable
-check "the distress indication reached the H(e)MS" eventually indications 1
+check "the distress indication reached the H(e)MS" wait_for indications 1
 
 cp -a "$WORK/c1.good" "$WORK/c/c1.new" && mv "$WORK/c/c1.new" "$WORK/c/c1"
 "$HNBTRE" validate > /dev/null
-state_lifted() { [ "$(state)" = trusted ] && eventually not isolated; }
+state_lifted() { [ "$(state)" = trusted ] && wait_for not isolated; }
 check "repaired and re-validated: trusted, the rule set removed" state_lifted
 check "trusted again: the other host is reachable" connects $OTHER 7547
 
@@ -168,16 +159,16 @@ check "trusted again: the other host is reachable" connects $OTHER 7547
 sleep 0.5
 tamper
 woke() {
-	eventually test -s "$WORK/watched" && grep -qx tampered "$WORK/watched" &&
+	wait_for test -s "$WORK/watched" && grep -qx tampered "$WORK/watched" &&
 		! grep . "$WORK/watch.err"
 }
 check "hnbtre watch wakes on the TrE's audit record of the tamper" woke
-state_isolated() { [ "$(state)" = tampered ] && eventually isolated; }
+state_isolated() { [ "$(state)" = tampered ] && wait_for isolated; }
 check "tampered at run time: isolated again" state_isolated
 check "tampered: the H(e)MS and the distress receiver only" only_repair_reachable
 
 nft delete table inet hnbtre_isolation
-check "the rule set deleted by hand while tampered comes back" eventually isolated
+check "the rule set deleted by hand while tampered comes back" wait_for isolated
 
 shutdown
 check "no TrE: watch reports none" sh -c "[ \"\$($HNBTRE watch)\" = none ]"

@@ -172,6 +172,16 @@ IMA_LOG=/sys/kernel/security/ima/ascii_runtime_measurements
 # ima_log_next: the line number of the next IMA log entry (a FIRST below).
 ima_log_next() { echo $(($(wc -l < $IMA_LOG) + 1)); }
 
+# wait_for COMMAND...: COMMAND succeeds within 20 s.
+wait_for() {
+	local i
+	for i in $(seq 200); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # ima_states: the buffers of the hnbtre-state entries in the IMA log, one
 # per line ("load=... seq=... state=... tim=... rim=... manifest=...").
 ima_states() {

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# The verified software update of seeds 000/001 end to end (the bench is
+# The verified software update of TS 33.320 8.3.2.2 and TR 33.820 Annex A end to end (the bench is
 # tr069_lib.sh; Documentation/tr069.md, "Software update"): the H(e)MS
 # computes the expected platform RIM from a real signed package, checks a
 # fresh attestation before it sends Download, the TrE verifies and
@@ -177,15 +177,6 @@ pkg_server_start() {
 }
 pkg_server_stop() { stop_pid_file "$WORK/pkg_server.pid"; }
 
-# wait_for COMMAND...: up to 20 s.
-wait_for() {
-	local i
-	for i in $(seq 200); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # 4. Killed during the download (the package server stalls after 32 KiB):
 # the restarted agent discards the partial file, downloads again,
