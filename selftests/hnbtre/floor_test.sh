@@ -92,15 +92,8 @@ recreate() {
 }
 check "root: undefine, define anew, reload: the floor is above 3, not 0" recreate
 check "... and version 2 is still refused (ESTALE)" refused_version 2 ESTALE
-# With the owner authorization set, as a provisioned device has it.
-owner_locked() {
-	tpm2_changeauth -c o owner-secret >/dev/null || return 1
-	! tpm2_nvundefine $nv -C o 2>/dev/null
-	local refused=$?
-	tpm2_changeauth -c o -p owner-secret >/dev/null
-	return $refused
-}
-check "root without the owner authorization: tpm2_nvundefine is refused" owner_locked
+check "root without the owner authorization: tpm2_nvundefine is refused" \
+	undefine_refused_under_owner_auth $nv
 # TPM2_Clear (empty lockout authorization here) deletes every owner index;
 # a counter defined afterwards still starts above every earlier count.
 after_clear() {

@@ -103,15 +103,8 @@ if [ -e /dev/tpm0 ] && define ""; then
 		       grep -qx 'identity parameter' $SFS/status"
 	check "the attestation says the identity is the parameter's" \
 		attested_source parameter
-	owner_locked() {
-		tpm2_changeauth -c o owner-secret >/dev/null || return 1
-		! tpm2_nvundefine $nv -C o 2>/dev/null
-		local refused=$?
-		tpm2_changeauth -c o -p owner-secret >/dev/null
-		return $refused
-	}
 	check "root without the owner authorization cannot undefine it to define another" \
-		owner_locked
+		undefine_refused_under_owner_auth $nv
 	check "a missing NV index leaves the identity unset" \
 		sh -c "insmod '$MODULE' identity_nv_index=0x1500017 && ! cat $SFS/identity 2>/dev/null &&
 		       grep -qx 'identity -' $SFS/status"

@@ -182,6 +182,17 @@ wait_for() {
 	return 1
 }
 
+# undefine_refused_under_owner_auth NV: with the owner authorization set,
+# as a provisioned device has it, root without it cannot undefine NV.
+undefine_refused_under_owner_auth() {
+	local refused
+	tpm2_changeauth -c o owner-secret >/dev/null || return 1
+	! tpm2_nvundefine "$1" -C o 2>/dev/null
+	refused=$?
+	tpm2_changeauth -c o -p owner-secret >/dev/null
+	return $refused
+}
+
 # ima_states: the buffers of the hnbtre-state entries in the IMA log, one
 # per line ("load=... seq=... state=... tim=... rim=... manifest=...").
 ima_states() {
