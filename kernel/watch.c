@@ -65,6 +65,17 @@ static int hnbtre_handle_event(struct fsnotify_mark *mark, u32 mask,
 {
 	struct hnbtre_watch *w = container_of(mark, struct hnbtre_watch, mark);
 
+	/*
+	 * A directory is removed only once empty, after the components
+	 * below it raised their own events.  Its DELETE_SELF comes when the
+	 * last reference goes, which can be a validation letting go of a
+	 * file it held in a stale copy of the directory, no longer on any
+	 * path: no change of anything the components depend on.
+	 */
+	if (w->index == HNBTRE_WATCH_PATH_ENTRY && (mask & FS_DELETE_SELF) &&
+	    inode && S_ISDIR(inode->i_mode))
+		return 0;
+
 	/* Seen in every state; the state machine only reacts when trusted. */
 	WRITE_ONCE(w->changed, true);
 	report_change(w->generation, w->index, mask);
