@@ -35,10 +35,10 @@ void say(int priority, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void usage(void)
+static void usage(FILE *out)
 {
 	fputs("usage: hnbtre-distress [--config FILE] [--started-by-tre]\n"
-	      "  FILE defaults to distress.conf next to the program\n", stderr);
+	      "  FILE defaults to distress.conf next to the program\n", out);
 }
 
 int main(int argc, char **argv)
@@ -60,8 +60,11 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
 			snprintf(config_file, sizeof(config_file), "%s",
 				 argv[++i]);
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
 		} else if (strcmp(argv[i], "--started-by-tre")) {
-			usage();
+			usage(stderr);
 			return EXIT_USAGE;
 		}
 	}

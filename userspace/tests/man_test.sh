@@ -10,7 +10,7 @@ bin=$(dirname "$HNBTRE")
 man=$top/Documentation/man
 
 echo "TAP version 13"
-echo "1..9"
+echo "1..10"
 
 # options_of_page PAGE: long options in the sections that define them.
 options_of_page() {
@@ -43,6 +43,18 @@ for prog in hnbtre-start hnbtre-isolate; do
 	check "$prog --help and $prog(8) name the same options" \
 		same_options "$prog.8" "$top/policy/init/$prog"
 done
+
+# --help is a request, not a usage error: help on stdout, exit 0.
+help_succeeds() {
+	local prog
+	for prog in "$bin"/hnbtre "$bin"/hnbtre-cwmpd "$bin"/hnbtre-hems "$bin"/hnbtre-distress \
+		"$top"/policy/init/hnbtre-start "$top"/policy/init/hnbtre-isolate; do
+		"$prog" --help > "$tmp/help" 2>/dev/null || { echo "$prog --help: exit $?"; return 1; }
+		grep -q -- --help "$tmp/help" || grep -qi usage "$tmp/help" ||
+			{ echo "$prog --help: no help on stdout"; return 1; }
+	done
+}
+check "every program's --help prints its help on stdout and exits 0" help_succeeds
 
 # hnbtre(7)'s PARAMETERS: each module_param of kernel/, nothing else.
 params_of_page() {
