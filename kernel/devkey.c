@@ -15,7 +15,9 @@
  * operation can take them out (move, unlink, even of a decoy with the same
  * description, clear) or change their attributes; KEEP refuses revoke and
  * invalidate.  The admitted device key pins the module until reboot: a
- * reload would reset the TrE.
+ * reload would reset the TrE.  While the state is trusted, the device key
+ * can be replaced by a new one (device_key_replace: key rotation after a
+ * certificate update); the old one is revoked at once.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -367,14 +369,83 @@ out:
 	return ret;
 }
 
-/* device_key and distress_key: one writer at a time each. */
+static void audit_replacement(const char *result, const struct key *old,
+			      const struct key *new)
+{
+	struct audit_buffer *ab;
+
+	ab = audit_log_start(audit_context(), GFP_KERNEL,
+			     AUDIT_INTEGRITY_STATUS);
+	if (!ab)
+		return;
+	audit_log_format(ab, "op=hnbtre_key_replace result=%s old=%d new=%d state=%s pid=%d",
+			 result, key_serial(old), new ? key_serial(new) : 0,
+			 hnbtre_state_name(hnbtre_state_get()),
+			 task_tgid_nr(current));
+	audit_log_end(ab);
+}
+
+/*
+ * Key rotation: the wrapper @data becomes the device key in place of the
+ * admitted one, only while the TrE is trusted (whoever replaces it could
+ * otherwise swap in a key it knows on a device that failed).  Linking a
+ * key of the same description replaces the old link in one step; the old
+ * key is then revoked, so that handles opened on it stop working too.
+ */
+static int replace_device_key(const u8 *data, size_t len)
+{
+	struct key *old, *key;
+	int ret;
+
+	mutex_lock(&admission_lock);
+	old = device_key_admitted ? hnbtre_devkey_find() : ERR_PTR(-ENOKEY);
+	if (IS_ERR(old)) {
+		ret = PTR_ERR(old);
+		goto out;
+	}
+	ret = -EKEYREJECTED;
+	if (hnbtre_state_get() != HNBTRE_STATE_TRUSTED) {
+		audit_replacement("refused", old, NULL);
+		goto put_old;
+	}
+	key = key_alloc(&key_type_asymmetric, HNBTRE_DEVICE_KEY_DESC,
+			GLOBAL_ROOT_UID, GLOBAL_ROOT_GID, current_cred(),
+			ADMITTED_KEY_PERM,
+			KEY_ALLOC_NOT_IN_QUOTA | KEY_ALLOC_SET_KEEP, NULL);
+	if (IS_ERR(key)) {
+		ret = PTR_ERR(key);
+		goto put_old;
+	}
+	ret = key_instantiate_and_link(key, data, len, device_keyring, NULL);
+	if (!ret) {
+		key_revoke(old);
+		device_key_size =
+			public_key_modulus_size(key->payload.data[asym_crypto]);
+		audit_replacement("replaced", old, key);
+	}
+	key_put(key);
+put_old:
+	key_put(old);
+out:
+	mutex_unlock(&admission_lock);
+	return ret;
+}
+
+/* device_key, device_key_replace, distress_key: one writer each. */
 struct key_file {
 	const char *description;
+	bool replace;
 	atomic_t writer;
 };
 
 static struct key_file device_key_file = {
 	.description = HNBTRE_DEVICE_KEY_DESC,
+	.writer = ATOMIC_INIT(0),
+};
+
+static struct key_file device_key_replace_file = {
+	.description = HNBTRE_DEVICE_KEY_DESC,
+	.replace = true,
 	.writer = ATOMIC_INIT(0),
 };
 
@@ -386,7 +457,7 @@ static struct key_file distress_key_file = {
 /* A wrapper being written to one of them. */
 struct key_upload {
 	struct hnbtre_upload upload;
-	const char *description;
+	const struct key_file *file;
 };
 
 /* Magic, then one DER SEQUENCE: its header says how much is to come. */
@@ -438,7 +509,10 @@ static ssize_t key_append(struct hnbtre_upload *upload, const char __user *buf,
 	upload->finished = true;
 	if (upload->len > (size_t)need)
 		return -EBADMSG;
-	ret = admit(ku->description, upload->data, upload->len);
+	if (ku->file->replace)
+		ret = replace_device_key(upload->data, upload->len);
+	else
+		ret = admit(ku->file->description, upload->data, upload->len);
 	return ret ? ret : count;
 }
 
@@ -452,7 +526,7 @@ static int key_open(struct inode *inode, struct file *file)
 	ku = hnbtre_upload_open(&kf->writer, sizeof(*ku));
 	if (IS_ERR(ku))
 		return PTR_ERR(ku);
-	ku->description = kf->description;
+	ku->file = kf;
 	file->private_data = ku;
 	return 0;
 }
@@ -605,6 +679,9 @@ int hnbtre_devkey_init(void)
 	}
 	ret = hnbtre_fs_add_data("device_key", 0200, &key_fops,
 				 &device_key_file);
+	if (!ret)
+		ret = hnbtre_fs_add_data("device_key_replace", 0200, &key_fops,
+					 &device_key_replace_file);
 	if (!ret)
 		ret = hnbtre_fs_add_data("distress_key", 0200, &key_fops,
 					 &distress_key_file);
