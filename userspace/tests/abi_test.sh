@@ -1,13 +1,14 @@
 #!/bin/bash
 # libhnbtre.so: its SONAME, the symbols it exports (lib/libhnbtre.map: the
-# functions the headers declare, every one of libhnbtre.a, nothing else),
+# functions the headers declare, every one of libhnbtre.a, nothing else,
+# each named hnbtre_),
 # the programs and the charon plugin linking it instead of a copy, and
 # `make install` giving a library, headers and hnbtre.pc that a program
 # outside the tree builds and runs with.  Needs $HNBTRE and $PKI.
 . "$(dirname "$0")/tap.sh"
 
 echo "TAP version 13"
-echo "1..7"
+echo "1..8"
 
 src=$(cd "$(dirname "$0")/.." && pwd)
 O=$(cd "$(dirname "$HNBTRE")/.." && pwd)
@@ -40,6 +41,11 @@ declared() {
 	return $missing
 }
 check "every exported function is declared in include/" declared
+prefixed() {
+	[ -s "$tmp/exported" ] || return 1
+	! grep -v '^hnbtre_' "$tmp/exported"
+}
+check "every exported function is hnbtre_-prefixed" prefixed
 
 # linked, not copied: the library's functions are undefined in them
 links() {

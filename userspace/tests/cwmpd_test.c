@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Host tests of the CWMP envelope rules (lib/cwmp.c) and of the agent's
+ * Host tests of the CWMP envelope rules (cwmp/cwmp.c) and of the agent's
  * RPCs (cwmpd/rpc.c, datamodel.c, store.c) against a stand-in securityfs
  * directory (HNBTRE_SECURITYFS): every fault code the agent produces,
  * atomic SetParameterValues/SetParameterAttributes, the forced Inform

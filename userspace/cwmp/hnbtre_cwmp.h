@@ -2,7 +2,7 @@
 /*
  * CWMP (TR-069) SOAP envelopes, both directions, on libxml2: what the
  * device agent (hnbtre-cwmpd) and the reference H(e)MS (hnbtre-hems)
- * share.  Documentation/tr069.md.
+ * share, linked into both; not part of libhnbtre.  Documentation/tr069.md.
  */
 #ifndef HNBTRE_CWMP_H
 #define HNBTRE_CWMP_H

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* CWMP SOAP envelopes on libxml2 (include/hnbtre_cwmp.h). */
+/* CWMP SOAP envelopes on libxml2 (hnbtre_cwmp.h), linked into the agent and the H(e)MS. */
 #include "hnbtre_cwmp.h"
 
 #include <errno.h>
