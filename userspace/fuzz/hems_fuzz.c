@@ -45,6 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.step = data[0] % (DONE + 1);
 	s.reboot_on_mismatch = data[0] & 0x80;	/* the measure for a mismatch */
 	s.session_bound = data[0] & 0x40;	/* a session nonce (zeros) */
+	s.trust_on_first_use = data[0] & 0x20;
+	s.update_timeout = 86400;
 	acs_handle(db, "https://hems.invalid", &s, (const char *)data + 1, size - 1, &r);
 	if (r.body) {
 		if (r.code != 200 || cwmp_parse(r.body, r.len, &answer, err))

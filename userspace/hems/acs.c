@@ -14,6 +14,7 @@
  *   else 204, which ends it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,33 @@ void hems_log(const char *fmt, const char *a, const char *b)
 		len = sizeof(line) - 2;
 	line[len++] = '\n';
 	fwrite(line, 1, len, stderr);
+}
+
+static void report_timeout(void *ctx, const char *id, const char *identity)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), "update %s of %s: no TransferComplete within %ld s of "
+		 "its Download: timed out", id, identity, *(const long *)ctx);
+	hems_log("%s%s", line, "; the device can be updated again");
+}
+
+/*
+ * Issue 19 section 3: an agent that got a Download and never reported its
+ * TransferComplete (gone, reinstalled, its state lost) would leave the
+ * update sent, and its RIM expected, for ever.
+ */
+void acs_expire_updates(sqlite3 *db, long timeout, const char *identity)
+{
+	char now[32], cutoff[32];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	hems_now(now, sizeof(now));
+	t -= timeout;
+	gmtime_r(&t, &tm);
+	strftime(cutoff, sizeof(cutoff), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	store_updates_time_out(db, identity, cutoff, now, report_timeout, &timeout);
 }
 
 void hems_now(char *buf, size_t len)
@@ -189,6 +217,41 @@ static int load_rims(sqlite3 *db, const char *identity, struct device_rims *rims
 _Static_assert(sizeof(((struct acs_session *)0)->nonce) == HNBTRE_SESSION_NONCE_LEN,
 	       "both nonces of a PVE check have the same length");
 
+/* Not a verdict of hnbtre_verify_attestation_cert(): HEMS_NO_RELEASE. */
+#define NO_RELEASE	(-1000)
+
+/*
+ * The first valid attestation of a device (no RIM stored, none expected):
+ * its TIM must be the platform RIM of one of the operator's releases
+ * (`hnbtre-hems release PACKAGE`), whose RIM and manifest version are then
+ * stored.  The device's own word is taken only under --trust-on-first-use,
+ * logged each time.  Whether the TIM is accepted.
+ */
+static bool first_rim(sqlite3 *db, const struct acs_session *s, const char *tim)
+{
+	char *package, *version, *manifest_version, line[PATH_MAX + 256];
+	bool release = !store_release_find(db, tim, &package, &version, &manifest_version);
+
+	if (release) {
+		snprintf(line, sizeof(line), "%s is release %s (package version %s, manifest "
+			 "version %s)", tim, package, version ? version : "-",
+			 manifest_version ? manifest_version : "-");
+		hems_log("first attestation of %s: RIM %s: stored", s->identity, line);
+		store_first_rim_release(db, s->identity, tim, manifest_version);
+	} else if (s->trust_on_first_use) {
+		hems_log("trust on first use: RIM %s of %s accepted, no release of the "
+			 "operator has it", tim, s->identity);
+		store_first_rim_release(db, s->identity, tim, NULL);
+	} else {
+		hems_log("first attestation of %s: TIM %s is no release's platform RIM "
+			 "(hnbtre-hems release PACKAGE; accept DEVICE)", s->identity, tim);
+	}
+	free(package);
+	free(version);
+	free(manifest_version);
+	return release || s->trust_on_first_use;
+}
+
 /*
  * The PVE check of the base64 attestation @b64 that @carrier (the Inform or
  * GetParameterValues) brought: signature with the device certificate, the
@@ -199,8 +262,8 @@ _Static_assert(sizeof(((struct acs_session *)0)->nonce) == HNBTRE_SESSION_NONCE_
  *   is installed and measured as it should be; it becomes the stored RIM;
  * - the package is reported installed and the TIM differs from its
  *   expected RIM: "TIM differs from the expected RIM";
- * - otherwise equal to the stored RIM (the RIM inside the attestation when
- *   none is stored yet: the first one is recorded).
+ * - otherwise equal to the stored RIM; none stored yet: the platform RIM
+ *   of an operator's release (first_rim()).
  * A failure marks the device for maintenance.
  */
 static int check_attestation(sqlite3 *db, struct acs_session *s,
@@ -229,8 +292,6 @@ static int check_attestation(sqlite3 *db, struct acs_session *s,
 				 HNBTRE_DIGEST_LEN))
 			verdict = HNBTRE_ATTEST_VALID;	/* not installed yet */
 	}
-	verdict_text = verdict < 0 ? "malformed" : verdict == HNBTRE_ATTEST_VALID ? "valid" :
-		       hnbtre_attest_verdict_str(verdict);
 	if (verdict > HNBTRE_ATTEST_MALFORMED || verdict == HNBTRE_ATTEST_VALID) {
 		char hex[2 * HNBTRE_DIGEST_LEN + 1];
 
@@ -240,6 +301,12 @@ static int check_attestation(sqlite3 *db, struct acs_session *s,
 		snprintf(rim, sizeof(rim), "sha256:%s", hex);
 		snprintf(counter, sizeof(counter), "%llu", (unsigned long long)att.counter);
 	}
+	if (verdict == HNBTRE_ATTEST_VALID && !rims->stored && !rims->expected &&
+	    !first_rim(db, s, tim))
+		verdict = NO_RELEASE;
+	verdict_text = verdict == NO_RELEASE ? HEMS_NO_RELEASE :
+		       verdict < 0 ? "malformed" : verdict == HNBTRE_ATTEST_VALID ? "valid" :
+		       hnbtre_attest_verdict_str(verdict);
 	for (i = 0; i < sizeof(s->nonce); i++)
 		snprintf(nonce_hex + 2 * i, 3, "%02x", nonce[i]);
 	hems_now(now, sizeof(now));
@@ -258,10 +325,7 @@ static int check_attestation(sqlite3 *db, struct acs_session *s,
 		s->update_mismatch = store_update_mismatch(db, s->identity, tim, now) > 0;
 		hems_log("%s: TIM after the update is %s, not the expected RIM: maintenance",
 			 s->identity, tim);
-	} else if (verdict == HNBTRE_ATTEST_VALID) {
-		/* first valid attestation: its RIM becomes the stored one */
-		store_first_rim(db, s->identity, rim);
-	} else {
+	} else if (verdict != HNBTRE_ATTEST_VALID) {
 		store_device_mark(db, s->identity, NULL);
 	}
 	snprintf(who, sizeof(who), "%s (%s)", s->identity, carrier);
@@ -303,6 +367,7 @@ static int on_inform(sqlite3 *db, struct acs_session *s,
 		free(key);
 	}
 	hems_log("Inform from %s, TrE state %s", s->identity, state ? state : "?");
+	acs_expire_updates(db, s->update_timeout, s->identity);
 	/*
 	 * Blank: the agent had no session nonce either.  An update requested,
 	 * or its result not yet verified (an expected RIM): the PVE check
@@ -356,7 +421,7 @@ static void set_expectation(sqlite3 *db, const char *identity, const char *key,
 static int send_download(sqlite3 *db, const char *public_url, struct acs_session *s,
 			 long long id, struct acs_reply *r)
 {
-	char key[24], url[1024];
+	char key[24], url[1024], now[32];
 	struct cwmp_out o;
 
 	snprintf(key, sizeof(key), "%lld", id);
@@ -373,7 +438,8 @@ static int send_download(sqlite3 *db, const char *public_url, struct acs_session
 		return -1;
 	}
 	reply_out(r, &o);
-	store_update_sent(db, key);
+	hems_now(now, sizeof(now));
+	store_update_sent(db, key, now);
 	set_expectation(db, s->identity, key, "sent");
 	hems_log("Download of update %s sent to %s", key, s->identity);
 	s->step = DOWNLOAD_SENT;

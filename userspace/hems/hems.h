@@ -35,8 +35,6 @@ int store_device_mark(sqlite3 *db, const char *identity, const char *state);
 /* the device's stored RIM, expected RIM and its state (each NULL if none) */
 int store_device_rims(sqlite3 *db, const char *identity, char **rim, char **expected,
 		      char **expected_state);
-/* @rim becomes the stored RIM if there is none */
-int store_first_rim(sqlite3 *db, const char *identity, const char *rim);
 /* TS 33.320 8.3.2.2 step 6: @tim is the expected RIM; stored RIM and manifest
  * version renewed, the installed update verified, maintenance cleared */
 int store_rim_renewed(sqlite3 *db, const char *identity, const char *tim, const char *now);
@@ -52,7 +50,29 @@ int store_record_event(sqlite3 *db, const char *identity, const char *now,
 /* the oldest requested update (repair update) of @identity, or 0 */
 long long store_requested_update(sqlite3 *db, const char *identity, bool repair_only);
 char *store_update_expected_rim(sqlite3 *db, const char *identity, const char *id);
-int store_update_sent(sqlite3 *db, const char *id);
+int store_update_sent(sqlite3 *db, const char *id, const char *now);
+/*
+ * Updates sent before @cutoff (of @identity, or of every device if NULL)
+ * and still without TransferComplete: state timeout, finished @now, the
+ * device's expectation of their RIM dropped.  Calls @report for each;
+ * returns how many.
+ */
+int store_updates_time_out(sqlite3 *db, const char *identity, const char *cutoff,
+			   const char *now, void (*report)(void *ctx, const char *id,
+							   const char *identity),
+			   void *ctx);
+/* An operator's release: a device whose first attestation shows
+ * @platform_rim runs it (issue 19 section 3). */
+int store_release_add(sqlite3 *db, const char *platform_rim, const char *manifest_version,
+		      const char *package_version, const char *package, const char *now);
+/* The release whose platform RIM is @rim: its package, package and
+ * manifest versions; -ENOENT: none */
+int store_release_find(sqlite3 *db, const char *rim, char **package,
+		       char **package_version, char **manifest_version);
+/* @rim becomes the stored RIM and @manifest_version (unless NULL) its
+ * version, if the device has no RIM yet */
+int store_first_rim_release(sqlite3 *db, const char *identity, const char *rim,
+			    const char *manifest_version);
 /* the package file of update @id sent to @identity, or NULL */
 char *store_update_package(sqlite3 *db, const char *identity, const char *id);
 /* TransferComplete of update @id: 1 if it was sent and is now installed
@@ -93,7 +113,7 @@ int store_audit(sqlite3 *db, const char *now, const char *operator, const char *
 /* What the CLI lists: a prepared statement (@identity bound if given). */
 enum store_listing { LIST_DEVICES, LIST_DEVICE, LIST_ATTESTATIONS, LIST_EVENTS,
 		     LIST_UPDATES, LIST_DEVICE_DISTRESS, LIST_REPLACEMENTS, LIST_DISTRESS,
-		     LIST_DEVICE_AUDIT, LIST_AUDIT };
+		     LIST_DEVICE_AUDIT, LIST_AUDIT, LIST_RELEASES };
 sqlite3_stmt *store_listing(sqlite3 *db, enum store_listing what, const char *identity);
 /*
  * The platform RIM ("sha256:<hex>") @identity must report once the package
@@ -101,6 +121,9 @@ sqlite3_stmt *store_listing(sqlite3 *db, enum store_listing what, const char *id
  */
 int hems_expect_rim(sqlite3 *db, const char *identity, const char *rim,
 		    const char *state);
+
+/* The verdict on a first attestation whose TIM is no release's RIM. */
+#define HEMS_NO_RELEASE	"TIM is not the RIM of a release of the operator"
 
 /* "sha256:<hex>" and its NUL */
 #define HEMS_RIM_TEXT	(7 + 2 * HNBTRE_DIGEST_LEN + 1)
@@ -125,6 +148,8 @@ struct hems_config {
 	const char *public_url;		/* how devices reach this server */
 	const char *demand_auth;	/* test only: answer with a 401 challenge */
 	bool reboot_on_mismatch;	/* --on-mismatch reboot (else mark only) */
+	bool trust_on_first_use;	/* a device's first RIM is stored, logged */
+	long update_timeout;		/* seconds from Download to TransferComplete */
 	/* benchmark baseline only (scripts/bench-hems): no PVE check at all */
 	bool no_attestation_check;
 	const char *ocsp_staple;	/* DER OCSP response for our certificate */
@@ -159,6 +184,8 @@ struct acs_session {
 	bool attested;		/* the Inform's session attestation was checked */
 	char self_check[16];	/* SelfCheck of the Inform, "" if absent */
 	bool reboot_on_mismatch;	/* the measure, from the configuration */
+	bool trust_on_first_use;	/* serve --trust-on-first-use */
+	long update_timeout;		/* serve --update-timeout */
 	bool no_attestation_check;	/* the session ends after the Inform */
 	bool update_mismatch;		/* this session found one */
 };
@@ -176,6 +203,9 @@ void acs_handle(sqlite3 *db, const char *public_url, struct acs_session *s,
 		const char *body, size_t len, struct acs_reply *r);
 int acs_package(sqlite3 *db, const struct acs_session *s, const char *path,
 		char **data, size_t *len);
+/* Times out the updates sent more than @timeout seconds ago (of
+ * @identity, or all if NULL): logged, the device can be updated again. */
+void acs_expire_updates(sqlite3 *db, long timeout, const char *identity);
 void hems_log(const char *fmt, const char *a, const char *b);
 void hems_now(char *buf, size_t len);
 

@@ -25,6 +25,7 @@ static void usage(FILE *f)
 		"                  [--ocsp-staple RESPONSE.der] [--no-attestation-check]\n"
 		"                  [--revocation off|ocsp|crl] [--revocation-policy strict|soft]\n"
 		"                  [--ocsp-responder aia|URL] [--crl FILE]\n"
+		"                  [--trust-on-first-use] [--update-timeout SECONDS]\n"
 		"       hnbtre-hems --db FILE [--json] devices\n"
 		"       hnbtre-hems --db FILE [--json] show DEVICE\n"
 		"       hnbtre-hems --db FILE [--operator NAME] update DEVICE PACKAGE\n"
@@ -32,6 +33,8 @@ static void usage(FILE *f)
 		"       hnbtre-hems --db FILE [--operator NAME] repair DEVICE PACKAGE\n"
 		"       hnbtre-hems --db FILE [--operator NAME] accept DEVICE\n"
 		"       hnbtre-hems --db FILE [--operator NAME] reset DEVICE\n"
+		"       hnbtre-hems --db FILE [--operator NAME] release PACKAGE\n"
+		"       hnbtre-hems --db FILE [--json] releases\n"
 		"       hnbtre-hems --db FILE [--json] distress\n"
 		"       hnbtre-hems --db FILE [--json] audit\n");
 }
@@ -173,6 +176,45 @@ static int queue_replacement(sqlite3 *db, const char *operator, const char *iden
 }
 
 /*
+ * Issue 19 section 3: an operator's release, a package whose platform RIM
+ * a device may show at its first attestation; its RIM and manifest
+ * version come from the signed package, never from the device.  Audited
+ * under the identity "*" (the fleet).
+ */
+static int add_release(sqlite3 *db, const char *operator, const char *package)
+{
+	char err[HNBTRE_ERR_LEN], now[32], *path = realpath(package, NULL);
+	char rim[HEMS_RIM_TEXT], patch[HEMS_RIM_TEXT], detail[PATH_MAX + 256];
+	char version[HNBTRE_PKG_TEXT_MAX + 1], mversion[24];
+	struct hnbtre_pkg_reference ref;
+	int ret;
+
+	if (!path) {
+		fprintf(stderr, "hnbtre-hems: %s: %s\n", package, strerror(errno));
+		return 1;
+	}
+	if (hems_package_rims(path, &ref, rim, patch, err)) {
+		fprintf(stderr, "hnbtre-hems: release refused: %s\n", err);
+		free(path);
+		return 1;
+	}
+	snprintf(version, sizeof(version), "%s", ref.package_version);
+	snprintf(mversion, sizeof(mversion), "%" PRIu64, ref.manifest_version);
+	hems_now(now, sizeof(now));
+	store_begin(db);
+	ret = store_release_add(db, rim, mversion, version, path, now);
+	if (!ret) {
+		snprintf(detail, sizeof(detail), "%s: package version %s, manifest version %s, "
+			 "platform RIM %s", path, version, mversion, rim);
+		audit(db, operator, "*", "release", detail);
+		printf("release %s\n", detail);
+	}
+	store_commit(db);
+	free(path);
+	return ret ? 1 : 0;
+}
+
+/*
  * Issue 19 section 2: a device whose attestation the PVE rejects (a TIM
  * the store does not expect) is accepted as it is, after the operator
  * looked at it: the TIM its TrE last signed becomes its RIM.
@@ -262,6 +304,10 @@ int hems_cli(const char *db_path, const char *operator, int argc, char **argv, i
 		json_object_put(all);
 	} else if (argc == 1 && !strcmp(argv[0], "distress")) {
 		ret = print_rows(db, LIST_DISTRESS, NULL, json, NULL, NULL) < 0;
+	} else if (argc == 1 && !strcmp(argv[0], "releases")) {
+		ret = print_rows(db, LIST_RELEASES, NULL, json, NULL, NULL) < 0;
+	} else if (argc == 2 && !strcmp(argv[0], "release")) {
+		ret = add_release(db, operator, argv[1]);
 	} else if (argc == 1 && !strcmp(argv[0], "audit")) {
 		ret = print_rows(db, LIST_AUDIT, NULL, json, NULL, NULL) < 0;
 	} else if (argc == 3 && !strcmp(argv[0], "update")) {
@@ -307,10 +353,14 @@ int main(int argc, char **argv)
 		{ "ocsp-responder", required_argument, NULL, 'o' },
 		{ "crl", required_argument, NULL, 'L' },
 		{ "operator", required_argument, NULL, 'W' },
+		{ "trust-on-first-use", no_argument, NULL, 'F' },
+		{ "update-timeout", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct hems_config config = { .listen_addr = "0.0.0.0", .port = 7547 };
+	struct hems_config config = { .listen_addr = "0.0.0.0", .port = 7547,
+				      .update_timeout = 86400 };
+	char *end;
 	const char *operator = NULL;
 	struct passwd *pw;
 	int opt, json = 0;
@@ -365,6 +415,16 @@ int main(int argc, char **argv)
 		case 'o': config.ocsp_responder = optarg; break;
 		case 'L': config.crl_path = optarg; break;
 		case 'W': operator = optarg; break;
+		case 'F': config.trust_on_first_use = true; break;
+		case 'U':
+			errno = 0;
+			config.update_timeout = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || config.update_timeout <= 0) {
+				fprintf(stderr, "hnbtre-hems: --update-timeout: seconds > 0, "
+					"not %s\n", optarg);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

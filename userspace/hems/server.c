@@ -78,6 +78,8 @@ static struct acs_session *session_of(struct server *srv, struct evhttp_request 
 		c = NULL;
 	} else if (c) {
 		c->session.reboot_on_mismatch = srv->config->reboot_on_mismatch;
+		c->session.trust_on_first_use = srv->config->trust_on_first_use;
+		c->session.update_timeout = srv->config->update_timeout;
 		c->session.no_attestation_check = srv->config->no_attestation_check;
 		c->session.session_bound =
 			!hnbtre_tls_session_nonce(ssl, c->session.session_nonce);
@@ -207,8 +209,25 @@ static SSL_CTX *server_ctx(const struct hems_config *config)
 	return ctx;
 }
 
+/*
+ * Updates whose device never comes back are timed out too: the sweep runs
+ * every tenth of the timeout (at least each second, at most each minute).
+ */
+static void sweep_updates(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)fd;
+	(void)what;
+	store_begin(srv->db);
+	acs_expire_updates(srv->db, srv->config->update_timeout, NULL);
+	store_commit(srv->db);
+}
+
 int hems_serve(const struct hems_config *config)
 {
+	struct timeval sweep_period = { .tv_sec = config->update_timeout / 10 };
+	struct event *sweep;
 	struct server srv = { .config = config };
 	struct distress_listener *distress_tls, *distress_tcp, *distress_ike;
 	struct event_base *base;
@@ -225,6 +244,15 @@ int hems_serve(const struct hems_config *config)
 	base = event_base_new();
 	http = base ? evhttp_new(base) : NULL;
 	if (!http) {
+		fprintf(stderr, "hnbtre-hems: libevent setup failed\n");
+		return 1;
+	}
+	if (sweep_period.tv_sec < 1)
+		sweep_period.tv_sec = 1;
+	if (sweep_period.tv_sec > 60)
+		sweep_period.tv_sec = 60;
+	sweep = event_new(base, -1, EV_PERSIST, sweep_updates, &srv);
+	if (!sweep || event_add(sweep, &sweep_period)) {
 		fprintf(stderr, "hnbtre-hems: libevent setup failed\n");
 		return 1;
 	}
@@ -246,6 +274,9 @@ int hems_serve(const struct hems_config *config)
 	if (config->revocation == REVOCATION_OFF)
 		fprintf(stderr, "hnbtre-hems: device certificates are not checked for "
 			"revocation (--revocation off)\n");
+	if (config->trust_on_first_use)
+		fprintf(stderr, "hnbtre-hems: TRUST ON FIRST USE (--trust-on-first-use): a "
+			"device's first attested RIM is stored even if no release has it\n");
 	if (config->no_attestation_check)
 		fprintf(stderr, "hnbtre-hems: BENCHMARK BASELINE (--no-attestation-check): "
 			"no device is attested, every session ends after its Inform\n");
@@ -254,6 +285,7 @@ int hems_serve(const struct hems_config *config)
 	distress_close(distress_tls);
 	distress_close(distress_tcp);
 	distress_close(distress_ike);
+	event_free(sweep);
 	evhttp_free(http);
 	event_base_free(base);
 	sqlite3_close(srv.db);

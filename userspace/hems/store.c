@@ -99,6 +99,18 @@ static const char *const migrations[] = {
 	"  command TEXT NOT NULL,"
 	"  detail TEXT);"
 	"ALTER TABLE updates ADD COLUMN repair INTEGER NOT NULL DEFAULT 0;",
+	/* 7: when a Download was sent (updates.state may be timeout; older
+	 * sent updates count from their request), and the operator's releases:
+	 * the platform RIMs a device may show the first time it is attested
+	 */
+	"ALTER TABLE updates ADD COLUMN sent TEXT;"
+	"UPDATE updates SET sent = requested WHERE state = 'sent';"
+	"CREATE TABLE releases ("
+	"  platform_rim TEXT PRIMARY KEY,"
+	"  manifest_version INTEGER,"
+	"  package_version TEXT,"
+	"  package TEXT NOT NULL,"
+	"  added TEXT NOT NULL);",
 };
 
 int store_open(const char *path, sqlite3 **db)
@@ -274,12 +286,27 @@ int store_device_rims(sqlite3 *db, const char *identity, char **rim, char **expe
 	return 0;
 }
 
-int store_first_rim(sqlite3 *db, const char *identity, const char *rim)
+int store_first_rim_release(sqlite3 *db, const char *identity, const char *rim,
+			    const char *manifest_version)
 {
-	const char *p[] = { identity, rim };
+	const char *p[] = { identity, rim, manifest_version };
 
-	return store_exec(db, "UPDATE devices SET rim = COALESCE(rim, ?2) "
-			  "WHERE identity = ?1", 2, p);
+	return store_exec(db, "UPDATE devices SET manifest_version = COALESCE(?3, "
+			  "manifest_version), rim = ?2 WHERE identity = ?1 AND rim IS NULL",
+			  3, p);
+}
+
+int store_release_find(sqlite3 *db, const char *rim, char **package,
+		       char **package_version, char **manifest_version)
+{
+	const char *p[] = { rim };
+
+	*package = store_text(db, "SELECT package FROM releases WHERE platform_rim = ?", 1, p);
+	*package_version = store_text(db, "SELECT package_version FROM releases WHERE "
+				      "platform_rim = ?", 1, p);
+	*manifest_version = store_text(db, "SELECT manifest_version FROM releases WHERE "
+				       "platform_rim = ?", 1, p);
+	return *package ? 0 : -ENOENT;
 }
 
 int store_rim_renewed(sqlite3 *db, const char *identity, const char *tim, const char *now)
@@ -346,11 +373,56 @@ char *store_update_expected_rim(sqlite3 *db, const char *identity, const char *i
 			  "identity = ?", 2, p);
 }
 
-int store_update_sent(sqlite3 *db, const char *id)
+int store_update_sent(sqlite3 *db, const char *id, const char *now)
 {
-	const char *p[] = { id };
+	const char *p[] = { id, now };
 
-	return store_exec(db, "UPDATE updates SET state = 'sent' WHERE id = ?", 1, p);
+	return store_exec(db, "UPDATE updates SET state = 'sent', sent = ?2 WHERE id = ?1",
+			  2, p);
+}
+
+int store_updates_time_out(sqlite3 *db, const char *identity, const char *cutoff,
+			   const char *now, void (*report)(void *ctx, const char *id,
+							   const char *identity),
+			   void *ctx)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT id, identity FROM updates WHERE state = 'sent' "
+			       "AND sent < ?1 AND (?2 IS NULL OR identity = ?2) ORDER BY id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, cutoff, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, identity, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *p[] = { (const char *)sqlite3_column_text(st, 0),
+				    (const char *)sqlite3_column_text(st, 1), now };
+
+		/* the SeGW no longer admits the package's RIM (strongswan.md) */
+		if (store_exec(db, "UPDATE devices SET expected_rim = NULL, expected_state "
+			       "= NULL WHERE identity = ?2 AND expected_state = 'sent' AND "
+			       "expected_rim IS NOT DISTINCT FROM (SELECT expected_rim FROM updates WHERE id = ?1)",
+			       2, p) ||
+		    store_exec(db, "UPDATE updates SET state = 'timeout', finished = ?3 "
+			       "WHERE id = ?1", 3, p))
+			break;
+		report(ctx, p[0], p[1]);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+int store_release_add(sqlite3 *db, const char *platform_rim, const char *manifest_version,
+		      const char *package_version, const char *package, const char *now)
+{
+	const char *p[] = { platform_rim, manifest_version, package_version, package, now };
+
+	return store_exec(db, "INSERT INTO releases (platform_rim, manifest_version, "
+			  "package_version, package, added) VALUES (?1, ?2, ?3, ?4, ?5) "
+			  "ON CONFLICT (platform_rim) DO UPDATE SET manifest_version = ?2, "
+			  "package_version = ?3, package = ?4, added = ?5", 5, p);
 }
 
 char *store_update_package(sqlite3 *db, const char *identity, const char *id)
@@ -466,7 +538,8 @@ int store_accept_rim(sqlite3 *db, const char *identity, char **old_rim, char **n
 	/* the TIM of the last attestation whose signature, nonce, identity
 	 * and state held: what the device's TrE says it runs */
 	*new_rim = store_text(db, "SELECT tim FROM attestations WHERE identity = ? AND "
-			      "verdict IN ('valid', 'TIM differs from the expected RIM') "
+			      "verdict IN ('valid', 'TIM differs from the expected RIM', "
+			      "'" HEMS_NO_RELEASE "') "
 			      "ORDER BY id DESC LIMIT 1", 1, p);
 	if (!*new_rim)
 		return -ENODATA;
@@ -516,7 +589,7 @@ int store_audit(sqlite3 *db, const char *now, const char *operator, const char *
 /* the update history (TS 33.320 8.3.2.2 step 6) */
 #define UPDATE_COLUMNS "id, requested, package, state, fault, fault_string, " \
 	"package_version, manifest_version, expected_rim, patch_rim, self_check, reported_tim, " \
-	"finished, repair"
+	"finished, repair, sent"
 #define DISTRESS_COLUMNS "identity, received, transport, auth, verdict, authenticated, " \
 	"sequence, state, failed, attestation, attested_state"
 
@@ -541,6 +614,8 @@ sqlite3_stmt *store_listing(sqlite3 *db, enum store_listing what, const char *id
 				      "WHERE identity = ? ORDER BY id",
 		[LIST_AUDIT] = "SELECT time, operator, identity, command, detail FROM audit "
 			       "ORDER BY id",
+		[LIST_RELEASES] = "SELECT platform_rim, manifest_version, package_version, "
+				  "package, added FROM releases ORDER BY added, platform_rim",
 	};
 	sqlite3_stmt *st;
 

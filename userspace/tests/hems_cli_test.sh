@@ -12,7 +12,7 @@ db() { sqlite3 "$tmp/hems.db" "$@"; }
 digest() { echo "sha256:$(sha256sum | cut -d' ' -f1)"; }
 
 echo "TAP version 13"
-echo "1..6"
+echo "1..9"
 
 # A package installing bin/app whose manifest also keeps etc/conf.
 mkdir -p "$tmp/v1/bin"
@@ -30,8 +30,8 @@ echo "$live/bin/app sha256:$(sha256sum < "$tmp/v1/bin/app" | cut -d' ' -f1)" > "
 "$HEMS" --db "$tmp/hems.db" devices > /dev/null
 db "INSERT INTO devices (identity, cert) VALUES ('$DEVICE', x'')"
 
-store_version_6() { [ "$(db 'PRAGMA user_version')" = 6 ]; }
-check "a new store has schema version 6" store_version_6
+store_version_7() { [ "$(db 'PRAGMA user_version')" = 7 ]; }
+check "a new store has schema version 7" store_version_7
 
 requested() {
 	local rim patch
@@ -66,4 +66,27 @@ history_columns() {
 			has("patch_rim") and has("reported_tim") and has("self_check")' > /dev/null
 }
 check "show --json: the update history with its references" history_columns
+
+# Issue 19 section 3: the first RIM of a device comes from the operator's
+# release, computed from the signed package.
+released() {
+	"$HEMS" --db "$tmp/hems.db" --operator alice release "$tmp/p.pkg" > "$tmp/said" \
+		2> "$tmp/err" &&
+	grep -qx "release $tmp/p.pkg: package version 3, manifest version 7, platform RIM $(digest < "$tmp/lines")" "$tmp/said" &&
+	grep -q "^hnbtre-hems: audit: release by alice on \*: $tmp/p.pkg" "$tmp/err" &&
+	[ "$(db "SELECT platform_rim, manifest_version, package_version, package FROM releases")" = \
+	  "$(digest < "$tmp/lines")|7|3|$tmp/p.pkg" ]
+}
+check "release: the package's platform RIM and versions recorded, audited" released
+release_refused() {
+	"$HEMS" --db "$tmp/hems.db" release "$tmp/short.pkg" 2> "$tmp/err"
+	[ $? = 1 ] && grep -q "release refused" "$tmp/err" &&
+	[ "$(db "SELECT count(*) FROM releases")" = 1 ] || { cat "$tmp/err"; false; }
+}
+check "release of a truncated package: refused, nothing recorded" release_refused
+releases_listed() {
+	"$HEMS" --db "$tmp/hems.db" --json releases |
+		jq -e 'length == 1 and .[0].manifest_version == "7"' > /dev/null
+}
+check "releases --json lists it" releases_listed
 exit $((failed > 0))

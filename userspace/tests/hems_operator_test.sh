@@ -37,8 +37,8 @@ db "INSERT INTO devices (identity, cert, rim, status) VALUES ('$DEVICE', x'', '$
 	('$DEVICE', 't3', 'n3', 'bad signature', '$(rim 3)'),
 	('other', 't4', 'n4', 'bad signature', '$(rim 4)')"
 
-store_version_6() { [ "$(db 'PRAGMA user_version')" = 6 ]; }
-check "the store has schema version 6 (audit, updates.repair)" store_version_6
+store_version_7() { [ "$(db 'PRAGMA user_version')" = 7 ]; }
+check "the store has schema version 7 (audit, updates.repair, releases)" store_version_7
 
 accepted() {
 	hems --operator alice accept "$DEVICE" 2> "$tmp/err" &&

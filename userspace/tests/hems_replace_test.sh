@@ -54,8 +54,8 @@ check "a payload that differs from its signed digest: refused, nothing queued" b
 	! $HEMS replace dev1 '$tmp/bad.pkg' 2> '$tmp/err' && grep -q 'digest' '$tmp/err' &&
 	[ \$(sqlite3 '$tmp/hems.db' 'SELECT count(*) FROM replacements') = 1 ]"
 check "not a package: refused" bash -c "! $HEMS replace dev1 '$tmp/m' 2>/dev/null"
-check "the schema is at version 6" \
-	test "$(sqlite3 "$tmp/hems.db" 'PRAGMA user_version')" = 6
+check "the schema is at version 7" \
+	test "$(sqlite3 "$tmp/hems.db" 'PRAGMA user_version')" = 7
 
 # The receiver: an authentic (PSK) indication from dev1 is answered with
 # the package; unauthenticated ones and a TrE failure get none.

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -59,6 +60,7 @@
 #define SPV_RESPONSE ENV_HEAD "<cwmp:SetParameterValuesResponse><Status>0</Status>" \
 	"</cwmp:SetParameterValuesResponse>" ENV_TAIL
 
+#define NO_RELEASE "TIM is not the RIM of a release of the operator"
 #define HEX_AB "sha256:abababababababababababababababababababababababababababababababab"
 
 static sqlite3 *db;
@@ -67,6 +69,25 @@ static EVP_PKEY *key;
 static xmlSchemaPtr schema;
 static int messages, invalid_messages;
 static bool reboot_measure;	/* hnbtre-hems serve --on-mismatch reboot */
+static bool trust_on_first_use;	/* hnbtre-hems serve --trust-on-first-use */
+static long update_timeout = 86400;	/* hnbtre-hems serve --update-timeout */
+static FILE *log_file;		/* what the H(e)MS logged (its stderr) */
+
+/* Whether the H(e)MS logged @line since the last call. */
+static bool logged(const char *line)
+{
+	static char text[65536];
+	size_t len;
+
+	fflush(stderr);
+	rewind(log_file);
+	len = fread(text, 1, sizeof(text) - 1, log_file);
+	text[len] = 0;
+	if (ftruncate(fileno(log_file), 0))
+		abort();
+	rewind(log_file);
+	return strstr(text, line) != NULL;
+}
 
 /* Counts a message against the CWMP schema; shows the first invalid one. */
 static void schema_check(const char *xml, size_t len)
@@ -113,6 +134,8 @@ static int session_after(const char *inform, const char *transfer_complete,
 	if (acs_session_init(&s, cert))
 		return -1;
 	s.reboot_on_mismatch = reboot_measure;
+	s.trust_on_first_use = trust_on_first_use;
+	s.update_timeout = update_timeout;
 	if (post(&s, inform, NULL) != 200 ||
 	    (transfer_complete && post(&s, transfer_complete, NULL) != 200) ||
 	    post(&s, "", NULL) != 200 || post(&s, SPV_RESPONSE, NULL) != 200)
@@ -268,16 +291,44 @@ int main(void)
 	char *answer = NULL;
 	int code;
 
-	tap_plan(21);
+	tap_plan(27);
 	make_device();
 	schema = cwmp_schema_load("tests/schema");
+	log_file = tmpfile();
+	if (!log_file || dup2(fileno(log_file), STDERR_FILENO) < 0)
+		return 1;
 	if (store_open(":memory:", &db))
 		return 1;
 
+	/* issue 19 section 3: the first RIM is an operator's release, not
+	 * whatever the device reports first */
+	code = session(0x11, NULL);
+	tap_ok(code == 204 && !*device("rim") && !strcmp(device("status"), "maintenance") &&
+	       !strncmp(last_attestation(), NO_RELEASE " ", strlen(NO_RELEASE " ")),
+	       "first attestation, its TIM no release of the operator: no RIM stored, "
+	       "maintenance (%s)", last_attestation());
+	logged("");
+
+	trust_on_first_use = true;
 	code = session(0x11, NULL);
 	tap_ok(code == 204 && !strcmp(device("rim"), rim_text(0x11)) &&
-	       !strcmp(device("status"), "ok"),
-	       "first valid attestation: its RIM is stored, session ends (%d)", code);
+	       logged("trust on first use: RIM " "sha256:1111") && !*device("manifest_version"),
+	       "--trust-on-first-use: the first RIM is stored and the acceptance logged");
+	trust_on_first_use = false;
+
+	store_exec(db, "UPDATE devices SET rim = NULL, status = 'ok'", 0, NULL);
+	{
+		char rim[HEMS_RIM_TEXT];
+
+		strcpy(rim, rim_text(0x11));
+		store_release_add(db, rim, "5", "2.1", "/releases/r5.pkg", "now");
+	}
+	code = session(0x11, NULL);
+	tap_ok(code == 204 && !strcmp(device("rim"), rim_text(0x11)) &&
+	       !strcmp(device("status"), "ok") && !strcmp(device("manifest_version"), "5") &&
+	       logged("is release /releases/r5.pkg (package version 2.1, manifest version 5)"),
+	       "first attestation, its TIM an operator's release: RIM and manifest version "
+	       "of the release stored, session ends (%d)", code);
 
 	hems_expect_rim(db, IDENTITY, rim_text(0x22), "sent");
 	code = session(0x11, NULL);
@@ -387,6 +438,37 @@ int main(void)
 	store_exec(db, "UPDATE updates SET state = 'cancelled' WHERE id IN (5, 6)", 0, NULL);
 	store_exec(db, "UPDATE devices SET status = 'ok', expected_rim = NULL, "
 		   "expected_state = NULL", 0, NULL);
+
+	/* issue 19 section 3: an update stuck in sent (the agent gone) */
+	request_update(0xbb, "12");
+	code = session(0x55, &answer);
+	tap_ok(code == 200 && answer && strstr(answer, "https://hems.test/package/7") &&
+	       strcmp(update_row(7, "sent"), "-") && !strcmp(device("expected_state"), "sent"),
+	       "Download of update 7: the time it was sent is recorded");
+	free(answer);
+	store_exec(db, "UPDATE updates SET sent = '2026-01-01T00:00:00Z' WHERE id = 7", 0, NULL);
+	request_update(0xcc, "13");
+	logged("");
+	update_timeout = 3600;
+	code = session(0x55, &answer);
+	tap_ok(code == 200 && answer && strstr(answer, "https://hems.test/package/8") &&
+	       !strncmp(update_row(7, "state || ' ' || finished"), "timeout 20", 10) &&
+	       !strcmp(device("expected_rim"), rim_text(0xcc)) &&
+	       logged("update 7 of " IDENTITY ": no TransferComplete within 3600 s of its "
+		      "Download: timed out"),
+	       "no TransferComplete within --update-timeout: update timed out, logged, "
+	       "the next update is sent");
+	free(answer);
+	code = session(0x55, NULL);
+	tap_ok(!strcmp(update_row(8, "state"), "sent") &&
+	       !strcmp(device("expected_rim"), rim_text(0xcc)),
+	       "an update sent within the timeout is kept");
+	store_exec(db, "UPDATE updates SET sent = '2026-01-01T00:00:00Z' WHERE id = 8", 0, NULL);
+	acs_expire_updates(db, 3600, NULL);
+	tap_ok(!strcmp(update_row(8, "state"), "timeout") && !*device("expected_rim") &&
+	       !*device("expected_state") && logged("update 8 of " IDENTITY),
+	       "the server's periodic sweep times out a device that never comes back");
+	update_timeout = 86400;
 
 	/* session attestations (tr069.md): over the connection's TLS exporter */
 	{
