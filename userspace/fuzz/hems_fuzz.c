@@ -16,7 +16,7 @@
 #include "hnbtre_cwmp.h"
 #include "../tests/self_signed.h"
 
-static sqlite3 *db;
+static struct store *db;
 static X509 *cert;
 
 /* A throwaway device certificate: CN is the identity. */

@@ -58,7 +58,7 @@ static void report_timeout(void *ctx, const char *id, const char *identity)
  * TransferComplete (gone, reinstalled, its state lost) would leave the
  * update sent, and its RIM expected, for ever.
  */
-void acs_expire_updates(sqlite3 *db, long timeout, const char *identity)
+void acs_expire_updates(struct store *db, long timeout, const char *identity)
 {
 	char now[32], cutoff[32];
 	time_t t = time(NULL);
@@ -124,7 +124,7 @@ static void reply_out(struct acs_reply *r, struct cwmp_out *o)
 		reply(r, 200, body, len);
 }
 
-static void record_event(sqlite3 *db, struct acs_session *s,
+static void record_event(struct store *db, struct acs_session *s,
 			 const char *code, const char *key)
 {
 	char now[32];
@@ -195,7 +195,7 @@ struct device_rims {
 	int installed;	/* the package carrying @expected was installed */
 };
 
-static int load_rims(sqlite3 *db, const char *identity, struct device_rims *rims)
+static int load_rims(struct store *db, const char *identity, struct device_rims *rims)
 {
 	char *rim, *expected, *state;
 
@@ -227,7 +227,7 @@ _Static_assert(sizeof(((struct acs_session *)0)->nonce) == HNBTRE_SESSION_NONCE_
  * stored.  The device's own word is taken only under --trust-on-first-use,
  * logged each time.  Whether the TIM is accepted.
  */
-static bool first_rim(sqlite3 *db, const struct acs_session *s, const char *tim)
+static bool first_rim(struct store *db, const struct acs_session *s, const char *tim)
 {
 	char *package, *version, *manifest_version, line[PATH_MAX + 256];
 	bool release = !store_release_find(db, tim, &package, &version, &manifest_version);
@@ -266,7 +266,7 @@ static bool first_rim(sqlite3 *db, const struct acs_session *s, const char *tim)
  *   of an operator's release (first_rim()).
  * A failure marks the device for maintenance.
  */
-static int check_attestation(sqlite3 *db, struct acs_session *s,
+static int check_attestation(struct store *db, struct acs_session *s,
 			     const struct device_rims *rims, const char *b64,
 			     const uint8_t *nonce, const char *carrier)
 {
@@ -334,7 +334,7 @@ static int check_attestation(sqlite3 *db, struct acs_session *s,
 	return verdict == HNBTRE_ATTEST_VALID;
 }
 
-static int on_inform(sqlite3 *db, struct acs_session *s,
+static int on_inform(struct store *db, struct acs_session *s,
 		     const struct cwmp_msg *msg, struct acs_reply *r)
 {
 	xmlNodePtr id = cwmp_child(msg->method, "DeviceId"), ev, n;
@@ -404,7 +404,7 @@ out:
  * @key (none for an update recorded without one), in @state (sent,
  * installed).
  */
-static void set_expectation(sqlite3 *db, const char *identity, const char *key,
+static void set_expectation(struct store *db, const char *identity, const char *key,
 			    const char *state)
 {
 	char *rim = store_update_expected_rim(db, identity, key);
@@ -418,7 +418,7 @@ static void set_expectation(sqlite3 *db, const char *identity, const char *key,
  * The package is served by this server at <public URL>/package/<id>, to
  * this device only; the CommandKey is the update's id.
  */
-static int send_download(sqlite3 *db, const char *public_url, struct acs_session *s,
+static int send_download(struct store *db, const char *public_url, struct acs_session *s,
 			 long long id, struct acs_reply *r)
 {
 	char key[24], url[1024], now[32];
@@ -469,7 +469,7 @@ static void send_reboot(struct acs_session *s, struct acs_reply *r)
 
 #define PACKAGE_MAX	(512 << 20)
 
-int acs_package(sqlite3 *db, const struct acs_session *s, const char *path,
+int acs_package(struct store *db, const struct acs_session *s, const char *path,
 		char **data, size_t *len)
 {
 	char *end, *file, key[24];
@@ -492,7 +492,7 @@ int acs_package(sqlite3 *db, const struct acs_session *s, const char *path,
 }
 
 /* The result of an update, by its CommandKey. */
-static void record_transfer(sqlite3 *db, struct acs_session *s, const struct cwmp_msg *msg)
+static void record_transfer(struct store *db, struct acs_session *s, const struct cwmp_msg *msg)
 {
 	xmlNodePtr fault = cwmp_child(msg->method, "FaultStruct");
 	char *key = cwmp_text(msg->method, "CommandKey", 32);
@@ -521,7 +521,7 @@ static void record_transfer(sqlite3 *db, struct acs_session *s, const struct cwm
 	free(text);
 }
 
-void acs_handle(sqlite3 *db, const char *public_url, struct acs_session *s,
+void acs_handle(struct store *db, const char *public_url, struct acs_session *s,
 		const char *body, size_t len, struct acs_reply *r)
 {
 	char err[CWMP_ERR_LEN];

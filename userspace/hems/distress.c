@@ -33,7 +33,7 @@
 
 struct distress_listener {
 	const struct hems_config *config;
-	sqlite3 *db;
+	struct store *db;
 	SSL_CTX *ctx;		/* NULL: plain TCP */
 	const char *transport;	/* as recorded: tls, tcp, ike */
 	struct evconnlistener *listener;
@@ -77,7 +77,7 @@ static char *failed_json(const struct hnbtre_distress_msg *msg)
  * which the PVE check compares once the device is back (acs.c).
  * Returns the package's descriptor and sets @size, or -1: none.
  */
-static int offer_replacement(sqlite3 *db, const char *identity,
+static int offer_replacement(struct store *db, const char *identity,
 			     long long distress_id, off_t *size)
 {
 	char now[32], *package, *rim;
@@ -312,7 +312,7 @@ static SSL_CTX *distress_ctx(const struct hems_config *config)
 /* A listener on @text (address:port, [v6]:port), recording @transport. */
 static struct distress_listener *listen_at(struct event_base *base,
 					   const struct hems_config *config,
-					   sqlite3 *db, const char *text,
+					   struct store *db, const char *text,
 					   const char *transport)
 {
 	struct distress_listener *l = calloc(1, sizeof(*l));
@@ -345,7 +345,7 @@ fail:
 
 static struct distress_listener *listen_on(struct event_base *base,
 					   const struct hems_config *config,
-					   sqlite3 *db, unsigned short port,
+					   struct store *db, unsigned short port,
 					   const char *transport)
 {
 	const char *addr = config->listen_addr;
@@ -357,7 +357,7 @@ static struct distress_listener *listen_on(struct event_base *base,
 }
 
 int distress_listen(struct event_base *base, const struct hems_config *config,
-		    sqlite3 *db, struct distress_listener **tls,
+		    struct store *db, struct distress_listener **tls,
 		    struct distress_listener **tcp, struct distress_listener **ike)
 {
 	*tls = *tcp = *ike = NULL;

@@ -9,95 +9,109 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <sqlite3.h>
 
 #include "hnbtre.h"
 #include "hnbtre_pkg.h"
 #include "hnbtre_tls.h"
 
 /*
- * store.c: the device store, every SQL statement of the H(e)MS.  Text
- * parameters; NULL binds NULL.  Functions returning int give 0 or -1
- * unless said otherwise; returned strings are malloc'ed.
+ * store.c: the device store, every SQL statement of the H(e)MS, on SQLite
+ * (@path a file) or PostgreSQL (@path "postgresql://..." or
+ * "postgres://...", a libpq connection URI).  Text parameters ?N; NULL
+ * binds NULL.  Functions returning int give 0 or -1 unless said
+ * otherwise; returned strings are malloc'ed.
  */
-int store_open(const char *path, sqlite3 **db);
-int store_exec(sqlite3 *db, const char *sql, int count, const char *const *params);
-void store_begin(sqlite3 *db);
-void store_commit(sqlite3 *db);
+struct store;
+struct store_rows;
+int store_open(const char *path, struct store **db);
+void store_close(struct store *db);
+int store_exec(struct store *db, const char *sql, int count, const char *const *params);
+/* the first column of the first row, or NULL */
+char *store_text(struct store *db, const char *sql, int count, const char *const *params);
+/* the rows of a query, NULL on failure; values are text or NULL */
+struct store_rows *store_query(struct store *db, const char *sql, int count,
+			       const char *const *params);
+bool store_rows_next(struct store_rows *rows);
+int store_rows_columns(struct store_rows *rows);
+const char *store_rows_name(struct store_rows *rows, int column);
+const char *store_rows_value(struct store_rows *rows, int column);
+void store_rows_free(struct store_rows *rows);
+void store_begin(struct store *db);
+void store_commit(struct store *db);
 /* an Inform from @identity: created or updated, with its certificate */
-int store_device_seen(sqlite3 *db, const char *identity, const unsigned char *cert,
+int store_device_seen(struct store *db, const char *identity, const unsigned char *cert,
 		      int cert_len, const char *now, const char *state, const char *tim);
 /* a device known only from an authentic distress indication */
-int store_device_add(sqlite3 *db, const char *identity, const unsigned char *cert,
+int store_device_add(struct store *db, const char *identity, const unsigned char *cert,
 		     int cert_len);
 /* status maintenance; the TrE state too unless @state is NULL */
-int store_device_mark(sqlite3 *db, const char *identity, const char *state);
+int store_device_mark(struct store *db, const char *identity, const char *state);
 /* the device's stored RIM, expected RIM and its state (each NULL if none) */
-int store_device_rims(sqlite3 *db, const char *identity, char **rim, char **expected,
+int store_device_rims(struct store *db, const char *identity, char **rim, char **expected,
 		      char **expected_state);
 /* TS 33.320 8.3.2.2 step 6: @tim is the expected RIM; stored RIM and manifest
  * version renewed, the installed update verified, maintenance cleared */
-int store_rim_renewed(sqlite3 *db, const char *identity, const char *tim, const char *now);
+int store_rim_renewed(struct store *db, const char *identity, const char *tim, const char *now);
 /* the installed update did not give its RIM: update mismatch, device
  * marked; 1 if an update was found so now, else 0 */
-int store_update_mismatch(sqlite3 *db, const char *identity, const char *tim,
+int store_update_mismatch(struct store *db, const char *identity, const char *tim,
 			  const char *now);
-int store_record_attestation(sqlite3 *db, const char *identity, const char *now,
+int store_record_attestation(struct store *db, const char *identity, const char *now,
 			     const char *nonce, const char *verdict, const char *state,
 			     const char *tim, const char *rim, const char *counter);
-int store_record_event(sqlite3 *db, const char *identity, const char *now,
+int store_record_event(struct store *db, const char *identity, const char *now,
 		       const char *code, const char *key);
 /* the oldest requested update (repair update) of @identity, or 0 */
-long long store_requested_update(sqlite3 *db, const char *identity, bool repair_only);
-char *store_update_expected_rim(sqlite3 *db, const char *identity, const char *id);
-int store_update_sent(sqlite3 *db, const char *id, const char *now);
+long long store_requested_update(struct store *db, const char *identity, bool repair_only);
+char *store_update_expected_rim(struct store *db, const char *identity, const char *id);
+int store_update_sent(struct store *db, const char *id, const char *now);
 /*
  * Updates sent before @cutoff (of @identity, or of every device if NULL)
  * and still without TransferComplete: state timeout, finished @now, the
  * device's expectation of their RIM dropped.  Calls @report for each;
  * returns how many.
  */
-int store_updates_time_out(sqlite3 *db, const char *identity, const char *cutoff,
+int store_updates_time_out(struct store *db, const char *identity, const char *cutoff,
 			   const char *now, void (*report)(void *ctx, const char *id,
 							   const char *identity),
 			   void *ctx);
 /* An operator's release: a device whose first attestation shows
  * @platform_rim runs it (issue 19 section 3). */
-int store_release_add(sqlite3 *db, const char *platform_rim, const char *manifest_version,
+int store_release_add(struct store *db, const char *platform_rim, const char *manifest_version,
 		      const char *package_version, const char *package, const char *now);
 /* The release whose platform RIM is @rim: its package, package and
  * manifest versions; -ENOENT: none */
-int store_release_find(sqlite3 *db, const char *rim, char **package,
+int store_release_find(struct store *db, const char *rim, char **package,
 		       char **package_version, char **manifest_version);
 /* @rim becomes the stored RIM and @manifest_version (unless NULL) its
  * version, if the device has no RIM yet */
-int store_first_rim_release(sqlite3 *db, const char *identity, const char *rim,
+int store_first_rim_release(struct store *db, const char *identity, const char *rim,
 			    const char *manifest_version);
 /* the package file of update @id sent to @identity, or NULL */
-char *store_update_package(sqlite3 *db, const char *identity, const char *id);
+char *store_update_package(struct store *db, const char *identity, const char *id);
 /* TransferComplete of update @id: 1 if it was sent and is now installed
  * or failed, 0 if no such sent update */
-int store_update_result(sqlite3 *db, const char *identity, const char *id,
+int store_update_result(struct store *db, const char *identity, const char *id,
 			const char *fault, const char *fault_string, bool installed,
 			const char *now, const char *self_check);
 /* the update's id, 0: no such device */
-long long store_update_request(sqlite3 *db, const char *identity, const char *package,
+long long store_update_request(struct store *db, const char *identity, const char *package,
 			       const char *now, const char *package_version,
 			       const char *manifest_version, const char *expected_rim,
 			       const char *patch_rim, bool repair);
 /* -ENOENT: no such device */
-int store_replacement_queue(sqlite3 *db, const char *identity, const char *package,
+int store_replacement_queue(struct store *db, const char *identity, const char *package,
 			    const char *now, const char *platform_rim, const char *patch_rim);
 /* the oldest requested replacement of @identity; -1: none */
-int store_replacement_next(sqlite3 *db, const char *identity, long long *id,
+int store_replacement_next(struct store *db, const char *identity, long long *id,
 			   char **package, char **platform_rim);
-int store_replacement_sent(sqlite3 *db, long long id, const char *now, long long distress);
+int store_replacement_sent(struct store *db, long long id, const char *now, long long distress);
 /* the highest authentic sequence number; UINT64_MAX if the store fails */
-uint64_t store_distress_last_sequence(sqlite3 *db, const char *identity);
+uint64_t store_distress_last_sequence(struct store *db, const char *identity);
 /* identity, received, peer, transport, auth, verdict, authenticated,
  * sequence, sent_time, state, failed, attestation, attested_state;
  * returns the row id, 0 on failure */
-long long store_distress_record(sqlite3 *db, const char *const row[13]);
+long long store_distress_record(struct store *db, const char *const row[13]);
 /*
  * Operator commands (main.c).  accept: the TIM of the device's last
  * attestation that passed all but the RIM check becomes its RIM, the
@@ -106,20 +120,21 @@ long long store_distress_record(sqlite3 *db, const char *const row[13]);
  * requested replacements cancelled (@cancelled), the mark dropped.
  * -ENOENT: no such device; -ENODATA: no attestation to accept.
  */
-int store_accept_rim(sqlite3 *db, const char *identity, char **old_rim, char **new_rim);
-int store_reset(sqlite3 *db, const char *identity, char **old_rim, int *cancelled);
-int store_audit(sqlite3 *db, const char *now, const char *operator, const char *identity,
+int store_accept_rim(struct store *db, const char *identity, char **old_rim, char **new_rim);
+int store_reset(struct store *db, const char *identity, char **old_rim, int *cancelled);
+int store_audit(struct store *db, const char *now, const char *operator, const char *identity,
 		const char *command, const char *detail);
 /* What the CLI lists: a prepared statement (@identity bound if given). */
 enum store_listing { LIST_DEVICES, LIST_DEVICE, LIST_ATTESTATIONS, LIST_EVENTS,
 		     LIST_UPDATES, LIST_DEVICE_DISTRESS, LIST_REPLACEMENTS, LIST_DISTRESS,
 		     LIST_DEVICE_AUDIT, LIST_AUDIT, LIST_RELEASES };
-sqlite3_stmt *store_listing(sqlite3 *db, enum store_listing what, const char *identity);
+struct store_rows *store_listing(struct store *db, enum store_listing what,
+				 const char *identity);
 /*
  * The platform RIM ("sha256:<hex>") @identity must report once the package
  * it was sent is installed; @state "sent" or "installed"; @rim NULL: none.
  */
-int hems_expect_rim(sqlite3 *db, const char *identity, const char *rim,
+int hems_expect_rim(struct store *db, const char *identity, const char *rim,
 		    const char *state);
 
 /* The verdict on a first attestation whose TIM is no release's RIM. */
@@ -199,20 +214,20 @@ struct acs_reply {
 
 int acs_session_init(struct acs_session *s, X509 *peer);
 void acs_session_free(struct acs_session *s);
-void acs_handle(sqlite3 *db, const char *public_url, struct acs_session *s,
+void acs_handle(struct store *db, const char *public_url, struct acs_session *s,
 		const char *body, size_t len, struct acs_reply *r);
-int acs_package(sqlite3 *db, const struct acs_session *s, const char *path,
+int acs_package(struct store *db, const struct acs_session *s, const char *path,
 		char **data, size_t *len);
 /* Times out the updates sent more than @timeout seconds ago (of
  * @identity, or all if NULL): logged, the device can be updated again. */
-void acs_expire_updates(sqlite3 *db, long timeout, const char *identity);
+void acs_expire_updates(struct store *db, long timeout, const char *identity);
 void hems_log(const char *fmt, const char *a, const char *b);
 void hems_now(char *buf, size_t len);
 
 struct event_base;
 struct distress_listener;
 int distress_listen(struct event_base *base, const struct hems_config *config,
-		    sqlite3 *db, struct distress_listener **tls,
+		    struct store *db, struct distress_listener **tls,
 		    struct distress_listener **tcp, struct distress_listener **ike);
 void distress_close(struct distress_listener *l);
 

@@ -40,10 +40,10 @@ static void usage(FILE *f)
 }
 
 /* The rows of a listing (of @identity) as JSON objects or text. */
-static int print_rows(sqlite3 *db, enum store_listing what, const char *identity, int json,
+static int print_rows(struct store *db, enum store_listing what, const char *identity, int json,
 		      const char *title, json_object *into)
 {
-	sqlite3_stmt *st = store_listing(db, what, identity);
+	struct store_rows *st = store_listing(db, what, identity);
 	json_object *rows;
 	int i, n = 0;
 
@@ -52,24 +52,24 @@ static int print_rows(sqlite3 *db, enum store_listing what, const char *identity
 	rows = json_object_new_array();
 	if (!json && title)
 		printf("%s:\n", title);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (store_rows_next(st)) {
 		json_object *row = json_object_new_object();
 
-		for (i = 0; i < sqlite3_column_count(st); i++) {
-			const char *v = (const char *)sqlite3_column_text(st, i);
+		for (i = 0; i < store_rows_columns(st); i++) {
+			const char *v = store_rows_value(st, i);
 
-			json_object_object_add(row, sqlite3_column_name(st, i),
+			json_object_object_add(row, store_rows_name(st, i),
 					       v ? json_object_new_string(v) : NULL);
 			if (!json)
 				printf("%s%s=%s", i ? " " : title ? "  " : "",
-				       sqlite3_column_name(st, i), v ? v : "-");
+				       store_rows_name(st, i), v ? v : "-");
 		}
 		if (!json)
 			putchar('\n');
 		json_object_array_add(rows, row);
 		n++;
 	}
-	sqlite3_finalize(st);
+	store_rows_free(st);
 	if (into)
 		json_object_object_add(into, title, rows);
 	else if (json)
@@ -83,7 +83,7 @@ static int print_rows(sqlite3 *db, enum store_listing what, const char *identity
  * An operator command on @identity: recorded in the audit table and logged,
  * in the transaction of what it changed (the caller commits).
  */
-static void audit(sqlite3 *db, const char *operator, const char *identity,
+static void audit(struct store *db, const char *operator, const char *identity,
 		  const char *command, const char *detail)
 {
 	char now[32];
@@ -101,7 +101,7 @@ static void audit(sqlite3 *db, const char *operator, const char *identity,
  * update is sent at the device's next session even if its attestation
  * fails (the operator's repair for a device the PVE rejects).
  */
-static int request_update(sqlite3 *db, const char *operator, const char *identity,
+static int request_update(struct store *db, const char *operator, const char *identity,
 			  const char *package, bool repair)
 {
 	char detail[PATH_MAX + 256];
@@ -149,7 +149,7 @@ static int request_update(sqlite3 *db, const char *operator, const char *identit
  * reference values are computed now, so a package that cannot be used is
  * refused before it is queued.
  */
-static int queue_replacement(sqlite3 *db, const char *operator, const char *identity,
+static int queue_replacement(struct store *db, const char *operator, const char *identity,
 			     const char *package)
 {
 	char now[32], platform_rim[HEMS_RIM_TEXT], patch_rim[HEMS_RIM_TEXT];
@@ -181,7 +181,7 @@ static int queue_replacement(sqlite3 *db, const char *operator, const char *iden
  * version come from the signed package, never from the device.  Audited
  * under the identity "*" (the fleet).
  */
-static int add_release(sqlite3 *db, const char *operator, const char *package)
+static int add_release(struct store *db, const char *operator, const char *package)
 {
 	char err[HNBTRE_ERR_LEN], now[32], *path = realpath(package, NULL);
 	char rim[HEMS_RIM_TEXT], patch[HEMS_RIM_TEXT], detail[PATH_MAX + 256];
@@ -219,7 +219,7 @@ static int add_release(sqlite3 *db, const char *operator, const char *package)
  * the store does not expect) is accepted as it is, after the operator
  * looked at it: the TIM its TrE last signed becomes its RIM.
  */
-static int accept_rim(sqlite3 *db, const char *operator, const char *identity)
+static int accept_rim(struct store *db, const char *operator, const char *identity)
 {
 	char *old_rim, *new_rim, detail[256];
 	int ret;
@@ -248,7 +248,7 @@ static int accept_rim(sqlite3 *db, const char *operator, const char *identity)
  * The device starts again as new: no RIM (the next valid attestation's
  * RIM is stored), nothing expected or pending, no mark.
  */
-static int reset_device(sqlite3 *db, const char *operator, const char *identity)
+static int reset_device(struct store *db, const char *operator, const char *identity)
 {
 	char *old_rim, detail[256];
 	int ret, cancelled;
@@ -271,7 +271,7 @@ static int reset_device(sqlite3 *db, const char *operator, const char *identity)
 int hems_cli(const char *db_path, const char *operator, int argc, char **argv, int json)
 {
 	json_object *all;
-	sqlite3 *db;
+	struct store *db;
 	int ret = 0;
 
 	if (store_open(db_path, &db))
@@ -324,7 +324,7 @@ int hems_cli(const char *db_path, const char *operator, int argc, char **argv, i
 		usage(stderr);
 		ret = 2;
 	}
-	sqlite3_close(db);
+	store_close(db);
 	return ret;
 }
 

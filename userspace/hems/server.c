@@ -34,7 +34,7 @@ struct connection {
 struct server {
 	const struct hems_config *config;
 	SSL_CTX *ctx;
-	sqlite3 *db;
+	struct store *db;
 	struct revocation *revocation;
 	struct connection *connections;
 };
@@ -288,7 +288,7 @@ int hems_serve(const struct hems_config *config)
 	event_free(sweep);
 	evhttp_free(http);
 	event_base_free(base);
-	sqlite3_close(srv.db);
+	store_close(srv.db);
 	revocation_free(srv.revocation);
 	SSL_CTX_free(srv.ctx);
 	return 0;

@@ -30,10 +30,12 @@ struct hnbtre_references {
 };
 
 /**
- * Read a device's references from the H(e)MS's SQLite store (read only;
- * table devices: identity, rim, expected_rim, expected_state, status).
+ * Read a device's references from the H(e)MS's store (read only; table
+ * devices: identity, rim, expected_rim, expected_state, status): an
+ * SQLite file, or PostgreSQL by a libpq connection URI
+ * ("postgresql://..." or "postgres://...").
  *
- * @param path			the store's file
+ * @param path			the store's file or connection URI
  * @param identity		the identity (not NUL terminated)
  * @param len			its length
  * @param refs			what the store holds, on success

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Host tests of the H(e)MS's side of a CWMP session (hems/acs.c) on an
- * in-memory store: every message it sends is valid against the CWMP schema
+ * in-memory SQLite store, or on $HEMS_TEST_STORE (hems_pg_test.sh): every message it sends is valid against the CWMP schema
  * (cwmp_schema.h), the PVE check applies the stored and expected RIMs
  * as Documentation/tr069.md ("The expected RIM") says, and an update's
  * history follows Download, TransferComplete and the fresh attestation
@@ -63,7 +63,7 @@
 #define NO_RELEASE "TIM is not the RIM of a release of the operator"
 #define HEX_AB "sha256:abababababababababababababababababababababababababababababababab"
 
-static sqlite3 *db;
+static struct store *db;
 static X509 *cert;
 static EVP_PKEY *key;
 static xmlSchemaPtr schema;
@@ -198,14 +198,12 @@ static void attested_session(uint8_t tim_byte, const uint8_t *nonce, const uint8
 static const char *last_attestation(void)
 {
 	static char value[160];
-	sqlite3_stmt *st;
+	char *v = store_text(db, "SELECT verdict || ' ' || nonce || ' ' || (SELECT count(*) "
+			     "FROM attestations) FROM attestations ORDER BY id DESC LIMIT 1",
+			     0, NULL);
 
-	value[0] = 0;
-	if (sqlite3_prepare_v2(db, "SELECT verdict || ' ' || nonce || ' ' || (SELECT count(*) "
-			       "FROM attestations) FROM attestations ORDER BY id DESC LIMIT 1",
-			       -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		snprintf(value, sizeof(value), "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	snprintf(value, sizeof(value), "%s", v ? v : "");
+	free(v);
 	return value;
 }
 
@@ -218,23 +216,21 @@ static int session(uint8_t tim_byte, char **answer)
 static const char *update_row(int id, const char *columns)
 {
 	static char value[512];
+	struct store_rows *rows;
 	char sql[512];
-	sqlite3_stmt *st;
+	int i;
 
 	snprintf(sql, sizeof(sql), "SELECT %s FROM updates WHERE id = %d", columns, id);
 	value[0] = 0;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW) {
-		int i;
-
-		for (i = 0; i < sqlite3_column_count(st); i++) {
-			const char *v = (const char *)sqlite3_column_text(st, i);
+	rows = store_query(db, sql, 0, NULL);
+	if (rows && store_rows_next(rows))
+		for (i = 0; i < store_rows_columns(rows); i++) {
+			const char *v = store_rows_value(rows, i);
 
 			snprintf(value + strlen(value), sizeof(value) - strlen(value), "%s%s",
 				 i ? " " : "", v ? v : "-");
 		}
-	}
-	sqlite3_finalize(st);
+	store_rows_free(rows);
 	return value;
 }
 
@@ -254,16 +250,13 @@ static void request_update(uint8_t expected_byte, const char *manifest_version)
 static const char *device(const char *column)
 {
 	static char value[128];
-	char sql[128];
-	sqlite3_stmt *st;
+	char sql[128], *v;
 
 	snprintf(sql, sizeof(sql), "SELECT %s FROM devices WHERE identity = '" IDENTITY "'",
 		 column);
-	value[0] = 0;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(value, sizeof(value), "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	v = store_text(db, sql, 0, NULL);
+	snprintf(value, sizeof(value), "%s", v ? v : "");
+	free(v);
 	return value;
 }
 
@@ -297,7 +290,8 @@ int main(void)
 	log_file = tmpfile();
 	if (!log_file || dup2(fileno(log_file), STDERR_FILENO) < 0)
 		return 1;
-	if (store_open(":memory:", &db))
+	/* the SQLite store, or the PostgreSQL one of hems_pg_test.sh */
+	if (store_open(getenv("HEMS_TEST_STORE") ? getenv("HEMS_TEST_STORE") : ":memory:", &db))
 		return 1;
 
 	/* issue 19 section 3: the first RIM is an operator's release, not

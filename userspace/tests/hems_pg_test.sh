@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The H(e)MS's reference store on PostgreSQL (Documentation/tr069.md,
+# "Store"): a throwaway cluster (initdb, pg_ctl) in a temp dir, run by an
+# unprivileged user and reached over its Unix socket only; hems_test's
+# sessions on it, the CLI's commands with a connection string, and the
+# charon plugin's reader (references_read) on it and on SQLite.  Skipped
+# only when PostgreSQL's programs are missing.  Needs $HNBTRE and $PKI.
+. "$(dirname "$0")/tap.sh"
+HEMS=$(dirname "$HNBTRE")/hnbtre-hems
+TESTS=$(dirname "$HNBTRE")/../tests
+PLAN=7
+echo "TAP version 13"
+echo "1..$PLAN"
+bin=$(dirname "$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -1)")
+if [ ! -x "$bin/initdb" ] || [ ! -x "$bin/pg_ctl" ]; then
+	for i in $(seq $PLAN); do
+		echo "ok $i # SKIP PostgreSQL's initdb and pg_ctl not installed (scripts/install-deps)"
+	done
+	exit 0
+fi
+# initdb refuses root: the cluster belongs to nobody, in a dir of its own
+# that the test (root) can still reach.
+cluster=$(mktemp -d /tmp/hnbtre-pg.XXXXXX)
+chmod 755 "$cluster"
+as_owner() { "$@"; }
+if [ "$(id -u)" = 0 ]; then
+	chown nobody "$cluster"
+	as_owner() { runuser -u nobody -- "$@"; }
+fi
+trap 'as_owner "$bin/pg_ctl" -D "$cluster/data" -m immediate stop > /dev/null 2>&1; rm -rf "$cluster" "$tmp"' EXIT
+as_owner "$bin/initdb" -D "$cluster/data" -A trust -U hnbtre > "$cluster/initdb.log" 2>&1 &&
+as_owner "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w \
+	-o "-c listen_addresses= -k $cluster -c fsync=off" start > /dev/null ||
+	{ cat "$cluster/initdb.log" "$cluster/server.log"; exit 1; }
+store="postgresql://hnbtre@/postgres?host=$cluster"
+
+nested() { "$@" | sed 's/^/    /'; return "${PIPESTATUS[0]}"; }
+on_pg() { cd "$(dirname "$0")/.." && HEMS_TEST_STORE=$store nested "$TESTS/hems_test"; }
+check "hems_test's sessions on PostgreSQL" on_pg
+
+schema() {
+	"$HEMS" --db "$store" devices > /dev/null &&
+	[ "$(psql -X -A -t "$store" -c 'SELECT version FROM hnbtre_schema')" = 7 ] &&
+	"$HEMS" --db "$store" devices > /dev/null
+}
+check "a connection string opens the same schema (version 7), migrated once" schema
+
+DEVICE=0005B9-0000000001
+mkdir -p "$tmp/v1/bin"
+echo "app 1" > "$tmp/v1/bin/app"
+{ printf 'hnbtre-manifest 1\nversion 7\n'
+  echo "/opt/hnb/current/bin/app sha256:$(sha256sum < "$tmp/v1/bin/app" | cut -d' ' -f1) normal"; } > "$tmp/m.txt"
+"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" "$tmp/m.txt" "$tmp/m" &&
+"$HNBTRE" pkg build --dir "$tmp/v1" --prefix /opt/hnb/current --manifest "$tmp/m" --version 3 \
+	-o "$tmp/p.unsigned" > /dev/null &&
+"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$tmp/p.pkg" \
+	"$tmp/p.unsigned" || exit 1
+cli() {
+	"$HEMS" --db "$store" --operator alice release "$tmp/p.pkg" > /dev/null &&
+	"$HEMS" --db "$store" --operator alice update "$DEVICE" "$tmp/p.pkg" > "$tmp/said" &&
+	grep -q "^update [0-9]* of $DEVICE requested: package version 3, manifest version 7" "$tmp/said" &&
+	"$HEMS" --db "$store" --json show "$DEVICE" |
+		jq -e '.updates[-1].state == "requested" and .audit[-1].command == "update"' > /dev/null &&
+	[ "$("$HEMS" --db "$store" --json releases | jq -r '.[0].package')" = "$tmp/p.pkg" ]
+}
+check "CLI on PostgreSQL: release, update, show --json, releases" cli
+bad_store() {
+	"$HEMS" --db "postgresql://hnbtre@/nonexistent?host=$cluster" devices 2> "$tmp/err"
+	[ $? = 2 ] && grep -q "nonexistent" "$tmp/err"
+}
+check "an unreachable database: a clear error, exit 2" bad_store
+
+# The plugin's reader: a device marked for maintenance with RIM 55..55,
+# and an unknown one, on both engines.
+"$HEMS" --db "$tmp/lite.db" devices > /dev/null
+sqlite3 "$tmp/lite.db" "INSERT INTO devices (identity, cert, rim, status) VALUES
+	('$DEVICE', x'', 'sha256:$(printf '55%.0s' $(seq 32))', 'maintenance')"
+psql -X -q "$store" -c "UPDATE devices SET rim = 'sha256:$(printf '55%.0s' $(seq 32))',
+	status = 'maintenance', expected_rim = NULL WHERE identity = '$DEVICE'"
+reads() {
+	local out
+	out=$("$TESTS/references_read" "$1" "$DEVICE") &&
+	[ "$out" = "rim=$(printf '55%.0s' $(seq 32)) expected=- maintenance=1" ] &&
+	out=$("$TESTS/references_read" "$1" other)
+	[ $? = 1 ] && [ "$out" = "no device with this identity in the reference store" ] ||
+		{ echo "$out"; false; }
+}
+check "plugin reader on SQLite" reads "$tmp/lite.db"
+check "plugin reader on PostgreSQL (connection string)" reads "$store"
+unreadable() {
+	local out
+	out=$("$TESTS/references_read" "postgresql://hnbtre@/nonexistent?host=$cluster" "$DEVICE")
+	[ $? = 1 ] && [ "$out" = "reference store unreadable" ]
+}
+check "plugin reader, database unreachable: refused as unreadable" unreadable
+exit $((failed > 0))
