@@ -232,14 +232,24 @@ int distress_listen(struct event_base *base, const struct hems_config *config,
 void distress_close(struct distress_listener *l);
 
 struct revocation;
+struct revocation_query;
 struct revocation *revocation_new(const struct hems_config *config, X509_STORE *roots);
 void revocation_free(struct revocation *rv);
 /*
  * Whether the client certificate of @ssl (verified; CN @identity) may have
  * a session: not revoked, and a valid status unless the policy is soft.
- * Logs the verdict.
+ * 1 or 0, logged, when the cache, the CRL or the configuration decides;
+ * -EINPROGRESS when a responder must be asked: revocation_query_run(@q)
+ * (in a thread of its own: it may take the OCSP client's 10 s), then
+ * revocation_finish() in the caller's thread gives the verdict.
  */
-bool revocation_admits(struct revocation *rv, SSL *ssl, const char *identity);
+int revocation_start(struct revocation *rv, SSL *ssl, const char *identity,
+		     struct revocation_query **q);
+void revocation_query_run(struct revocation_query *q);
+/* a query not run */
+void revocation_query_drop(struct revocation_query *q);
+/* caches the answer, logs, frees @q */
+bool revocation_finish(struct revocation *rv, struct revocation_query *q);
 
 int hems_serve(const struct hems_config *config);
 int hems_cli(const char *db_path, const char *operator, int argc, char **argv, int json);

@@ -2,7 +2,8 @@
 /*
  * Revocation of device certificates (TS 33.320 8.3.2.1: the H(e)MS checks
  * them by CRL or OCSP; Documentation/tr069.md, "Revocation of device
- * certificates").  Checked once per TLS connection, at its first request:
+ * certificates").  Checked once per TLS connection, at its first request;
+ * an OCSP query runs outside the event loop (server.c):
  * a revoked certificate gets no session; no valid status refuses it too
  * (strict) or lets it in with a warning (soft).  Answers are kept until
  * their nextUpdate, so a device's sessions cost one responder query per
@@ -155,23 +156,37 @@ static void cache_add(struct revocation *rv, const unsigned char *id, int status
 }
 
 /*
- * OCSP: the cached answer, else one query to the configured responder or
- * the first one the certificate's AIA names, checked by the agent's rules
- * (cwmpd/ocsp.c: signature by the issuer or its delegated responder, our
- * nonce, this certificate's CertID, current).
+ * One OCSP query about one certificate, run away from the server's event
+ * loop (revocation_query_run()): a responder that is slow or never answers
+ * delays only this device's session.
+ */
+struct revocation_query {
+	X509 *cert, *issuer;
+	STACK_OF(X509) *chain;
+	X509_STORE *roots;	/* thread-safe for verification (OpenSSL 3) */
+	char *url;
+	unsigned char id[EVP_MAX_MD_SIZE];
+	bool has_id;
+	time_t now, next_update;
+	struct verdict v;
+	char identity[HNBTRE_IDENTITY_MAX + 1];
+};
+
+/*
+ * OCSP: the cached answer, else the responder to ask (the configured one
+ * or the first one the certificate's AIA names): a query for @q.
  */
 static void ocsp_status(struct revocation *rv, X509 *cert, X509 *issuer,
-			STACK_OF(X509) *chain, time_t now, struct verdict *v)
+			STACK_OF(X509) *chain, time_t now, struct verdict *v,
+			struct revocation_query **q)
 {
 	const char *responder = rv->config->ocsp_responder;
-	unsigned char id[EVP_MAX_MD_SIZE], *der = NULL;
+	unsigned char id[EVP_MAX_MD_SIZE];
 	struct cached_status *cached;
-	struct ocsp_result r = { .status = -1 };
-	OCSP_REQUEST *req;
+	bool has_id = !cert_id(cert, id);
 	char *url, until[32];
-	size_t len;
 
-	if (!cert_id(cert, id) && (cached = cache_find(rv, id, now))) {
+	if (has_id && (cached = cache_find(rv, id, now))) {
 		iso_time(cached->until, until, sizeof(until));
 		snprintf(v->source, sizeof(v->source), "OCSP, cached until %s", until);
 		v->status = cached->status;
@@ -184,26 +199,65 @@ static void ocsp_status(struct revocation *rv, X509 *cert, X509 *issuer,
 		snprintf(v->why, sizeof(v->why), "the certificate names no OCSP responder");
 		return;
 	}
-	req = ocsp_request(cert, issuer);
+	*q = calloc(1, sizeof(**q));
+	if (!*q || !X509_up_ref(cert) || !X509_up_ref(issuer)) {
+		snprintf(v->why, sizeof(v->why), "out of memory");
+		free(*q);
+		*q = NULL;
+		free(url);
+		return;
+	}
+	(*q)->cert = cert;
+	(*q)->issuer = issuer;
+	(*q)->chain = X509_chain_up_ref(chain);
+	(*q)->roots = rv->roots;
+	(*q)->url = url;
+	(*q)->has_id = has_id;
+	memcpy((*q)->id, id, sizeof(id));
+	(*q)->now = now;
+	(*q)->v = *v;
+}
+
+/*
+ * The query, checked by the agent's rules (cwmpd/ocsp.c: signature by the
+ * issuer or its delegated responder, our nonce, this certificate's
+ * CertID, current).  Touches nothing but @q: runs in any thread.
+ */
+void revocation_query_run(struct revocation_query *q)
+{
+	struct ocsp_result r = { .status = -1 };
+	struct verdict *v = &q->v;
+	unsigned char *der = NULL;
+	OCSP_REQUEST *req;
+	size_t len;
+
+	req = ocsp_request(q->cert, q->issuer);
 	if (!req)
 		snprintf(v->why, sizeof(v->why), "cannot build the OCSP request");
-	else if (!ocsp_query(url, req, &der, &len, v->why, sizeof(v->why)) &&
-		 !ocsp_check_response(der, len, cert, issuer, chain, rv->roots, req, now, &r)) {
+	else if (!ocsp_query(q->url, req, &der, &len, v->why, sizeof(v->why)) &&
+		 !ocsp_check_response(der, len, q->cert, q->issuer, q->chain, q->roots, req,
+				      q->now, &r)) {
 		if (r.status == V_OCSP_CERTSTATUS_UNKNOWN) {
 			snprintf(v->why, sizeof(v->why), "the responder does not know the certificate");
 		} else {
 			v->status = r.status;
 			v->reason = r.revocation_reason;
-			/* without nextUpdate an answer is about now only (RFC 6960 4.2.2.1) */
-			if (r.next_update > now)
-				cache_add(rv, id, r.status, r.revocation_reason, r.next_update);
+			q->next_update = r.next_update;
 		}
 	} else if (!v->why[0]) {
 		snprintf(v->why, sizeof(v->why), "%s", r.reason);
 	}
 	OCSP_REQUEST_free(req);
 	free(der);
-	free(url);
+}
+
+static void query_free(struct revocation_query *q)
+{
+	X509_free(q->cert);
+	X509_free(q->issuer);
+	sk_X509_pop_free(q->chain, X509_free);
+	free(q->url);
+	free(q);
 }
 
 /* The CRL file, read again when it changed on disk or is no longer current. */
@@ -278,16 +332,39 @@ static void crl_status(struct revocation *rv, X509 *cert, X509 *issuer, time_t n
 	ERR_clear_error();
 }
 
-bool revocation_admits(struct revocation *rv, SSL *ssl, const char *identity)
+/* The verdict on @identity's certificate from @v, logged. */
+static bool decide(struct revocation *rv, const char *identity, const struct verdict *v)
+{
+	char line[768];
+
+	if (v->status == V_OCSP_CERTSTATUS_GOOD) {
+		snprintf(line, sizeof(line), "certificate of %s: good (%s)", identity, v->source);
+	} else if (v->status == V_OCSP_CERTSTATUS_REVOKED) {
+		snprintf(line, sizeof(line), "certificate of %s is revoked (%s, reason %s): "
+			 "no session", identity, v->source,
+			 v->reason < 0 ? "unspecified" : OCSP_crl_reason_str(v->reason));
+	} else {
+		snprintf(line, sizeof(line), "%sno revocation status for the certificate of %s "
+			 "(%s: %s): %s", rv->config->revocation_soft ? "warning: " : "",
+			 identity, v->source, v->why, rv->config->revocation_soft ?
+			 "session continues (soft)" : "no session (strict)");
+	}
+	hems_log("%s%s", line, "");
+	return v->status == V_OCSP_CERTSTATUS_GOOD ||
+	       (v->status == V_OCSP_CERTSTATUS_UNKNOWN && rv->config->revocation_soft);
+}
+
+int revocation_start(struct revocation *rv, SSL *ssl, const char *identity,
+		     struct revocation_query **q)
 {
 	STACK_OF(X509) *chain = SSL_get0_verified_chain(ssl);
 	struct verdict v = { .status = V_OCSP_CERTSTATUS_UNKNOWN, .reason = -1 };
 	time_t now = time(NULL);
 	X509 *cert, *issuer;
-	char line[768];
 
+	*q = NULL;
 	if (rv->config->revocation == REVOCATION_OFF)
-		return true;
+		return 1;
 	if (!chain || sk_X509_num(chain) < 2) {
 		snprintf(v.source, sizeof(v.source), "%s",
 			 rv->config->revocation == REVOCATION_OCSP ? "OCSP" : "CRL");
@@ -296,23 +373,31 @@ bool revocation_admits(struct revocation *rv, SSL *ssl, const char *identity)
 		cert = sk_X509_value(chain, 0);
 		issuer = sk_X509_value(chain, 1);
 		if (rv->config->revocation == REVOCATION_OCSP)
-			ocsp_status(rv, cert, issuer, chain, now, &v);
+			ocsp_status(rv, cert, issuer, chain, now, &v, q);
 		else
 			crl_status(rv, cert, issuer, now, &v);
 	}
-	if (v.status == V_OCSP_CERTSTATUS_GOOD) {
-		snprintf(line, sizeof(line), "certificate of %s: good (%s)", identity, v.source);
-	} else if (v.status == V_OCSP_CERTSTATUS_REVOKED) {
-		snprintf(line, sizeof(line), "certificate of %s is revoked (%s, reason %s): "
-			 "no session", identity, v.source,
-			 v.reason < 0 ? "unspecified" : OCSP_crl_reason_str(v.reason));
-	} else {
-		snprintf(line, sizeof(line), "%sno revocation status for the certificate of %s "
-			 "(%s: %s): %s", rv->config->revocation_soft ? "warning: " : "",
-			 identity, v.source, v.why, rv->config->revocation_soft ?
-			 "session continues (soft)" : "no session (strict)");
+	if (*q) {
+		snprintf((*q)->identity, sizeof((*q)->identity), "%s", identity);
+		return -EINPROGRESS;
 	}
-	hems_log("%s%s", line, "");
-	return v.status == V_OCSP_CERTSTATUS_GOOD ||
-	       (v.status == V_OCSP_CERTSTATUS_UNKNOWN && rv->config->revocation_soft);
+	return decide(rv, identity, &v);
+}
+
+void revocation_query_drop(struct revocation_query *q)
+{
+	if (q)
+		query_free(q);
+}
+
+bool revocation_finish(struct revocation *rv, struct revocation_query *q)
+{
+	bool admitted;
+
+	/* without nextUpdate an answer is about now only (RFC 6960 4.2.2.1) */
+	if (q->v.status != V_OCSP_CERTSTATUS_UNKNOWN && q->has_id && q->next_update > q->now)
+		cache_add(rv, q->id, q->v.status, q->v.reason, q->next_update);
+	admitted = decide(rv, q->identity, &q->v);
+	query_free(q);
+	return admitted;
 }

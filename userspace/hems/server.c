@@ -5,10 +5,15 @@
  * client certificate: one TLS library (OpenSSL) on both sides.  One CWMP
  * session per TLS connection; the protocol is in acs.c.
  */
+#include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -37,7 +42,22 @@ struct server {
 	struct store *db;
 	struct revocation *revocation;
 	struct connection *connections;
+	int answers[2];		/* pipe: revocation checks done in their threads */
+	unsigned int checking;	/* revocation checks under way */
 };
+
+/* A first request waiting for its device's revocation status. */
+struct pending {
+	struct server *srv;
+	struct evhttp_request *req;
+	struct connection *c;
+	struct revocation_query *q;
+};
+
+/* Bounds the threads a flood of new devices with unknown status starts. */
+#define CHECKING_MAX	256
+
+static void handle(struct server *srv, struct evhttp_request *req, struct acs_session *s);
 
 static void connection_closed(struct evhttp_connection *conn, void *arg)
 {
@@ -53,19 +73,80 @@ static void connection_closed(struct evhttp_connection *conn, void *arg)
 		}
 }
 
+static void reply_code(struct evhttp_request *req, int code)
+{
+	evhttp_send_reply(req, code, "Error", NULL);
+}
+
+/* The session of @c becomes its connection's. */
+static void admit(struct server *srv, struct connection *c, struct evhttp_connection *conn)
+{
+	c->conn = conn;
+	c->next = srv->connections;
+	srv->connections = c;
+	evhttp_connection_set_closecb(conn, connection_closed, srv);
+}
+
+static void *check_revocation(void *arg)
+{
+	struct pending *p = arg;
+
+	revocation_query_run(p->q);
+	/* a pointer, less than PIPE_BUF: written whole */
+	if (write(p->srv->answers[1], &p, sizeof(p)) != sizeof(p))
+		abort();
+	return NULL;
+}
+
+/*
+ * A revocation status found in a thread: the waiting first request is
+ * served or refused.  A device that closed its connection meanwhile left
+ * the request without one (libevent frees it at the reply).
+ */
+static void revocation_answered(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct evhttp_connection *conn;
+	struct pending *p;
+
+	(void)what;
+	if (read(fd, &p, sizeof(p)) != sizeof(p))
+		return;
+	srv->checking--;
+	conn = evhttp_request_get_connection(p->req);
+	if (!revocation_finish(srv->revocation, p->q) || !conn) {
+		acs_session_free(&p->c->session);
+		free(p->c);
+		reply_code(p->req, 403);
+	} else {
+		admit(srv, p->c, conn);
+		handle(srv, p->req, &p->c->session);
+	}
+	free(p);
+}
+
 /*
  * The session of this connection; made at the first request, with the
  * identity from the client certificate (its CN, which the TrE also
- * signs into attestations) and the connection's session attestation nonce.
+ * signs into attestations) and the connection's session attestation
+ * nonce, once the certificate's revocation status admits it (TS 33.320
+ * 8.3.2.1: before anything of the device is looked at or stored).  NULL
+ * with *@waiting: the request is answered once the status is known.
  */
-static struct acs_session *session_of(struct server *srv, struct evhttp_request *req)
+static struct acs_session *session_of(struct server *srv, struct evhttp_request *req,
+				      bool *waiting)
 {
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
 	struct bufferevent *bev = evhttp_connection_get_bufferevent(conn);
 	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+	struct revocation_query *q;
 	struct connection *c;
+	struct pending *p;
+	pthread_t thread;
 	X509 *peer;
+	int ret;
 
+	*waiting = false;
 	for (c = srv->connections; c; c = c->next)
 		if (c->conn == conn)
 			return &c->session;
@@ -88,28 +169,39 @@ static struct acs_session *session_of(struct server *srv, struct evhttp_request 
 	if (!c)
 		return NULL;
 	hems_log("TLS session from %s (%s)", c->session.identity, SSL_get_version(ssl));
-	/* TS 33.320 8.3.2.1: before anything of the device is looked at or stored */
-	if (!revocation_admits(srv->revocation, ssl, c->session.identity)) {
+	ret = revocation_start(srv->revocation, ssl, c->session.identity, &q);
+	if (ret == -EINPROGRESS) {
+		p = calloc(1, sizeof(*p));
+		if (p && srv->checking < CHECKING_MAX) {
+			*p = (struct pending) { .srv = srv, .req = req, .c = c, .q = q };
+			if (!pthread_create(&thread, NULL, check_revocation, p)) {
+				pthread_detach(thread);
+				srv->checking++;
+				*waiting = true;
+				return NULL;
+			}
+		}
+		free(p);
+		hems_log("no revocation check of %s: %s", c->session.identity,
+			 "too many under way: no session");
+		revocation_query_drop(q);
+		ret = 0;
+	}
+	if (ret != 1) {
 		acs_session_free(&c->session);
 		free(c);
 		return NULL;
 	}
-	c->conn = conn;
-	c->next = srv->connections;
-	srv->connections = c;
-	evhttp_connection_set_closecb(conn, connection_closed, srv);
+	admit(srv, c, conn);
 	return &c->session;
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct server *srv = arg;
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	struct evkeyvalq *headers = evhttp_request_get_input_headers(req);
-	struct acs_reply r = { .code = 400 };
-	size_t len = evbuffer_get_length(in);
 	struct acs_session *s;
-	struct evbuffer *out;
+	bool waiting;
 
 	if (evhttp_find_header(headers, "Authorization"))
 		hems_log("request with an Authorization header%s%s", "", "");
@@ -117,10 +209,23 @@ static void on_request(struct evhttp_request *req, void *arg)
 		/* test only: an ACS that asks for HTTP authentication */
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  srv->config->demand_auth);
-		r.code = 401;
-	} else if (!(s = session_of(srv, req))) {
-		r.code = 403;
-	} else if (evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
+		reply_code(req, 401);
+	} else if ((s = session_of(srv, req, &waiting))) {
+		handle(srv, req, s);
+	} else if (!waiting) {
+		reply_code(req, 403);
+	}
+}
+
+/* A request of an admitted device's session. */
+static void handle(struct server *srv, struct evhttp_request *req, struct acs_session *s)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct acs_reply r = { .code = 400 };
+	size_t len = evbuffer_get_length(in);
+	struct evbuffer *out;
+
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
 		/* the package of a Download, over the same mutual TLS */
 		r.code = acs_package(srv->db, s, evhttp_request_get_uri(req), &r.body,
 				     &r.len) ? 404 : 200;
@@ -227,7 +332,7 @@ static void sweep_updates(evutil_socket_t fd, short what, void *arg)
 int hems_serve(const struct hems_config *config)
 {
 	struct timeval sweep_period = { .tv_sec = config->update_timeout / 10 };
-	struct event *sweep;
+	struct event *sweep, *answers;
 	struct server srv = { .config = config };
 	struct distress_listener *distress_tls, *distress_tcp, *distress_ike;
 	struct event_base *base;
@@ -244,6 +349,17 @@ int hems_serve(const struct hems_config *config)
 	base = event_base_new();
 	http = base ? evhttp_new(base) : NULL;
 	if (!http) {
+		fprintf(stderr, "hnbtre-hems: libevent setup failed\n");
+		return 1;
+	}
+	/* libcurl's global state, before any thread uses it */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) || pipe(srv.answers)) {
+		fprintf(stderr, "hnbtre-hems: setup failed\n");
+		return 1;
+	}
+	answers = event_new(base, srv.answers[0], EV_READ | EV_PERSIST, revocation_answered,
+			    &srv);
+	if (!answers || event_add(answers, NULL)) {
 		fprintf(stderr, "hnbtre-hems: libevent setup failed\n");
 		return 1;
 	}
@@ -286,6 +402,7 @@ int hems_serve(const struct hems_config *config)
 	distress_close(distress_tcp);
 	distress_close(distress_ike);
 	event_free(sweep);
+	event_free(answers);
 	evhttp_free(http);
 	event_base_free(base);
 	store_close(srv.db);

@@ -8,7 +8,7 @@
 # admitted when its first request gets a CWMP answer (204 to an empty
 # POST) and refused with 403.  Needs $HNBTRE, $PKI, root (own network
 # namespace: the ports are the test PKI's, 8888 for OCSP).
-PLAN=12
+PLAN=14
 # A loopback of our own: no other test's responder or server in the way.
 if [ "${1:-}" != in-netns ]; then
 	unshare -n true 2>/dev/null && exec unshare -n "$0" in-netns
@@ -81,11 +81,14 @@ hems_stop() {
 }
 trap 'hems_stop; responder_stop; rm -rf "$tmp"' EXIT
 
-# session CERT: the HTTP status of an empty POST as device CERT.
+# session CERT [SECONDS]: the HTTP status of an empty POST as device CERT
+# ($PKI/CERT.pem, or a path), given SECONDS (default 20).
 session() {
-	curl -s -o /dev/null -w '%{http_code}' --max-time 20 \
+	local cert=$1
+	[ -f "$cert" ] || cert=$PKI/$1.pem
+	curl -s -o /dev/null -w '%{http_code}' --max-time "${2:-20}" \
 		--resolve hems.hnbtre.test:7547:127.0.0.1 --cacert "$PKI/root.pem" \
-		--cert "$PKI/$1.pem" --key "$PKI/device.key" -X POST --data-binary '' \
+		--cert "$cert" --key "$PKI/device.key" -X POST --data-binary '' \
 		https://hems.hnbtre.test:7547/
 }
 
@@ -125,6 +128,51 @@ check "responder down, soft: session with a warning" admitted device \
 responder_start || exit 1
 check "soft still refuses a revoked certificate" refused device-revoked \
 	"certificate of $ID is revoked (OCSP http://127.0.0.1:8888, reason keyCompromise): no session"
+
+# Issue 19 section 4: a responder that never answers delays only the
+# device it is asked about.  Another device (its own key and identity in
+# this test, issued by the test root) names a responder on port 8889 that
+# accepts and never answers (the agent's OCSP client gives up after 10 s).
+slow_id=0005B9-0000000777
+openssl req -new -key "$PKI/device.key" -subj "/O=hnbtre test operator/CN=$slow_id" \
+	-out "$tmp/slow.csr" 2>/dev/null &&
+printf '%s\n' "authorityInfoAccess=OCSP;URI:http://127.0.0.1:8889" \
+	"extendedKeyUsage=clientAuth" > "$tmp/slow.ext" &&
+openssl x509 -req -in "$tmp/slow.csr" -CA "$PKI/root.pem" -CAkey "$PKI/root.key" \
+	-set_serial 0x7777 -days 30 -extfile "$tmp/slow.ext" -out "$tmp/slow.pem" \
+	2>/dev/null || exit 1
+python3 -c 'import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 8889))
+s.listen(16)
+time.sleep(120)' &
+silent=$!
+for i in $(seq 50); do
+	bash -c 'echo > /dev/tcp/127.0.0.1/8889' 2>/dev/null && break
+	sleep 0.1
+done
+hems_start --revocation ocsp --ocsp-responder aia || exit 1
+session "$tmp/slow.pem" > "$tmp/slow.code" &
+slow=$!
+sleep 1
+other_served() {
+	local code start=$SECONDS
+	code=$(session device 4)
+	echo "HTTP $code after $((SECONDS - start)) s"
+	[ "$code" = 204 ] && grep -q "certificate of $ID: good (OCSP http://127.0.0.1:8888)" "$tmp/hems.log" ||
+		{ cat "$tmp/hems.log"; false; }
+}
+check "a responder that never answers: another device's session completes meanwhile" other_served
+slow_refused() {
+	wait "$slow"
+	[ "$(cat "$tmp/slow.code")" = 403 ] &&
+	grep -q "no revocation status for the certificate of $slow_id (OCSP http://127.0.0.1:8889: .*): no session (strict)" "$tmp/hems.log" ||
+		{ cat "$tmp/slow.code" "$tmp/hems.log"; false; }
+}
+check "the device whose responder never answers: no session (strict) after the timeout" slow_refused
+kill "$silent" 2>/dev/null
+wait "$silent" 2>/dev/null
 responder_stop
 
 # CRLs: current, expired (nextUpdate passed), signed by somebody else.
