@@ -50,10 +50,8 @@ sed -i "s|^{|{ \"install_root\": \"$R\", \"package_roots\": \"ca.pem\", \"reboot
 echo "tre component" > "$WORK/t/tre1"
 make_components "$WORK/c" 2
 for f in "$D"/* "$WORK/t/tre1"; do sign_component "$f"; done
-"$HNBTRE" manifest build --version 1 "$WORK"/c/c* --class distress "$D"/* \
-	--class tre "$WORK/t/tre1" > "$WORK/m.body" &&
-"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
-	"$WORK/m.body" "$WORK/m"
+signed_manifest "$WORK/m" 1 "$WORK"/c/c* --class distress "$D"/* \
+	--class tre "$WORK/t/tre1"
 
 wait_listening() {
 	local i
@@ -243,17 +241,13 @@ replacement() {
 mkdir -p "$WORK/img/bin"
 echo "replacement image" > "$WORK/img/bin/app"
 sign_component "$WORK/img/bin/app"
-echo "tre component" > "$WORK/tre1.good"
-printf 'hnbtre-manifest 1\nversion 2\n' > "$WORK/m2.body"
-{
-	echo "$R/current/bin/app sha256:$(sha256sum < "$WORK/img/bin/app" | cut -d' ' -f1) normal"
-	for f in "$D"/*; do
-		echo "$f sha256:$(sha256sum < "$f" | cut -d' ' -f1) distress"
-	done
-	echo "$WORK/t/tre1 sha256:$(sha256sum < "$WORK/tre1.good" | cut -d' ' -f1) tre"
-} | LC_ALL=C sort >> "$WORK/m2.body"
-"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
-	"$WORK/m2.body" "$WORK/m2"
+# The replacement's manifest names the TrE component as it was before the
+# change above (the good copy staged under $WORK/good).
+mkdir -p "$WORK/good"
+echo "tre component" > "$WORK/good/tre1"
+signed_manifest "$WORK/m2" 2 --class distress "$D"/* \
+	--class tre --root "$WORK/good" --prefix "$WORK/t" "$WORK/good/tre1" \
+	--class normal --root "$WORK/img" --prefix "$R/current" "$WORK/img/bin/app"
 mkdir -p "$R"
 "$HNBTRE" pkg build --dir "$WORK/img" --prefix "$R/current" --manifest "$WORK/m2" \
 	--version 1 -o "$WORK/img.unsigned" > /dev/null &&
@@ -266,7 +260,7 @@ rc=$?
 check "TrE failed: no replacement attempted" \
 	sh -c "[ $rc = 6 ] && [ ! -e '$R/current' ]"
 pkill -f "busybox nc -l -p $REPLACE_PORT"
-cp "$WORK/tre1.good" "$WORK/t/tre1"; sign_component "$WORK/t/tre1"
+cp "$WORK/good/tre1" "$WORK/t/tre1"; sign_component "$WORK/t/tre1"
 echo 1 > $SFS/validate	# TrE repaired: trusted again
 echo tampered | rewrite_component "$WORK/c/c1"
 echo 1 > $SFS/validate	# a normal component: failed

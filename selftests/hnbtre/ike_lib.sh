@@ -362,7 +362,7 @@ verdict() {
 # segw-revoked revoked.
 revocation_servers() {
 	local ca=$WORK/ca ns i
-	ca_database "device segw segw-badsan" "device-revoked segw-revoked" || return 1
+	ca_database "$ca" "device segw segw-badsan" "device-revoked segw-revoked" || return 1
 	mkdir -p "$ca/www"
 	openssl ca -config "$ca/ca.cnf" -batch -gencrl 2>/dev/null |
 		openssl crl -outform DER -out "$ca/www/root.crl" || return 1

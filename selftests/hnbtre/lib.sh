@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Shared helpers of the hnbtre shell selftests: TAP output, a fresh
-# module, components signed with evmctl, signed manifests.
+# module, components signed with evmctl; signed manifests and the CA
+# database come from pki_lib.sh, shared with the host tests.
 #
 # HNBTRE_TOP must name the hnbtre checkout (module, CLI, test PKI);
 # without it, or without root, the tests are skipped (kselftest exit 4).
@@ -13,6 +14,7 @@ MODULE=$TOP/kernel/hnbtre.ko
 HNBTRE=$TOP/build/bin/hnbtre
 PKI=$TOP/build/pki
 WRITE=$(dirname "$(readlink -f "$0")")/hnbtre_write
+. "$(dirname "${BASH_SOURCE[0]}")/pki_lib.sh"
 tap_n=0
 tap_failed=0
 
@@ -123,15 +125,6 @@ rewrite_component() {
 	cp -a "$1" "$1.rewrite" && cat > "$1.rewrite" && mv "$1.rewrite" "$1"
 }
 
-# signed_manifest OUT VERSION FILE...: manifest signed by the trusted signer.
-signed_manifest() {
-	local out=$1 version=$2
-	shift 2
-	"$HNBTRE" manifest build --version "$version" "$@" > "$out.body" &&
-	"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
-		"$out.body" "$out"
-}
-
 state() { cat $SFS/state; }
 
 # pkg_signed_len PKG: bytes of a TR-069 Annex E package's signed part, what
@@ -153,18 +146,6 @@ expect_errno() {
 	local got
 	got=$("$WRITE" "$2")
 	[ "$got" = "$1" ] || { echo "expected $1, got $got"; return 1; }
-}
-
-# The TIM recomputed outside the module: sorted "<path> sha256:<hex>" lines.
-independent_tim() {
-	local f
-	for f in "$@"; do
-		if [ -f "$f" ]; then
-			echo "$f sha256:$(sha256sum < "$f" | cut -d' ' -f1)"
-		else
-			echo "$f sha256:-"
-		fi
-	done | LC_ALL=C sort | sha256sum | sed 's/^\([0-9a-f]*\).*/sha256:\1/'
 }
 
 IMA_LOG=/sys/kernel/security/ima/ascii_runtime_measurements
@@ -233,36 +214,10 @@ netns_pair() {
 	ip -n hnb-dev link set lo up && ip -n "hnb-$1" link set lo up
 }
 
-# ca_database "VALID..." "REVOKED...": the test root's `openssl ca`
-# database in $WORK/ca (ca.cnf, index.txt) with the named certificates of
-# the test PKI valid or revoked; ocsp_start answers from it.
-ca_database() {
-	local ca=$WORK/ca cert
-	mkdir -p "$ca"
-	cat > "$ca/ca.cnf" <<EOC
-[ca]
-default_ca = test
-[test]
-database = $ca/index.txt
-certificate = $PKI/root.pem
-private_key = $PKI/root.key
-default_md = sha256
-default_crl_days = 30
-EOC
-	: > "$ca/index.txt"
-	echo "unique_subject = no" > "$ca/index.txt.attr"
-	for cert in $1; do
-		openssl ca -config "$ca/ca.cnf" -batch -valid "$PKI/$cert.pem" 2>/dev/null || return 1
-	done
-	for cert in $2; do
-		openssl ca -config "$ca/ca.cnf" -batch -revoke "$PKI/$cert.pem" 2>/dev/null || return 1
-	done
-}
-
 # ocsp_start NS [HASH]: an `openssl ocsp` responder for the test CA's
-# database on 127.0.0.1:8888 of namespace hnb-NS (NS "root": the test's
-# own), where the test certificates' AIA points, signing with HASH
-# (sha256) as ocsp.pem.
+# database in $WORK/ca (ca_database) on 127.0.0.1:8888 of namespace
+# hnb-NS (NS "root": the test's own), where the test certificates' AIA
+# points, signing with HASH (sha256) as ocsp.pem.
 ocsp_start() {
 	local i in_ns=(ip netns exec "hnb-$1")
 	[ "$1" = root ] && in_ns=()

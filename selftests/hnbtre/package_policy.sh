@@ -30,10 +30,7 @@ check "package_allow_sha1 reads N" test "$(cat $PARAM)" = N
 mkdir -p "$R" "$WORK/v1/bin"
 echo "app 1" > "$WORK/v1/bin/app"
 sign_component "$WORK/v1/bin/app"
-printf 'hnbtre-manifest 1\nversion 10\n%s sha256:%s normal\n' "$live/bin/app" \
-	"$(sha256sum < "$WORK/v1/bin/app" | cut -d' ' -f1)" > "$WORK/m1.body"
-"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
-	"$WORK/m1.body" "$WORK/m1"
+image_manifest "$WORK/v1" "$live" 10 "$WORK/m1"
 # SHA-1 only, as the annex alone has it (openssl cms, not our tools; with
 # signed attributes, as the signers pkg sign adds: the kernel wants all
 # signers of a message alike).

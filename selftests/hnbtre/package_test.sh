@@ -15,20 +15,6 @@ live=$R/current
 signed_part() { head -c "$(pkg_signed_len "$1")" "$1"; }
 tool="python3 $TOP/userspace/tests/pkgtool.py"
 
-# image_manifest DIR VERSION OUT: signed manifest of DIR's files as they
-# are installed under $live.
-image_manifest() {
-	local dir=$1 f
-	{
-		printf 'hnbtre-manifest 1\nversion %s\n' "$2"
-		(cd "$dir" && find . -type f | sed 's|^\.||') | while read -r f; do
-			echo "$live$f sha256:$(sha256sum < "$dir$f" | cut -d' ' -f1) normal"
-		done | LC_ALL=C sort
-	} > "$3.body"
-	"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
-		"$3.body" "$3"
-}
-
 # package OUT DIR MANIFEST VERSION SIGNER [BUILD OPTIONS...]
 package() {
 	local out=$1 dir=$2 manifest=$3 version=$4 signer=$5
@@ -77,8 +63,8 @@ chmod 755 "$WORK/v1/bin/app" "$WORK/v2/bin/app"
 for f in "$WORK"/v1/bin/app "$WORK"/v1/conf "$WORK"/v2/bin/app "$WORK"/v2/lib/big; do
 	sign_component "$f"
 done
-image_manifest "$WORK/v1" 10 "$WORK/m1"
-image_manifest "$WORK/v2" 11 "$WORK/m2"
+image_manifest "$WORK/v1" "$live" 10 "$WORK/m1"
+image_manifest "$WORK/v2" "$live" 11 "$WORK/m2"
 package "$WORK/p1" "$WORK/v1" "$WORK/m1" 1 pkg-signer
 package "$WORK/p2" "$WORK/v2" "$WORK/m2" 2 pkg-signer --remove "$live/conf"
 
@@ -127,7 +113,7 @@ check "update to version 2: manifest 11 active, state trusted, expected TIM = me
 # Refusals.  Roots that also trust the untrusted CA, so that only the
 # kernel can refuse its signer.
 cat "$PKI/root.pem" "$PKI/evil-root.pem" > "$WORK/both-roots.pem"
-image_manifest "$WORK/v2" 12 "$WORK/m3"
+image_manifest "$WORK/v2" "$live" 12 "$WORK/m3"
 package "$WORK/evil" "$WORK/v2" "$WORK/m3" 3 evil-pkg-signer
 ROOTS=$WORK/both-roots.pem
 check "signer unknown to the TrE (userspace trusts it): ENOKEY, nothing installed" \
@@ -171,7 +157,7 @@ check "a flipped payload byte: the TrE accepts the signed part, the stream finds
 	refused OK "digest mismatch" "$WORK/badpayload"
 check "version 1 after version 2: rollback, nothing installed" \
 	refused OK rollback "$WORK/p1"
-image_manifest "$WORK/v2" 9 "$WORK/m9"
+image_manifest "$WORK/v2" "$live" 9 "$WORK/m9"
 package "$WORK/p9" "$WORK/v2" "$WORK/m9" 4 pkg-signer
 check "package version 4 carrying manifest version 9 < 11 (the TrE's): rollback, nothing installed" \
 	refused OK rollback "$WORK/p9"
@@ -220,7 +206,7 @@ check "Minimum Volatile Storage Size 4 GiB on a 2 GiB device: the TrE accepts, t
 # from openssl cms, installed through the TrE.
 interop() {	# interop OUT MANIFEST-VERSION PACKAGE-VERSION OPENSSL-OPTIONS...
 	local out=$1
-	image_manifest "$WORK/v2" "$2" "$out.manifest"
+	image_manifest "$WORK/v2" "$live" "$2" "$out.manifest"
 	$tool raw "$out.unsigned" version="$3" manifest="$out.manifest" \
 		"extract=$live/bin/app:$WORK/v2/bin/app:755" \
 		"extract=$live/lib/big:$WORK/v2/lib/big:644" end &&
@@ -273,7 +259,7 @@ done
 for f in fw.001 fw.002 cfg.001 mod.001 mod.002; do
 	cp "$WORK/$f" "$WORK/v6/lib/$f"
 done
-image_manifest "$WORK/v6" 16 "$WORK/m6"
+image_manifest "$WORK/v6" "$live" 16 "$WORK/m6"
 $tool raw "$WORK/x6.unsigned" version=6 manifest="$WORK/m6" \
 	$(for f in fw.001 fw.002 cfg.001 mod.001 mod.002; do echo "extract=$live/lib/$f:$WORK/$f"; done)
 "$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
@@ -284,7 +270,7 @@ cp -a "$WORK/v6/." "$WORK/v7/"
 rm "$WORK"/v7/lib/fw.00[12] "$WORK/v7/lib/cfg.001" "$WORK"/v7/lib/mod.00[12]
 cp "$WORK/fw.003" "$WORK/new.001" "$WORK/v7/lib/"
 cp "$WORK/mod.001" "$WORK/v7/bin/mod"
-image_manifest "$WORK/v7" 17 "$WORK/m7"
+image_manifest "$WORK/v7" "$live" 17 "$WORK/m7"
 $tool raw "$WORK/x7.unsigned" version=7 manifest="$WORK/m7" \
 	"extractv=$live/lib/fw.003:$WORK/fw.003" "addv=$live/lib/new.001:$WORK/new.001" \
 	"removev=$live/lib/cfg.000" "movev=$live/lib/mod.000:$live/bin/mod"

@@ -28,7 +28,7 @@ replace_net() {
 # replace_hems: the OCSP responder the H(e)MS certificate names, on the
 # device's loopback, and the H(e)MS with its distress receiver.
 replace_hems() {
-	ca_database hems "" && ocsp_start root &&
+	ca_database "$WORK/ca" hems "" && ocsp_start root &&
 	hems_start --distress-tls-port $TLS_PORT --distress-tcp-port $TCP_PORT \
 		--distress-psk-dir "$WORK/psk"
 }
@@ -57,26 +57,13 @@ EOC
 	echo "tre component" > "$WORK/t/tre1"
 	make_components "$WORK/c" 2
 	for f in "$D"/* "$WORK/t/tre1"; do sign_component "$f"; done
-	"$HNBTRE" manifest build --version 1 "$WORK"/c/c* --class distress "$D"/* \
-		--class tre "$WORK/t/tre1" > "$WORK/m1.body" &&
-	"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
-		"$WORK/m1.body" "$WORK/m1" || return 1
+	signed_manifest "$WORK/m1" 1 "$WORK"/c/c* --class distress "$D"/* \
+		--class tre "$WORK/t/tre1" || return 1
 
 	echo "replacement image" > "$WORK/img/bin/app"
 	sign_component "$WORK/img/bin/app"
-	{
-		printf 'hnbtre-manifest 1\nversion 2\n'
-		{
-			echo "$R/current/bin/app sha256:$(sha256sum < "$WORK/img/bin/app" | cut -d' ' -f1) normal"
-			for f in "$D"/* "$WORK/t/tre1"; do
-				class=distress
-				[ "$f" = "$WORK/t/tre1" ] && class=tre
-				echo "$f sha256:$(sha256sum < "$f" | cut -d' ' -f1) $class"
-			done
-		} | LC_ALL=C sort
-	} > "$WORK/m2.body"
-	"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
-		"$WORK/m2.body" "$WORK/m2" &&
+	signed_manifest "$WORK/m2" 2 --class distress "$D"/* --class tre "$WORK/t/tre1" \
+		--class normal --root "$WORK/img" --prefix "$R/current" "$WORK/img/bin/app" &&
 	"$HNBTRE" pkg build --dir "$WORK/img" --prefix "$R/current" --manifest "$WORK/m2" \
 		--version 1 -o "$WORK/img.unsigned" > /dev/null &&
 	"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
@@ -84,12 +71,8 @@ EOC
 	wrap_key "$PKI/device.key" "$WORK/device.wrapped"
 }
 
-# replacement_rim: the platform RIM of version 2 by the TIM definition
-# (contract.md).
-replacement_rim() {
-	echo "sha256:$(tail -n +3 "$WORK/m2.body" | awk '{ print $1, $2 }' |
-		sha256sum | cut -d' ' -f1)"
-}
+# replacement_rim: the platform RIM of version 2.
+replacement_rim() { "$HNBTRE" rim "$WORK/m2"; }
 
 # boot [START.CONF OPTIONS]: secure start-up as init runs it.
 boot() {

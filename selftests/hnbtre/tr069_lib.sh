@@ -117,6 +117,6 @@ tr069_init() {
 tr069_setup() {
 	net_setup && fresh_module identity="$IDENTITY" &&
 	load_device_key > /dev/null && make_trusted &&
-	ca_database "hems hems-badsan" hems-revoked && ocsp_start dev
+	ca_database "$WORK/ca" "hems hems-badsan" hems-revoked && ocsp_start dev
 }
 URL=https://hems.hnbtre.test:7547/

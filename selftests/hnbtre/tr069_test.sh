@@ -124,9 +124,8 @@ check "repaired: session again" eval 'repair && [ "$(state)" = trusted ] && cwmp
 bad_update() {
 	local live=$WORK/root/current
 	mkdir -p "$WORK/pkg/bin" "$WORK/root" && echo app > "$WORK/pkg/bin/app" &&
-	{ printf 'hnbtre-manifest 1\nversion 50\n'
-	  echo "$live/bin/app sha256:$(sha256sum < "$WORK/pkg/bin/app" | cut -d' ' -f1) normal"
-	} > "$WORK/pkg.manifest" &&
+	"$HNBTRE" manifest build --version 50 --root "$WORK/pkg" --prefix "$live" \
+		"$WORK/pkg/bin/app" -o "$WORK/pkg.manifest" &&
 	"$HNBTRE" manifest sign --key "$PKI/evil-signer.key" --cert "$PKI/evil-signer.pem" \
 		"$WORK/pkg.manifest" "$WORK/pkg.manifest.signed" &&
 	"$HNBTRE" pkg build --dir "$WORK/pkg" --prefix "$live" \

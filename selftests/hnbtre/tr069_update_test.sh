@@ -40,7 +40,6 @@ live=$WORK/root/current
 db() { sqlite3 "$WORK/hems.db" "$@"; }
 hems_cli() { "$HEMS" --db "$WORK/hems.db" "$@"; }
 update_row() { db "SELECT $1 FROM updates ORDER BY id DESC LIMIT 1"; }
-digest() { echo "sha256:$(sha256sum | cut -d' ' -f1)"; }
 show_all() {
 	cat "$WORK/cwmpd.out" "$WORK/hems.log"
 	db "SELECT * FROM updates" "SELECT * FROM devices" \
@@ -49,37 +48,33 @@ show_all() {
 
 # release N [BUILD OPTIONS]: package version N (release$N.pkg) installing bin/app and a
 # 48 KiB bin/data under $live, with a manifest (version N + 1) over them
-# and the component c1 the device already has.  The TIM lines of the
-# manifest (release$N.lines) and of the package's files (.files) are
-# written with sort and sha256sum, independently of libhnbtre.
+# and the component c1 the device already has.
 release() {
-	local n=$1 dir=$WORK/v$1 f
+	local n=$1 dir=$WORK/v$1
 	shift
 	mkdir -p "$dir/bin" "$WORK/root" &&
 	echo "app $n" > "$dir/bin/app" && head -c 49152 /dev/urandom > "$dir/bin/data" &&
-	sign_component "$dir/bin/app" && sign_component "$dir/bin/data" || return 1
-	for f in bin/app bin/data; do
-		echo "$live/$f sha256:$(sha256sum < "$dir/$f" | cut -d' ' -f1)"
-	done > "$WORK/release$n.files"
-	{ cat "$WORK/release$n.files"
-	  echo "$WORK/c/c1 sha256:$(sha256sum < "$WORK/c/c1" | cut -d' ' -f1)"
-	} | LC_ALL=C sort > "$WORK/release$n.lines"
-	{ printf 'hnbtre-manifest 1\nversion %s\n' $((n + 1))
-	  sed 's/$/ normal/' "$WORK/release$n.lines"; } > "$WORK/release$n.manifest"
-	"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
-		"$WORK/release$n.manifest" "$WORK/release$n.manifest.signed" &&
+	sign_component "$dir/bin/app" && sign_component "$dir/bin/data" &&
+	signed_manifest "$WORK/release$n.manifest" $((n + 1)) "$WORK/c/c1" \
+		--root "$dir" --prefix "$live" "$dir/bin/app" "$dir/bin/data" &&
 	"$HNBTRE" pkg build --dir "$dir" --prefix "$live" --version "$n" \
-		--manifest "$WORK/release$n.manifest.signed" -o "$WORK/release$n.unsigned" \
+		--manifest "$WORK/release$n.manifest" -o "$WORK/release$n.unsigned" \
 		"$@" > /dev/null &&
 	"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
 		-o "$WORK/release$n.pkg" "$WORK/release$n.unsigned"
+}
+# platform_rim N: the RIM of release N's manifest; patch_rim N: the same
+# over the files its package installs (TS 33.320 8.3.2.2, step 2).
+platform_rim() { "$HNBTRE" rim "$WORK/release$1.manifest"; }
+patch_rim() {
+	rim_of --root "$WORK/v$1" --prefix "$live" "$WORK/v$1/bin/app" "$WORK/v$1/bin/data"
 }
 
 # verified N: update N was verified: the device runs manifest N + 1 with
 # the TIM the H(e)MS expected, which is now the stored RIM.
 verified() {
 	local want_rim
-	want_rim=$(digest < "$WORK/release$1.lines")
+	want_rim=$(platform_rim "$1")
 	[ "$(state)" = trusted ] && [ "$(cat $SFS/tim)" = "$want_rim" ] &&
 	[ "$(sed -n 2p $SFS/manifest)" = "version $(($1 + 1))" ] &&
 	[ "$(update_row "state || ' ' || fault || ' ' || self_check || ' ' || reported_tim")" = \
@@ -96,8 +91,8 @@ full_flow() {
 	release 1 && hems_start && cwmpd $URL &&
 	out=$(hems_cli update "$IDENTITY" "$WORK/release1.pkg") || { show_all; return 1; }
 	echo "# $out"
-	rim=$(digest < "$WORK/release1.lines")
-	patch=$(digest < "$WORK/release1.files")
+	rim=$(platform_rim 1)
+	patch=$(patch_rim 1)
 	[ "$rim" != "$patch" ] && [ "$rim" != "$(cat $SFS/tim)" ] &&
 	[ "$(update_row "state || ' ' || package_version || ' ' || manifest_version || ' ' ||
 			 expected_rim || ' ' || patch_rim")" = "requested 1 2 $rim $patch" ] &&
@@ -144,7 +139,7 @@ tim_mismatch() {
 	cwmpd $URL --reboot-cmd "touch $WORK/rebooted" && cwmpd_said "request Download" &&
 	cwmpd_said "self-check: passed" && cwmpd_said "request Reboot" && [ -e "$WORK/rebooted" ] &&
 	grep -q "Reboot sent to $IDENTITY" "$WORK/hems.log" &&
-	[ "$(cat $SFS/tim)" = "$(digest < "$WORK/release2.lines")" ] &&
+	[ "$(cat $SFS/tim)" = "$(platform_rim 2)" ] &&
 	[ "$(update_row "state || ' ' || fault || ' ' || reported_tim")" = \
 	  "mismatch 0 $(cat $SFS/tim)" ] &&
 	[ "$(db "SELECT status || ' ' || rim FROM devices")" = "maintenance $old_rim" ] &&

@@ -7,6 +7,18 @@ tap_init 16
 
 log=$IMA_LOG
 
+# The one TIM of the selftests computed without hnbtre: the definition
+# (contract.md) in sort and sha256sum, so that the kernel's TIM is
+# checked against the text of the contract and not only against
+# libhnbtre's (manifest_diff.sh ties the two implementations together;
+# every other test compares with `hnbtre rim` and `hnbtre tim`).
+independent_tim() {
+	local f
+	for f in "$@"; do
+		echo "$f sha256:$(sha256sum < "$f" | cut -d' ' -f1)"
+	done | LC_ALL=C sort | sha256sum | sed 's/^\([0-9a-f]*\).*/sha256:\1/'
+}
+
 starts_unvalidated() {
 	[ "$(state)" = unvalidated ] && ! cat $SFS/tim 2>/dev/null
 }

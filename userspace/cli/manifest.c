@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* hnbtre manifest build | sign | load */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -20,18 +21,31 @@ static int compare_paths(const void *a, const void *b)
 		      ((const struct hnbtre_component *)b)->path);
 }
 
+/* FILE's path below ROOT, with its leading '/', or NULL if it is not below. */
+static const char *path_under(const char *file, const char *root)
+{
+	size_t n = strlen(root);
+
+	while (n && root[n - 1] == '/')
+		n--;
+	if (strncmp(file, root, n) || file[n] != '/')
+		return NULL;
+	return file + n;
+}
+
 static int manifest_build(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "version", required_argument, NULL, 'v' },
 		{ "root", required_argument, NULL, 'r' },
+		{ "prefix", required_argument, NULL, 'p' },
 		{ "class", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
 		{}
 	};
 	struct hnbtre_manifest m = { .version = 1 };
 	enum hnbtre_class class = HNBTRE_CLASS_NORMAL;
-	const char *root = NULL, *output = NULL;
+	const char *root = NULL, *prefix = "", *output = NULL;
 	FILE *out = stdout;
 	int opt, ret = EXIT_ERROR;
 	size_t i;
@@ -40,7 +54,7 @@ static int manifest_build(int argc, char **argv)
 	if (!m.components)
 		return EXIT_ERROR;
 	/* "-" keeps options and files in order, so --class applies to what follows. */
-	while ((opt = getopt_long(argc, argv, "-v:r:c:o:", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "-v:r:p:c:o:", options, NULL)) != -1) {
 		struct hnbtre_component *c;
 		const char *path;
 		char *end;
@@ -58,6 +72,13 @@ static int manifest_build(int argc, char **argv)
 		case 'r':
 			root = optarg;
 			break;
+		case 'p':
+			prefix = strcmp(optarg, "/") ? optarg : "";
+			if (*prefix && !hnbtre_path_valid(prefix, strlen(prefix))) {
+				die_msg("--prefix %s: not an absolute canonical path", optarg);
+				goto out;
+			}
+			break;
 		case 'c':
 			err = hnbtre_class_parse(optarg);
 			if (err < 0) {
@@ -72,32 +93,32 @@ static int manifest_build(int argc, char **argv)
 		case 1:
 			path = optarg;
 			if (root) {
-				size_t n = strlen(root);
-
-				while (n > 1 && root[n - 1] == '/')
-					n--;
-				if (strncmp(optarg, root, n) || optarg[n] != '/') {
+				path = path_under(optarg, root);
+				if (!path) {
 					die_msg("%s is not under --root %s", optarg, root);
 					goto out;
 				}
-				path = optarg + n;
-			}
-			if (!hnbtre_path_valid(path, strlen(path))) {
-				die_msg("%s: not an absolute canonical path without spaces or control characters",
-					path);
+			} else if (*prefix) {
+				die_msg("--prefix %s needs --root", prefix);
 				goto out;
 			}
 			c = &m.components[m.count];
+			if (asprintf(&c->path, "%s%s", prefix, path) < 0) {
+				c->path = NULL;
+				goto out;
+			}
+			m.count++;
+			if (!hnbtre_path_valid(c->path, strlen(c->path))) {
+				die_msg("%s: not an absolute canonical path without spaces or control characters",
+					c->path);
+				goto out;
+			}
 			err = hnbtre_hash_file(optarg, c->digest);
 			if (err) {
 				die_msg("%s: %s", optarg, strerror(-err));
 				goto out;
 			}
-			c->path = strdup(path);
-			if (!c->path)
-				goto out;
 			c->class = class;
-			m.count++;
 			break;
 		default:
 			goto out;
@@ -306,7 +327,7 @@ out:
 }
 
 const struct command manifest_commands[] = {
-	{ "manifest", "build", "[--version N] [--root DIR] [-o OUT] [--class normal|distress|tre] FILE...", manifest_build },
+	{ "manifest", "build", "[--version N] [--root DIR [--prefix /P]] [-o OUT] [--class normal|distress|tre] FILE...", manifest_build },
 	{ "manifest", "sign", "--key KEY --cert CERT [--chain PEM] IN OUT", manifest_sign },
 	{ "manifest", "load", "FILE", manifest_load },
 	{}

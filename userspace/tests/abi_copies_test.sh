@@ -5,7 +5,7 @@
 # userspace/, selftests/) includes it; this test fails on any copy left in
 # a C source or header.  Shell scripts and the documentation spell the ABI
 # as a user of it does (keyctl descriptions, securityfs words) and are not
-# checked.  TOP=DIR checks another checkout.
+# checked, except that none writes a manifest by hand.  TOP=DIR checks another checkout.
 set -u
 top=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 uapi=kernel/uapi/linux/hnbtre.h
@@ -18,24 +18,27 @@ sources() {
 		'selftests/*.[ch]' | grep -vx "$uapi"
 }
 
-# copies NAME ERE: one TAP result, failed by every line of code matching
-# ERE; comments may quote the ABI.
-copies() {
-	local name=$1 re=$2 hits
+# none_found WHAT HITS: one TAP result "no WHAT", failed by any HITS.
+none_found() {
 	n=$((n + 1))
-	hits=$(cd "$top" && sources | xargs -d '\n' grep -nE -- "$re" |
-		grep -vE '^[^:]+:[0-9]+:[[:space:]]*(/?\*|//)')
-	if [ -z "$hits" ]; then
-		echo "ok $n - no copy of $name outside the uapi header"
+	if [ -z "$2" ]; then
+		echo "ok $n - no $1"
 	else
-		echo "not ok $n - copies of $name outside the uapi header"
-		echo "$hits" | sed 's/^/# /'
+		echo "not ok $n - $1: found"
+		echo "$2" | sed 's/^/# /'
 		failed=$((failed + 1))
 	fi
 }
 
+# copies NAME ERE: failed by every line of code matching ERE; comments may
+# quote the ABI.
+copies() {
+	none_found "copy of $1 outside the uapi header" "$(cd "$top" && sources |
+		xargs -d '\n' grep -nE -- "$2" | grep -vE '^[^:]+:[0-9]+:[[:space:]]*(/?\*|//)')"
+}
+
 echo "TAP version 13"
-echo "1..14"
+echo "1..15"
 if [ ! -f "$top/$uapi" ]; then
 	# The checkout has no uapi header: everything it spells is a copy.
 	uapi=/nonexistent
@@ -55,4 +58,13 @@ copies "the package and distress words" \
 	'"(accepted signed=|unknown-signer|bad-signature|too-long|refused tre-failed|refused not-designated|refused corrupted)'
 copies "the attestation offsets" '#define[[:space:]]+[A-Z_]*OFF_[A-Z_]+[[:space:]]+[0-9]'
 copies "the attestation flags" '#define[[:space:]]+[A-Z_]*FLAG_(VALIDATED|HAS_MANIFEST)[[:space:]]'
+
+# Shell tests and scripts build manifests with `hnbtre manifest build`
+# (selftests/hnbtre/pki_lib.sh), never by writing the format themselves;
+# cli_test.sh checks that command against the format, and this test
+# names it.
+none_found "test or script writing a manifest by hand" "$(cd "$top" &&
+	git ls-files -- 'selftests/*.sh' 'userspace/tests/*.sh' 'scripts/*' |
+	grep -vxE 'userspace/tests/(cli|abi_copies)_test.sh' |
+	xargs -d '\n' grep -n 'hnbtre-manifest 1')"
 exit $((failed != 0))

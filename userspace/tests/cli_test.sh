@@ -5,7 +5,7 @@
 . "$(dirname "$0")/tap.sh"
 
 echo "TAP version 13"
-echo "1..19"
+echo "1..22"
 
 mkdir -p "$tmp/img/usr/bin" "$tmp/img/etc"
 echo one > "$tmp/img/usr/bin/b"
@@ -29,6 +29,19 @@ check "manifest build refuses a file named twice" fails "$HNBTRE" manifest build
 check "manifest build refuses version 0" fails "$HNBTRE" manifest build --version 0 "$tmp/img/usr/bin/a"
 check "manifest build refuses a file outside --root" fails "$HNBTRE" manifest build \
 	--root "$tmp/img/usr" "$tmp/img/etc/conf"
+check "manifest build --root --prefix: staged files under the install prefix, others as they are" bash -c "
+	'$HNBTRE' manifest build '$tmp/img/etc/conf' --root '$tmp/img/usr' --prefix /opt/x \
+		'$tmp/img/usr/bin/a' > '$tmp/mp' &&
+	diff -u - '$tmp/mp' <<EOB
+hnbtre-manifest 1
+version 1
+/opt/x/bin/a sha256:\$(sha256sum < '$tmp/img/usr/bin/a' | cut -d' ' -f1) normal
+$tmp/img/etc/conf sha256:\$(sha256sum < '$tmp/img/etc/conf' | cut -d' ' -f1) normal
+EOB"
+check "manifest build refuses --prefix without --root" fails "$HNBTRE" manifest build \
+	--prefix /opt/x "$tmp/img/usr/bin/a"
+check "manifest build refuses a relative --prefix" fails "$HNBTRE" manifest build \
+	--root "$tmp/img" --prefix opt "$tmp/img/usr/bin/a"
 
 check "manifest sign" "$HNBTRE" manifest sign --key "$PKI/signer.key" \
 	--cert "$PKI/signer.pem" "$tmp/m" "$tmp/m.signed"

@@ -14,9 +14,7 @@ echo "1..3"
 
 mkdir -p "$tmp/v1/bin" "$tmp/sfs" "$tmp/state" "$R"
 echo "app 1" > "$tmp/v1/bin/app"
-printf 'hnbtre-manifest 1\nversion 10\n%s sha256:%s normal\n' "$live/bin/app" \
-	"$(sha256sum < "$tmp/v1/bin/app" | cut -d' ' -f1)" > "$tmp/m1.txt"
-"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" "$tmp/m1.txt" "$tmp/m1"
+image_manifest "$tmp/v1" "$live" 10 "$tmp/m1"
 "$HNBTRE" pkg build --dir "$tmp/v1" --prefix "$live" --manifest "$tmp/m1" --version 1 \
 	-o "$tmp/p1.unsigned" > /dev/null
 "$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \

@@ -1,15 +1,14 @@
 #!/bin/bash
 # hnbtre-hems update on the host (Documentation/tr069.md, "Software
 # update"): the package's expected platform RIM and patch RIM are stored
-# with the request, recomputed here with sort and sha256sum; a package it
-# cannot use and an unknown device change nothing.
+# with the request, as `hnbtre rim` computes them from the manifest and
+# from the package's files; a package it cannot use and an unknown device change nothing.
 # Needs $HNBTRE (the CLI, next to hnbtre-hems) and $PKI.
 . "$(dirname "$0")/tap.sh"
 HEMS=$(dirname "$HNBTRE")/hnbtre-hems
 DEVICE=0005B9-0000000001
 live=/opt/hnb/current
 db() { sqlite3 "$tmp/hems.db" "$@"; }
-digest() { echo "sha256:$(sha256sum | cut -d' ' -f1)"; }
 
 echo "TAP version 13"
 echo "1..9"
@@ -17,11 +16,10 @@ echo "1..9"
 # A package installing bin/app whose manifest also keeps etc/conf.
 mkdir -p "$tmp/v1/bin"
 echo "app 1" > "$tmp/v1/bin/app"
-echo "$live/bin/app sha256:$(sha256sum < "$tmp/v1/bin/app" | cut -d' ' -f1)" > "$tmp/files"
-{ cat "$tmp/files"; echo "$live/etc/conf sha256:$(printf '%064d' 1)"; } |
-	LC_ALL=C sort > "$tmp/lines"
-{ printf 'hnbtre-manifest 1\nversion 7\n'; sed 's/$/ normal/' "$tmp/lines"; } > "$tmp/m.txt"
-"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" "$tmp/m.txt" "$tmp/m"
+mkdir -p "$tmp/kept/etc"
+echo "conf" > "$tmp/kept/etc/conf"
+signed_manifest "$tmp/m" 7 --root "$tmp/v1" --prefix "$live" "$tmp/v1/bin/app" \
+	--root "$tmp/kept" "$tmp/kept/etc/conf"
 "$HNBTRE" pkg build --dir "$tmp/v1" --prefix "$live" --manifest "$tmp/m" --version 3 \
 	-o "$tmp/p.unsigned" > /dev/null
 "$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$tmp/p.pkg" \
@@ -35,8 +33,8 @@ check "a new store has schema version 7" store_version_7
 
 requested() {
 	local rim patch
-	rim=$(digest < "$tmp/lines")
-	patch=$(digest < "$tmp/files")
+	rim=$("$HNBTRE" rim "$tmp/m")
+	patch=$(rim_of --root "$tmp/v1" --prefix "$live" "$tmp/v1/bin/app")
 	"$HEMS" --db "$tmp/hems.db" update "$DEVICE" "$tmp/p.pkg" > "$tmp/said" || return 1
 	cat "$tmp/said"
 	[ "$rim" != "$patch" ] &&
@@ -72,10 +70,10 @@ check "show --json: the update history with its references" history_columns
 released() {
 	"$HEMS" --db "$tmp/hems.db" --operator alice release "$tmp/p.pkg" > "$tmp/said" \
 		2> "$tmp/err" &&
-	grep -qx "release $tmp/p.pkg: package version 3, manifest version 7, platform RIM $(digest < "$tmp/lines")" "$tmp/said" &&
+	grep -qx "release $tmp/p.pkg: package version 3, manifest version 7, platform RIM $("$HNBTRE" rim "$tmp/m")" "$tmp/said" &&
 	grep -q "^hnbtre-hems: audit: release by alice on \*: $tmp/p.pkg" "$tmp/err" &&
 	[ "$(db "SELECT platform_rim, manifest_version, package_version, package FROM releases")" = \
-	  "$(digest < "$tmp/lines")|7|3|$tmp/p.pkg" ]
+	  "$("$HNBTRE" rim "$tmp/m")|7|3|$tmp/p.pkg" ]
 }
 check "release: the package's platform RIM and versions recorded, audited" released
 release_refused() {

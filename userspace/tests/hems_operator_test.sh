@@ -18,9 +18,7 @@ echo "1..9"
 
 mkdir -p "$tmp/v1/bin"
 echo "app 1" > "$tmp/v1/bin/app"
-{ printf 'hnbtre-manifest 1\nversion 7\n'
-  echo "$live/bin/app sha256:$(sha256sum < "$tmp/v1/bin/app" | cut -d' ' -f1) normal"; } > "$tmp/m.txt"
-"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" "$tmp/m.txt" "$tmp/m" &&
+image_manifest "$tmp/v1" "$live" 7 "$tmp/m" &&
 "$HNBTRE" pkg build --dir "$tmp/v1" --prefix "$live" --manifest "$tmp/m" --version 3 \
 	-o "$tmp/p.unsigned" > /dev/null &&
 "$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$tmp/p.pkg" \

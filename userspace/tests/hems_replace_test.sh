@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # hnbtre-hems replace (Documentation/distress.md, "Replacement from the
 # H(e)MS"): the reference values computed from a real signed package by
-# hnbtre_pkg_reference(), checked here against the TIM definition
-# computed with sha256sum; refusals queue nothing.  Needs $HNBTRE, $PKI.
+# hnbtre_pkg_reference(), checked here against `hnbtre rim` of the
+# manifest and of the files the package installs; refusals queue nothing.  Needs $HNBTRE, $PKI.
 . "$(dirname "$0")/tap.sh"
 HEMS="$(dirname "$HNBTRE")/hnbtre-hems --db $tmp/hems.db"
 live=/opt/hnb/current
@@ -15,25 +15,17 @@ mkdir -p "$tmp/img/bin" "$tmp/img/lib"
 echo "app 2" > "$tmp/img/bin/app"
 echo "lib 2" > "$tmp/img/lib/libx"
 # The manifest: the two files and one the package does not touch.
-{
-	printf 'hnbtre-manifest 1\nversion 7\n'
-	{
-		for f in bin/app lib/libx; do
-			echo "$live/$f sha256:$(sha256sum < "$tmp/img/$f" | cut -d' ' -f1) normal"
-		done
-		echo "/usr/lib/hnbtre-distress/hnbtre-distress sha256:$(printf x | sha256sum | cut -d' ' -f1) distress"
-	} | LC_ALL=C sort
-} > "$tmp/m.txt"
-"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
-	"$tmp/m.txt" "$tmp/m" &&
+mkdir -p "$tmp/sys/usr/lib/hnbtre-distress"
+printf x > "$tmp/sys/usr/lib/hnbtre-distress/hnbtre-distress"
+signed_manifest "$tmp/m" 7 --root "$tmp/img" --prefix "$live" "$tmp/img/bin/app" \
+	"$tmp/img/lib/libx" --class distress --root "$tmp/sys" --prefix / \
+	"$tmp/sys/usr/lib/hnbtre-distress/hnbtre-distress" &&
 "$HNBTRE" pkg build --dir "$tmp/img" --prefix "$live" --manifest "$tmp/m" \
 	--version 3 -o "$tmp/p.unsigned" > /dev/null &&
 "$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
 	-o "$tmp/p.pkg" "$tmp/p.unsigned" || exit 1
-# The TIM definition (contract.md) over lines "<path> sha256:<hex>\n".
-rim_of() { awk '{ print $1, $2 }' | sha256sum | sed 's/ .*//; s/^/sha256:/'; }
-platform=$(tail -n +3 "$tmp/m.txt" | rim_of)
-patch=$(tail -n +3 "$tmp/m.txt" | grep "^$live/" | rim_of)
+platform=$("$HNBTRE" rim "$tmp/m")
+patch=$(rim_of --root "$tmp/img" --prefix "$live" "$tmp/img/bin/app" "$tmp/img/lib/libx")
 $HEMS devices > /dev/null	# creates the schema
 sqlite3 "$tmp/hems.db" "INSERT INTO devices (identity, cert) VALUES ('dev1', x'00')"
 

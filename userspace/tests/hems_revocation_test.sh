@@ -27,22 +27,7 @@ ip link set lo up
 
 # The test CA's database: device good, device-revoked revoked.
 ca=$tmp/ca
-mkdir -p "$ca"
-cat > "$ca/ca.cnf" <<EOC
-[ca]
-default_ca = test
-[test]
-database = $ca/index.txt
-certificate = $PKI/root.pem
-private_key = $PKI/root.key
-default_md = sha256
-default_crl_days = 30
-EOC
-: > "$ca/index.txt"
-echo "unique_subject = no" > "$ca/index.txt.attr"
-openssl ca -config "$ca/ca.cnf" -batch -valid "$PKI/device.pem" 2>/dev/null &&
-openssl ca -config "$ca/ca.cnf" -batch -revoke "$PKI/device-revoked.pem" \
-	-crl_reason keyCompromise 2>/dev/null || exit 1
+ca_database "$ca" device device-revoked || exit 1
 
 # responder_start [OPTIONS...]: openssl ocsp where the AIA points.
 responder_start() {

@@ -75,19 +75,8 @@ echo "app 2" > "$tmp/v2/bin/app"
 head -c 300000 /dev/urandom > "$tmp/v2/lib/big"
 chmod 755 "$tmp/v2/bin/app"
 
-# signed_manifest DIR VERSION OUT [EXTRA FILES...]: manifest of DIR's files
-# as they are installed under $live.
-signed_manifest() {
-	local dir=$1 version=$2 out=$3
-	(cd "$dir" && find . -type f | sed 's|^\.||') | while read -r f; do
-		echo "$live$f sha256:$(sha256sum < "$dir$f" | cut -d' ' -f1) normal"
-	done | LC_ALL=C sort > "$tmp/lines"
-	{ printf 'hnbtre-manifest 1\nversion %s\n' "$version"; cat "$tmp/lines"; } > "$out.txt"
-	"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
-		"$out.txt" "$out"
-}
-signed_manifest "$tmp/v1" 10 "$tmp/m1"
-signed_manifest "$tmp/v2" 11 "$tmp/m2"
+image_manifest "$tmp/v1" "$live" 10 "$tmp/m1"
+image_manifest "$tmp/v2" "$live" 11 "$tmp/m2"
 
 pkg() {	# pkg OUT DIR MANIFEST VERSION [BUILD OPTIONS...]
 	local out=$1 dir=$2 manifest=$3 version=$4
@@ -111,15 +100,13 @@ check "inspect --json: version, files, removal, one signer, every command named"
 			\"Extract File\", \"hnbtre SHA-256\", \"hnbtre Mode\",
 			\"Extract File\", \"hnbtre SHA-256\", \"hnbtre Mode\",
 			\"Remove File\", \"End\"])'"
-# The H(e)MS's expectation: the TIM definition over the manifest's lines
-# (platform RIM) and over the files the package installs (patch RIM),
-# recomputed with sed, sort and sha256sum.
+# The H(e)MS's expectation: the TIM definition (`hnbtre rim`) over the
+# manifest (platform RIM) and over the files the package installs (patch
+# RIM), here from the staged files rather than the package's commands.
 reference_of_p2() {
 	local want_rim want_patch
-	want_rim=sha256:$(tail -n +3 "$tmp/m2.txt" | sed 's/ normal$//' | sha256sum | cut -d' ' -f1)
-	want_patch=sha256:$("$HNBTRE" pkg inspect "$tmp/p2" |
-		sed -n 's/^extract [0-7]* *[0-9]* \(sha256:[0-9a-f]*\) \(.*\)/\2 \1/p' |
-		sha256sum | cut -d' ' -f1)
+	want_rim=$("$HNBTRE" rim "$tmp/m2")
+	want_patch=$(rim_of --root "$tmp/v2" --prefix "$live" "$tmp/v2/bin/app" "$tmp/v2/lib/big")
 	"$HNBTRE" pkg reference "$tmp/p2" > "$tmp/reference" || return 1
 	cat "$tmp/reference"
 	[ "$(cat "$tmp/reference")" = "package_version=2
@@ -382,11 +369,7 @@ echo "app 3" > "$tmp/v3/bin/app"
 cp "$tmp/v1/conf" "$tmp/v3/conf"
 chmod 755 "$tmp/v3/bin/app"
 cp -a "$tmp/v3/bin/app" "$tmp/v3delta/bin/app"
-for f in bin/app conf; do
-	echo "$F/current/$f sha256:$(sha256sum < "$tmp/v3/$f" | cut -d' ' -f1) normal"
-done > "$tmp/m3.lines"
-{ printf 'hnbtre-manifest 1\nversion 20\n'; cat "$tmp/m3.lines"; } > "$tmp/m3.txt"
-"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" "$tmp/m3.txt" "$tmp/m3"
+image_manifest "$tmp/v3" "$F/current" 20 "$tmp/m3"
 for d in v3 v3delta; do
 	"$HNBTRE" pkg build --dir "$tmp/$d" --prefix "$F/current" --manifest "$tmp/m3" \
 		--version 20 -o "$tmp/$d.unsigned" &&
@@ -445,9 +428,7 @@ check "version 1 with allow-downgrade signed in: installed" install_pkg "$tmp/do
 # Paths outside the install root and through symlinks.
 mkdir -p "$tmp/other"
 echo "x" > "$tmp/other/f"
-printf 'hnbtre-manifest 1\nversion 12\n%s sha256:%s normal\n' "$tmp/other/f" \
-	"$(sha256sum < "$tmp/other/f" | cut -d' ' -f1)" > "$tmp/mo.txt"
-"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" "$tmp/mo.txt" "$tmp/mo"
+signed_manifest "$tmp/mo" 12 "$tmp/other/f"
 "$HNBTRE" pkg build --dir "$tmp/other" --prefix "$tmp/other" --manifest "$tmp/mo" \
 	--version 5 --allow-downgrade -o "$tmp/out.unsigned" && "$HNBTRE" pkg sign \
 	--cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$tmp/out.pkg" "$tmp/out.unsigned"
@@ -457,7 +438,7 @@ mkdir -p "$tmp/elsewhere"
 ln -s "$tmp/elsewhere" "$live/bin2"
 mkdir -p "$tmp/v3/bin2"
 echo evil > "$tmp/v3/bin2/x"
-signed_manifest "$tmp/v3" 13 "$tmp/m3"
+image_manifest "$tmp/v3" "$live" 13 "$tmp/m3"
 pkg "$tmp/p3.pkg" "$tmp/v3" "$tmp/m3" 5 --allow-downgrade > /dev/null
 check "a directory of the current slot replaced by a symlink: refused, nothing written through it" \
 	bash -c "'$HNBTRE' pkg install --root '$R' --roots '$PKI/root.pem' --no-tre '$tmp/p3.pkg' 2>&1 |
@@ -510,7 +491,7 @@ check "Minimum 10, Maximum 10.0.1, Role 1, Reboot: installed, reboot requested" 
 mkdir -p "$tmp/v4/bin"
 cp -a "$tmp/v1/bin/app" "$tmp/v4/bin/app"; cp "$tmp/v1/conf" "$tmp/v4/conf"
 echo new > "$tmp/v4/new"
-signed_manifest "$tmp/v4" 12 "$tmp/m4"
+image_manifest "$tmp/v4" "$live" 12 "$tmp/m4"
 $tool raw "$tmp/a.unsigned" version=4 manifest="$tmp/m4" "add=$live/new:$tmp/v4/new" \
 	"add=$live/conf:$tmp/v4/conf"
 "$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$tmp/a.pkg" "$tmp/a.unsigned"
@@ -520,7 +501,7 @@ check "Add File: a new file installed, an existing one left (same inode, linked)
 	cmp '$tmp/v4/new' '$live/new' && test \"\$(stat -c %i '$live/conf')\" = $conf_inode"
 mkdir -p "$tmp/v5"
 cp "$tmp/v1/conf" "$tmp/v5/conf"; cp "$tmp/v4/new" "$tmp/v5/new2"
-signed_manifest "$tmp/v5" 13 "$tmp/m5"
+image_manifest "$tmp/v5" "$live" 13 "$tmp/m5"
 $tool raw "$tmp/mv.unsigned" version=5 manifest="$tmp/m5" "move=$live/new:$live/new2" \
 	"rmtree=$live/bin"
 "$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$tmp/mv.pkg" "$tmp/mv.unsigned"
@@ -530,7 +511,7 @@ check "Move File and Remove Sub-Tree applied to the new slot" bash -c "
 	'$HNBTRE' pkg recover --root '$R'"
 mkdir -p "$tmp/v6"
 echo only > "$tmp/v6/only"
-signed_manifest "$tmp/v6" 14 "$tmp/m6"
+image_manifest "$tmp/v6" "$live" 14 "$tmp/m6"
 $tool raw "$tmp/fmt.unsigned" version=6 manifest="$tmp/m6" rawcmd=17: "extract=$live/only:$tmp/v6/only"
 "$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$tmp/fmt.pkg" "$tmp/fmt.unsigned"
 check "Format File System: the new slot holds the package's files only" bash -c "

@@ -12,25 +12,12 @@ live=$R/current
 echo "TAP version 13"
 echo "1..17"
 
-# image_manifest DIR VERSION OUT: signed manifest of DIR's files as they
-# are installed under $live.
-image_manifest() {
-	local dir=$1 f
-	{
-		printf 'hnbtre-manifest 1\nversion %s\n' "$2"
-		(cd "$dir" && find . -type f | sed 's|^\.||') | while read -r f; do
-			echo "$live$f sha256:$(sha256sum < "$dir$f" | cut -d' ' -f1) normal"
-		done | LC_ALL=C sort
-	} > "$3.txt"
-	"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
-		"$3.txt" "$3"
-}
 sign() { "$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$1" "$1.unsigned"; }
 # raw OUT VERSION MANIFEST-DIR MANIFEST-VERSION COMMANDS...: a signed package
 raw() {
 	local out=$1 version=$2 dir=$3 mversion=$4
 	shift 4
-	image_manifest "$dir" "$mversion" "$out.m" &&
+	image_manifest "$dir" "$live" "$mversion" "$out.m" &&
 	$tool raw "$out.unsigned" version="$version" manifest="$out.m" "$@" && sign "$out"
 }
 install_pkg() {
@@ -66,7 +53,7 @@ for f in lib/fw.001 lib/fw.002 lib/fw lib/fw.001.bak lib/fwx.001 lib/sub/fw.001 
 	 lib/mod.010 lib/mod.002 lib/mod.abc bin/app; do
 	echo "$f" > "$s0/$f"
 done
-image_manifest "$s0" 10 "$tmp/m0"
+image_manifest "$s0" "$live" 10 "$tmp/m0"
 "$HNBTRE" pkg build --dir "$s0" --prefix "$live" --manifest "$tmp/m0" --version 1 \
 	-o "$tmp/p0.unsigned" && sign "$tmp/p0"
 mkdir -p "$R"

@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# Sourced by the host shell tests: a temp dir, TAP results, exit status.
+# Sourced by the host shell tests: a temp dir, TAP results, exit status,
+# and what the selftests also make with the test PKI (signed manifests,
+# the CA database: selftests/hnbtre/pki_lib.sh).
 # Needs $HNBTRE (the CLI) and $PKI (scripts/mkpki).
 set -u
 HNBTRE=${HNBTRE:?} PKI=${PKI:?}
+. "$(dirname "${BASH_SOURCE[0]}")/../../selftests/hnbtre/pki_lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0
