@@ -138,6 +138,26 @@ static int compare_files(const void *a, const void *b)
 		      ((const struct hnbtre_pkg_file *)b)->path);
 }
 
+/* The package file being written (pkg build, pkg sign). */
+static FILE *output_open(const char *path)
+{
+	FILE *out = fopen(path, "wb");
+
+	if (!out)
+		die_msg("%s: %s", path, strerror(errno));
+	return out;
+}
+
+/* Closes OUT (if open); a package not written in full is removed. */
+static int output_close(FILE *out, const char *path, int ret)
+{
+	if (out && (fclose(out) || ret)) {
+		unlink(path);
+		return EXIT_ERROR;
+	}
+	return ret;
+}
+
 static int write_all(FILE *out, const void *data, size_t len)
 {
 	return fwrite(data, 1, len, out) == len ? 0 : -EIO;
@@ -364,11 +384,9 @@ static int pkg_build(int argc, char **argv)
 		die_msg("%s", err);
 		goto out;
 	}
-	out = fopen(output, "wb");
-	if (!out) {
-		die_msg("%s: %s", output, strerror(errno));
+	out = output_open(output);
+	if (!out)
 		goto out;
-	}
 	if (write_all(out, pkg.signed_part, pkg.signed_len) ||
 	    write_all(out, manifest, manifest_len))
 		goto out;
@@ -389,10 +407,7 @@ static int pkg_build(int argc, char **argv)
 	}
 	ret = EXIT_OK;
 out:
-	if (out && (fclose(out) || ret)) {
-		ret = EXIT_ERROR;
-		unlink(output);
-	}
+	ret = output_close(out, output, ret);
 	for (i = 0; i < walk.count; i++) {
 		free(walk.files[i].ima_sig);
 		free(walk.files[i].path);
@@ -475,20 +490,15 @@ static int pkg_sign(int argc, char **argv)
 		die_msg("%s", err);
 		goto out;
 	}
-	out = fopen(output, "wb");
-	if (!out) {
-		die_msg("%s: %s", output, strerror(errno));
+	out = output_open(output);
+	if (!out)
 		goto out;
-	}
 	if (write_all(out, pkg.signed_part, HNBTRE_PKG_HEADER_LEN + pkg.cmds_len) ||
 	    write_all(out, sig, sig_len) || copy_rest(fd, out))
 		goto out;
 	ret = EXIT_OK;
 out:
-	if (out && (fclose(out) || ret)) {
-		ret = EXIT_ERROR;
-		unlink(output);
-	}
+	ret = output_close(out, output, ret);
 	OPENSSL_free(sig);
 	close(fd);
 	hnbtre_pkg_free(&pkg);

@@ -136,8 +136,18 @@ static int names_request(struct agent *agent, const struct cwmp_msg *msg,
 	return ret < 0 ? ret : ret ? 1 : 0;
 }
 
-static int get_parameter_values(struct agent *agent, const struct cwmp_msg *msg,
-				char **out, size_t *len)
+/* One ParameterListItem of a Get response for entry @e: false if out of memory. */
+typedef bool (*add_item_fn)(struct agent *agent, xmlNodePtr list,
+			    const struct dm_entry *e);
+
+/*
+ * A Get request whose response (@response) holds a ParameterList of
+ * @item, one for every parameter (not object) a requested name covers,
+ * in the order of the names: GetParameterValues, GetParameterAttributes.
+ */
+static int covered_list_response(struct agent *agent, const struct cwmp_msg *msg,
+				 bool attest, const char *response, const char *item,
+				 add_item_fn add, char **out, size_t *len)
 {
 	struct dm_snapshot snap;
 	struct cwmp_out o;
@@ -146,22 +156,21 @@ static int get_parameter_values(struct agent *agent, const struct cwmp_msg *msg,
 	size_t count, i, j, n = 0;
 	int ret;
 
-	ret = names_request(agent, msg, &names, &count, &snap, true, out, len);
+	ret = names_request(agent, msg, &names, &count, &snap, attest, out, len);
 	if (ret)
 		return ret < 0 ? ret : 0;
 	for (i = 0; i < count; i++)
 		for (j = 0; j < snap.count; j++)
 			n += !snap.entries[j].object && covers(names[i], snap.entries[j].name);
-	ret = cwmp_out_new(&o, msg->id, "GetParameterValuesResponse");
+	ret = cwmp_out_new(&o, msg->id, response);
 	if (ret)
 		goto done;
-	list = cwmp_add_array(o.method, "ParameterList", "cwmp:ParameterValueStruct", n);
+	list = cwmp_add_array(o.method, "ParameterList", item, n);
 	for (i = 0; i < count && list; i++)
 		for (j = 0; j < snap.count && list; j++) {
 			const struct dm_entry *e = &snap.entries[j];
 
-			if (!e->object && covers(names[i], e->name) &&
-			    cwmp_add_value(list, e->name, e->value, e->type))
+			if (!e->object && covers(names[i], e->name) && !add(agent, list, e))
 				list = NULL;
 		}
 	ret = list ? cwmp_out_finish(&o, out, len) : (cwmp_out_free(&o), -ENOMEM);
@@ -169,6 +178,19 @@ done:
 	dm_snapshot_free(&snap);
 	free_items(names, count);
 	return ret;
+}
+
+static bool add_value(struct agent *agent, xmlNodePtr list, const struct dm_entry *e)
+{
+	(void)agent;
+	return !cwmp_add_value(list, e->name, e->value, e->type);
+}
+
+static int get_parameter_values(struct agent *agent, const struct cwmp_msg *msg,
+				char **out, size_t *len)
+{
+	return covered_list_response(agent, msg, true, "GetParameterValuesResponse",
+				     "cwmp:ParameterValueStruct", add_value, out, len);
 }
 
 /* A SetParameterValuesFault entry in the fault being built. */
@@ -330,50 +352,21 @@ free_args:
 	return ret;
 }
 
+static bool add_attribute(struct agent *agent, xmlNodePtr list, const struct dm_entry *e)
+{
+	xmlNodePtr a = cwmp_add(list, "ParameterAttributeStruct", NULL);
+	char number[4];
+
+	snprintf(number, sizeof(number), "%d", dm_notification(agent, e->name));
+	return a && cwmp_add(a, "Name", e->name) && cwmp_add(a, "Notification", number) &&
+	       cwmp_add_array(a, "AccessList", "xsd:string", 0);
+}
+
 static int get_parameter_attributes(struct agent *agent, const struct cwmp_msg *msg,
 				    char **out, size_t *len)
 {
-	struct dm_snapshot snap;
-	struct cwmp_out o;
-	xmlNodePtr list = NULL, a;
-	char **names, number[4];
-	size_t count, i, j, n = 0, pass;
-	int ret;
-
-	ret = names_request(agent, msg, &names, &count, &snap, false, out, len);
-	if (ret)
-		return ret < 0 ? ret : 0;
-	ret = cwmp_out_new(&o, msg->id, "GetParameterAttributesResponse");
-	if (ret)
-		goto done;
-	for (pass = 0; pass < 2; pass++) {
-		if (pass == 1)
-			list = cwmp_add_array(o.method, "ParameterList",
-					      "cwmp:ParameterAttributeStruct", n);
-		for (i = 0; i < count; i++)
-			for (j = 0; j < snap.count; j++) {
-				const struct dm_entry *e = &snap.entries[j];
-
-				if (e->object || !covers(names[i], e->name))
-					continue;
-				if (pass == 0) {
-					n++;
-					continue;
-				}
-				snprintf(number, sizeof(number), "%d",
-					 dm_notification(agent, e->name));
-				a = list ? cwmp_add(list, "ParameterAttributeStruct", NULL) : NULL;
-				if (!a || !cwmp_add(a, "Name", e->name) ||
-				    !cwmp_add(a, "Notification", number) ||
-				    !cwmp_add_array(a, "AccessList", "xsd:string", 0))
-					list = NULL;
-			}
-	}
-	ret = list ? cwmp_out_finish(&o, out, len) : (cwmp_out_free(&o), -ENOMEM);
-done:
-	dm_snapshot_free(&snap);
-	free_items(names, count);
-	return ret;
+	return covered_list_response(agent, msg, false, "GetParameterAttributesResponse",
+				     "cwmp:ParameterAttributeStruct", add_attribute, out, len);
 }
 
 /* Checked completely before anything is recorded. */
