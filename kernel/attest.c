@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Attestation: securityfs "attest" takes a nonce and returns a statement
- * of the TrE's state built and signed here with the device key
- * (byte-exact format in Documentation/attestation.md).  Available in every
- * state: a failed attestation is what the distress function and the
- * H(e)MS need, so signing does not go through the gate.
+ * of the TrE's state built here and signed with the attestation key
+ * (attest_key.c; byte-exact format in Documentation/attestation.md).
+ * Available in every state: a failed attestation is what the distress
+ * function and the H(e)MS need.
  */
 
 #include <linux/atomic.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
-#include <linux/key.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -44,8 +43,10 @@ struct attest_request {
 static void fill_body(u8 *blob, const struct hnbtre_status *st,
 		      const u8 *nonce, size_t nonce_len,
 		      const char *identity, size_t identity_len,
-		      size_t body_len, size_t sig_len)
+		      const u8 *cert, size_t cert_len, size_t body_len,
+		      size_t sig_len)
 {
+	u8 *pos = blob + HNBTRE_ATTEST_HEADER_SIZE;
 	unsigned int i;
 
 	memcpy(blob, HNBTRE_ATTEST_MAGIC, HNBTRE_ATTEST_MAGIC_LEN);
@@ -76,48 +77,48 @@ static void fill_body(u8 *blob, const struct hnbtre_status *st,
 				   blob + HNBTRE_ATTEST_OFF_VERDICTS + 4 * i);
 	blob[HNBTRE_ATTEST_OFF_NONCE_LEN] = nonce_len;
 	blob[HNBTRE_ATTEST_OFF_IDENTITY_LEN] = identity_len;
-	memcpy(blob + HNBTRE_ATTEST_HEADER_SIZE, nonce, nonce_len);
-	memcpy(blob + HNBTRE_ATTEST_HEADER_SIZE + nonce_len, identity, identity_len);
+	put_unaligned_be16(cert_len, blob + HNBTRE_ATTEST_OFF_CERT_LEN);
+	memcpy(pos, nonce, nonce_len);
+	pos += nonce_len;
+	memcpy(pos, identity, identity_len);
+	pos += identity_len;
+	memcpy(pos, cert, cert_len);
 }
 
 /* Builds and signs the blob for the pending nonce. */
 static int attest_build(struct attest_request *req)
 {
+	size_t identity_len, cert_len, body_len;
 	struct hnbtre_status st;
-	size_t identity_len, body_len;
 	const char *identity;
-	struct key *key;
+	const u8 *cert;
 	int sig_len, ret;
 	u8 *blob;
 
-	key = hnbtre_devkey_find();
-	if (IS_ERR(key))
-		return PTR_ERR(key);
-	sig_len = hnbtre_devkey_size();
+	sig_len = hnbtre_attest_signer(&cert, &cert_len);
+	if (sig_len < 0)
+		return sig_len;
 	identity = hnbtre_identity(&identity_len);
-	body_len = HNBTRE_ATTEST_HEADER_SIZE + req->nonce_len + identity_len;
-	ret = -ENOMEM;
+	body_len = HNBTRE_ATTEST_HEADER_SIZE + req->nonce_len + identity_len +
+		   cert_len;
 	blob = kzalloc(body_len + sig_len, GFP_KERNEL);
 	if (!blob)
-		goto out_key;
+		return -ENOMEM;
 
 	hnbtre_status_get(&st);
 	fill_body(blob, &st, req->nonce, req->nonce_len, identity,
-		  identity_len, body_len, sig_len);
+		  identity_len, cert, cert_len, body_len, sig_len);
 	sha256(blob, body_len, req->digest);
-	ret = hnbtre_devkey_sign(key, req->digest, blob + body_len, sig_len);
+	ret = hnbtre_attest_sign(req->digest, blob + body_len, sig_len);
 	if (ret >= 0 && ret != sig_len)
 		ret = -EIO;
 	if (ret < 0) {
 		kfree(blob);
-		goto out_key;
+		return ret;
 	}
 	req->blob = blob;
 	req->blob_len = body_len + sig_len;
-	ret = 0;
-out_key:
-	key_put(key);
-	return ret;
+	return 0;
 }
 
 static int attest_open(struct inode *inode, struct file *file)

@@ -66,14 +66,22 @@ static size_t rsa_modulus_size(const struct rsa_key *rsa)
 	return len;
 }
 
-/*
+/**
+ * hnbtre_devkey_parse_pkcs8 - the RSA key in a wrapper's PKCS#8
+ * @data: the DER after HNBTRE_DEVKEY_MAGIC
+ * @len: its length
+ * @key: receives the RSAPrivateKey (points into @data)
+ *
  * PrivateKeyInfo ::= SEQUENCE { version INTEGER (0),
  *	AlgorithmIdentifier SEQUENCE { rsaEncryption, NULL },
  *	privateKey OCTET STRING (RSAPrivateKey) }
  * exactly as `hnbtre key wrap` writes it; anything else is refused.
+ *
+ * Return: 0; -EBADMSG malformed; -ENOPKG not RSA; -EINVAL neither 2048
+ * nor 3072 bits.
  */
-static int parse_pkcs8_rsa(const u8 *data, size_t len,
-			   struct hnbtre_der_tlv *key)
+int hnbtre_devkey_parse_pkcs8(const u8 *data, size_t len,
+			      struct hnbtre_der_tlv *key)
 {
 	const u8 *end = data + len, *pos = data, *inner_end;
 	struct hnbtre_der_tlv seq, version, algo;
@@ -109,16 +117,6 @@ static int parse_pkcs8_rsa(const u8 *data, size_t len,
 	if (!HNBTRE_DEVKEY_BITS_VALID(bits))
 		return -EINVAL;
 	return 0;
-}
-
-/* Of a key this parser accepted: its RSAPrivateKey was checked then. */
-static int public_key_modulus_size(const struct public_key *pub)
-{
-	struct rsa_key rsa = {};
-
-	if (rsa_parse_priv_key(&rsa, pub->key, pub->keylen))
-		return -EBADMSG;
-	return rsa_modulus_size(&rsa);
 }
 
 static const char *op_name(enum kernel_pkey_operation op)
@@ -255,7 +253,7 @@ static int devkey_parse(struct key_preparsed_payload *prep)
 	if (prep->orig_description && !distress &&
 	    strcmp(prep->orig_description, HNBTRE_DEVICE_KEY_DESC))
 		return -EINVAL;
-	ret = parse_pkcs8_rsa(data + sizeof(devkey_magic),
+	ret = hnbtre_devkey_parse_pkcs8(data + sizeof(devkey_magic),
 			      prep->datalen - sizeof(devkey_magic), &rsa_key);
 	if (ret)
 		return ret;
@@ -317,8 +315,6 @@ static int restrict_device_keyring(struct key *keyring,
 /* One key of each kind per load of the module; under admission_lock. */
 static DEFINE_MUTEX(admission_lock);
 static bool device_key_admitted, distress_key_admitted;
-/* Its modulus size in bytes, so that attestations need no key query. */
-static int device_key_size;
 /* Holds the module from the device key's admission on. */
 static bool module_pinned;
 
@@ -356,8 +352,6 @@ static int admit(const char *description, const u8 *data, size_t len)
 	if (!ret) {
 		*admitted = true;
 		if (device) {
-			device_key_size =
-				public_key_modulus_size(key->payload.data[asym_crypto]);
 			/* Never put: only a reboot resets the TrE. */
 			__module_get(THIS_MODULE);
 			module_pinned = true;
@@ -385,6 +379,19 @@ static void audit_replacement(const char *result, const struct key *old,
 	audit_log_end(ab);
 }
 
+/* The device key in .hnbtre_device: a reference, or ERR_PTR(-ENOKEY). */
+static struct key *find_device_key(void)
+{
+	key_ref_t ref;
+
+	ref = keyring_search(make_key_ref(device_keyring, true),
+			     &key_type_asymmetric, HNBTRE_DEVICE_KEY_DESC,
+			     false);
+	if (IS_ERR(ref))
+		return ERR_PTR(-ENOKEY);
+	return key_ref_to_ptr(ref);
+}
+
 /*
  * Key rotation: the wrapper @data becomes the device key in place of the
  * admitted one, only while the TrE is trusted (whoever replaces it could
@@ -398,7 +405,7 @@ static int replace_device_key(const u8 *data, size_t len)
 	int ret;
 
 	mutex_lock(&admission_lock);
-	old = device_key_admitted ? hnbtre_devkey_find() : ERR_PTR(-ENOKEY);
+	old = device_key_admitted ? find_device_key() : ERR_PTR(-ENOKEY);
 	if (IS_ERR(old)) {
 		ret = PTR_ERR(old);
 		goto out;
@@ -419,8 +426,6 @@ static int replace_device_key(const u8 *data, size_t len)
 	ret = key_instantiate_and_link(key, data, len, device_keyring, NULL);
 	if (!ret) {
 		key_revoke(old);
-		device_key_size =
-			public_key_modulus_size(key->payload.data[asym_crypto]);
 		audit_replacement("replaced", old, key);
 	}
 	key_put(key);
@@ -460,11 +465,16 @@ struct key_upload {
 	const struct key_file *file;
 };
 
-/* Magic, then one DER SEQUENCE: its header says how much is to come. */
-#define WRAPPER_MAX	(sizeof(devkey_magic) + 4 + 4096)
-
-/* Bytes of the whole wrapper, 0 while unknown, or -EBADMSG. */
-static ssize_t wrapper_len(const u8 *p, size_t len)
+/**
+ * hnbtre_devkey_wrapper_len - length of a wrapper being written
+ * @p: its first bytes
+ * @len: their number
+ *
+ * Magic, then one DER SEQUENCE: its header says how much is to come.
+ *
+ * Return: bytes of the whole wrapper, 0 while unknown, or -EBADMSG.
+ */
+ssize_t hnbtre_devkey_wrapper_len(const u8 *p, size_t len)
 {
 	size_t magic = sizeof(devkey_magic), hdr;
 
@@ -496,11 +506,12 @@ static ssize_t key_append(struct hnbtre_upload *upload, const char __user *buf,
 	ssize_t need;
 	int ret;
 
-	ret = hnbtre_upload_append(upload, buf, count, ppos, WRAPPER_MAX);
+	ret = hnbtre_upload_append(upload, buf, count, ppos,
+				   HNBTRE_DEVKEY_WRAPPER_MAX);
 	if (ret || !count)
 		return ret;
-	need = wrapper_len(upload->data, upload->len);
-	if (need < 0 || (size_t)need > WRAPPER_MAX) {
+	need = hnbtre_devkey_wrapper_len(upload->data, upload->len);
+	if (need < 0 || (size_t)need > HNBTRE_DEVKEY_WRAPPER_MAX) {
 		upload->finished = true;
 		return -EBADMSG;
 	}
@@ -588,68 +599,6 @@ static const struct file_operations test_release_fops = {
 	.write = test_release_write,
 	.llseek = no_llseek,
 };
-
-/**
- * hnbtre_devkey_find - the device key in .hnbtre_device
- *
- * Return: a reference to the key (key_put() it) or ERR_PTR(-ENOKEY).
- */
-struct key *hnbtre_devkey_find(void)
-{
-	key_ref_t ref;
-
-	ref = keyring_search(make_key_ref(device_keyring, true),
-			     &key_type_asymmetric, HNBTRE_DEVICE_KEY_DESC,
-			     false);
-	if (IS_ERR(ref))
-		return ERR_PTR(-ENOKEY);
-	return key_ref_to_ptr(ref);
-}
-
-/**
- * hnbtre_devkey_sign - sign a SHA-256 digest with the device key, ungated
- * @key: a key from hnbtre_devkey_find()
- * @digest: SHA-256 of the data; not on the stack (mapped by a scatterlist)
- * @sig: receives the RSASSA-PKCS1-v1_5 signature; not on the stack either
- * @sig_size: size of @sig, at least the modulus size
- *
- * For the TrE's own statements (attestation), which must be available in
- * every state; userspace use goes through the gate instead.
- *
- * Return: the signature length or -errno.
- */
-int hnbtre_devkey_sign(struct key *key, const u8 digest[SHA256_DIGEST_SIZE],
-		       u8 *sig, size_t sig_size)
-{
-	struct kernel_pkey_params params = {
-		.key = key,
-		.encoding = "pkcs1",
-		.hash_algo = "sha256",
-		.in_len = SHA256_DIGEST_SIZE,
-		.out_len = sig_size,
-		.op = kernel_pkey_sign,
-	};
-	int ret;
-
-	down_read(&key->sem);
-	ret = key_validate(key);
-	if (!ret && asymmetric_key_subtype(key) != &gated_subtype)
-		ret = -ENOKEY;
-	if (!ret)
-		ret = public_key_subtype.eds_op(&params, digest, sig);
-	up_read(&key->sem);
-	return ret;
-}
-
-/**
- * hnbtre_devkey_size - signature size of the device key in bytes
- *
- * Return: the modulus size of the key admitted to .hnbtre_device.
- */
-int hnbtre_devkey_size(void)
-{
-	return device_key_size;
-}
 
 /**
  * hnbtre_devkey_init - create .hnbtre_device, its files and the key parser

@@ -277,11 +277,11 @@ int hnbtre_fs_init(void);
 void hnbtre_fs_exit(void);
 
 /* devkey.c (Documentation/devkey.md) */
-struct key;
-struct key *hnbtre_devkey_find(void);
-int hnbtre_devkey_sign(struct key *key, const u8 digest[SHA256_DIGEST_SIZE],
-		       u8 *sig, size_t sig_size);
-int hnbtre_devkey_size(void);
+/* A wrapper: the magic, then one DER SEQUENCE of at most 4 KiB. */
+#define HNBTRE_DEVKEY_WRAPPER_MAX	(HNBTRE_DEVKEY_MAGIC_LEN + 4 + 4096)
+ssize_t hnbtre_devkey_wrapper_len(const u8 *p, size_t len);
+int hnbtre_devkey_parse_pkcs8(const u8 *data, size_t len,
+			      struct hnbtre_der_tlv *key);
 int hnbtre_devkey_init(void);
 void hnbtre_devkey_exit(void);
 
@@ -327,6 +327,13 @@ int hnbtre_identity_init(void);
 
 /* attest.c (Documentation/attestation.md) */
 int hnbtre_attest_init(void);
+
+/* attest_key.c (Documentation/attestation.md, "The attestation key") */
+int hnbtre_attest_key_load(const u8 *wrapper, size_t len);
+int hnbtre_attest_signer(const u8 **cert, size_t *cert_len);
+int hnbtre_attest_sign(const u8 *digest, u8 *sig, size_t sig_size);
+int hnbtre_attest_key_init(void);
+void hnbtre_attest_key_exit(void);
 
 /* distress.c (Documentation/distress.md) */
 bool hnbtre_distress_credential_allowed(void);

@@ -45,6 +45,8 @@ static int __init hnbtre_init(void)
 	if (!ret)
 		ret = hnbtre_attest_init();
 	if (!ret)
+		ret = hnbtre_attest_key_init();
+	if (!ret)
 		ret = hnbtre_distress_init();
 	if (!ret)
 		ret = hnbtre_package_init();
@@ -59,6 +61,7 @@ out_devkey:
 	hnbtre_devkey_exit();
 out_fs:
 	hnbtre_fs_exit();
+	hnbtre_attest_key_exit();
 out_state:
 	hnbtre_state_exit();
 out_roots:
@@ -75,6 +78,7 @@ static void __exit hnbtre_exit(void)
 	 * that one of them uses are freed.
 	 */
 	hnbtre_fs_exit();
+	hnbtre_attest_key_exit();
 	hnbtre_devkey_exit();
 	hnbtre_state_exit();
 	hnbtre_keyrings_exit();

@@ -1,16 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Attestation: the transaction file's errnos, a blob verified by plain
-# openssl, its fields, availability while the gate is closed, rejection of
-# replayed and altered attestations by `hnbtre verify-attestation`, and
-# 10000 hostile writes.
+# Attestation: the transaction file's errnos, the attestation key's files,
+# a blob verified by plain openssl, its fields, availability while the
+# gate is closed, rejection of replayed and altered attestations by
+# `hnbtre verify-attestation` (libhnbtre), forgeries made with everything
+# userspace can do with the device key while the gate is open, and 10000
+# hostile writes.
 . "$(dirname "$0")/gate_lib.sh"
-tap_init 32
+tap_init 53
 HOSTILE=$(dirname "$(readlink -f "$0")")/attest_hostile
 
 id=$(cat "$PKI/identity")
 fresh_module identity="$id" || exit 1
-openssl x509 -in "$PKI/device.pem" -pubkey -noout > "$WORK/devpub.pem"
+openssl x509 -in "$PKI/attest.pem" -pubkey -noout > "$WORK/attpub.pem"
 
 # attest NONCE_HEX OUT: one transaction on one fd, as the docs describe.
 attest() {
@@ -34,10 +36,12 @@ split_blob() {
 }
 openssl_verifies() {
 	split_blob "$1" &&
-	openssl dgst -sha256 -verify "$WORK/devpub.pem" -signature "$1.sig" "$1.body" |
+	openssl dgst -sha256 -verify "$WORK/attpub.pem" -signature "$1.sig" "$1.body" |
 		grep -qx 'Verified OK'
 }
-verify() { "$HNBTRE" verify-attestation --cert "$PKI/device.pem" "$@"; }
+verify() {
+	"$HNBTRE" verify-attestation --cert "$PKI/device.pem" --roots "$PKI/root.pem" "$@"
+}
 rejected() {
 	local why=$1
 	shift
@@ -52,14 +56,20 @@ nonce2=ffeeddccbbaa99887766554433221100
 read_enodata() { cat $SFS/attest 2>&1 | grep -q 'No data available'; }
 nonce_einval() { head -c "$1" /dev/zero | expect_errno EINVAL $SFS/attest; }
 no_key() { ! attest $nonce "$WORK/none" 2> "$WORK/err" && grep -q 'Required key not available' "$WORK/err"; }
+cert_len() { field "$1" 154 2; }
 state_is() { [ "$(field "$1" 22 1)" = "$2" ]; }
 fields_match() {
 	[ "$(field "$1" 22 1) $(hexat "$1" 64 32) $(hexat "$1" 96 32) $(field "$1" 24 8)" = \
 	  "1 $(cut -d: -f2 $SFS/tim) $(cut -d: -f2 $SFS/rim) 1" ]
 }
 nonce_identity() {
-	[ "$(hexat "$1" 154 24)" = "$nonce" ] &&
-	[ "$(tail -c +$((154 + 24 + 1)) "$1.body")" = "$id" ]
+	[ "$(hexat "$1" 156 24)" = "$nonce" ] &&
+	[ "$(tail -c +$((156 + 24 + 1)) "$1.body" | head -c ${#id})" = "$id" ]
+}
+# the attestation certificate follows the identity, byte for byte attest.der
+cert_inside() {
+	[ "$(cert_len "$1")" = "$(stat -c %s "$PKI/attest.der")" ] &&
+	tail -c +$((156 + 24 + ${#id} + 1)) "$1.body" | cmp -s - "$PKI/attest.der"
 }
 counter_increases() {
 	attest $nonce2 "$WORK/a2" && [ "$(field "$WORK/a2" 32 8)" -gt "$(field "$1" 32 8)" ]
@@ -67,7 +77,8 @@ counter_increases() {
 other_identity() {
 	openssl req -new -x509 -key "$PKI/device.key" -subj "/CN=someone-else" \
 		-days 1 -out "$WORK/other.pem" 2>/dev/null &&
-	"$HNBTRE" verify-attestation --cert "$WORK/other.pem" --nonce $nonce "$1" > "$WORK/out"
+	"$HNBTRE" verify-attestation --cert "$WORK/other.pem" --roots "$PKI/root.pem" \
+		--nonce $nonce "$1" > "$WORK/out"
 	[ $? = 1 ] && grep -qx 'rejected: wrong identity.*' "$WORK/out"
 }
 cli_attest() {
@@ -83,7 +94,7 @@ second_write() {
 	exec 4<>$SFS/attest
 	printf 'AAAAAAAAAAAAAAAA' >&4 && printf 'BBBBBBBBBBBBBBBBBB' >&4 && cat <&4 > "$WORK/a5"
 	exec 4<&-
-	[ "$(tail -c +155 "$WORK/a5" | head -c 18)" = BBBBBBBBBBBBBBBBBB ]
+	[ "$(tail -c +157 "$WORK/a5" | head -c 18)" = BBBBBBBBBBBBBBBBBB ]
 }
 state3_verified() { state_is "$1" 3 && openssl_verifies "$1"; }
 not_trusted() { rejected "state not trusted" --nonce $nonce "$1"; }
@@ -113,9 +124,28 @@ check "open by another user: EACCES" other_user
 check "read without a nonce: ENODATA" read_enodata
 check "15-byte nonce: EINVAL" nonce_einval 15
 check "65-byte nonce: EINVAL" nonce_einval 65
-check "no device key: ENOKEY" no_key
-
-key=$(load_device_key)
+wrap_key "$PKI/device.key" "$WORK/device.wrapped"
+key=$(admit_key device "$WORK/device.wrapped")
+check "device key but no attestation key: ENOKEY" no_key
+wrap_key "$PKI/attest.key" "$WORK/attest.wrapped"
+check "attest_key: not a wrapper, EBADMSG" \
+	expect_errno EBADMSG $SFS/attest_key < "$PKI/attest.der"
+check "attest_cert: not DER, EBADMSG" \
+	expect_errno EBADMSG $SFS/attest_cert < "$PKI/attest.pem"
+check "attest_key: the wrapped attestation key is loaded" \
+	expect_errno OK $SFS/attest_key < "$WORK/attest.wrapped"
+check "attest_key: a second key, EEXIST" \
+	expect_errno EEXIST $SFS/attest_key < "$WORK/device.wrapped"
+check "attest_cert: the device certificate is not the key's, EKEYREJECTED" \
+	expect_errno EKEYREJECTED $SFS/attest_cert < "$PKI/device.der"
+check "attestation key without its certificate: ENOKEY" no_key
+check "attest_cert: the attestation certificate is loaded" \
+	expect_errno OK $SFS/attest_cert < "$PKI/attest.der"
+check "attest_cert: a second certificate, EEXIST" \
+	expect_errno EEXIST $SFS/attest_cert < "$PKI/attest.der"
+# no keyctl route: the device keyring holds the device key alone
+check "the attestation key is in no keyring" \
+	test "$(keyctl rlist %:.hnbtre_device | wc -w)" = 1
 check "attestation while unvalidated" attest $nonce "$WORK/a0"
 check "unvalidated attestation says so (state 0)" state_is "$WORK/a0" 0
 check "plain openssl verifies the unvalidated attestation" openssl_verifies "$WORK/a0"
@@ -123,8 +153,9 @@ check "validation makes the TrE trusted" make_trusted
 check "attestation while trusted" attest $nonce "$WORK/a1"
 check "plain openssl verifies the signature over the body" openssl_verifies "$WORK/a1"
 check "the body starts with the format identifier" \
-	test "$(head -c 16 "$WORK/a1")" = "HNBTRE-ATTEST-1"
+	test "$(head -c 16 "$WORK/a1")" = "HNBTRE-ATTEST-2"
 check "nonce and identity are in the blob" nonce_identity "$WORK/a1"
+check "the attestation certificate is in the blob" cert_inside "$WORK/a1"
 check "state, TIM, RIM and manifest version are the TrE's" fields_match "$WORK/a1"
 check "verdict counts: 2 components ok" \
 	test "$(field "$WORK/a1" 128 4) $(field "$WORK/a1" 132 4)" = "0 2"
@@ -143,6 +174,97 @@ check "unexpected RIM rejected: TIM differs" \
 	rejected "TIM differs" --nonce $nonce --rim "sha256:$(printf '%064d' 0)" "$WORK/a1"
 check "certificate of another identity rejected: wrong identity" other_identity "$WORK/a1"
 check "hnbtre attest --nonce writes a valid attestation" cli_attest
+
+# Forgeries, while the gate is open (trusted): what root can do with the
+# device key.  Each takes the genuine blob, claims something else, and
+# signs with the device key by one of the routes keyctl offers.
+# forge_body BLOB FIELD CERT OUT: OUT = the body of BLOB with FIELD
+# claimed otherwise (state, tim, rim, counter, none), the certificate
+# replaced by CERT (DER) unless "-", lengths adjusted; prints nothing.
+forge_body() {
+	python3 - "$@" <<'EOP'
+import struct, sys
+blob, what, cert, out = sys.argv[1:5]
+b = bytearray(open(blob, 'rb').read())
+body_len = struct.unpack('>I', b[16:20])[0]
+nl, il = b[152], b[153]
+cl = struct.unpack('>H', b[154:156])[0]
+body = b[:body_len]
+if what == 'state':
+	body[22] = 2
+if what == 'tim':
+	body[64:96] = b'\x11' * 32
+if what == 'rim':
+	body[96:128] = b'\x22' * 32
+if what == 'counter':
+	body[32:40] = struct.pack('>Q', 1)
+if what == 'v1':
+	body[0:16] = b'HNBTRE-ATTEST-1\n'
+if cert != '-':
+	c = open(cert, 'rb').read()
+	body = body[:156 + nl + il] + c
+	body[154:156] = struct.pack('>H', len(c))
+body[16:20] = struct.pack('>I', len(body))
+body[20:22] = struct.pack('>H', 256)
+open(out, 'wb').write(body)
+EOP
+}
+# sign_pkcs1 BODY HASH OUT: keyctl pkey_sign with the device key
+sign_pkcs1() {
+	openssl dgst -"$2" -binary "$1" > "$1.dgst" &&
+	keyctl pkey_sign "$key" 0 "$1.dgst" enc=pkcs1 hash="$2" > "$3"
+}
+# sign_raw BODY OUT: EMSA-PKCS1-v1_5 of SHA-256 built here, then the
+# device key's raw RSA (pkey_decrypt enc=raw) over it
+sign_raw() {
+	{ printf '\x00\x01'; head -c 202 /dev/zero | tr '\0' '\377'; printf '\x00'
+	  printf '\x30\x31\x30\x0d\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x01\x05\x00\x04\x20'
+	  openssl dgst -sha256 -binary "$1"; } > "$1.em" &&
+	keyctl pkey_decrypt "$key" 0 "$1.em" enc=raw > "$2"
+}
+# forged_rejected WHAT CERT SIGN [HASH] REASON: a forgery that the device
+# key did sign, refused by the verifier for REASON
+forged_rejected() {
+	local what=$1 cert=$2 how=$3 reason=$4 hash=${5:-sha256} f="$WORK/forged-$1-$3-$5"
+	forge_body "$WORK/a1" "$what" "$cert" "$f.body" || return 1
+	if [ "$how" = raw ]; then
+		sign_raw "$f.body" "$f.sig"
+	else
+		sign_pkcs1 "$f.body" "$hash" "$f.sig"
+	fi || { echo "the device key did not sign"; return 1; }
+	cat "$f.body" "$f.sig" > "$f"
+	rejected "$reason" --nonce $nonce "$f"
+}
+# control: the route works, the forgery is the device key's signature
+forged_ok() {
+	openssl x509 -in "$PKI/device.pem" -pubkey -noout > "$WORK/devpub.pem" &&
+	forge_body "$WORK/a1" tim - "$WORK/ctl.body" &&
+	sign_raw "$WORK/ctl.body" "$WORK/ctl.sig" &&
+	openssl dgst -sha256 -verify "$WORK/devpub.pem" -signature "$WORK/ctl.sig" \
+		"$WORK/ctl.body" | grep -qx 'Verified OK'
+}
+check "control: the device key signs a forged body, openssl verifies it" \
+	forged_ok
+check "forged state, pkey_sign sha256: rejected" \
+	forged_rejected state - pkcs1 "bad signature"
+check "forged TIM, pkey_sign sha256, attestation certificate inside: rejected" \
+	forged_rejected tim - pkcs1 "bad signature"
+check "forged RIM, pkey_sign sha256: rejected" \
+	forged_rejected rim - pkcs1 "bad signature"
+check "forged counter, pkey_decrypt enc=raw (hand-made PKCS#1): rejected" \
+	forged_rejected counter - raw "bad signature"
+check "forged TIM, pkey_sign sha512: rejected" \
+	forged_rejected tim - pkcs1 "bad signature" sha512
+check "forged TIM, the device certificate inside, pkey_sign: not an attestation signer" \
+	forged_rejected tim "$PKI/device.der" pkcs1 "not signed by an attestation key"
+check "forged TIM, the device certificate inside, raw RSA: not an attestation signer" \
+	forged_rejected tim "$PKI/device.der" raw "not signed by an attestation key"
+check "a format 1 blob signed by the device key: malformed" \
+	forged_rejected v1 - pkcs1 "malformed"
+check "the attestation key's certificate for another identity: not an attestation signer" \
+	forged_rejected none "$PKI/attest-other.der" pkcs1 "not signed by an attestation key"
+check "the attestation key under an untrusted CA: not an attestation signer" \
+	forged_rejected none "$PKI/evil-attest.der" pkcs1 "not signed by an attestation key"
 check "partial 7-byte reads on one fd give one verifiable blob" partial_reads
 check "a second write on the fd replaces the nonce" second_write
 

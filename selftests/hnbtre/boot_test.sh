@@ -35,6 +35,7 @@ cp -a "$WORK/t/tre1" "$WORK/tre1.good"
 "$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
 	"$WORK/m.body" "$WORK/m" || exit 1
 wrap_key "$PKI/device.key" "$WORK/device.wrapped"
+wrap_key "$PKI/attest.key" "$WORK/attest.wrapped"
 
 # start_conf [DISTRESS_BY_TRE [MORE]]: the script's configuration.
 start_conf() {
@@ -44,6 +45,8 @@ MODULE=$MODULE
 MANIFEST=$WORK/m
 ROOT_CERTS="$PKI/signer.der $PKI/pkg-signer.der $PKI/ima.der"
 DEVICE_KEY=$WORK/device.wrapped
+ATTEST_KEY=$WORK/attest.wrapped
+ATTEST_CERT=$PKI/attest.der
 DISTRESS=$D/hnbtre-distress
 DISTRESS_BY_TRE=${1:-yes}
 HNBTRE=$HNBTRE

@@ -127,7 +127,7 @@ attested_floor() {
 	local serial nonce=00112233445566778899aabbccddeeff ret
 	serial=$(load_device_key) &&
 	"$HNBTRE" attest --nonce $nonce > "$WORK/att" || return 1
-	"$HNBTRE" verify-attestation --cert "$PKI/device.pem" --nonce $nonce \
+	"$HNBTRE" verify-attestation --cert "$PKI/device.pem" --roots "$PKI/root.pem" --nonce $nonce \
 		"$WORK/att" > "$WORK/att.out"
 	grep -qx "floor $1" "$WORK/att.out" || { grep floor "$WORK/att.out"; ret=1; }
 	unload_with_keys "$serial"

@@ -43,9 +43,19 @@ admit_key() {
 	keyctl search %:.hnbtre_device asymmetric "hnbtre:$1"
 }
 
-# load_device_key: the test device key admitted; prints its serial.
+# load_attest_key: the test attestation key and its certificate into the
+# TrE (attestation.md), as hnbtre-start loads them.
+load_attest_key() {
+	wrap_key "$PKI/attest.key" "$WORK/attest.wrapped" &&
+	cat "$WORK/attest.wrapped" > "$SFS/attest_key" &&
+	cat "$PKI/attest.der" > "$SFS/attest_cert"
+}
+
+# load_device_key: the test device key admitted, and the attestation key
+# with it; prints the device key's serial.
 load_device_key() {
 	wrap_key "$PKI/device.key" "$WORK/device.wrapped" &&
+	load_attest_key &&
 	admit_key device "$WORK/device.wrapped"
 }
 

@@ -65,7 +65,7 @@ attested_source() {
 	local serial nonce=00112233445566778899aabbccddeeff ret
 	serial=$(load_device_key) &&
 	"$HNBTRE" attest --nonce $nonce > "$WORK/att" || return 1
-	"$HNBTRE" verify-attestation --cert "$PKI/device.pem" --nonce $nonce \
+	"$HNBTRE" verify-attestation --cert "$PKI/device.pem" --roots "$PKI/root.pem" --nonce $nonce \
 		"$WORK/att" > "$WORK/att.out"
 	grep -qx "identity_source $1" "$WORK/att.out" ||
 		{ grep identity "$WORK/att.out"; ret=1; }

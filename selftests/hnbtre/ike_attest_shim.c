@@ -11,7 +11,7 @@
  *   capture FILE     the TrE's blob, and a copy of it into FILE
  *   replay FILE      the contents of FILE, whatever the nonce
  *   truncate         the TrE's blob cut in half
- *   oversize         the TrE's blob followed by 1000 zero bytes
+ *   oversize         the TrE's blob followed by 5000 zero bytes
  *   trailing         the TrE's blob followed by one byte
  *   badsig           the TrE's blob with the last signature byte flipped
  *   wrongtype        the TrE's blob under another format identifier
@@ -105,7 +105,7 @@ int hnbtre_attest(const uint8_t *nonce, size_t nonce_len, uint8_t **blob,
 	} else if (!strcmp(ctl, "truncate")) {
 		*len /= 2;
 	} else if (!strcmp(ctl, "oversize")) {
-		err = grow(blob, len, 1000);
+		err = grow(blob, len, 5000);
 	} else if (!strcmp(ctl, "trailing")) {
 		err = grow(blob, len, 1);
 	} else if (!strcmp(ctl, "badsig")) {

@@ -271,10 +271,12 @@ dev_plain() {
 }
 
 # segw_with_plugin [hnbtre settings...]: the SeGW's charon with the plugin,
-# reference store RIM_DIR; SEGW_REVOCATION, SEGW_CERT, SEGW_ID as
-# swanctl_segw takes them; REVOKE as charon_conf.
+# reference store RIM_DIR, the operator root as the attestation trust
+# store; SEGW_REVOCATION, SEGW_CERT, SEGW_ID as swanctl_segw takes them;
+# REVOKE as charon_conf.
 segw_with_plugin() {
-	charon_up segw yes "rim_dir = $WORK/rims" "$@" &&
+	charon_up segw yes "rim_dir = $WORK/rims" \
+		"attestation_roots = $PKI/root.pem" "$@" &&
 	swanctl_segw "${SEGW_REVOCATION:-relaxed}" "${SEGW_CERT:-segw}" \
 		"${SEGW_ID:-segw.hnbtre.test}" && load_conf segw
 }

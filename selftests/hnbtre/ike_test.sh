@@ -96,7 +96,7 @@ hostile() {
 	segw_logged "$(verdict rejected "$2" require reject)" && charon_alive segw
 }
 check "truncated attestation: rejected, charon up" hostile truncate "malformed attestation"
-check "oversized Notify (1000 bytes appended): rejected, charon up" hostile oversize "oversized attestation Notify"
+check "oversized Notify (5000 bytes appended): rejected, charon up" hostile oversize "oversized attestation Notify"
 check "one trailing byte: rejected, charon up" hostile trailing "malformed attestation"
 check "garbage signature: rejected, charon up" hostile badsig "bad signature"
 check "wrong type (other format identifier): rejected, charon up" hostile wrongtype "malformed attestation"

@@ -36,6 +36,7 @@ for f in "$D"/*; do sign_component "$f"; done
 "$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
 	"$WORK/m.body" "$WORK/m" || exit 1
 wrap_key "$PKI/device.key" "$WORK/device.wrapped"
+wrap_key "$PKI/attest.key" "$WORK/attest.wrapped"
 
 # The network: one veth pair, the H(e)MS and another host behind it.
 ip netns add hnb-net &&
@@ -77,6 +78,8 @@ MODULE=$MODULE
 MANIFEST=$WORK/m
 ROOT_CERTS="$PKI/signer.der $PKI/pkg-signer.der $PKI/ima.der"
 DEVICE_KEY=$WORK/device.wrapped
+ATTEST_KEY=$WORK/attest.wrapped
+ATTEST_CERT=$PKI/attest.der
 DISTRESS=$D/hnbtre-distress
 HNBTRE=$HNBTRE
 ISOLATION_ALLOW="$1"

@@ -68,7 +68,8 @@ EOC
 		--version 1 -o "$WORK/img.unsigned" > /dev/null &&
 	"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
 		-o "$WORK/img.pkg" "$WORK/img.unsigned" &&
-	wrap_key "$PKI/device.key" "$WORK/device.wrapped"
+	wrap_key "$PKI/device.key" "$WORK/device.wrapped" &&
+	wrap_key "$PKI/attest.key" "$WORK/attest.wrapped"
 }
 
 # replacement_rim: the platform RIM of version 2.
@@ -81,6 +82,8 @@ IDENTITY=$id
 MODULE=$MODULE
 ROOT_CERTS="$PKI/signer.der $PKI/pkg-signer.der $PKI/ima.der"
 DEVICE_KEY=$WORK/device.wrapped
+ATTEST_KEY=$WORK/attest.wrapped
+ATTEST_CERT=$PKI/attest.der
 DISTRESS=$D/hnbtre-distress
 HNBTRE=$HNBTRE
 WATCHER_PIDFILE=$WORK/watcher.pid

@@ -83,21 +83,24 @@ static int verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "cert", required_argument, NULL, 'c' },
+		{ "roots", required_argument, NULL, 'R' },
 		{ "nonce", required_argument, NULL, 'n' },
 		{ "rim", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char usage[] =
-		"usage: verify-attestation --cert C --nonce HEX [--rim sha256:HEX] BLOB";
+		"usage: verify-attestation --cert C --roots R --nonce HEX [--rim sha256:HEX] BLOB";
 	uint8_t nonce[HNBTRE_ATTEST_NONCE_MAX], rim[HNBTRE_DIGEST_LEN], *blob;
 	size_t nonce_len = 0, rim_len = 0, len;
 	struct hnbtre_attestation a;
-	const char *cert = NULL;
+	const char *cert = NULL, *roots = NULL;
 	int opt, verdict, ok = 1;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt == 'c')
 			cert = optarg;
+		else if (opt == 'R')
+			roots = optarg;
 		else if (opt == 'n')
 			ok &= parse_hex(optarg, nonce, HNBTRE_ATTEST_NONCE_MIN,
 					sizeof(nonce), &nonce_len);
@@ -107,7 +110,7 @@ static int verify(int argc, char **argv)
 		else
 			ok = 0;
 	}
-	if (!ok || !cert || !nonce_len || optind != argc - 1) {
+	if (!ok || !cert || !roots || !nonce_len || optind != argc - 1) {
 		die_msg("%s", usage);
 		return EXIT_ERROR;
 	}
@@ -116,10 +119,10 @@ static int verify(int argc, char **argv)
 		die_msg("%s: %s", argv[optind], strerror(-verdict));
 		return EXIT_ERROR;
 	}
-	verdict = hnbtre_verify_attestation(blob, len, cert, nonce, nonce_len,
-					    rim_len ? rim : NULL, &a);
+	verdict = hnbtre_verify_attestation(blob, len, cert, roots, nonce,
+					    nonce_len, rim_len ? rim : NULL, &a);
 	if (verdict < 0) {
-		die_msg("%s: %s", cert, strerror(-verdict));
+		die_msg("%s or %s: %s", cert, roots, strerror(-verdict));
 		free(blob);
 		return EXIT_ERROR;
 	}
@@ -137,6 +140,6 @@ static int verify(int argc, char **argv)
 const struct command attest_commands[] = {
 	{ NULL, "attest", "--nonce HEX   signed attestation of the TrE to stdout", attest },
 	{ NULL, "verify-attestation",
-	  "--cert C --nonce HEX [--rim sha256:HEX] BLOB", verify },
+	  "--cert C --roots R --nonce HEX [--rim sha256:HEX] BLOB", verify },
 	{}
 };

@@ -18,8 +18,13 @@ static int accept_all(void *ctx, const struct hnbtre_attestation *a)
 	return 1;
 }
 
+static int signer_good(void *ctx, const struct hnbtre_attestation *a)
+{
+	return HNBTRE_ATTEST_VALID;
+}
+
 static const struct hnbtre_attestation_checks good = {
-	.signature_ok = accept_all,
+	.signer_check = signer_good,
 	.identity_ok = accept_all,
 };
 
@@ -56,7 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (a.body != data || a.sig != data + a.body_len ||
 	    a.body_len + a.sig_len != size ||
-	    (const uint8_t *)a.identity + a.identity_len != a.sig ||
+	    (const uint8_t *)a.identity + a.identity_len != a.cert ||
+	    a.cert + a.cert_len != a.sig || !a.cert_len ||
 	    a.nonce + a.nonce_len != (const uint8_t *)a.identity ||
 	    a.nonce_len < HNBTRE_ATTEST_NONCE_MIN || a.nonce_len > HNBTRE_ATTEST_NONCE_MAX ||
 	    a.state > HNBTRE_STATE_TAMPERED)

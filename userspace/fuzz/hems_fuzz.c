@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cwmp_msg answer;
 	char err[CWMP_ERR_LEN];
 
-	if (!size || acs_session_init(&s, cert))
+	if (!size || acs_session_init(&s, cert, NULL))
 		return 0;
 	s.step = data[0] % (DONE + 1);
 	s.reboot_on_mismatch = data[0] & 0x80;	/* the measure for a mismatch */

@@ -80,7 +80,7 @@ void hems_now(char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int acs_session_init(struct acs_session *s, X509 *peer)
+int acs_session_init(struct acs_session *s, X509 *peer, X509_STORE *roots)
 {
 	int len;
 
@@ -94,6 +94,7 @@ int acs_session_init(struct acs_session *s, X509 *peer)
 		return -1;
 	}
 	s->cert = peer;
+	s->roots = roots;
 	return 0;
 }
 
@@ -279,7 +280,7 @@ static int check_attestation(struct store *db, struct acs_session *s,
 	size_t len, i;
 
 	if (b64 && !hnbtre_base64_decode(b64, strlen(b64), 8192, &blob, &len))
-		verdict = hnbtre_verify_attestation_cert(blob, len, s->cert,
+		verdict = hnbtre_verify_attestation_cert(blob, len, s->cert, s->roots,
 							 nonce, sizeof(s->nonce),
 							 rims->expected ? rims->expected :
 							 rims->stored, &att);

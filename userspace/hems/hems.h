@@ -190,6 +190,8 @@ struct acs_session {
 	/* the client certificate, as TLS decoded it: decoding it again per
 	 * attestation would cost the server more than the check itself */
 	X509 *cert;
+	/* the operator CAs that issue attestation certificates */
+	X509_STORE *roots;
 	unsigned char *cert_der;		/* for the store */
 	int cert_len;
 	uint8_t nonce[32];			/* of SetParameterValues */
@@ -212,7 +214,7 @@ struct acs_reply {
 	size_t len;
 };
 
-int acs_session_init(struct acs_session *s, X509 *peer);
+int acs_session_init(struct acs_session *s, X509 *peer, X509_STORE *roots);
 void acs_session_free(struct acs_session *s);
 void acs_handle(struct store *db, const char *public_url, struct acs_session *s,
 		const char *body, size_t len, struct acs_reply *r);

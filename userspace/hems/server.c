@@ -154,7 +154,7 @@ static struct acs_session *session_of(struct server *srv, struct evhttp_request 
 	if (!peer)
 		return NULL;
 	c = calloc(1, sizeof(*c));
-	if (c && acs_session_init(&c->session, peer)) {
+	if (c && acs_session_init(&c->session, peer, SSL_CTX_get_cert_store(srv->ctx))) {
 		free(c);
 		c = NULL;
 	} else if (c) {

@@ -316,6 +316,8 @@ struct hnbtre_attestation {
 	size_t nonce_len;
 	const char *identity;	/* not NUL terminated */
 	size_t identity_len;
+	const uint8_t *cert;	/* the attestation key's certificate, DER */
+	size_t cert_len;
 	const uint8_t *body;	/* signed bytes */
 	size_t body_len;
 	const uint8_t *sig;
@@ -331,6 +333,9 @@ enum hnbtre_attest_verdict {
 	HNBTRE_ATTEST_WRONG_IDENTITY,
 	HNBTRE_ATTEST_NOT_TRUSTED,
 	HNBTRE_ATTEST_TIM_NOT_RIM,
+	/* the certificate in the blob is not the operator's attestation
+	 * certificate for the attested identity */
+	HNBTRE_ATTEST_BAD_SIGNER,
 };
 
 /**
@@ -468,14 +473,16 @@ int hnbtre_attestation_parse(const uint8_t *blob, size_t len,
  * hnbtre_attestation_len() - length of an attestation blob
  * @nonce_len: of its nonce
  * @identity_len: of its identity
- * @sig_len: of its signature (the device key's modulus size)
+ * @cert_len: of the attestation key's certificate (DER)
+ * @sig_len: of its signature (the attestation key's modulus size)
  *
  * Known before the TrE makes it (Documentation/attestation.md): an Inform
  * can hold its place before the connection exists.
  *
  * Return: the blob's length in bytes.
  */
-size_t hnbtre_attestation_len(size_t nonce_len, size_t identity_len, size_t sig_len);
+size_t hnbtre_attestation_len(size_t nonce_len, size_t identity_len,
+			      size_t cert_len, size_t sig_len);
 
 /**
  * hnbtre_verify_attestation() - check an attestation as the H(e)MS does
@@ -484,30 +491,37 @@ size_t hnbtre_attestation_len(size_t nonce_len, size_t identity_len, size_t sig_
  * @cert_path: the device certificate (PEM or DER); its subject CN (and
  *	subjectAltName URI urn:hnbtre:identity:<id>, if present) must carry
  *	the attested identity
+ * @roots_path: PEM file of the operator CA certificates that issue
+ *	attestation certificates (the trust store)
  * @nonce: the nonce the verifier sent
  * @nonce_len: its length
  * @expected_rim: the platform RIM the verifier expects, or NULL to compare
  *	the TIM with the RIM inside the attestation
  * @out: the parsed fields (valid unless the result is MALFORMED), or NULL
  *
- * Checks, in this order: structure, signature, nonce, identity, state
- * trusted, TIM equal to the expected RIM.
+ * Checks, in this order: structure, the signer (the certificate in the
+ * blob: issued through @roots_path, the attestation role, not a CA, the
+ * attested identity), the signature with its key, nonce, identity of the
+ * device certificate, state trusted, TIM equal to the expected RIM.
  *
  * Return: an enum hnbtre_attest_verdict, or -errno if the certificate
- * cannot be read.
+ * or the roots cannot be read.
  */
 int hnbtre_verify_attestation(const uint8_t *blob, size_t len,
-			      const char *cert_path, const uint8_t *nonce,
-			      size_t nonce_len, const uint8_t *expected_rim,
+			      const char *cert_path, const char *roots_path,
+			      const uint8_t *nonce, size_t nonce_len,
+			      const uint8_t *expected_rim,
 			      struct hnbtre_attestation *out);
 
 /*
- * How a verifier checks what only it can: the signature with the device
- * key and the identity against the device certificate.  Each returns
- * nonzero when the check passes.
+ * How a verifier checks what only it can.  signer_check: the attestation
+ * key's certificate and signature (hnbtre_attestation_signer_check() with
+ * the verifier's trust store), returning an enum hnbtre_attest_verdict;
+ * identity_ok: the device certificate names the attested identity,
+ * nonzero when it does.
  */
 struct hnbtre_attestation_checks {
-	int (*signature_ok)(void *ctx, const struct hnbtre_attestation *a);
+	int (*signer_check)(void *ctx, const struct hnbtre_attestation *a);
 	int (*identity_ok)(void *ctx, const struct hnbtre_attestation *a);
 	void *ctx;
 };
@@ -542,8 +556,36 @@ int hnbtre_check_attestation(const uint8_t *blob, size_t len,
  */
 const char *hnbtre_attest_verdict_str(int verdict);
 
-/* OpenSSL's X509, without making every user include OpenSSL. */
+/* OpenSSL's X509 and X509_STORE, without making every user include
+ * OpenSSL. */
 struct x509_st;
+struct x509_store_st;
+
+/**
+ * hnbtre_roots_load() - a trust store for attestation certificates
+ * @path: PEM file of the operator CA certificates
+ *
+ * Return: the store (X509_STORE_free() it), or NULL if @path cannot be
+ * read.
+ */
+struct x509_store_st *hnbtre_roots_load(const char *path);
+
+/**
+ * hnbtre_attestation_signer_check() - the signer of a parsed attestation
+ * @roots: the operator CA certificates that issue attestation
+ *	certificates
+ * @a: the attestation
+ *
+ * The certificate in the blob must be one DER certificate, not a CA,
+ * chain to @roots (validity included), carry the extended key usage
+ * HNBTRE_ATTEST_ROLE_OID and name the attested identity; its key must
+ * have signed the body.
+ *
+ * Return: HNBTRE_ATTEST_VALID, HNBTRE_ATTEST_BAD_SIGNER or
+ * HNBTRE_ATTEST_BAD_SIGNATURE.
+ */
+int hnbtre_attestation_signer_check(struct x509_store_st *roots,
+				    const struct hnbtre_attestation *a);
 
 /**
  * hnbtre_cert_verify_sha256() - check an RSASSA-PKCS1-v1_5 / SHA-256
@@ -565,6 +607,7 @@ int hnbtre_cert_verify_sha256(struct x509_st *cert, const uint8_t *sig,
  * @blob: the attestation
  * @len: its length
  * @cert: the device certificate
+ * @roots: the trust store for the attestation certificate
  * @nonce: the nonce the verifier expects
  * @nonce_len: its length
  * @expected_rim: as for hnbtre_verify_attestation()
@@ -573,8 +616,9 @@ int hnbtre_cert_verify_sha256(struct x509_st *cert, const uint8_t *sig,
  * Return: an enum hnbtre_attest_verdict.
  */
 int hnbtre_verify_attestation_cert(const uint8_t *blob, size_t len,
-				   struct x509_st *cert, const uint8_t *nonce,
-				   size_t nonce_len,
+				   struct x509_st *cert,
+				   struct x509_store_st *roots,
+				   const uint8_t *nonce, size_t nonce_len,
 				   const uint8_t *expected_rim,
 				   struct hnbtre_attestation *out);
 

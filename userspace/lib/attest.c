@@ -91,7 +91,7 @@ out:
 int hnbtre_attestation_parse(const uint8_t *blob, size_t len,
 			     struct hnbtre_attestation *out)
 {
-	size_t body_len, sig_len, nonce_len, identity_len;
+	size_t body_len, sig_len, nonce_len, identity_len, cert_len;
 	int i;
 
 	if (len < HNBTRE_ATTEST_HEADER_SIZE ||
@@ -101,9 +101,11 @@ int hnbtre_attestation_parse(const uint8_t *blob, size_t len,
 	sig_len = be(blob + HNBTRE_ATTEST_OFF_SIG_LEN, 2);
 	nonce_len = blob[HNBTRE_ATTEST_OFF_NONCE_LEN];
 	identity_len = blob[HNBTRE_ATTEST_OFF_IDENTITY_LEN];
+	cert_len = be(blob + HNBTRE_ATTEST_OFF_CERT_LEN, 2);
 	if (nonce_len < HNBTRE_ATTEST_NONCE_MIN || nonce_len > HNBTRE_ATTEST_NONCE_MAX ||
-	    identity_len > HNBTRE_IDENTITY_MAX ||
-	    body_len != HNBTRE_ATTEST_HEADER_SIZE + nonce_len + identity_len ||
+	    identity_len > HNBTRE_IDENTITY_MAX || !cert_len ||
+	    cert_len > HNBTRE_ATTEST_CERT_MAX ||
+	    body_len != HNBTRE_ATTEST_HEADER_SIZE + nonce_len + identity_len + cert_len ||
 	    !HNBTRE_DEVKEY_BITS_VALID(8 * sig_len) || len != body_len + sig_len ||
 	    blob[HNBTRE_ATTEST_OFF_STATE] >= HNBTRE_STATE_COUNT ||
 	    (blob[HNBTRE_ATTEST_OFF_FLAGS] & ~(HNBTRE_ATTEST_FLAG_VALIDATED | HNBTRE_ATTEST_FLAG_HAS_MANIFEST |
@@ -129,6 +131,8 @@ int hnbtre_attestation_parse(const uint8_t *blob, size_t len,
 	out->nonce_len = nonce_len;
 	out->identity = (const char *)out->nonce + nonce_len;
 	out->identity_len = identity_len;
+	out->cert = (const uint8_t *)out->identity + identity_len;
+	out->cert_len = cert_len;
 	out->body = blob;
 	out->body_len = body_len;
 	out->sig = blob + body_len;
@@ -167,10 +171,61 @@ int hnbtre_cert_verify_sha256(X509 *cert, const uint8_t *sig, size_t sig_len,
 	return ok;
 }
 
-static int signature_ok(void *cert, const struct hnbtre_attestation *a)
+static int has_attest_role(X509 *cert)
 {
-	return hnbtre_cert_verify_sha256(cert, a->sig, a->sig_len, a->body,
-					 a->body_len);
+	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(cert, NID_ext_key_usage,
+						   NULL, NULL);
+	ASN1_OBJECT *role = OBJ_txt2obj(HNBTRE_ATTEST_ROLE_OID, 1);
+	int i, found = 0;
+
+	for (i = 0; role && i < sk_ASN1_OBJECT_num(eku); i++)
+		found |= !OBJ_cmp(sk_ASN1_OBJECT_value(eku, i), role);
+	ASN1_OBJECT_free(role);
+	EXTENDED_KEY_USAGE_free(eku);
+	return found;
+}
+
+static int chains_to(X509 *cert, X509_STORE *roots)
+{
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	int ok;
+
+	ok = roots && ctx && X509_STORE_CTX_init(ctx, roots, cert, NULL) == 1 &&
+	     X509_verify_cert(ctx) == 1;
+	X509_STORE_CTX_free(ctx);
+	return ok;
+}
+
+int hnbtre_attestation_signer_check(X509_STORE *roots,
+				    const struct hnbtre_attestation *a)
+{
+	const unsigned char *p = a->cert;
+	X509 *cert = d2i_X509(NULL, &p, a->cert_len);
+	int verdict;
+
+	if (!cert || p != a->cert + a->cert_len || X509_check_ca(cert) ||
+	    !has_attest_role(cert) || !chains_to(cert, roots) ||
+	    !hnbtre_cert_names_identity(cert, a->identity, a->identity_len))
+		verdict = HNBTRE_ATTEST_BAD_SIGNER;
+	else if (!hnbtre_cert_verify_sha256(cert, a->sig, a->sig_len, a->body,
+					    a->body_len))
+		verdict = HNBTRE_ATTEST_BAD_SIGNATURE;
+	else
+		verdict = HNBTRE_ATTEST_VALID;
+	X509_free(cert);
+	return verdict;
+}
+
+/* What hnbtre_verify_attestation_cert() checks against. */
+struct cert_checks {
+	X509 *device_cert;
+	X509_STORE *roots;
+};
+
+static int signer_check(void *ctx, const struct hnbtre_attestation *a)
+{
+	return hnbtre_attestation_signer_check(((struct cert_checks *)ctx)->roots,
+					       a);
 }
 
 static int string_is(const ASN1_STRING *s, const char *prefix,
@@ -215,9 +270,28 @@ int hnbtre_cert_names_identity(X509 *cert, const char *identity, size_t len)
 	return ok;
 }
 
-static int identity_ok(void *cert, const struct hnbtre_attestation *a)
+static int identity_ok(void *ctx, const struct hnbtre_attestation *a)
 {
-	return hnbtre_cert_names_identity(cert, a->identity, a->identity_len);
+	return hnbtre_cert_names_identity(((struct cert_checks *)ctx)->device_cert,
+					  a->identity, a->identity_len);
+}
+
+/* The checks after the signer's, in the documented order. */
+static int check_claims(const struct hnbtre_attestation *a,
+			const struct hnbtre_attestation_checks *checks,
+			const uint8_t *nonce, size_t nonce_len,
+			const uint8_t *expected_rim)
+{
+	if (a->nonce_len != nonce_len || memcmp(a->nonce, nonce, nonce_len))
+		return HNBTRE_ATTEST_WRONG_NONCE;
+	if (!checks->identity_ok(checks->ctx, a))
+		return HNBTRE_ATTEST_WRONG_IDENTITY;
+	if (a->state != HNBTRE_STATE_TRUSTED)
+		return HNBTRE_ATTEST_NOT_TRUSTED;
+	if (!a->validated || !a->has_manifest ||
+	    memcmp(a->tim, expected_rim ? expected_rim : a->rim, HNBTRE_DIGEST_LEN))
+		return HNBTRE_ATTEST_TIM_NOT_RIM;
+	return HNBTRE_ATTEST_VALID;
 }
 
 int hnbtre_check_attestation(const uint8_t *blob, size_t len,
@@ -230,60 +304,71 @@ int hnbtre_check_attestation(const uint8_t *blob, size_t len,
 	int verdict;
 
 	if (hnbtre_attestation_parse(blob, len, &a))
-		verdict = HNBTRE_ATTEST_MALFORMED;
-	else if (!checks->signature_ok(checks->ctx, &a))
-		verdict = HNBTRE_ATTEST_BAD_SIGNATURE;
-	else if (a.nonce_len != nonce_len || memcmp(a.nonce, nonce, nonce_len))
-		verdict = HNBTRE_ATTEST_WRONG_NONCE;
-	else if (!checks->identity_ok(checks->ctx, &a))
-		verdict = HNBTRE_ATTEST_WRONG_IDENTITY;
-	else if (a.state != HNBTRE_STATE_TRUSTED)
-		verdict = HNBTRE_ATTEST_NOT_TRUSTED;
-	else if (!a.validated || !a.has_manifest ||
-		 memcmp(a.tim, expected_rim ? expected_rim : a.rim,
-			HNBTRE_DIGEST_LEN))
-		verdict = HNBTRE_ATTEST_TIM_NOT_RIM;
-	else
-		verdict = HNBTRE_ATTEST_VALID;
-	if (out && verdict != HNBTRE_ATTEST_MALFORMED)
+		return HNBTRE_ATTEST_MALFORMED;
+	verdict = checks->signer_check(checks->ctx, &a);
+	if (verdict == HNBTRE_ATTEST_VALID)
+		verdict = check_claims(&a, checks, nonce, nonce_len, expected_rim);
+	if (out)
 		*out = a;
 	return verdict;
 }
 
-size_t hnbtre_attestation_len(size_t nonce_len, size_t identity_len, size_t sig_len)
+size_t hnbtre_attestation_len(size_t nonce_len, size_t identity_len,
+			      size_t cert_len, size_t sig_len)
 {
-	return HNBTRE_ATTEST_HEADER_SIZE + nonce_len + identity_len + sig_len;
+	return HNBTRE_ATTEST_HEADER_SIZE + nonce_len + identity_len + cert_len +
+	       sig_len;
 }
 
 int hnbtre_verify_attestation_cert(const uint8_t *blob, size_t len,
-				   X509 *cert, const uint8_t *nonce,
-				   size_t nonce_len,
+				   X509 *cert, X509_STORE *roots,
+				   const uint8_t *nonce, size_t nonce_len,
 				   const uint8_t *expected_rim,
 				   struct hnbtre_attestation *out)
 {
+	struct cert_checks ctx = { .device_cert = cert, .roots = roots };
 	struct hnbtre_attestation_checks checks = {
-		.signature_ok = signature_ok,
+		.signer_check = signer_check,
 		.identity_ok = identity_ok,
-		.ctx = cert,
+		.ctx = &ctx,
 	};
 
 	return hnbtre_check_attestation(blob, len, &checks, nonce, nonce_len,
 					expected_rim, out);
 }
 
+X509_STORE *hnbtre_roots_load(const char *path)
+{
+	X509_STORE *roots = X509_STORE_new();
+
+	if (roots && X509_STORE_load_file(roots, path) != 1) {
+		X509_STORE_free(roots);
+		roots = NULL;
+	}
+	return roots;
+}
+
 int hnbtre_verify_attestation(const uint8_t *blob, size_t len,
-			      const char *cert_path, const uint8_t *nonce,
-			      size_t nonce_len, const uint8_t *expected_rim,
+			      const char *cert_path, const char *roots_path,
+			      const uint8_t *nonce, size_t nonce_len,
+			      const uint8_t *expected_rim,
 			      struct hnbtre_attestation *out)
 {
+	X509_STORE *roots;
 	X509 *cert;
 	int err, verdict;
 
 	cert = load_cert(cert_path, &err);
 	if (!cert)
 		return err;
-	verdict = hnbtre_verify_attestation_cert(blob, len, cert, nonce,
+	roots = hnbtre_roots_load(roots_path);
+	if (!roots) {
+		X509_free(cert);
+		return -ENOENT;
+	}
+	verdict = hnbtre_verify_attestation_cert(blob, len, cert, roots, nonce,
 						 nonce_len, expected_rim, out);
+	X509_STORE_free(roots);
 	X509_free(cert);
 	return verdict;
 }
@@ -297,6 +382,8 @@ const char *hnbtre_attest_verdict_str(int verdict)
 		return "malformed attestation";
 	case HNBTRE_ATTEST_BAD_SIGNATURE:
 		return "bad signature";
+	case HNBTRE_ATTEST_BAD_SIGNER:
+		return "not signed by an attestation key of the operator for this identity";
 	case HNBTRE_ATTEST_WRONG_NONCE:
 		return "wrong nonce (replayed or for another request)";
 	case HNBTRE_ATTEST_WRONG_IDENTITY:

@@ -518,16 +518,20 @@ int hnbtre_distress_attestation(const struct hnbtre_distress_msg *msg,
 	if (ret == 1) {
 		hnbtre_distress_nonce(msg->identity, msg->sequence, msg->time,
 				      nonce);
+		X509_STORE *roots = hnbtre_roots_load(device_ca_pem);
+
 		/* The certificate must name the message's identity, too. */
-		ret = hnbtre_verify_attestation_cert(msg->attestation,
-						     msg->attestation_len, cert,
-						     nonce, sizeof(nonce), NULL,
-						     out);
+		ret = roots ? hnbtre_verify_attestation_cert(msg->attestation,
+							     msg->attestation_len,
+							     cert, roots, nonce,
+							     sizeof(nonce), NULL,
+							     out) : -ENOENT;
+		X509_STORE_free(roots);
 	} else if (!ret) {
 		ret = HNBTRE_ATTEST_MALFORMED;
 	}
 	X509_free(cert);
-	if (ret > HNBTRE_ATTEST_WRONG_IDENTITY &&
+	if (ret > HNBTRE_ATTEST_WRONG_IDENTITY && ret != HNBTRE_ATTEST_BAD_SIGNER &&
 	    (out->identity_len != strlen(msg->identity) ||
 	     memcmp(out->identity, msg->identity, out->identity_len)))
 		ret = HNBTRE_ATTEST_WRONG_IDENTITY;

@@ -8,6 +8,8 @@
 
 #include <daemon.h>
 
+#include <openssl/x509.h>
+
 #include "hnbtre.h"
 
 /**
@@ -124,9 +126,10 @@ bool hnbtre_gateway_decide(ike_sa_t *ike_sa, chunk_t attestation,
 {
 	struct hnbtre_attestation fields;
 	struct hnbtre_references refs = {};
+	struct x509_store_st *roots = NULL;
 	certificate_t *cert = NULL;
 	chunk_t tim = chunk_empty;
-	char *rim_dir, *reference_db, *reason;
+	char *rim_dir, *reference_db, *roots_path, *reason;
 	int verdict = -1;
 	bool accept;
 
@@ -134,11 +137,18 @@ bool hnbtre_gateway_decide(ike_sa_t *ike_sa, chunk_t attestation,
 							"%s.plugins.hnbtre.rim_dir", NULL, lib->ns);
 	reference_db = lib->settings->get_str(lib->settings,
 							"%s.plugins.hnbtre.reference_db", NULL, lib->ns);
+	roots_path = lib->settings->get_str(lib->settings,
+							"%s.plugins.hnbtre.attestation_roots", NULL, lib->ns);
 	reason = problem ?: precheck(ike_sa, attestation, &cert, rim_dir,
 								 reference_db, &refs);
 	if (!reason)
 	{
-		verdict = hnbtre_verify_with_cert(cert, attestation, binding,
+		roots = roots_path ? hnbtre_roots_load(roots_path) : NULL;
+		reason = roots ? NULL : "attestation_roots not configured or unreadable";
+	}
+	if (!reason)
+	{
+		verdict = hnbtre_verify_with_cert(cert, roots, attestation, binding,
 								refs.has_rim ? refs.rim :
 								refs.has_expected ? refs.expected : NULL,
 								&fields);
@@ -156,6 +166,7 @@ bool hnbtre_gateway_decide(ike_sa_t *ike_sa, chunk_t attestation,
 		}
 	}
 
+	X509_STORE_free(roots);
 	accept = verdict == HNBTRE_ATTEST_VALID || policy == HNBTRE_POLICY_LOG;
 	DBG1(DBG_IKE, "hnbtre: attestation %s identity=%Y reason=\"%s\" "
 		 "tim=%s%+B policy=%s action=%s ike_sa=%s[%u]",

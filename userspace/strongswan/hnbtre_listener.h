@@ -12,6 +12,8 @@
 
 #include <bus/listeners/listener.h>
 
+#include <linux/hnbtre.h>
+
 /**
  * Private-use Notify type of the TrE attestation in IKE_AUTH
  * (strongSwan itself uses 40961..40969)
@@ -20,9 +22,12 @@
 
 /**
  * Largest attestation accepted in the Notify: header, 64-byte nonce,
- * 128-byte identity, 4096-bit signature
+ * 128-byte identity, the attestation certificate, 4096-bit signature
  */
-#define HNBTRE_ATTESTATION_MAX (154 + 64 + 128 + 512)
+#define HNBTRE_ATTESTATION_MAX (HNBTRE_ATTEST_HEADER_SIZE + \
+								HNBTRE_ATTEST_NONCE_MAX + \
+								HNBTRE_IDENTITY_MAX + \
+								HNBTRE_ATTEST_CERT_MAX + 512)
 
 typedef struct hnbtre_listener_t hnbtre_listener_t;
 

@@ -73,19 +73,20 @@ char *hnbtre_reference_rim(const char *dir, const char *identity, size_t len,
 
 
 /**
- * Signed by the key of the certificate (RSASSA-PKCS1-v1_5 SHA-256)
+ * What the checks need: the peer's certificate and the trust store
  */
-static int signature_ok(void *ctx, const struct hnbtre_attestation *a)
-{
-	certificate_t *cert = ctx;
-	public_key_t *key = cert->get_public_key(cert);
-	bool ok;
+typedef struct {
+	certificate_t *cert;
+	struct x509_store_st *roots;
+} checks_ctx_t;
 
-	ok = key && key->verify(key, SIGN_RSA_EMSA_PKCS1_SHA2_256, NULL,
-							chunk_create((u_char*)a->body, a->body_len),
-							chunk_create((u_char*)a->sig, a->sig_len));
-	DESTROY_IF(key);
-	return ok;
+/**
+ * Signed by an attestation key of the operator for the attested identity
+ * (libhnbtre's check: the device key, which IKE authenticates, is not one)
+ */
+static int signer_check(void *ctx, const struct hnbtre_attestation *a)
+{
+	return hnbtre_attestation_signer_check(((checks_ctx_t*)ctx)->roots, a);
 }
 
 /**
@@ -94,7 +95,7 @@ static int signature_ok(void *ctx, const struct hnbtre_attestation *a)
  */
 static int identity_ok(void *ctx, const struct hnbtre_attestation *a)
 {
-	certificate_t *cert = ctx;
+	certificate_t *cert = ((checks_ctx_t*)ctx)->cert;
 	identification_t *subject = cert->get_subject(cert), *name;
 	chunk_t identity = chunk_create((u_char*)a->identity, a->identity_len);
 	chunk_t prefix = chunk_from_str(HNBTRE_IDENTITY_URI_PREFIX), data;
@@ -135,14 +136,16 @@ static int identity_ok(void *ctx, const struct hnbtre_attestation *a)
 /*
  * Described in header
  */
-int hnbtre_verify_with_cert(certificate_t *cert, chunk_t attestation,
-							chunk_t binding, const uint8_t *expected_rim,
+int hnbtre_verify_with_cert(certificate_t *cert, struct x509_store_st *roots,
+							chunk_t attestation, chunk_t binding,
+							const uint8_t *expected_rim,
 							struct hnbtre_attestation *out)
 {
+	checks_ctx_t ctx = { .cert = cert, .roots = roots };
 	struct hnbtre_attestation_checks checks = {
-		.signature_ok = signature_ok,
+		.signer_check = signer_check,
 		.identity_ok = identity_ok,
-		.ctx = cert,
+		.ctx = &ctx,
 	};
 
 	return hnbtre_check_attestation(attestation.ptr, attestation.len,

@@ -16,20 +16,23 @@
 
 /**
  * Verify an attestation against the certificate an IKE peer authenticated
- * with, using the certificate and public key strongSwan has already parsed
- * (no second parse of the certificate): libhnbtre's checks in libhnbtre's
- * order, the signature through the certificate's public_key_t and the
- * identity against its subject CN and identity URI.
+ * with: libhnbtre's checks in libhnbtre's order, the attestation key's
+ * certificate in the blob against the trust store (the device key that
+ * IKE authenticates is never an attestation signer), the identity against
+ * the peer certificate's subject CN and identity URI as strongSwan parsed
+ * them.
  *
  * @param cert			X.509 certificate of the peer
+ * @param roots			operator CAs that issue attestation certificates
  * @param attestation	the Notify data
  * @param binding		the nonce it must carry
  * @param expected_rim	the reference RIM, NULL for the one it carries
  * @param out			parsed fields (unless the verdict is MALFORMED)
  * @return				an enum hnbtre_attest_verdict
  */
-int hnbtre_verify_with_cert(certificate_t *cert, chunk_t attestation,
-							chunk_t binding, const uint8_t *expected_rim,
+int hnbtre_verify_with_cert(certificate_t *cert, struct x509_store_st *roots,
+							chunk_t attestation, chunk_t binding,
+							const uint8_t *expected_rim,
 							struct hnbtre_attestation *out);
 
 /**

@@ -8,8 +8,9 @@
  * through libstrongswan with the plugins charon loads in the tests:
  *
  *   A: the gateway's work for one Notify: the reference RIM from the
- *      store, then hnbtre_verify_with_cert() (parse, signature through the
- *      certificate's public_key_t, nonce, identity, state, TIM);
+ *      store, then hnbtre_verify_with_cert() (parse, the trust store
+ *      loaded from CA, the attestation certificate's chain, role and
+ *      signature, nonce, identity, state, TIM);
  *   B: what charon's pubkey authenticator does with the AUTH payload once
  *      it has its octets (pubkey_authenticator.c): ask the credential
  *      manager for trusted public keys of the peer's identity, with the
@@ -33,6 +34,8 @@
 
 #include <library.h>
 #include <credentials/sets/mem_cred.h>
+
+#include <openssl/x509.h>
 
 #include "hnbtre_verify.h"
 
@@ -68,16 +71,20 @@ static long long median(long long *v, int n)
  * A: the gateway's verification of one Notify
  */
 static bool notify_verify(certificate_t *cert, chunk_t blob, chunk_t nonce,
-						  char *rim_dir)
+						  char *rim_dir, char *roots_path)
 {
 	struct hnbtre_attestation fields;
 	uint8_t rim[HNBTRE_DIGEST_LEN];
+	X509_STORE *roots = hnbtre_roots_load(roots_path);
+	bool ok;
 
-	return !hnbtre_attestation_parse(blob.ptr, blob.len, &fields) &&
-		   !hnbtre_reference_rim(rim_dir, fields.identity,
-								 fields.identity_len, rim) &&
-		   hnbtre_verify_with_cert(cert, blob, nonce, rim,
-								   &fields) == HNBTRE_ATTEST_VALID;
+	ok = roots && !hnbtre_attestation_parse(blob.ptr, blob.len, &fields) &&
+		 !hnbtre_reference_rim(rim_dir, fields.identity,
+							   fields.identity_len, rim) &&
+		 hnbtre_verify_with_cert(cert, roots, blob, nonce, rim,
+								 &fields) == HNBTRE_ATTEST_VALID;
+	X509_STORE_free(roots);
+	return ok;
 }
 
 /**
@@ -152,7 +159,7 @@ int main(int argc, char *argv[])
 	key = lib->creds->create(lib->creds, CRED_PRIVATE_KEY, KEY_RSA,
 							 BUILD_FROM_FILE, argv[2], BUILD_END);
 	ca = load_cert(argv[3]);
-	if (hnbtre_read_file(argv[4], 4096, &blob.ptr, &blob.len))
+	if (hnbtre_read_file(argv[4], 8192, &blob.ptr, &blob.len))
 	{
 		blob = chunk_empty;
 	}
@@ -182,7 +189,7 @@ int main(int argc, char *argv[])
 			switch (op)
 			{
 				case 0:
-					ok = notify_verify(cert, blob, nonce, argv[6]);
+					ok = notify_verify(cert, blob, nonce, argv[6], argv[3]);
 					break;
 				case 1:
 					ok = auth_verify(cert, octets, sig);

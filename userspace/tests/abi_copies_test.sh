@@ -46,7 +46,7 @@ fi
 copies "the manifest trailer magic" 'hnbtre manifest signature'
 copies "the manifest header line" 'hnbtre-manifest 1\\n'
 copies "the device key wrapper magic" 'HNBTRE-DEVKEY-1'
-copies "the attestation magic" 'HNBTRE-ATTEST-1'
+copies "the attestation magic" 'HNBTRE-ATTEST-[0-9]'
 copies "the package preamble" '2WIRE_SP'
 copies "the key descriptions" '"hnbtre:(device|distress)"'
 copies "the keyring names" '"\.hnbtre_(device|roots|[a-z]+_signers)"'

@@ -12,11 +12,11 @@ echo "1..8"
 
 src=$(cd "$(dirname "$0")/.." && pwd)
 O=$(cd "$(dirname "$HNBTRE")/.." && pwd)
-SO=$O/lib/libhnbtre.so.1
+SO=$O/lib/libhnbtre.so.2
 PLUGIN=$O/plugins/libstrongswan-hnbtre.so
 
-soname() { readelf -d "$SO" | grep -q 'SONAME.*\[libhnbtre\.so\.1\]'; }
-check "SONAME libhnbtre.so.1" soname
+soname() { readelf -d "$SO" | grep -q 'SONAME.*\[libhnbtre\.so\.2\]'; }
+check "SONAME libhnbtre.so.2" soname
 
 # what the shared library exports, what the static one defines, what the
 # headers declare
@@ -51,22 +51,22 @@ check "every exported function is hnbtre_-prefixed" prefixed
 links() {
 	local f
 	for f in "$@"; do
-		readelf -d "$f" | grep -q 'NEEDED.*\[libhnbtre\.so\.1\]' || { echo "$f: no NEEDED"; return 1; }
-		env -u LD_LIBRARY_PATH ldd "$f" | grep -q "libhnbtre\.so\.1 => $O/.*lib/libhnbtre\.so\.1" ||
+		readelf -d "$f" | grep -q 'NEEDED.*\[libhnbtre\.so\.2\]' || { echo "$f: no NEEDED"; return 1; }
+		env -u LD_LIBRARY_PATH ldd "$f" | grep -q "libhnbtre\.so\.2 => $O/.*lib/libhnbtre\.so\.2" ||
 			{ echo "$f: does not find $SO"; return 1; }
 		if nm --defined-only "$f" | grep -w -e hnbtre_hex -e hnbtre_read_file; then
 			echo "$f: has a copy"; return 1
 		fi
 	done
 }
-check "CLI, agent and H(e)MS link libhnbtre.so.1 from the build tree" \
+check "CLI, agent and H(e)MS link libhnbtre.so.2 from the build tree" \
 	links "$HNBTRE" "$O/bin/hnbtre-cwmpd" "$O/bin/hnbtre-hems"
 n=$((n + 1))
 if [ -f "$PLUGIN" ]; then
 	if links "$PLUGIN" > "$tmp/out" 2>&1; then
-		echo "ok $n - the charon plugin links libhnbtre.so.1"
+		echo "ok $n - the charon plugin links libhnbtre.so.2"
 	else
-		echo "not ok $n - the charon plugin links libhnbtre.so.1"
+		echo "not ok $n - the charon plugin links libhnbtre.so.2"
 		sed 's/^/# /' "$tmp/out"
 		failed=$((failed + 1))
 	fi
@@ -91,7 +91,7 @@ EOC
 		pkg-config --cflags --libs hnbtre > "$tmp/flags" || return 1
 	cc -o "$tmp/prog" "$tmp/prog.c" $(cat "$tmp/flags") || return 1
 	[ "$(LD_LIBRARY_PATH=$root/usr/lib "$tmp/prog")" = trusted ] || return 1
-	LD_LIBRARY_PATH=$root/usr/lib ldd "$tmp/prog" | grep -q "$root/usr/lib/libhnbtre.so.1" &&
+	LD_LIBRARY_PATH=$root/usr/lib ldd "$tmp/prog" | grep -q "$root/usr/lib/libhnbtre.so.2" &&
 	[ -x "$root/usr/bin/hnbtre" ] && [ -f "$root/usr/include/hnbtre/linux/hnbtre.h" ]
 }
 check "make install: library, headers, hnbtre.pc; a program builds and runs with them" installed

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "hnbtre.h"
 
@@ -32,18 +33,20 @@ static void attest_put_be(uint8_t *p, uint64_t v, int bytes)
 }
 
 /*
- * Builds @c into @blob (@size bytes, at least 1024) signed with @key
- * (RSA-2048, PKCS#1 v1.5 SHA-256); returns its length.  Aborts on error:
- * a test cannot go on without it.
+ * Builds @c into @blob (@size bytes, at least 4096) with the attestation
+ * certificate @cert, signed with @key (RSA-2048, PKCS#1 v1.5 SHA-256);
+ * returns its length.  Aborts on error: a test cannot go on without it.
  */
 static size_t attest_blob_build(uint8_t *blob, size_t size, EVP_PKEY *key,
-				const struct attest_contents *c)
+				X509 *cert, const struct attest_contents *c)
 {
 	size_t id_len = strlen(c->identity), body_len, sig_len = 256;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int cert_len = i2d_X509(cert, NULL);
+	uint8_t *der;
 
-	body_len = HNBTRE_ATTEST_HEADER_SIZE + c->nonce_len + id_len;
-	if (body_len + sig_len > size)
+	body_len = HNBTRE_ATTEST_HEADER_SIZE + c->nonce_len + id_len + cert_len;
+	if (cert_len <= 0 || body_len + sig_len > size)
 		abort();
 	memset(blob, 0, size);
 	memcpy(blob, HNBTRE_ATTEST_MAGIC, HNBTRE_ATTEST_MAGIC_LEN);
@@ -59,7 +62,10 @@ static size_t attest_blob_build(uint8_t *blob, size_t size, EVP_PKEY *key,
 	blob[HNBTRE_ATTEST_OFF_NONCE_LEN] = c->nonce_len;
 	blob[HNBTRE_ATTEST_OFF_IDENTITY_LEN] = id_len;
 	memcpy(blob + HNBTRE_ATTEST_HEADER_SIZE, c->nonce, c->nonce_len);
+	attest_put_be(blob + HNBTRE_ATTEST_OFF_CERT_LEN, cert_len, 2);
 	memcpy(blob + HNBTRE_ATTEST_HEADER_SIZE + c->nonce_len, c->identity, id_len);
+	der = blob + HNBTRE_ATTEST_HEADER_SIZE + c->nonce_len + id_len;
+	i2d_X509(cert, &der);
 	if (!ctx || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) != 1 ||
 	    EVP_DigestSign(ctx, blob + body_len, &sig_len, blob, body_len) != 1)
 		abort();

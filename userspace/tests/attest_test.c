@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * hnbtre_verify_attestation() against blobs built here by the documented
- * layout and signed with OpenSSL: each verdict, and malformed blobs.
+ * layout and signed with OpenSSL: each verdict, malformed blobs, and
+ * signers that are not an attestation key of the trust store.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,27 +21,37 @@
 
 #define IDENTITY "0005B9-0000000001"
 
-static EVP_PKEY *key;
+static EVP_PKEY *key, *attest_key;
+static X509 *attest_cert;
 static const uint8_t nonce[20] = "nonce-of-the-h(e)ms";
-static uint8_t blob[1024];
+static uint8_t blob[4096];
 static size_t blob_len;
+static char roots[64];
 
-/* A cert for key with subject CN = cn, written to path (PEM). */
-static int write_cert(const char *path, const char *cn)
+static int write_pem(const char *path, X509 *cert)
 {
-	X509 *cert = self_signed_cert(key, cn);
 	FILE *f = fopen(path, "w");
 	int ok;
 
 	ok = f && PEM_write_X509(f, cert);
 	if (f)
 		fclose(f);
+	return ok;
+}
+
+/* A cert for key with subject CN = cn, written to path (PEM). */
+static int write_cert(const char *path, const char *cn)
+{
+	X509 *cert = self_signed_cert(key, cn);
+	int ok = write_pem(path, cert);
+
 	X509_free(cert);
 	return ok;
 }
 
-/* Signs a blob; state, TIM byte and identity vary per case. */
-static void build(int state, uint8_t tim_byte, const char *identity)
+/* Signs a blob with @signer and @signer_cert. */
+static void build_by(EVP_PKEY *signer, X509 *signer_cert, int state,
+		     uint8_t tim_byte, const char *identity)
 {
 	uint8_t tim[HNBTRE_DIGEST_LEN], rim[HNBTRE_DIGEST_LEN];
 	const struct attest_contents c = {
@@ -50,12 +61,18 @@ static void build(int state, uint8_t tim_byte, const char *identity)
 
 	memset(tim, tim_byte, sizeof(tim));
 	memset(rim, 0xaa, sizeof(rim));
-	blob_len = attest_blob_build(blob, sizeof(blob), key, &c);
+	blob_len = attest_blob_build(blob, sizeof(blob), signer, signer_cert, &c);
+}
+
+/* Signs a blob by the attestation key; state, TIM and identity vary. */
+static void build(int state, uint8_t tim_byte, const char *identity)
+{
+	build_by(attest_key, attest_cert, state, tim_byte, identity);
 }
 
 static int verify(const char *cert, const uint8_t *rim)
 {
-	return hnbtre_verify_attestation(blob, blob_len, cert, nonce,
+	return hnbtre_verify_attestation(blob, blob_len, cert, roots, nonce,
 					 sizeof(nonce), rim, NULL);
 }
 
@@ -66,13 +83,19 @@ int main(void)
 	uint8_t rim[HNBTRE_DIGEST_LEN];
 	int ret;
 
-	tap_plan(19);
+	X509 *device_cert, *no_role, *other_id;
+
+	tap_plan(25);
 	key = EVP_RSA_gen(2048);
-	if (!key || !mkdtemp(dir))
+	attest_key = EVP_RSA_gen(2048);
+	if (!key || !attest_key || !mkdtemp(dir))
 		return 1;
+	attest_cert = attest_signer_cert(attest_key, IDENTITY, 1);
 	snprintf(cert, sizeof(cert), "%s/device.pem", dir);
 	snprintf(other, sizeof(other), "%s/other.pem", dir);
-	if (!write_cert(cert, IDENTITY) || !write_cert(other, "someone-else"))
+	snprintf(roots, sizeof(roots), "%s/roots.pem", dir);
+	if (!write_cert(cert, IDENTITY) || !write_cert(other, "someone-else") ||
+	    !write_pem(roots, attest_cert))
 		return 1;
 
 	build(HNBTRE_STATE_TRUSTED, 0xaa, IDENTITY);
@@ -98,7 +121,7 @@ int main(void)
 	rim[0] ^= 1;
 	tap_ok(verify(cert, rim) == HNBTRE_ATTEST_TIM_NOT_RIM,
 	       "other expected RIM: TIM differs");
-	tap_ok(hnbtre_verify_attestation(blob, blob_len, cert, nonce, 16, NULL,
+	tap_ok(hnbtre_verify_attestation(blob, blob_len, cert, roots, nonce, 16, NULL,
 					 NULL) == HNBTRE_ATTEST_WRONG_NONCE,
 	       "other nonce: wrong nonce");
 	tap_ok(verify(other, NULL) == HNBTRE_ATTEST_WRONG_IDENTITY,
@@ -118,8 +141,8 @@ int main(void)
 	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_TIM_NOT_RIM,
 	       "TIM differs from the blob's RIM");
 	build(HNBTRE_STATE_TRUSTED, 0xaa, "");
-	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_WRONG_IDENTITY,
-	       "empty identity: wrong identity");
+	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_BAD_SIGNER,
+	       "empty identity: bad signer (its certificate names none)");
 
 	build(HNBTRE_STATE_TRUSTED, 0xaa, IDENTITY);
 	blob_len--;
@@ -135,10 +158,40 @@ int main(void)
 	       "inconsistent nonce length: malformed");
 	blob[HNBTRE_ATTEST_OFF_NONCE_LEN] = sizeof(nonce);
 	tap_ok(verify("/nonexistent.pem", NULL) < 0, "unreadable certificate: -errno");
+	blob[HNBTRE_ATTEST_MAGIC_LEN - 2] = '1';	/* the version digit */
+	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_MALFORMED,
+	       "format version 1: malformed");
 
+	/* signers other than an attestation key of the trust store */
+	device_cert = self_signed_cert(key, IDENTITY);
+	build_by(key, device_cert, HNBTRE_STATE_TRUSTED, 0xaa, IDENTITY);
+	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_BAD_SIGNER,
+	       "signed by the device key, its certificate inside: bad signer");
+	build_by(key, attest_cert, HNBTRE_STATE_TRUSTED, 0xaa, IDENTITY);
+	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_BAD_SIGNATURE,
+	       "signed by the device key, the attestation certificate inside: bad signature");
+	no_role = attest_signer_cert(attest_key, IDENTITY, 0);
+	build_by(attest_key, no_role, HNBTRE_STATE_TRUSTED, 0xaa, IDENTITY);
+	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_BAD_SIGNER,
+	       "certificate without the attestation role: bad signer");
+	other_id = attest_signer_cert(attest_key, "someone-else", 1);
+	build_by(attest_key, other_id, HNBTRE_STATE_TRUSTED, 0xaa, IDENTITY);
+	tap_ok(verify(cert, NULL) == HNBTRE_ATTEST_BAD_SIGNER,
+	       "attestation certificate of another identity: bad signer");
+	build(HNBTRE_STATE_TRUSTED, 0xaa, IDENTITY);
+	tap_ok(hnbtre_verify_attestation(blob, blob_len, cert, cert, nonce,
+					 sizeof(nonce), NULL, NULL) == HNBTRE_ATTEST_BAD_SIGNER,
+	       "attestation certificate outside the trust store: bad signer");
+	X509_free(device_cert);
+	X509_free(no_role);
+	X509_free(other_id);
+
+	unlink(roots);
 	unlink(cert);
 	unlink(other);
 	rmdir(dir);
 	EVP_PKEY_free(key);
+	EVP_PKEY_free(attest_key);
+	X509_free(attest_cert);
 	return tap_done();
 }

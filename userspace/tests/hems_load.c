@@ -16,7 +16,8 @@
  * 204 in both cases.  Client i is device i % (number of
  * certificates): certificate PREFIX-<n>.pem, all with the key --key (one
  * key for all identities is enough: the server verifies each attestation
- * with the certificate of its TLS session).  Attestations are built by
+ * with the certificate of its TLS session), and attestation certificate
+ * PREFIX-<n>.attest.pem, all for the key --attest-key.  Attestations are built by
  * attest_blob.h and report TIM = RIM = 32 bytes 0x42, state trusted.
  * Prints "sessions_per_s R" over --seconds after --warmup, the completed
  * and failed sessions, and with --server-pid the CPU time the server used
@@ -47,13 +48,14 @@
 struct device {
 	char cert_path[4096];
 	char identity[HNBTRE_IDENTITY_MAX + 1];
+	X509 *attest_cert;
 };
 
 static struct {
-	const char *url, *resolve, *ca, *key_path;
+	const char *url, *resolve, *ca, *key_path, *attest_key_path;
 	struct device *devices;
 	int device_count;
-	EVP_PKEY *key;
+	EVP_PKEY *key, *attest_key;
 	int explicit_nonce;
 } opt;
 
@@ -99,11 +101,11 @@ static long post(CURL *c, const char *body, struct buffer *answer)
  */
 static char *trusted_attestation(const struct device *d, const uint8_t *nonce)
 {
-	uint8_t tim[HNBTRE_DIGEST_LEN], blob[1024];
+	uint8_t tim[HNBTRE_DIGEST_LEN], blob[4096];
 
 	memset(tim, TIM_BYTE, sizeof(tim));
-	return hnbtre_base64_encode(blob, attest_blob_build(blob, sizeof(blob), opt.key,
-		&(struct attest_contents) { .state = HNBTRE_STATE_TRUSTED, .tim = tim,
+	return hnbtre_base64_encode(blob, attest_blob_build(blob, sizeof(blob), opt.attest_key,
+		d->attest_cert, &(struct attest_contents) { .state = HNBTRE_STATE_TRUSTED, .tim = tim,
 					    .rim = tim, .nonce = nonce, .nonce_len = 32,
 					    .identity = d->identity }));
 }
@@ -194,7 +196,8 @@ static int session(const struct device *d)
 	if (!opt.explicit_nonce) {
 		slot.len = hnbtre_base64_len(hnbtre_attestation_len(HNBTRE_SESSION_NONCE_LEN,
 								     strlen(d->identity),
-								     EVP_PKEY_get_size(opt.key)));
+								     i2d_X509(d->attest_cert, NULL),
+								     EVP_PKEY_get_size(opt.attest_key)));
 		placeholder = malloc(slot.len + 1);
 		if (!placeholder)
 			goto out;
@@ -274,6 +277,7 @@ static void *client(void *arg)
 static int load_devices(const char *prefix)
 {
 	for (;;) {
+		char path[sizeof(((struct device *)0)->cert_path) + 16];
 		struct device d;
 		FILE *f;
 		X509 *x;
@@ -290,6 +294,13 @@ static int load_devices(const char *prefix)
 			return -1;
 		}
 		X509_free(x);
+		snprintf(path, sizeof(path), "%s-%d.attest.pem", prefix, opt.device_count);
+		f = fopen(path, "r");
+		d.attest_cert = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+		if (f)
+			fclose(f);
+		if (!d.attest_cert)
+			return -1;
 		opt.devices = realloc(opt.devices, (opt.device_count + 1) * sizeof(d));
 		if (!opt.devices)
 			return -1;
@@ -322,7 +333,7 @@ static double cpu_seconds(long pid)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: hems_load --port N --ca ROOTS --certs PREFIX --key KEY\n"
+	fprintf(stderr, "usage: hems_load --port N --ca ROOTS --certs PREFIX --key KEY --attest-key KEY\n"
 		"                 [--clients 200] [--warmup 5] [--seconds 20] [--server-pid PID]\n"
 		"                 [--explicit-nonce]\n");
 	exit(2);
@@ -335,6 +346,7 @@ int main(int argc, char **argv)
 		{ "ca", required_argument, NULL, 'C' },
 		{ "certs", required_argument, NULL, 'c' },
 		{ "key", required_argument, NULL, 'k' },
+		{ "attest-key", required_argument, NULL, 'a' },
 		{ "clients", required_argument, NULL, 'n' },
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "seconds", required_argument, NULL, 's' },
@@ -356,6 +368,7 @@ int main(int argc, char **argv)
 		case 'C': opt.ca = optarg; break;
 		case 'c': certs = optarg; break;
 		case 'k': opt.key_path = optarg; break;
+		case 'a': opt.attest_key_path = optarg; break;
 		case 'n': clients = atoi(optarg); break;
 		case 'w': warmup = atoi(optarg); break;
 		case 's': seconds = atoi(optarg); break;
@@ -365,15 +378,20 @@ int main(int argc, char **argv)
 		}
 	}
 	if (port <= 0 || port > 65535 || !opt.ca || !certs || !opt.key_path ||
+	    !opt.attest_key_path ||
 	    clients <= 0 || warmup < 0 || seconds <= 0 || optind != argc)
 		usage();
 	f = fopen(opt.key_path, "r");
 	opt.key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
 	if (f)
 		fclose(f);
-	if (!opt.key || load_devices(certs)) {
-		fprintf(stderr, "hems_load: cannot read the key %s or %s-0.pem\n",
-			opt.key_path, certs);
+	f = fopen(opt.attest_key_path, "r");
+	opt.attest_key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+	if (f)
+		fclose(f);
+	if (!opt.key || !opt.attest_key || load_devices(certs)) {
+		fprintf(stderr, "hems_load: cannot read the keys %s, %s or %s-0.pem, %s-0.attest.pem\n",
+			opt.key_path, opt.attest_key_path, certs, certs);
 		return 1;
 	}
 	snprintf(url, sizeof(url), "https://hems.hnbtre.test:%d/", port);

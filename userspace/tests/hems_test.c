@@ -6,7 +6,7 @@
  * as Documentation/tr069.md ("The expected RIM") says, and an update's
  * history follows Download, TransferComplete and the fresh attestation
  * ("Software update").  Attestations are
- * signed here with the device certificate's key.
+ * signed here with an attestation key whose certificate the store trusts.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -64,8 +64,12 @@
 #define HEX_AB "sha256:abababababababababababababababababababababababababababababababab"
 
 static struct store *db;
-static X509 *cert;
-static EVP_PKEY *key;
+static X509 *cert, *attest_cert;
+static EVP_PKEY *key, *attest_key;
+static X509_STORE *roots;
+/* What signs the attestations: the attestation key, or a forger's. */
+static EVP_PKEY *signer;
+static X509 *signer_cert;
 static xmlSchemaPtr schema;
 static int messages, invalid_messages;
 static bool reboot_measure;	/* hnbtre-hems serve --on-mismatch reboot */
@@ -118,20 +122,20 @@ static int post(struct acs_session *s, const char *body, char **answer)
 
 /*
  * A whole session up to the PVE check, answered with an attestation of
- * @tim by the device's key.  Returns the last HTTP status and the last
+ * @tim by the device's attestation key.  Returns the last HTTP status and the last
  * answer in @answer (NULL if none).
  */
 static int session_after(const char *inform, const char *transfer_complete,
 			 uint8_t tim_byte, char **answer)
 {
-	uint8_t tim[HNBTRE_DIGEST_LEN], blob[1024];
+	uint8_t tim[HNBTRE_DIGEST_LEN], blob[4096];
 	struct acs_session s;
 	size_t len;
 	char *b64, *gpv;
 	int code;
 
 	memset(tim, tim_byte, sizeof(tim));
-	if (acs_session_init(&s, cert))
+	if (acs_session_init(&s, cert, roots))
 		return -1;
 	s.reboot_on_mismatch = reboot_measure;
 	s.trust_on_first_use = trust_on_first_use;
@@ -140,7 +144,7 @@ static int session_after(const char *inform, const char *transfer_complete,
 	    (transfer_complete && post(&s, transfer_complete, NULL) != 200) ||
 	    post(&s, "", NULL) != 200 || post(&s, SPV_RESPONSE, NULL) != 200)
 		return -1;
-	len = attest_blob_build(blob, sizeof(blob), key, &(struct attest_contents) {
+	len = attest_blob_build(blob, sizeof(blob), signer, signer_cert, &(struct attest_contents) {
 		.state = HNBTRE_STATE_TRUSTED, .tim = tim, .rim = tim,
 		.nonce = s.nonce, .nonce_len = sizeof(s.nonce), .identity = IDENTITY });
 	b64 = hnbtre_base64_encode(blob, len);
@@ -168,19 +172,19 @@ static const char *rim_text(uint8_t byte);
 static void attested_session(uint8_t tim_byte, const uint8_t *nonce, const uint8_t *connection,
 			     bool no_check, int *informed, int *next, char **answer)
 {
-	uint8_t tim[HNBTRE_DIGEST_LEN], blob[1024];
+	uint8_t tim[HNBTRE_DIGEST_LEN], blob[4096];
 	struct acs_session s;
 	char *b64, *inform;
 	size_t len;
 
 	memset(tim, tim_byte, sizeof(tim));
-	len = attest_blob_build(blob, sizeof(blob), key, &(struct attest_contents) {
+	len = attest_blob_build(blob, sizeof(blob), signer, signer_cert, &(struct attest_contents) {
 		.state = HNBTRE_STATE_TRUSTED, .tim = tim, .rim = tim, .nonce = nonce,
 		.nonce_len = HNBTRE_SESSION_NONCE_LEN, .identity = IDENTITY });
 	b64 = hnbtre_base64_encode(blob, len);
 	if (!b64 || asprintf(&inform, INFORM_WITH("2", VALUE("Device.X_HNBTRE_TrE."
 			     "SessionAttestation", "base64Binary", "%s")), b64) < 0 ||
-	    acs_session_init(&s, cert))
+	    acs_session_init(&s, cert, roots))
 		abort();
 	if (connection) {
 		memcpy(s.session_nonce, connection, sizeof(s.session_nonce));
@@ -274,9 +278,14 @@ static const char *rim_text(uint8_t byte)
 static void make_device(void)
 {
 	key = EVP_RSA_gen(2048);
-	if (!key)
+	attest_key = EVP_RSA_gen(2048);
+	if (!key || !attest_key)
 		abort();
 	cert = self_signed_cert(key, IDENTITY);
+	attest_cert = attest_signer_cert(attest_key, IDENTITY, 1);
+	roots = store_of(attest_cert);
+	signer = attest_key;
+	signer_cert = attest_cert;
 }
 
 int main(void)
@@ -284,7 +293,7 @@ int main(void)
 	char *answer = NULL;
 	int code;
 
-	tap_plan(27);
+	tap_plan(29);
 	make_device();
 	schema = cwmp_schema_load("tests/schema");
 	log_file = tmpfile();
@@ -502,7 +511,7 @@ int main(void)
 		{
 			struct acs_session blank;
 
-			if (acs_session_init(&blank, cert))
+			if (acs_session_init(&blank, cert, roots))
 				return 1;
 			memcpy(blank.session_nonce, connection, sizeof(connection));
 			blank.session_bound = true;
@@ -532,6 +541,22 @@ int main(void)
 		       !strcmp(last_attestation(), before),
 		       "serve --no-attestation-check (benchmark baseline): the same Inform, "
 		       "nothing checked, the session ends after it");
+
+		/* forgeries: what root on the device signs with the device key */
+		signer = key;
+		signer_cert = cert;
+		attested_session(0x55, connection, connection, false, &informed, &next, &answer);
+		tap_ok(!strncmp(last_attestation(), "not signed by an attestation key", 32),
+		       "a session attestation signed by the device key under the device "
+		       "certificate: rejected (%s)", last_attestation());
+		free(answer);
+		signer_cert = attest_cert;
+		attested_session(0x55, connection, connection, false, &informed, &next, &answer);
+		tap_ok(!strncmp(last_attestation(), "bad signature", 13),
+		       "signed by the device key under the attestation certificate: "
+		       "rejected (%s)", last_attestation());
+		free(answer);
+		signer = attest_key;
 	}
 
 	tap_ok(schema && messages >= 40 && !invalid_messages,

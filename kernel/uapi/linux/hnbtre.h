@@ -153,15 +153,26 @@ enum hnbtre_identity_source {
 #define HNBTRE_DISTRESS_KEY_DESC	"hnbtre:distress"
 
 /*
- * Attestations (Documentation/attestation.md): write a nonce to "attest",
- * read the blob.  Fixed header at these offsets, integers big-endian, then
- * the nonce, the identity and the device key's PKCS#1 v1.5 SHA-256
- * signature over everything before it.
+ * Attestations (Documentation/attestation.md), format version 2: write a
+ * nonce to "attest", read the blob.  Fixed header at these offsets,
+ * integers big-endian, then the nonce, the identity, the attestation
+ * key's certificate (DER) and that key's PKCS#1 v1.5 SHA-256 signature
+ * over everything before it.
+ *
+ * The attestation key signs nothing else and never enters a keyring:
+ * "attest_key" takes it (the device key's wrapper), "attest_cert" its
+ * certificate, issued by the operator CA with the extended key usage
+ * HNBTRE_ATTEST_ROLE_OID, which no other certificate of the device has.
+ * Errors of those writes: EBADMSG malformed, ENOPKG not RSA, EINVAL not
+ * 2048 or 3072 bits, EEXIST already loaded, EKEYREJECTED the certificate
+ * is not the key's.  "attest" fails with ENOKEY until both are loaded.
  */
-#define HNBTRE_ATTEST_MAGIC		"HNBTRE-ATTEST-1\n"
+#define HNBTRE_ATTEST_MAGIC		"HNBTRE-ATTEST-2\n"
 #define HNBTRE_ATTEST_MAGIC_LEN		16
 #define HNBTRE_ATTEST_NONCE_MIN		16
 #define HNBTRE_ATTEST_NONCE_MAX		64
+#define HNBTRE_ATTEST_CERT_MAX		4096
+#define HNBTRE_ATTEST_ROLE_OID		HNBTRE_SIGNER_ROLE_ARC ".4"
 
 #define HNBTRE_ATTEST_OFF_BODY_LEN		16	/* be32 */
 #define HNBTRE_ATTEST_OFF_SIG_LEN		20	/* be16 */
@@ -177,7 +188,8 @@ enum hnbtre_identity_source {
 #define HNBTRE_ATTEST_OFF_VERDICTS		128	/* be32 per verdict */
 #define HNBTRE_ATTEST_OFF_NONCE_LEN		152
 #define HNBTRE_ATTEST_OFF_IDENTITY_LEN		153
-#define HNBTRE_ATTEST_HEADER_SIZE		154
+#define HNBTRE_ATTEST_OFF_CERT_LEN		154	/* be16 */
+#define HNBTRE_ATTEST_HEADER_SIZE		156
 
 #define HNBTRE_ATTEST_FLAG_VALIDATED		0x01
 #define HNBTRE_ATTEST_FLAG_HAS_MANIFEST		0x02
