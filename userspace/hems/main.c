@@ -358,8 +358,11 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	/* TS 33.320 8.3.2.1: device certificates are checked unless the
+	 * operator says otherwise (tr069.md, "Revocation of device certificates") */
 	struct hems_config config = { .listen_addr = "0.0.0.0", .port = 7547,
-				      .update_timeout = 86400 };
+				      .update_timeout = 86400,
+				      .revocation = REVOCATION_OCSP };
 	char *end;
 	const char *operator = NULL;
 	struct passwd *pw;
@@ -439,11 +442,8 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
-		if (config.revocation == REVOCATION_OCSP && !config.ocsp_responder) {
-			fprintf(stderr, "hnbtre-hems: --revocation ocsp needs --ocsp-responder "
-				"aia|URL\n");
-			return 2;
-		}
+		if (config.revocation == REVOCATION_OCSP && !config.ocsp_responder)
+			config.ocsp_responder = "aia";
 		if (config.revocation == REVOCATION_CRL && !config.crl_path) {
 			fprintf(stderr, "hnbtre-hems: --revocation crl needs --crl FILE\n");
 			return 2;

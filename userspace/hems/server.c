@@ -390,6 +390,11 @@ int hems_serve(const struct hems_config *config)
 	if (config->revocation == REVOCATION_OFF)
 		fprintf(stderr, "hnbtre-hems: device certificates are not checked for "
 			"revocation (--revocation off)\n");
+	else
+		fprintf(stderr, "hnbtre-hems: device certificates checked by %s (%s), %s\n",
+			config->revocation == REVOCATION_OCSP ? "OCSP" : "CRL",
+			config->revocation == REVOCATION_OCSP ? config->ocsp_responder :
+			config->crl_path, config->revocation_soft ? "soft" : "strict");
 	if (config->trust_on_first_use)
 		fprintf(stderr, "hnbtre-hems: TRUST ON FIRST USE (--trust-on-first-use): a "
 			"device's first attested RIM is stored even if no release has it\n");

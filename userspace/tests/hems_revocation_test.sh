@@ -8,7 +8,7 @@
 # admitted when its first request gets a CWMP answer (204 to an empty
 # POST) and refused with 403.  Needs $HNBTRE, $PKI, root (own network
 # namespace: the ports are the test PKI's, 8888 for OCSP).
-PLAN=14
+PLAN=16
 # A loopback of our own: no other test's responder or server in the way.
 if [ "${1:-}" != in-netns ]; then
 	unshare -n true 2>/dev/null && exec unshare -n "$0" in-netns
@@ -94,6 +94,10 @@ refused() {
 ID=$(cat "$PKI/identity")
 
 responder_start -nmin 60 || exit 1
+# TS 33.320 8.3.2.1 "shall": checked unless the operator says otherwise.
+hems_start || exit 1
+check "by default: OCSP from the responder the certificate names, strict" admitted device \
+	"certificate of $ID: good (OCSP http://127.0.0.1:8888)"
 hems_start --revocation ocsp --ocsp-responder aia || exit 1
 check "OCSP (AIA) good: session" admitted device \
 	"certificate of $ID: good (OCSP http://127.0.0.1:8888)"
@@ -183,4 +187,9 @@ bad_option() {
 	[ $? = 2 ] && grep -q -- "--revocation crl needs --crl" "$tmp/err"
 }
 check "--revocation crl without --crl: refused at start" bad_option
+off_said() {
+	hems_start --revocation off &&
+	admitted device "device certificates are not checked for revocation (--revocation off)"
+}
+check "--revocation off: a session without a check, said at start" off_said
 exit $((failed > 0))
