@@ -46,12 +46,32 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+int wrap_device_key(EVP_PKEY *key, unsigned char **out, size_t *out_len)
+{
+	PKCS8_PRIV_KEY_INFO *p8 = EVP_PKEY2PKCS8(key);
+	unsigned char *der = NULL, *buf = NULL;
+	int der_len = p8 ? i2d_PKCS8_PRIV_KEY_INFO(p8, &der) : -1;
+
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	if (der_len <= 0)
+		return -EINVAL;
+	buf = OPENSSL_secure_malloc(HNBTRE_DEVKEY_MAGIC_LEN + der_len);
+	if (buf) {
+		memcpy(buf, HNBTRE_DEVKEY_MAGIC, HNBTRE_DEVKEY_MAGIC_LEN);
+		memcpy(buf + HNBTRE_DEVKEY_MAGIC_LEN, der, der_len);
+		*out = buf;
+		*out_len = HNBTRE_DEVKEY_MAGIC_LEN + der_len;
+	}
+	OPENSSL_clear_free(der, der_len);
+	return buf ? 0 : -ENOMEM;
+}
+
 static int wrap(int argc, char **argv)
 {
-	PKCS8_PRIV_KEY_INFO *p8 = NULL;
-	unsigned char *der = NULL;
+	unsigned char *wrapper = NULL;
+	size_t len = 0;
 	EVP_PKEY *key;
-	int der_len = 0, bits, fd = -1, ret = EXIT_ERROR;
+	int bits, fd = -1, ret = EXIT_ERROR;
 
 	if (argc != 3) {
 		die_msg("usage: key wrap IN.pk8 OUT|-");
@@ -68,9 +88,7 @@ static int wrap(int argc, char **argv)
 			argv[1], HNBTRE_DEVKEY_BITS_MIN, HNBTRE_DEVKEY_BITS_MAX);
 		goto out;
 	}
-	p8 = EVP_PKEY2PKCS8(key);
-	der_len = p8 ? i2d_PKCS8_PRIV_KEY_INFO(p8, &der) : -1;
-	if (der_len <= 0) {
+	if (wrap_device_key(key, &wrapper, &len)) {
 		die_msg("cannot encode the key as PKCS#8");
 		goto out;
 	}
@@ -82,16 +100,14 @@ static int wrap(int argc, char **argv)
 		die_msg("%s: %s", argv[2], strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, HNBTRE_DEVKEY_MAGIC, HNBTRE_DEVKEY_MAGIC_LEN) ||
-	    write_all(fd, der, der_len) ||
+	if (write_all(fd, wrapper, len) ||
 	    (fd != STDOUT_FILENO && close(fd))) {
 		die_msg("%s: %s", argv[2], strerror(errno));
 		goto out;
 	}
 	ret = EXIT_OK;
 out:
-	OPENSSL_clear_free(der, der_len > 0 ? der_len : 0);
-	PKCS8_PRIV_KEY_INFO_free(p8);
+	OPENSSL_secure_clear_free(wrapper, len);
 	EVP_PKEY_free(key);
 	return ret;
 }

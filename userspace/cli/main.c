@@ -17,6 +17,7 @@ static const struct command *const tables[] = {
 	pkg_commands,
 	distress_commands,
 	watch_commands,
+	enrol_commands,
 };
 
 void die_msg(const char *fmt, ...)

@@ -636,4 +636,18 @@ int hnbtre_verify_attestation_cert(const uint8_t *blob, size_t len,
 int hnbtre_cert_names_identity(struct x509_st *cert, const char *identity,
 			       size_t len);
 
+/**
+ * hnbtre_tre_holds_issuer() - whether a key of the TrE's .hnbtre_roots
+ *	signed a certificate
+ * @der: the certificate (DER); for a self-signed root: whether the TrE
+ *	holds its key, i.e. trusts it as an operator root
+ * @len: its length
+ *
+ * The kernel answers: the certificate is added to a throwaway keyring
+ * restricted to the keys of .hnbtre_roots.
+ *
+ * Return: 1 if so, else 0.
+ */
+int hnbtre_tre_holds_issuer(const uint8_t *der, size_t len);
+
 #endif /* HNBTRE_H */

@@ -211,6 +211,26 @@ int hnbtre_tre_pkey_error(EVP_PKEY *pkey)
 	return key ? -key->error : 0;
 }
 
+int hnbtre_tre_holds_issuer(const uint8_t *der, size_t len)
+{
+	key_serial_t roots, ring, key = -1;
+	char restriction[32];
+
+	roots = find_key_by_type_and_desc("keyring", HNBTRE_ROOTS_KEYRING, 0);
+	if (roots < 0)
+		return 0;
+	/* The keys of .hnbtre_roots cannot be searched from userspace: the
+	 * kernel's link restriction does the check. */
+	snprintf(restriction, sizeof(restriction), "key_or_keyring:%d", roots);
+	ring = add_key("keyring", "hnbtre:anchor-check", NULL, 0,
+		       KEY_SPEC_PROCESS_KEYRING);
+	if (ring >= 0 && keyctl_restrict_keyring(ring, "asymmetric", restriction) == 0)
+		key = add_key("asymmetric", "", der, len, ring);
+	if (ring >= 0)
+		keyctl_invalidate(ring);
+	return key >= 0;
+}
+
 int hnbtre_tls_use_tre_key(SSL_CTX *ctx, X509 *cert, EVP_PKEY *key)
 {
 	if (SSL_CTX_use_certificate(ctx, cert) != 1 ||

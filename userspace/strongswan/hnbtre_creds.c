@@ -3,6 +3,7 @@
  */
 
 #include "hnbtre_creds.h"
+#include "hnbtre.h"
 #include "hnbtre_private_key.h"
 
 #include <errno.h>
@@ -170,36 +171,21 @@ static void load_distress(private_hnbtre_creds_t *this, mem_cred_t *creds)
 }
 
 /**
- * Whether the kernel admits the certificate into a keyring restricted to
- * the keys of .hnbtre_roots, i.e. a key the TrE holds signed it.  The
- * keys of .hnbtre_roots cannot be searched or used from userspace (no
- * search permission): the kernel's own link restriction does the check.
+ * Whether a key the TrE holds in .hnbtre_roots signed the certificate
+ * (the kernel decides: hnbtre_tre_holds_issuer()).
  */
 static bool tre_holds_signer(certificate_t *cert)
 {
-	key_serial_t roots, ring, key = -1;
 	chunk_t encoding;
-	char restriction[32];
+	bool held;
 
-	roots = find_key_by_type_and_desc("keyring", HNBTRE_ROOTS_KEYRING, 0);
-	if (roots < 0 || !cert->get_encoding(cert, CERT_ASN1_DER, &encoding))
+	if (!cert->get_encoding(cert, CERT_ASN1_DER, &encoding))
 	{
 		return FALSE;
 	}
-	snprintf(restriction, sizeof(restriction), "key_or_keyring:%d", roots);
-	ring = add_key("keyring", "hnbtre:anchor-check", NULL, 0,
-				   KEY_SPEC_PROCESS_KEYRING);
-	if (ring >= 0 &&
-		keyctl_restrict_keyring(ring, "asymmetric", restriction) == 0)
-	{
-		key = add_key("asymmetric", "", encoding.ptr, encoding.len, ring);
-	}
-	if (ring >= 0)
-	{
-		keyctl_invalidate(ring);
-	}
+	held = hnbtre_tre_holds_issuer(encoding.ptr, encoding.len);
 	chunk_free(&encoding);
-	return key >= 0;
+	return held;
 }
 
 /**
