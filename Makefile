@@ -14,9 +14,9 @@ LINUX_SOURCE_TAR ?= /usr/src/linux-source-6.1.tar.xz
 KSRC := $(BUILD)/linux-src
 KSELFTEST := $(BUILD)/kselftest
 
-.PHONY: all deps module userspace strongswan kselftest checkpatch man deb check check-builtin check-packages demo bench install clean help
+.PHONY: all deps module userspace strongswan kselftest gate-bench checkpatch man deb check check-builtin check-packages demo bench install clean help
 
-all: module userspace strongswan kselftest
+all: module userspace strongswan kselftest gate-bench
 
 help:
 	@echo "make [HNBTRE_ROOTS=certs.pem]  build module, userspace and kselftests"
@@ -117,6 +117,14 @@ demo: deps
 	scripts/mkpki
 	$(MAKE) all HNBTRE_ROOTS=$(BUILD)/pki/root.pem
 	scripts/demo
+
+# Benchmarks (scripts/bench-*, Documentation/benchmarks.md): not tests,
+# not in selftests/.  The gate's timing program is built with the rest.
+GATE_BENCH := $(BUILD)/bin/hnbtre-gate-bench
+gate-bench: $(GATE_BENCH)
+$(GATE_BENCH): scripts/gate_bench.c kernel/uapi/linux/hnbtre.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -Werror -Ikernel/uapi -o $@ $<
 
 bench: deps
 	scripts/mkpki

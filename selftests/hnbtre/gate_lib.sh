@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Helpers of the gate_, identity_ and attest_ selftests on top of lib.sh:
 # the device key wrapper, the TrE states, expected refusals.  Sourced.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # A session keyring of our own: what we link there we possess.
 if [ -z "${HNBTRE_KEY_SESSION:-}" ]; then

@@ -6,7 +6,7 @@
 # after gate_lib.sh (session keyring, device key, TrE states).
 
 PLUGIN=$TOP/build/plugins/libstrongswan-hnbtre.so
-SHIM=$(dirname "$(readlink -f "$0")")/ike_attest_shim.so
+SHIM=$TEST_BIN/ike_attest_shim.so
 CHARON=/usr/lib/ipsec/charon
 DEV_ADDR=10.99.0.2
 SEGW_ADDR=10.99.0.1

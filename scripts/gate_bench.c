@@ -4,7 +4,8 @@
  * device key against the same RSA key loaded by the stock pkcs8 parser, and
  * one attestation (open, write nonce, read blob) against one gated sign.
  * Rounds alternate the three operations, in reverse order every other round;
- * each figure is the median of the per-round means.  Used by scripts/bench-gate.
+ * each figure is the median of the per-round means.  Used by scripts/bench-gate,
+ * built by `make bench` into build/bin/hnbtre-gate-bench.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
