@@ -69,6 +69,39 @@ tap_done() {
 
 fails() { ! "$@"; }
 
+# reboot_plan PHASE FIRST SECOND: the TAP plan of a two-boot test run by
+# scripts/run-reboot-test: FIRST results in phase first, FIRST + SECOND in
+# phase second (which prints both); fails on another PHASE.
+reboot_plan() {
+	case $1 in
+	first) echo "$2" ;;
+	second) echo $(($2 + $3)) ;;
+	*) echo "usage: $0 first|second" >&2; return 2 ;;
+	esac
+}
+
+# replay_first_boot FILE FIRST: phase second's stream begins with phase
+# first's results, kept in FILE; a result missing there counts as failed.
+replay_first_boot() {
+	local line
+	if [ -f "$1" ]; then
+		while IFS= read -r line; do
+			case $line in
+			"ok "*) tap_n=$((tap_n + 1)) ;;
+			"not ok "*) tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)) ;;
+			"#"*) ;;
+			*) continue ;;
+			esac
+			echo "$line"
+		done < "$1"
+	fi
+	while [ $tap_n -lt "$2" ]; do
+		tap_n=$((tap_n + 1))
+		tap_failed=$((tap_failed + 1))
+		echo "not ok $tap_n - first boot: no result in $1"
+	done
+}
+
 # unload_pinned: empty .hnbtre_device and drop the module's pin through
 # the test build's hook (Documentation/devkey.md), then unload once the
 # key garbage collector has freed the gated keys.

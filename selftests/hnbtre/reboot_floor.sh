@@ -12,11 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 phase=${1:-}
 FIRST_CHECKS=3
-case $phase in
-first) checks=$FIRST_CHECKS ;;
-second) checks=$((FIRST_CHECKS + 5)) ;;
-*) echo "usage: $0 first|second" >&2; exit 2 ;;
-esac
+checks=$(reboot_plan "$phase" $FIRST_CHECKS 5) || exit 2
 tap_init $checks
 if [ -z "${HNBTRE_REBOOT_SHARE:-}" ] || [ ! -e /dev/tpm0 ]; then
 	for i in $(seq $checks); do
@@ -49,21 +45,7 @@ if [ "$phase" = first ]; then
 fi
 
 # Phase second: first the results of phase first.
-if [ -f "$HNBTRE_REBOOT_SHARE/floor-first.tap" ]; then
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) tap_n=$((tap_n + 1)) ;;
-		"not ok "*) tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)) ;;
-		*) continue ;;
-		esac
-		echo "$line"
-	done < "$HNBTRE_REBOOT_SHARE/floor-first.tap"
-fi
-while [ $tap_n -lt $FIRST_CHECKS ]; do
-	tap_n=$((tap_n + 1))
-	tap_failed=$((tap_failed + 1))
-	echo "not ok $tap_n - first boot: no result"
-done
+replay_first_boot "$HNBTRE_REBOOT_SHARE/floor-first.tap" $FIRST_CHECKS
 check "after the reboot: the module loads with floor 3 from the TPM" \
 	eval "fresh_module rollback_nv_index=$nv && floor_is 3"
 check "version 2 refused (ESTALE) with no manifest active" \

@@ -18,11 +18,7 @@
 . "$(dirname "$0")/tr069_lib.sh"
 phase=${1:-}
 FIRST_CHECKS=4
-case $phase in
-first) checks=$FIRST_CHECKS ;;
-second) checks=$((FIRST_CHECKS + 7)) ;;
-*) echo "usage: $0 first|second" >&2; exit 2 ;;
-esac
+checks=$(reboot_plan "$phase" $FIRST_CHECKS 7) || exit 2
 tr069_init $checks
 if [ -z "${HNBTRE_REBOOT_DISK:-}" ]; then
 	# Never format a disk nobody named.
@@ -66,20 +62,7 @@ if [ "$phase" = first ]; then
 fi
 
 # Phase second: first the results of phase first from the disk.
-if [ -f $P/first.tap ]; then
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) tap_n=$((tap_n + 1)) ;;
-		"not ok "*) tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)) ;;
-		esac
-		echo "$line"
-	done < $P/first.tap
-fi
-while [ $tap_n -lt $FIRST_CHECKS ]; do
-	tap_n=$((tap_n + 1))
-	tap_failed=$((tap_failed + 1))
-	echo "not ok $tap_n - first boot: no result on the disk"
-done
+replay_first_boot $P/first.tap $FIRST_CHECKS
 
 new_rim=$(replacement_rim)
 rebooted_installed() {
