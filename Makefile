@@ -95,7 +95,7 @@ deb:
 # besides the suite; run it once per change of kernel/.
 check-builtin: deps
 	scripts/mkpki
-	$(MAKE) userspace
+	$(MAKE) userspace kselftest
 	scripts/builtin-test
 
 # The packages installed in a VM (scripts/deb-vm-test).  Not part of
