@@ -50,6 +50,13 @@ static atomic_t hnbtre_state = ATOMIC_INIT(HNBTRE_STATE_UNVALIDATED);
 static struct hnbtre_components *active;
 static struct hnbtre_status status;
 static u32 last_generation;
+/*
+ * The manifest the active one replaced, kept until the active one
+ * validates trusted: the one manifest of a lower version the TrE takes
+ * back, so that a failed update can be rolled back (TR 33.820 Annex A
+ * step 7'; kernel.md, "Anti-rollback").
+ */
+static struct hnbtre_manifest *replaced;
 
 /* Told when a validation ends in failed; set once, hnbtre_state_on_failed(). */
 static hnbtre_failed_fn failed_handler;
@@ -442,8 +449,11 @@ static void commit(struct hnbtre_status *result, const char *reason)
 	status = *result;
 	audit_transition(old, result->state, reason, NULL);
 	hnbtre_measure(&status);
-	if (result->state == HNBTRE_STATE_TRUSTED)
+	if (result->state == HNBTRE_STATE_TRUSTED) {
 		hnbtre_floor_raise(result->manifest_version);
+		hnbtre_manifest_free(replaced);
+		replaced = NULL;
+	}
 	if (result->state == HNBTRE_STATE_FAILED && old != HNBTRE_STATE_FAILED)
 		if (failed_handler)
 			failed_handler(active);
@@ -494,14 +504,22 @@ static void components_free(struct hnbtre_components *cs)
  * The manifest and the result of validating against it become active
  * together; on any error nothing changes.
  *
- * Return: 0; -ESTALE if @m is older than the active manifest or below the
- * TPM's floor; -ERANGE if it is too far above that floor; -EEXIST if it
- * has the same version but different contents; -ENOMEM.
+ * A manifest older than the active one is taken only if it is the one
+ * the active manifest replaced and the active one never validated
+ * trusted: the rollback of a failed update, audited as
+ * "manifest-rollback".  The TPM's floor still applies; it rises only
+ * with a trusted validation.
+ *
+ * Return: 0; -ESTALE if @m is older than the active manifest (and not a
+ * rollback) or below the TPM's floor; -ERANGE if it is too far above that
+ * floor; -EEXIST if it has the same version but different contents;
+ * -ENOMEM.
  */
 int hnbtre_load_manifest(struct hnbtre_manifest *m)
 {
 	struct hnbtre_components *cs, *old;
 	struct hnbtre_status result = {};
+	bool rollback;
 	int ret;
 
 	cs = components_alloc(m);
@@ -512,7 +530,8 @@ int hnbtre_load_manifest(struct hnbtre_manifest *m)
 	ret = hnbtre_floor_check(m->version);
 	if (ret)
 		goto fail;
-	if (old && m->version < old->manifest->version) {
+	rollback = old && m->version < old->manifest->version;
+	if (rollback && !(replaced && hnbtre_manifest_equal(m, replaced))) {
 		ret = -ESTALE;
 		goto fail;
 	}
@@ -529,7 +548,13 @@ int hnbtre_load_manifest(struct hnbtre_manifest *m)
 
 	active = cs;
 	atomic_set(&active_generation, cs->generation);
-	commit(&result, "manifest-loaded");
+	hnbtre_manifest_free(replaced);
+	replaced = NULL;
+	if (old) {
+		replaced = old->manifest;
+		old->manifest = NULL;
+	}
+	commit(&result, rollback ? "manifest-rollback" : "manifest-loaded");
 	mutex_unlock(&hnbtre_lock);
 	components_free(old);
 	return 0;
@@ -634,6 +659,8 @@ void hnbtre_state_exit(void)
 	mutex_lock(&hnbtre_lock);
 	components_free(active);
 	active = NULL;
+	hnbtre_manifest_free(replaced);
+	replaced = NULL;
 	mutex_unlock(&hnbtre_lock);
 	hnbtre_watch_exit();
 	hnbtre_appraise_exit();

@@ -107,6 +107,7 @@ tr069_init() {
 		exit $KSFT_SKIP
 	fi
 	IDENTITY=$(cat "$PKI/identity")
+	live=$WORK/root/current
 	trap teardown EXIT
 }
 
@@ -120,3 +121,50 @@ tr069_setup() {
 	ca_database "$WORK/ca" "hems hems-badsan" hems-revoked && ocsp_start dev
 }
 URL=https://hems.hnbtre.test:7547/
+
+# The update bench (tr069_update_test.sh, tr069_rollback_test.sh): the
+# install root ($live, set by tr069_init), the H(e)MS's store, signed
+# releases.
+db() { sqlite3 "$WORK/hems.db" "$@"; }
+hems_cli() { "$HEMS" --db "$WORK/hems.db" "$@"; }
+update_row() { db "SELECT $1 FROM updates ORDER BY id DESC LIMIT 1"; }
+show_all() {
+	cat "$WORK/cwmpd.out" "$WORK/hems.log"
+	db "SELECT * FROM updates" "SELECT * FROM devices" \
+		"SELECT verdict, tim FROM attestations ORDER BY id DESC LIMIT 2"
+}
+
+# release N [BUILD OPTIONS]: package version N (release$N.pkg) installing bin/app and a
+# 48 KiB bin/data under $live, with a manifest (version N + 1) over them
+# and the component c1 the device already has.  RELEASE_EXTRA: a
+# component line put first in the manifest (a release whose validation
+# fails); RELEASE_SIGNER: the manifest's signer in the test PKI.
+release() {
+	local n=$1 dir=$WORK/v$1
+	shift
+	mkdir -p "$dir/bin" "$WORK/root" &&
+	echo "app $n" > "$dir/bin/app" && head -c 49152 /dev/urandom > "$dir/bin/data" &&
+	sign_component "$dir/bin/app" && sign_component "$dir/bin/data" &&
+	signed_manifest "$WORK/release$n.manifest" $((n + 1)) "$WORK/c/c1" \
+		--root "$dir" --prefix "$live" "$dir/bin/app" "$dir/bin/data" &&
+	{ [ -z "${RELEASE_EXTRA:-}${RELEASE_SIGNER:-}" ] ||
+	  resign_release_manifest "$WORK/release$n.manifest"; } &&
+	"$HNBTRE" pkg build --dir "$dir" --prefix "$live" --version "$n" \
+		--manifest "$WORK/release$n.manifest" -o "$WORK/release$n.unsigned" \
+		"$@" > /dev/null &&
+	"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
+		-o "$WORK/release$n.pkg" "$WORK/release$n.unsigned"
+}
+# resign_release_manifest OUT: OUT.body with RELEASE_EXTRA as its first
+# component line, signed by RELEASE_SIGNER (signer) into OUT.
+resign_release_manifest() {
+	local signer=${RELEASE_SIGNER:-signer}
+	{ [ -z "${RELEASE_EXTRA:-}" ] || sed -i "2a $RELEASE_EXTRA" "$1.body"; } &&
+	"$HNBTRE" manifest sign --key "$PKI/$signer.key" --cert "$PKI/$signer.pem" "$1.body" "$1"
+}
+# platform_rim N: the RIM of release N's manifest; patch_rim N: the same
+# over the files its package installs (TS 33.320 8.3.2.2, step 2).
+platform_rim() { "$HNBTRE" rim "$WORK/release$1.manifest"; }
+patch_rim() {
+	rim_of --root "$WORK/v$1" --prefix "$live" "$WORK/v$1/bin/app" "$WORK/v$1/bin/data"
+}

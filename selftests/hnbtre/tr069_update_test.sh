@@ -36,40 +36,6 @@ leftovers() {
 trap 'pkg_server_stop; teardown; leftovers' EXIT
 tr069_setup || exit 1
 
-live=$WORK/root/current
-db() { sqlite3 "$WORK/hems.db" "$@"; }
-hems_cli() { "$HEMS" --db "$WORK/hems.db" "$@"; }
-update_row() { db "SELECT $1 FROM updates ORDER BY id DESC LIMIT 1"; }
-show_all() {
-	cat "$WORK/cwmpd.out" "$WORK/hems.log"
-	db "SELECT * FROM updates" "SELECT * FROM devices" \
-		"SELECT verdict, tim FROM attestations ORDER BY id DESC LIMIT 2"
-}
-
-# release N [BUILD OPTIONS]: package version N (release$N.pkg) installing bin/app and a
-# 48 KiB bin/data under $live, with a manifest (version N + 1) over them
-# and the component c1 the device already has.
-release() {
-	local n=$1 dir=$WORK/v$1
-	shift
-	mkdir -p "$dir/bin" "$WORK/root" &&
-	echo "app $n" > "$dir/bin/app" && head -c 49152 /dev/urandom > "$dir/bin/data" &&
-	sign_component "$dir/bin/app" && sign_component "$dir/bin/data" &&
-	signed_manifest "$WORK/release$n.manifest" $((n + 1)) "$WORK/c/c1" \
-		--root "$dir" --prefix "$live" "$dir/bin/app" "$dir/bin/data" &&
-	"$HNBTRE" pkg build --dir "$dir" --prefix "$live" --version "$n" \
-		--manifest "$WORK/release$n.manifest" -o "$WORK/release$n.unsigned" \
-		"$@" > /dev/null &&
-	"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
-		-o "$WORK/release$n.pkg" "$WORK/release$n.unsigned"
-}
-# platform_rim N: the RIM of release N's manifest; patch_rim N: the same
-# over the files its package installs (TS 33.320 8.3.2.2, step 2).
-platform_rim() { "$HNBTRE" rim "$WORK/release$1.manifest"; }
-patch_rim() {
-	rim_of --root "$WORK/v$1" --prefix "$live" "$WORK/v$1/bin/app" "$WORK/v$1/bin/data"
-}
-
 # verified N: update N was verified: the device runs manifest N + 1 with
 # the TIM the H(e)MS expected, which is now the stored RIM.
 verified() {

@@ -867,7 +867,7 @@ static int pkg_install(int argc, char **argv)
 		{ "full-image", no_argument, NULL, 'F' },
 		{}
 	};
-	struct hnbtre_install_opts opts = { .use_tre = 1 };
+	struct hnbtre_install_opts opts = { .use_tre = 1, .rollback_on_failure = 1 };
 	struct hnbtre_install_result result;
 	char err[HNBTRE_ERR_LEN] = "";
 	int opt, ret;
@@ -880,10 +880,10 @@ static int pkg_install(int argc, char **argv)
 		case 'r': opts.roots_pem = optarg; break;
 		case 'n': opts.use_tre = 0; break;
 		case 'p':
-			if (!strcmp(optarg, "rollback"))
-				opts.rollback_on_mismatch = 1;
-			else if (strcmp(optarg, "report")) {
-				die_msg("--policy: report or rollback");
+			if (!strcmp(optarg, "isolate"))
+				opts.rollback_on_failure = 0;
+			else if (strcmp(optarg, "rollback")) {
+				die_msg("--policy: rollback or isolate");
 				return EXIT_ERROR;
 			}
 			break;
@@ -891,7 +891,7 @@ static int pkg_install(int argc, char **argv)
 		}
 	}
 	if (!opts.root || !opts.roots_pem || argc - optind != 1) {
-		die_msg("usage: pkg install --root DIR --roots ROOTS.pem [--no-tre] [--policy report|rollback] [--full-image] [--allow-sha1] PKG");
+		die_msg("usage: pkg install --root DIR --roots ROOTS.pem [--no-tre] [--policy rollback|isolate] [--full-image] [--allow-sha1] PKG");
 		return EXIT_ERROR;
 	}
 	opts.progress = tty_progress();
@@ -899,7 +899,7 @@ static int pkg_install(int argc, char **argv)
 	hnbtre_install_report(&result, stdout);
 	if (ret)
 		return refused("install", ret, err);
-	return result.tim_matches ? EXIT_OK : EXIT_REFUSED;
+	return result.check_failed ? EXIT_REFUSED : EXIT_OK;
 }
 
 static int pkg_recover(int argc, char **argv)
@@ -953,7 +953,7 @@ const struct command pkg_commands[] = {
 	{ "pkg", "inspect", "[--json] PKG", pkg_inspect },
 	{ "pkg", "reference", "PKG", pkg_reference },
 	{ "pkg", "verify", "--roots ROOTS.pem [--time EPOCH] [--tre] [--allow-sha1] PKG", pkg_verify },
-	{ "pkg", "install", "--root DIR --roots ROOTS.pem [--no-tre] [--policy report|rollback] [--full-image] [--allow-sha1] PKG", pkg_install },
+	{ "pkg", "install", "--root DIR --roots ROOTS.pem [--no-tre] [--policy rollback|isolate] [--full-image] [--allow-sha1] PKG", pkg_install },
 	{ "pkg", "recover", "--root DIR", pkg_recover },
 	{}
 };

@@ -34,6 +34,7 @@ struct agent_config {
 	unsigned int periodic_interval;	/* initial PeriodicInformInterval */
 	unsigned int poll_seconds;	/* active notification polling */
 	bool once;
+	bool isolate_failed_update;	/* --policy isolate: no rollback */
 	enum ocsp_policy ocsp;
 	const char *ocsp_url;		/* instead of the certificate's AIA */
 	time_t time_floor;		/* last known-good time (clock.c) */

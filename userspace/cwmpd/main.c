@@ -33,6 +33,7 @@ static void usage(FILE *f)
 		"                    [--restart-cmd CMD] [--boot-id-file FILE]\n"
 		"                    [--repair-cmd CMD]\n"
 		"                    [--ocsp hard|soft|off] [--ocsp-url URL]\n"
+		"                    [--policy rollback|isolate]\n"
 		"The device key is the TrE's (keyctl link %%:.hnbtre_device @s first).\n"
 		"--ocsp: without an OCSP answer about the ACS certificate, hard (default)\n"
 		"refuses the session, soft continues with a warning; revoked always refuses.\n"
@@ -40,7 +41,10 @@ static void usage(FILE *f)
 		"--repair-cmd: while the TrE says failed, no session; CMD (the distress\n"
 		"function) repairs, then the agent goes on if the TrE says trusted.\n"
 		"--restart-cmd: after an install without the Reboot command, CMD restarts\n"
-		"the services before TransferComplete; without it the agent reboots.\n");
+		"the services before TransferComplete; without it the agent reboots.\n"
+		"--policy: an update that fails the TrE's re-validation or the self-check\n"
+		"is rolled back to the previous slot (rollback, default) or left, the\n"
+		"device isolated for repair (isolate).\n");
 }
 
 /* Events a start of the agent brings: BOOTSTRAP once, BOOT per boot. */
@@ -314,6 +318,7 @@ static int install(struct agent *agent, const char *install_root, const char *pa
 	struct hnbtre_install_opts opts = {
 		.root = install_root, .roots_pem = agent->config->ca_path,
 		.use_tre = 1,
+		.rollback_on_failure = !agent->config->isolate_failed_update,
 	};
 	struct hnbtre_install_result result;
 	int ret;
@@ -331,7 +336,24 @@ static int install(struct agent *agent, const char *install_root, const char *pa
 		store_set_setting(agent, "self_check", result.tim_matches ? "Passed" : "Failed");
 		say("expected-TIM self-check: %s", result.tim_matches ? "passed" : "failed");
 	}
-	return hnbtre_pkg_fault(ret);
+	if (result.revalidated)
+		say("the TrE's re-validation against the new manifest: %s",
+		    hnbtre_state_name(result.new_state));
+	if (ret || !result.check_failed)
+		return hnbtre_pkg_fault(ret);
+	/* a failed update: the operator's measure (Documentation/tr069.md) */
+	if (result.rolled_back)
+		snprintf(err, CWMP_ERR_LEN, "version %.32s installed, failed its check (TrE %s, "
+			 "self-check %s): rolled back to version %.32s, the TrE re-validated",
+			 result.version, hnbtre_state_name(result.new_state),
+			 result.tim_matches ? "passed" : "failed", result.old_version);
+	else
+		snprintf(err, CWMP_ERR_LEN, "version %.32s installed, failed its check (TrE %s, "
+			 "self-check %s): left for repair (--policy isolate)",
+			 result.version, hnbtre_state_name(result.new_state),
+			 result.tim_matches ? "passed" : "failed");
+	say("%s", err);
+	return CWMP_FAULT_INTERNAL_ERROR;
 }
 
 /*
@@ -562,6 +584,7 @@ int main(int argc, char **argv)
 		{ "once", no_argument, NULL, 'o' },
 		{ "ocsp", required_argument, NULL, 'O' },
 		{ "ocsp-url", required_argument, NULL, 'U' },
+		{ "policy", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -573,7 +596,7 @@ int main(int argc, char **argv)
 	struct agent agent = { .config = &config };
 	const char *install_root = NULL;
 	time_t next_periodic;
-	bool bad_ocsp = false, rebooting;
+	bool bad_ocsp = false, bad_policy = false, rebooting;
 	int opt, ret;
 
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -602,13 +625,18 @@ int main(int argc, char **argv)
 				bad_ocsp = true;
 			break;
 		case 'U': config.ocsp_url = optarg; break;
+		case 'L':
+			config.isolate_failed_update = !strcmp(optarg, "isolate");
+			bad_policy = !config.isolate_failed_update &&
+				     strcmp(optarg, "rollback");
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (!config.acs_url || !config.cert_path || !config.ca_path ||
 	    !config.state_dir || !config.periodic_interval || !config.poll_seconds ||
-	    bad_ocsp || optind != argc) {
+	    bad_ocsp || bad_policy || optind != argc) {
 		usage(stderr);
 		return 2;
 	}

@@ -19,7 +19,10 @@ struct hnbtre_install_opts {
 	const char *root;		/* absolute install root */
 	const char *roots_pem;		/* operator roots for the userspace checks */
 	int use_tre;			/* kernel verification and manifest load */
-	int rollback_on_mismatch;	/* policy for the expected-TIM check */
+	int rollback_on_failure;	/* a failed update (the TrE's
+					 * re-validation or the expected-TIM
+					 * check): back to the previous slot
+					 * and manifest; else left as it is */
 	int full_image;			/* fresh slot from the package alone; it
 					 * must carry every component of its
 					 * manifest inside the slot (7.12.4) */
@@ -29,9 +32,14 @@ struct hnbtre_install_opts {
 
 struct hnbtre_install_result {
 	int installed;		/* the new slot became current */
-	int rolled_back;	/* ... and was switched back (policy) */
+	int rolled_back;	/* ... and was switched back, the TrE back on
+				 * the previous manifest (policy) */
 	int tim_checked;	/* expected and measured are meaningful */
 	int tim_matches;
+	int revalidated;	/* the TrE validated against the new manifest */
+	enum hnbtre_state new_state;	/* ... and said this (if revalidated) */
+	int check_failed;	/* installed, but the re-validation did not
+				 * end trusted or the TIM differs */
 	char version[HNBTRE_PKG_TEXT_MAX + 1];	/* package version */
 	char old_version[HNBTRE_PKG_TEXT_MAX + 1];	/* "0": none before */
 	int reboot;		/* the package asks for a reboot */
@@ -57,10 +65,16 @@ struct hnbtre_install_result {
  * anti-rollback (package version; with the TrE also the manifest version
  * it holds), manifest coverage, payload hashes.  The new manifest is then loaded
  * into the TrE, which re-validates; the expected TIM is compared with the
- * measured one.
+ * measured one.  A manifest the TrE refuses switches back to the previous
+ * slot, which the TrE validates again.  A re-validation that does not end
+ * trusted, or a TIM that differs, is a failed update: with
+ * @opts->rollback_on_failure the previous slot becomes current again and
+ * the TrE takes back its manifest and re-validates (it does so only for
+ * a manifest that never validated trusted: Documentation/kernel.md,
+ * "Anti-rollback"); without it the update stays, for repair.
  *
- * Return: 0 (see @result for the TIM check) or a negative errno
- * (HNBTRE_PKG_E_* for a refused package).
+ * Return: 0 (see @result for the re-validation, the TIM check and the
+ * rollback) or a negative errno (HNBTRE_PKG_E_* for a refused package).
  */
 int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 		       struct hnbtre_install_result *result, char *err);

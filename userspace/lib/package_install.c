@@ -869,6 +869,16 @@ static int tre_tim(uint8_t tim[HNBTRE_DIGEST_LEN])
 	return ret;
 }
 
+static int tre_state(enum hnbtre_state *state)
+{
+	struct hnbtre_status st;
+	int ret = hnbtre_status_read(&st);
+
+	if (!ret)
+		*state = st.state;
+	return ret;
+}
+
 /* Version of the manifest the TrE holds; 0 if none. */
 static uint64_t tre_manifest_version(void)
 {
@@ -876,6 +886,44 @@ static uint64_t tre_manifest_version(void)
 
 	return hnbtre_status_read(&st) || !st.has_manifest ? 0 :
 	       st.manifest_version;
+}
+
+/*
+ * A failed update: back to the slot it replaced, and the TrE back to that
+ * slot's manifest, which it takes only while the new one never validated
+ * trusted (Documentation/kernel.md, "Anti-rollback").  If it refuses, the
+ * new slot, whose manifest the TrE holds, becomes current again.
+ */
+static int roll_back(const struct install *in, const char *new_target,
+		     int use_tre, char *err)
+{
+	char path[PATH_MAX];
+	uint8_t *manifest = NULL;
+	size_t len;
+	int ret;
+
+	ret = switch_to(in->root, in->old_target);
+	if (ret)
+		return hnbtre_fail(err, ret, "switching back to %s: %s",
+				   in->old_target, strerror(-ret));
+	if (!use_tre)
+		return 0;
+	if (snprintf(path, sizeof(path), "%s/%s/" META "/manifest", in->root,
+		     in->old_target) >= (int)sizeof(path))
+		ret = -ENAMETOOLONG;
+	if (!ret)
+		ret = hnbtre_read_file(path, HNBTRE_MANIFEST_MAX_SIZE, &manifest,
+				       &len);
+	if (!ret)
+		ret = hnbtre_sysfs_write("manifest", manifest, len);
+	free(manifest);
+	if (ret) {
+		hnbtre_fail(err, ret, "the TrE refused the previous manifest (%s): %s",
+			    in->old_target, hnbtre_manifest_errstr(ret));
+		if (!switch_to(in->root, new_target))
+			hnbtre_sysfs_write("validate", "1", 1);
+	}
+	return ret;
 }
 
 /* Remove every slot that is neither current nor the one it replaced. */
@@ -1193,12 +1241,20 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 		if (ret) {
 			hnbtre_fail(err, ret, "the TrE refused the manifest: %s",
 			     hnbtre_manifest_errstr(ret));
-			if (in.old_target[0])
-				switch_to(opts->root, in.old_target);
+			/*
+			 * The TrE holds the old manifest: its code again, and
+			 * a validation that ends the switch's tamper.
+			 */
+			if (in.old_target[0] &&
+			    !switch_to(opts->root, in.old_target))
+				hnbtre_sysfs_write("validate", "1", 1);
 			res->installed = 0;
 			goto out;
 		}
 		ret = tre_tim(res->measured_tim);
+		if (!ret)
+			ret = tre_state(&res->new_state);
+		res->revalidated = !ret;
 	} else {
 		ret = compute_tim(&in.parsed, NULL, NULL, res->measured_tim);
 	}
@@ -1209,13 +1265,11 @@ int hnbtre_pkg_install(const char *path, const struct hnbtre_install_opts *opts,
 	res->tim_checked = 1;
 	res->tim_matches = !memcmp(res->expected_tim, res->measured_tim,
 				   HNBTRE_DIGEST_LEN);
-	if (!res->tim_matches && opts->rollback_on_mismatch && in.old_target[0]) {
-		ret = switch_to(opts->root, in.old_target);
-		if (!ret) {
-			res->rolled_back = 1;
-			if (opts->use_tre)
-				hnbtre_sysfs_write("validate", "1", 1);
-		}
+	res->check_failed = !res->tim_matches ||
+		(res->revalidated && res->new_state != HNBTRE_STATE_TRUSTED);
+	if (res->check_failed && opts->rollback_on_failure && in.old_target[0]) {
+		ret = roll_back(&in, new_target, opts->use_tre, err);
+		res->rolled_back = !ret;
 	}
 	goto out;
 
@@ -1305,8 +1359,9 @@ void hnbtre_install_report(const struct hnbtre_install_result *r, FILE *out)
 	put_digest(out, "old_tim", r->old_tim, r->has_old_tim);
 	put_digest(out, "expected_tim", r->expected_tim, r->tim_checked);
 	put_digest(out, "measured_tim", r->measured_tim, r->tim_checked);
-	fprintf(out, "tim_check=%s\ntre_verdict=%s\nerror=%d\nfault=%d\n",
+	fprintf(out, "tim_check=%s\nrevalidation=%s\ntre_verdict=%s\nerror=%d\nfault=%d\n",
 		!r->tim_checked ? "skipped" : r->tim_matches ? "match" : "mismatch",
+		r->revalidated ? hnbtre_state_name(r->new_state) : "-",
 		r->tre_verdict[0] ? r->tre_verdict : "-", -r->error,
 		hnbtre_pkg_fault(r->error));
 }
