@@ -7,7 +7,7 @@
 # against its last known-good time when the clock is behind.
 . "$(dirname "$0")/gate_lib.sh"
 . "$(dirname "$0")/tr069_lib.sh"
-tr069_init 13
+tr069_init 15
 # the clock back to real time, however a clock test ended (by the uptime:
 # bash's SECONDS follows the wall clock)
 REAL_TIME=$(date +%s)
@@ -118,5 +118,33 @@ no_time() {
 check "clock at the epoch, no known-good time: refused (certificate not yet valid)" no_time
 check "known-good time persisted again after the next session" \
 	eval 'cwmpd $URL && [ "$(cat "$WORK/cwmpd/known-good-time")" -ge "$REAL_TIME" ]'
+
+# 14, 15. The ACS's Date (acs_date_shim.so in the H(e)MS) moves the
+# known-good time at most a day past the device's clock: an ACS ten years
+# ahead moves it by a day, not ten years; one ten years behind does not
+# move it back.
+SHIM=$(dirname "$(readlink -f "$0")")/acs_date_shim.so
+real_now() { echo $((REAL_TIME + $(uptime_s) - UPTIME)); }
+date_ahead() {
+	local kept now
+	ACS_DATE_OFFSET=$((10 * 365 * 86400)) LD_PRELOAD=$SHIM fresh_hems &&
+	cwmpd $URL && cwmpd_said "Inform delivered" &&
+	cwmpd_said "is more than 86400 s ahead of the clock" || return 1
+	kept=$(cat "$WORK/cwmpd/known-good-time") now=$(real_now)
+	echo "known-good time $kept, now $now"
+	[ "$kept" -ge $((now + 86400 - 60)) ] && [ "$kept" -le $((now + 86400 + 60)) ]
+}
+check "ACS Date ten years ahead: the known-good time moves one day, not ten years" date_ahead
+date_behind() {
+	local before after rc
+	before=$(cat "$WORK/cwmpd/known-good-time")
+	ACS_DATE_OFFSET=$((-10 * 365 * 86400)) LD_PRELOAD=$SHIM fresh_hems &&
+	cwmpd $URL; rc=$?
+	after=$(cat "$WORK/cwmpd/known-good-time")
+	restore_clock
+	echo "known-good time $before, then $after"
+	[ $rc = 0 ] && [ "$after" -ge "$before" ] && [ "$after" -le $((before + 120)) ]
+}
+check "ACS Date ten years behind: the known-good time does not move back" date_behind
 
 tap_done

@@ -19,6 +19,13 @@
 #include "hnbtre.h"
 
 #define CLOCK_FILE	"known-good-time"
+/*
+ * How far past the device's own clock the ACS's Date (or an OCSP
+ * producedAt) may move the known-good time: a clock that drifted a
+ * little is caught up, while an ACS whose time is years ahead cannot
+ * make every certificate look expired at the next start.
+ */
+#define CLOCK_MAX_STEP	(24 * 3600)
 
 /* The persisted time, 0 without one (a bad file is reported, then 0). */
 static time_t clock_read(const char *state_dir)
@@ -71,10 +78,16 @@ time_t clock_trusted_now(time_t floor)
 
 void clock_record(const char *state_dir, time_t seen)
 {
-	time_t t = clock_trusted_now(clock_read(state_dir));
+	time_t t = clock_trusted_now(clock_read(state_dir)), now = time(NULL);
 	char path[4096], text[32];
 	int ret;
 
+	if (seen > now + CLOCK_MAX_STEP) {
+		say("the ACS's time %jd is more than %d s ahead of the clock %jd: "
+		    "the known-good time moves to %jd at most", (intmax_t)seen,
+		    CLOCK_MAX_STEP, (intmax_t)now, (intmax_t)(now + CLOCK_MAX_STEP));
+		seen = now + CLOCK_MAX_STEP;
+	}
 	if (seen > t)
 		t = seen;
 	snprintf(path, sizeof(path), "%s/" CLOCK_FILE, state_dir);
