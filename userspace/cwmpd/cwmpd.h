@@ -108,6 +108,14 @@ int rpc_build_transfer_complete(struct agent *agent, json_object *transfer,
 /* log.c */
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * credential.c: "certificate-expired" or "certificate-revoked" (the
+ * device certificate failed, @why says how), or NULL.  Revocation is
+ * asked of the certificate's OCSP responder only with @ask_responder.
+ */
+const char *credential_failure(const struct agent_config *config, bool ask_responder,
+			       char *why, size_t len);
+
 /* clock.c: the last known-good time, kept in the state directory */
 time_t clock_restore(const char *state_dir);
 void clock_record(const char *state_dir, time_t seen);

@@ -39,7 +39,9 @@ static void usage(FILE *f)
 		"refuses the session, soft continues with a warning; revoked always refuses.\n"
 		"--once: one session with the pending events, then exit (0 ok, 1 failed).\n"
 		"--repair-cmd: while the TrE says failed, no session; CMD (the distress\n"
-		"function) repairs, then the agent goes on if the TrE says trusted.\n"
+		"function) repairs, then the agent goes on if the TrE says trusted.  An\n"
+		"expired or revoked device certificate: no session, CMD runs with the\n"
+		"reason (certificate-expired, certificate-revoked) as its last arguments.\n"
 		"--restart-cmd: after an install without the Reboot command, CMD restarts\n"
 		"the services before TransferComplete; without it the agent reboots.\n"
 		"--policy: an update that fails the TrE's re-validation or the self-check\n"
@@ -566,6 +568,32 @@ static bool repaired(struct agent *agent)
 	return trusted;
 }
 
+/*
+ * TS 33.320 7.12: a device certificate that expired, or that its
+ * responder says is revoked, stops normal communication as an integrity
+ * failure does: no session, the distress function reports it (run as
+ * --repair-cmd with "--reason certificate-expired|certificate-revoked").
+ * Returns whether the certificate failed.
+ */
+static bool certificate_failed(struct agent *agent, bool ask_responder)
+{
+	const char *cmd = agent->config->repair_cmd;
+	char why[256], line[4200];
+	const char *failure = credential_failure(agent->config, ask_responder, why,
+						 sizeof(why));
+
+	if (!failure)
+		return false;
+	say("the device certificate is %s: no session; distress (TS 33.320 7.12)", why);
+	if (!cmd) {
+		say("no --repair-cmd: the distress function is not started");
+	} else if (snprintf(line, sizeof(line), "%s --reason %s", cmd, failure) <
+		   (int)sizeof(line)) {
+		run_command("distress", line);
+	}
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -673,7 +701,13 @@ int main(int argc, char **argv)
 	rebooting = activate(&agent);
 	next_periodic = time(NULL) + config.periodic_interval;
 	while (!rebooting) {
-		ret = repaired(&agent) ? run_session(&agent) : -1;
+		ret = -1;
+		if (repaired(&agent) && !certificate_failed(&agent, false)) {
+			ret = run_session(&agent);
+			/* refused (or unreachable): was the certificate revoked? */
+			if (ret)
+				certificate_failed(&agent, true);
+		}
 		if (!ret && agent.download_requested) {
 			agent.download_requested = false;
 			run_downloads(&agent, install_root);

@@ -74,9 +74,12 @@ int load_config(const char *path, struct config *c);
 
 /*
  * message.c: fills @msg from the TrE and the function's own files; 0,
- * EXIT_NOTHING (no failure to report) or -1.
+ * EXIT_NOTHING (no failure to report) or -1.  @credential_failure
+ * ("expired", "revoked" or NULL): the device certificate failed, which
+ * stops normal communication of a trusted device too.
  */
-int collect(const struct config *c, struct hnbtre_distress_msg *msg);
+int collect(const struct config *c, const char *credential_failure,
+	    struct hnbtre_distress_msg *msg);
 /* message.c: header line, message and authenticator, ready to send. */
 int build_frame(const struct config *c, const struct hnbtre_distress_msg *msg,
 		uint8_t **frame, size_t *len);

@@ -38,7 +38,10 @@ void say(int priority, const char *fmt, ...)
 static void usage(FILE *out)
 {
 	fputs("usage: hnbtre-distress [--config FILE] [--started-by-tre]\n"
-	      "  FILE defaults to distress.conf next to the program\n", out);
+	      "                       [--reason certificate-expired|certificate-revoked]\n"
+	      "  FILE defaults to distress.conf next to the program\n"
+	      "  --reason: the device certificate failed (the TR-069 agent found it);\n"
+	      "  reported also while the TrE is trusted\n", out);
 }
 
 int main(int argc, char **argv)
@@ -46,6 +49,7 @@ int main(int argc, char **argv)
 	char config_file[PATH_MAX], self[PATH_MAX];
 	struct hnbtre_distress_msg msg = { 0 };
 	struct config c = { 0 };
+	const char *credential_failure = NULL;
 	uint8_t *frame = NULL;
 	size_t len = 0;
 	ssize_t n;
@@ -60,6 +64,10 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
 			snprintf(config_file, sizeof(config_file), "%s",
 				 argv[++i]);
+		} else if (!strcmp(argv[i], "--reason") && i + 1 < argc &&
+			   (!strcmp(argv[i + 1], "certificate-expired") ||
+			    !strcmp(argv[i + 1], "certificate-revoked"))) {
+			credential_failure = argv[++i] + strlen("certificate-");
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
@@ -70,7 +78,7 @@ int main(int argc, char **argv)
 	}
 	if (load_config(config_file, &c))
 		return EXIT_USAGE;
-	ret = collect(&c, &msg);
+	ret = collect(&c, credential_failure, &msg);
 	if (ret == EXIT_NOTHING) {
 		say(LOG_NOTICE, "the TrE is %s: nothing to report", msg.state);
 	} else if (!ret && hnbtre_distress_tre_failed(&msg)) {

@@ -73,6 +73,25 @@ static int failed_components(struct hnbtre_distress_msg *msg)
 	return ret;
 }
 
+/*
+ * The device certificate as a failed component of class "credential"
+ * (verdict "expired" or "revoked"): receivers that know only components
+ * record it as one.
+ */
+static int credential_failed(const struct config *c, const char *why,
+			     struct hnbtre_distress_msg *msg)
+{
+	struct hnbtre_distress_component *e;
+
+	if (msg->nfailed >= HNBTRE_DISTRESS_FAILED_MAX)
+		return 0;
+	e = &msg->failed[msg->nfailed++];
+	e->path = strdup(c->device_cert[0] ? c->device_cert : "device certificate");
+	e->verdict = strdup(why);
+	e->class = strdup("credential");
+	return e->path && e->verdict && e->class ? 0 : -1;
+}
+
 /* A sequence above every one sent before, persisted before it is used. */
 static int next_sequence(const char *state_dir, uint64_t *out)
 {
@@ -142,7 +161,8 @@ static int sign_with_credential(const uint8_t *data, size_t len,
 	       0 : -1;
 }
 
-int collect(const struct config *c, struct hnbtre_distress_msg *msg)
+int collect(const struct config *c, const char *credential_failure,
+	    struct hnbtre_distress_msg *msg)
 {
 	uint8_t nonce[HNBTRE_DIGEST_LEN];
 
@@ -153,10 +173,15 @@ int collect(const struct config *c, struct hnbtre_distress_msg *msg)
 		say(LOG_ERR, "cannot read identity and state from the TrE");
 		return -1;
 	}
-	/* unvalidated too stops normal communication (TS 33.320 7.12) */
-	if (!strcmp(msg->state, hnbtre_state_name(HNBTRE_STATE_TRUSTED)))
+	/*
+	 * unvalidated too stops normal communication (TS 33.320 7.12), and
+	 * so does a failed device certificate on a trusted device
+	 */
+	if (!credential_failure &&
+	    !strcmp(msg->state, hnbtre_state_name(HNBTRE_STATE_TRUSTED)))
 		return EXIT_NOTHING;
 	if (failed_components(msg) ||
+	    (credential_failure && credential_failed(c, credential_failure, msg)) ||
 	    next_sequence(c->state_dir, &msg->sequence))
 		return -1;
 	msg->time = time(NULL);
