@@ -98,7 +98,7 @@ check "device certificate expired: no session, distress indication (credential e
 revoked() {
 	hems_db "UPDATE devices SET status = 'ok'" &&
 	fresh_module identity="$IDENTITY" && wrap_key "$PKI/device-revoked.key" "$WORK/revoked.wrapped" &&
-	admit_key device "$WORK/revoked.wrapped" > /dev/null && make_trusted &&
+	admit_key device "$WORK/revoked.wrapped" > /dev/null && load_attest_key && make_trusted &&
 	receiver_start --revocation ocsp --ocsp-responder aia && ! cwmpd $URL --cert "$PKI/device-revoked.pem" \
 		--repair-cmd "$REPAIR" &&
 	grep -q "certificate of $IDENTITY is revoked" "$WORK/hems.log" &&

@@ -66,7 +66,7 @@ back_on_release2() {
 # switches back, the TrE takes the previous manifest, re-validates
 # (trusted), and TransferComplete carries the fault.
 rolled_back() {
-	base_release && RELEASE_EXTRA="$WORK/c/absent sha256:$zeros" release 3 &&
+	base_release && RELEASE_EXTRA="$WORK/c/absent sha256:$zeros normal" release 3 &&
 	hems_cli update "$IDENTITY" "$WORK/release3.pkg" > /dev/null &&
 	cwmpd $URL && cwmpd_said "request Download" &&
 	cwmpd_said "re-validation against the new manifest: failed" &&
@@ -96,7 +96,7 @@ check "the TrE refuses the new manifest: switched back, re-validated trusted, Tr
 # for repair: the TrE says failed, the device key is closed, so no
 # TransferComplete reaches the H(e)MS (repair through the distress function).
 isolated() {
-	RELEASE_EXTRA="$WORK/c/absent sha256:$zeros" release 5 &&
+	RELEASE_EXTRA="$WORK/c/absent sha256:$zeros normal" release 5 &&
 	hems_cli update "$IDENTITY" "$WORK/release5.pkg" > /dev/null &&
 	! cwmpd $URL --policy isolate &&
 	cwmpd_said "re-validation against the new manifest: failed" &&
