@@ -436,30 +436,55 @@ out:
 	return ret;
 }
 
-/* device_key, device_key_replace, distress_key: one writer each. */
+static int admit_unsealed_device_key(const u8 *wrapper, size_t len)
+{
+	return admit(HNBTRE_DEVICE_KEY_DESC, wrapper, len);
+}
+
+static int admit_unsealed_distress_key(const u8 *wrapper, size_t len)
+{
+	return admit(HNBTRE_DISTRESS_KEY_DESC, wrapper, len);
+}
+
+/*
+ * device_key, device_key_replace, distress_key: one writer at a time
+ * each.  A sealed key is released by the verdict of the start-up
+ * validation (seal.c): the device key by trusted, the distress credential
+ * by failed; a replacement is never sealed (no release after start-up).
+ */
 struct key_file {
+	const char *name;
 	const char *description;
 	bool replace;
+	enum hnbtre_state verdict;
+	hnbtre_unsealed_fn admit_unsealed;
 	atomic_t writer;
 };
 
 static struct key_file device_key_file = {
+	.name = "device_key",
 	.description = HNBTRE_DEVICE_KEY_DESC,
+	.verdict = HNBTRE_STATE_TRUSTED,
+	.admit_unsealed = admit_unsealed_device_key,
 	.writer = ATOMIC_INIT(0),
 };
 
 static struct key_file device_key_replace_file = {
+	.name = "device_key_replace",
 	.description = HNBTRE_DEVICE_KEY_DESC,
 	.replace = true,
 	.writer = ATOMIC_INIT(0),
 };
 
 static struct key_file distress_key_file = {
+	.name = "distress_key",
 	.description = HNBTRE_DISTRESS_KEY_DESC,
+	.verdict = HNBTRE_STATE_FAILED,
+	.admit_unsealed = admit_unsealed_distress_key,
 	.writer = ATOMIC_INIT(0),
 };
 
-/* A wrapper being written to one of them. */
+/* A wrapper or sealed blob being written to one of them. */
 struct key_upload {
 	struct hnbtre_upload upload;
 	const struct key_file *file;
@@ -496,22 +521,28 @@ ssize_t hnbtre_devkey_wrapper_len(const u8 *p, size_t len)
 }
 
 /*
- * Writes accumulate until the wrapper is complete; that write admits the
- * key and returns the result.
+ * Writes accumulate until the wrapper or sealed blob is complete; that
+ * write admits the key, or hands the blob to seal.c, and returns the
+ * result.
  */
 static ssize_t key_append(struct hnbtre_upload *upload, const char __user *buf,
 			  size_t count, loff_t *ppos)
 {
 	struct key_upload *ku = container_of(upload, struct key_upload, upload);
+	const struct key_file *kf = ku->file;
 	ssize_t need;
+	bool sealed;
 	int ret;
 
 	ret = hnbtre_upload_append(upload, buf, count, ppos,
-				   HNBTRE_DEVKEY_WRAPPER_MAX);
+				   HNBTRE_SEALED_MAX);
 	if (ret || !count)
 		return ret;
 	need = hnbtre_devkey_wrapper_len(upload->data, upload->len);
-	if (need < 0 || (size_t)need > HNBTRE_DEVKEY_WRAPPER_MAX) {
+	sealed = need < 0;
+	if (sealed)
+		need = hnbtre_seal_blob_len(upload->data, upload->len);
+	if (need < 0 || (!sealed && (size_t)need > HNBTRE_DEVKEY_WRAPPER_MAX)) {
 		upload->finished = true;
 		return -EBADMSG;
 	}
@@ -520,10 +551,16 @@ static ssize_t key_append(struct hnbtre_upload *upload, const char __user *buf,
 	upload->finished = true;
 	if (upload->len > (size_t)need)
 		return -EBADMSG;
-	if (ku->file->replace)
+	if (sealed && !kf->admit_unsealed)
+		ret = -EINVAL;
+	else if (sealed)
+		ret = hnbtre_seal_submit(kf->name, kf->verdict,
+					 kf->admit_unsealed, upload->data,
+					 upload->len);
+	else if (kf->replace)
 		ret = replace_device_key(upload->data, upload->len);
 	else
-		ret = admit(ku->file->description, upload->data, upload->len);
+		ret = admit(kf->description, upload->data, upload->len);
 	return ret ? ret : count;
 }
 

@@ -313,6 +313,35 @@ int hnbtre_tpm2_nv_read_public(struct tpm_chip *chip, u32 index,
 int hnbtre_tpm2_nv_read(struct tpm_chip *chip, u32 index, u8 *data, u16 size);
 int hnbtre_tpm2_nv_increment(struct tpm_chip *chip, u32 index);
 
+int hnbtre_tpm2_pcr_read_locked(struct tpm_chip *chip, u32 pcr,
+				u8 digest[SHA256_DIGEST_SIZE]);
+int hnbtre_tpm2_pcr_extend_locked(struct tpm_chip *chip, u32 pcr,
+				  const u8 digest[SHA256_DIGEST_SIZE]);
+int hnbtre_tpm2_policy_session_locked(struct tpm_chip *chip, u32 pcr_mask,
+				      u32 *handle);
+int hnbtre_tpm2_load_locked(struct tpm_chip *chip, u32 parent,
+			    const u8 *private, u16 private_len,
+			    const u8 *public, u16 public_len, u32 *handle);
+int hnbtre_tpm2_unseal_locked(struct tpm_chip *chip, u32 object, u32 session,
+			      u8 *data, u16 size);
+
+/* seal.c (Documentation/devkey.md, "Keys at rest") */
+/**
+ * typedef hnbtre_unsealed_fn - takes a key released by hnbtre_seal_release()
+ * @plain: the clear key as its file would take it in clear; wiped after
+ *	the call
+ * @len: its length
+ *
+ * Return: 0 or -errno, reported in "seal".
+ */
+typedef int (*hnbtre_unsealed_fn)(const u8 *plain, size_t len);
+ssize_t hnbtre_seal_blob_len(const u8 *data, size_t len);
+int hnbtre_seal_submit(const char *name, enum hnbtre_state verdict,
+		       hnbtre_unsealed_fn admit, const u8 *blob, size_t len);
+void hnbtre_seal_release(enum hnbtre_state verdict);
+int hnbtre_seal_init(void);
+void hnbtre_seal_exit(void);
+
 /* floor.c */
 int hnbtre_floor_init(void);
 u64 hnbtre_floor(void);

@@ -38,9 +38,11 @@ static int __init hnbtre_init(void)
 		ret = hnbtre_manifest_fs_init();
 	if (ret)
 		goto out_fs;
-	ret = hnbtre_devkey_init();
+	ret = hnbtre_seal_init();
+	if (!ret)
+		ret = hnbtre_devkey_init();
 	if (ret)
-		goto out_fs;
+		goto out_seal;
 	ret = hnbtre_identity_init();
 	if (!ret)
 		ret = hnbtre_attest_init();
@@ -59,6 +61,8 @@ static int __init hnbtre_init(void)
 
 out_devkey:
 	hnbtre_devkey_exit();
+out_seal:
+	hnbtre_seal_exit();
 out_fs:
 	hnbtre_fs_exit();
 	hnbtre_attest_key_exit();
@@ -81,6 +85,7 @@ static void __exit hnbtre_exit(void)
 	hnbtre_attest_key_exit();
 	hnbtre_devkey_exit();
 	hnbtre_state_exit();
+	hnbtre_seal_exit();
 	hnbtre_keyrings_exit();
 	hnbtre_roots_exit();
 }

@@ -449,6 +449,8 @@ static void commit(struct hnbtre_status *result, const char *reason)
 	status = *result;
 	audit_transition(old, result->state, reason, NULL);
 	hnbtre_measure(&status);
+	/* Sealed keys first: the distress function may need its own. */
+	hnbtre_seal_release(result->state);
 	if (result->state == HNBTRE_STATE_TRUSTED) {
 		hnbtre_floor_raise(result->manifest_version);
 		hnbtre_manifest_free(replaced);

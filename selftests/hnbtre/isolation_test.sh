@@ -80,6 +80,7 @@ ROOT_CERTS="$PKI/signer.der $PKI/pkg-signer.der $PKI/ima.der"
 DEVICE_KEY=$WORK/device.wrapped
 ATTEST_KEY=$WORK/attest.wrapped
 ATTEST_CERT=$PKI/attest.der
+CLEAR_KEYS=yes
 DISTRESS=$D/hnbtre-distress
 HNBTRE=$HNBTRE
 ISOLATION_ALLOW="$1"

@@ -20,6 +20,7 @@ struct command {
 extern const struct command manifest_commands[];
 extern const struct command status_commands[];
 extern const struct command key_commands[];
+extern const struct command seal_commands[];
 extern const struct command attest_commands[];
 extern const struct command pkg_commands[];
 extern const struct command distress_commands[];

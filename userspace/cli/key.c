@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* hnbtre key wrap: the device key wrapper (Documentation/devkey.md). */
+/*
+ * hnbtre key wrap: the device key wrapper in clear (Documentation/devkey.md),
+ * for boards without a TPM; key seal and key generate are in seal.c.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,9 +16,10 @@
 
 #include "cli.h"
 #include "hnbtre.h"
+#include "key.h"
 
 /* An unencrypted PKCS#8 key, PEM or DER. */
-static EVP_PKEY *read_pkcs8(const char *path)
+EVP_PKEY *key_read_pkcs8(const char *path)
 {
 	BIO *bio = BIO_new_file(path, "rb");
 	EVP_PKEY *key;
@@ -29,7 +33,7 @@ static EVP_PKEY *read_pkcs8(const char *path)
 	return key;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int write_all(int fd, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 
@@ -77,7 +81,7 @@ static int wrap(int argc, char **argv)
 		die_msg("usage: key wrap IN.pk8 OUT|-");
 		return EXIT_ERROR;
 	}
-	key = read_pkcs8(argv[1]);
+	key = key_read_pkcs8(argv[1]);
 	if (!key) {
 		die_msg("%s: not an unencrypted private key", argv[1]);
 		return EXIT_ERROR;

@@ -13,6 +13,7 @@ static const struct command *const tables[] = {
 	manifest_commands,
 	status_commands,
 	key_commands,
+	seal_commands,
 	attest_commands,
 	pkg_commands,
 	distress_commands,

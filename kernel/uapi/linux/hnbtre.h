@@ -153,6 +153,48 @@ enum hnbtre_identity_source {
 #define HNBTRE_DISTRESS_KEY_DESC	"hnbtre:distress"
 
 /*
+ * Sealed keys (Documentation/devkey.md, "Keys at rest"): instead of the
+ * clear wrapper, "device_key" and "distress_key" take
+ *
+ *   HNBTRE_SEALED_MAGIC (with its NUL)         16
+ *   be32 PCR mask: SHA-256 bank, bit n = PCR n  4
+ *   be16 public length                          2
+ *   be16 private length                         2
+ *   be16 ciphertext length                      2
+ *   TPM2B_PUBLIC of the sealed data object      public length (its be16 size included)
+ *   TPM2B_PRIVATE of it                         private length (same)
+ *   AES-256-GCM nonce                           HNBTRE_SEALED_NONCE_LEN
+ *   ciphertext of the HNBTRE_DEVKEY_MAGIC wrapper
+ *   GCM tag                                     HNBTRE_SEALED_TAG_LEN
+ *
+ * The sealed data object, a child of the persistent storage key
+ * seal_parent=, holds the HNBTRE_SEALED_KEK_LEN-byte AES key; the GCM
+ * additional data is everything before the nonce.  Its policy is
+ * TPM2_PolicyPCR over the PCRs of the mask, which must include
+ * verdict_pcr=: the TrE extends that PCR with SHA-256 of
+ * HNBTRE_VERDICT_PREFIX "trusted" (the device key is sealed to it) or
+ * "failed" (the distress credential), unseals, and caps it with SHA-256 of
+ * HNBTRE_VERDICT_PREFIX "closed".
+ *
+ * Errors of the write that completes it: EBADMSG malformed, EINVAL an
+ * object that does not bind release to the verdict (mask without
+ * verdict_pcr, PCRs above 23, userWithAuth, not fixedTPM|fixedParent,
+ * not a sealed data object), ENODEV no TPM 2.0, EKEYEXPIRED the release
+ * at the end of the start-up validation is over (until reboot), EEXIST a
+ * blob or key of that kind is already there.
+ */
+#define HNBTRE_SEALED_MAGIC		"HNBTRE-SEALED-1"
+#define HNBTRE_SEALED_MAGIC_LEN		16
+#define HNBTRE_SEALED_HEADER_LEN	26
+#define HNBTRE_SEALED_KEK_LEN		32
+#define HNBTRE_SEALED_NONCE_LEN		12
+#define HNBTRE_SEALED_TAG_LEN		16
+#define HNBTRE_SEALED_MAX		8192
+#define HNBTRE_VERDICT_PREFIX		"HNBTRE-VERDICT-1 "
+#define HNBTRE_SEAL_PARENT_DEFAULT	0x81000001
+#define HNBTRE_VERDICT_PCR_DEFAULT	12
+
+/*
  * Attestations (Documentation/attestation.md), format version 2: write a
  * nonce to "attest", read the blob.  Fixed header at these offsets,
  * integers big-endian, then the nonce, the identity, the attestation

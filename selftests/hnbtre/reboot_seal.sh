@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# reboot_seal.sh first|second: a sealed device key (Documentation/devkey.md,
+# "Keys at rest") across a real reboot, in two boots of one VM with one TPM
+# state, run by scripts/run-reboot-test.  Phase first (a fresh TPM): the
+# device key sealed with hnbtre key seal, unsealed by a trusted start-up
+# with manifest version 1.  Phase second (the same TPM after the reboot):
+# the verdict PCR is reset, the same blob is unsealed again, by a start-up
+# with manifest version 2 over changed components (another RIM): an update
+# does not break unsealing.  Phase first's TAP lines and the blob are kept
+# in $HNBTRE_REBOOT_SHARE; phase second prints the one TAP stream of both.
+. "$(dirname "$0")/gate_lib.sh"
+phase=${1:-}
+FIRST_CHECKS=3
+case $phase in
+first) checks=$FIRST_CHECKS ;;
+second) checks=$((FIRST_CHECKS + 5)) ;;
+*) echo "usage: $0 first|second" >&2; exit 2 ;;
+esac
+tap_init $checks
+if [ -z "${HNBTRE_REBOOT_SHARE:-}" ] || [ ! -e /dev/tpm0 ]; then
+	for i in $(seq $checks); do
+		echo "ok $i # SKIP needs a TPM and HNBTRE_REBOOT_SHARE (scripts/run-reboot-test)"
+	done
+	exit $KSFT_SKIP
+fi
+
+blob=$HNBTRE_REBOOT_SHARE/device.sealed
+seal_word() { sed -n "s/^$1 //p" $SFS/seal; }
+keyctl new_session > /dev/null
+# start VERSION: components and a manifest of VERSION, loaded: trusted,
+# the sealed device key admitted and signing for device.pem.
+start() {
+	make_components "$WORK/c$1" 2 &&
+	signed_manifest "$WORK/m$1" "$1" "$WORK/c$1"/c* &&
+	expect_errno OK $SFS/device_key < "$blob" &&
+	cat "$WORK/m$1" > $SFS/manifest && [ "$(state)" = trusted ] &&
+	[ "$(seal_word device_key)" = admitted ] &&
+	keyctl link %:.hnbtre_device @s &&
+	key=$(keyctl search %:.hnbtre_device asymmetric hnbtre:device) &&
+	head -c 32 /dev/urandom > "$WORK/dg" &&
+	keyctl pkey_sign "$key" 0 "$WORK/dg" enc=pkcs1 hash=sha256 > "$WORK/sig" &&
+	openssl x509 -in "$PKI/device.pem" -pubkey -noout > "$WORK/pub.pem" &&
+	openssl pkeyutl -verify -pubin -inkey "$WORK/pub.pem" -in "$WORK/dg" \
+		-sigfile "$WORK/sig" -pkeyopt digest:sha256 > /dev/null
+}
+
+if [ "$phase" = first ]; then
+	exec 3>&1 > >(tee "$HNBTRE_REBOOT_SHARE/seal-first.tap")
+	tee_pid=$!
+	check "a fresh TPM: the device key sealed (parent made)" \
+		"$HNBTRE" key seal "$PKI/device.key" "$blob"
+	fresh_module > /dev/null
+	check "trusted start-up with manifest version 1: the sealed key unsealed and signing" start 1
+	check "the RIM of version 1 kept for the second boot" \
+		eval "cat $SFS/rim > $HNBTRE_REBOOT_SHARE/rim1"
+	exec >&3
+	wait $tee_pid
+	tap_done
+fi
+
+if [ -f "$HNBTRE_REBOOT_SHARE/seal-first.tap" ]; then
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) tap_n=$((tap_n + 1)) ;;
+		"not ok "*) tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)) ;;
+		*) continue ;;
+		esac
+		echo "$line"
+	done < "$HNBTRE_REBOOT_SHARE/seal-first.tap"
+fi
+while [ $tap_n -lt $FIRST_CHECKS ]; do
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - first boot: no result"
+done
+check "after the reboot the verdict PCR is at its reset value" \
+	pcr_is sha256:12 "$(printf '0%.0s' $(seq 64))"
+fresh_module > /dev/null
+check "the same blob, manifest version 2 over other components: trusted, unsealed, signing" start 2
+check "the RIM changed (an update), unsealing did not break" \
+	eval "[ \"\$(cat $SFS/rim)\" != \"\$(cat $HNBTRE_REBOOT_SHARE/rim1)\" ]"
+check "PCR 12 capped again" \
+	eval "! pcr_is sha256:12 $(printf '0%.0s' $(seq 64)) > /dev/null"
+check "a copy of the blob in this boot after the release: EKEYEXPIRED" \
+	expect_errno EKEYEXPIRED $SFS/distress_key < "$blob"
+unload_pinned
+rm -rf "$WORK"
+tap_done
