@@ -20,13 +20,14 @@ HEMS="$TOP/build/bin/hnbtre-hems"
 INSTALLED=/usr/lib/ipsec/plugins/libstrongswan-hnbtre.so
 
 # The distress charon loads the plugin as installed (no preload: the
-# function passes its environment on to swanctl too), with libhnbtre.so.1
-# where `make install` puts it.  The VM's root is a throwaway overlay;
-# remove them again only if we put them there.
-INSTALLED_LIB=/usr/lib/libhnbtre.so.1
+# function passes its environment on to swanctl too), with libhnbtre under
+# its soname where `make install` puts it.  The VM's root is a throwaway
+# overlay; remove them again only if we put them there.
+BUILT_LIB=$(readlink -f "$TOP/build/lib/libhnbtre.so")
+INSTALLED_LIB=/usr/lib/$(objdump -p "$BUILT_LIB" | awk '$1 == "SONAME" { print $2 }')
 if [ ! -e "$INSTALLED" ]; then
 	install -m 0644 "$PLUGIN" "$INSTALLED" &&
-	install -m 0644 "$TOP/build/lib/libhnbtre.so.1" "$INSTALLED_LIB" &&
+	install -m 0644 "$BUILT_LIB" "$INSTALLED_LIB" &&
 	trap 'rm -f "$INSTALLED" "$INSTALLED_LIB"; ike_teardown; unload_with_keys >/dev/null 2>&1' EXIT
 fi
 
