@@ -7,55 +7,14 @@
 # (tampered at run time, unvalidated); the reference H(e)MS records what
 # arrives.  TAP 14; run as root in a VM.
 . "$(dirname "$0")/gate_lib.sh"
-tap_init 14
-
-id=$(cat "$PKI/identity")
-D=$WORK/distress
-START=$TOP/policy/init/hnbtre-start
-HEMS="$TOP/build/bin/hnbtre-hems --db $WORK/hems.db"
-PORT=4447
-if [ -d $SFS ]; then
-	unload_pinned || exit 1
-fi
+. "$(dirname "$0")/boot_lib.sh"
+boot_init 14
 
 # The normal code, the distress function's own directory, a tre component.
-mkdir -p "$D" "$WORK/t" "$WORK/state"
-make_components "$WORK/c" 2
-cp "$TOP/build/bin/hnbtre-distress" "$D/"
-cat > "$D/distress.conf" <<EOC
-{ "server": "127.0.0.1", "port": $PORT, "transport": "tcp", "auth": "none",
-  "state_dir": "$WORK/state", "attempts": 3, "backoff_ms": 200, "timeout_ms": 2000 }
-EOC
-echo "tre component" > "$WORK/t/tre1"
-for f in "$D"/* "$WORK/t/tre1"; do sign_component "$f"; done
-cp -a "$WORK/c/c1" "$WORK/c1.good"
-cp -a "$WORK/t/tre1" "$WORK/tre1.good"
-"$HNBTRE" manifest build --version 1 "$WORK"/c/c* --class distress "$D"/* \
-	--class tre "$WORK/t/tre1" > "$WORK/m.body" &&
-"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
-	"$WORK/m.body" "$WORK/m" || exit 1
-wrap_key "$PKI/device.key" "$WORK/device.wrapped"
-wrap_key "$PKI/attest.key" "$WORK/attest.wrapped"
+boot_image 127.0.0.1 3 200 tre || exit 1
 
 # start_conf [DISTRESS_BY_TRE [MORE]]: the script's configuration.
-start_conf() {
-	cat > "$WORK/start.conf" <<EOC
-IDENTITY=$id
-MODULE=$MODULE
-MANIFEST=$WORK/m
-ROOT_CERTS="$PKI/signer.der $PKI/pkg-signer.der $PKI/ima.der"
-DEVICE_KEY=$WORK/device.wrapped
-ATTEST_KEY=$WORK/attest.wrapped
-ATTEST_CERT=$PKI/attest.der
-CLEAR_KEYS=yes
-DISTRESS=$D/hnbtre-distress
-DISTRESS_BY_TRE=${1:-yes}
-HNBTRE=$HNBTRE
-WATCHER_PIDFILE=$WORK/watcher.pid
-TAMPER_GRACE=1
-${2:-}
-EOC
-}
+start_conf() { write_start_conf "DISTRESS_BY_TRE=${1:-yes}" TAMPER_GRACE=1 "${2:-}"; }
 # boot: the script as init runs it, its status in $WORK/status.
 boot() {
 	"$START" "$WORK/start.conf" 2> "$WORK/start.log"

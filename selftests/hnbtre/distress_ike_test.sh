@@ -49,60 +49,14 @@ cat > "$D/distress.conf" <<EOF
   "backoff_max_ms": 1000, "timeout_ms": 20000 }
 EOF
 sed 's/"timeout_ms": 20000/"timeout_ms": 3000/' "$D/distress.conf" > "$D/down.conf"
-cat > "$D/ike/strongswan.conf" <<EOF
-charon {
-	load_modular = no
-	load = random nonce aes sha1 sha2 hmac kdf pem pkcs1 x509 pubkey revocation constraints openssl gmp curve25519 kernel-netlink socket-default vici hnbtre
-	retransmit_tries = 2
-	retransmit_timeout = 4
-	filelog {
-		log {
-			path = $WORK/distress-charon.log
-			flush_line = yes
-			default = 1
-			ike = 1
-			cfg = 1
-		}
-	}
-	plugins {
-		vici {
-			socket = unix://$STATE/ike-vici
-		}
-		hnbtre {
-			distress_cert = $D/distress.pem
-			distress_signer = $STATE/ike-signer
-			roots = $D/root.pem
-		}
-	}
-}
-swanctl {
-	load = pem pkcs1 x509 gmp random sha1 sha2
-}
-EOF
-cat > "$D/ike/swanctl.conf" <<EOF
-connections {
-	distress {
-		version = 2
-		remote_addrs = $SEGW_ADDR
-		proposals = aes128-sha256-x25519
-		local {
-			auth = pubkey
-			id = "O=hnbtre test operator, CN=$id"
-		}
-		remote {
-			auth = pubkey
-			id = $SEGW_ADDR
-			revocation = relaxed
-		}
-		children {
-			distress {
-				remote_ts = $HEMS_ADDR/32
-				esp_proposals = aes128gcm16
-			}
-		}
-	}
-}
-EOF
+INSTALL_ROUTES=yes strongswan_conf "$D/ike/strongswan.conf" "$STATE/ike-vici" \
+	"$WORK/distress-charon.log" 2 "random nonce aes sha1 sha2 hmac kdf pem pkcs1
+	x509 pubkey revocation constraints openssl gmp curve25519 kernel-netlink
+	socket-default vici hnbtre" "distress_cert = $D/distress.pem" \
+	"distress_signer = $STATE/ike-signer" "roots = $D/root.pem"
+swanctl_connection distress "remote_addrs = $SEGW_ADDR" "id = \"$ID_DEV\"" \
+	"id = $SEGW_ADDR
+revocation = relaxed" distress "remote_ts = $HEMS_ADDR/32" > "$D/ike/swanctl.conf"
 echo "tre component" > "$WORK/t/tre1"
 make_components "$WORK/c" 2
 for f in "$D"/* "$D"/ike/* "$WORK/t/tre1"; do [ -f "$f" ] && sign_component "$f"; done
@@ -176,35 +130,10 @@ check "after giving up its charon is stopped and the sockets are gone" charon_go
 # operator CA that grants only the receiver's address (dedicated to it);
 # the H(e)MS receiver on that address.
 charon_up segw no
-swanctl_dir segw
-cp "$PKI/root.pem" "$WORK/segw/swanctl/x509ca/"
-cp "$PKI/segw.pem" "$WORK/segw/swanctl/x509/"
-cp "$PKI/segw.key" "$WORK/segw/swanctl/private/"
-cat > "$WORK/segw/swanctl/swanctl.conf" <<EOF
-connections {
-	distress {
-		version = 2
-		local_addrs = $SEGW_ADDR
-		proposals = aes128-sha256-x25519
-		local {
-			auth = pubkey
-			certs = segw.pem
-			id = $SEGW_ADDR
-		}
-		remote {
-			auth = pubkey
-			cacerts = root.pem
-			revocation = relaxed
-		}
-		children {
-			hems {
-				local_ts = $HEMS_ADDR/32
-				esp_proposals = aes128gcm16
-			}
-		}
-	}
-}
-EOF
+segw_credentials segw
+swanctl_connection distress "local_addrs = $SEGW_ADDR" "certs = segw.pem
+id = $SEGW_ADDR" "cacerts = root.pem
+revocation = relaxed" hems "local_ts = $HEMS_ADDR/32" > "$WORK/segw/swanctl/swanctl.conf"
 load_conf segw
 ip -n hnb-segw addr add $HEMS_ADDR/32 dev lo
 ip netns exec hnb-segw "$HEMS" --db "$WORK/hems.db" --listen 127.0.0.1 --port 7547 \

@@ -58,27 +58,26 @@ vici() {
 		swanctl "$command" --uri "unix://$WORK/$role/vici" "$@"
 }
 
-# charon_conf ROLE PLUGIN(yes|no) [EXTRA hnbtre settings, one per line]
-# REVOKE (environment) holds settings of the revocation plugin, e.g.
-# "enable_ocsp = no" (CRL only).
-charon_conf() {
-	local role=$1 with_plugin=$2 load
-	shift 2
-	load="random nonce aes sha1 sha2 hmac kdf pem pkcs1 pkcs8 x509 pubkey
-	      revocation constraints curl openssl gmp curve25519 kernel-netlink
-	      socket-default vici"
-	[ "$with_plugin" = yes ] && load="$load hnbtre"
-	mkdir -p "$WORK/$role"
-	cat > "$WORK/$role/strongswan.conf" <<EOC
+# strongswan_conf FILE VICI LOG TRIES LOAD [hnbtre settings, one per
+# argument]: a charon's strongswan.conf with the plugins LOAD, its vici
+# socket VICI, its log LOG and TRIES IKE retransmissions; REVOKE
+# (environment) holds settings of the revocation plugin, e.g.
+# "enable_ocsp = no" (CRL only); INSTALL_ROUTES (no) charon's
+# install_routes.  The test charons and the one the distress function
+# starts are all configured here.
+strongswan_conf() {
+	local file=$1 vici=$2 log=$3 tries=$4 load=$5
+	shift 5
+	cat > "$file" <<EOC
 charon {
 	load_modular = no
 	load = $(echo $load)
-	install_routes = no
-	retransmit_tries = 3
+	install_routes = ${INSTALL_ROUTES:-no}
+	retransmit_tries = $tries
 	retransmit_timeout = 4
 	filelog {
 		log {
-			path = $WORK/$role/charon.log
+			path = $log
 			flush_line = yes
 			time_format = %T
 			default = 1
@@ -88,7 +87,7 @@ charon {
 	}
 	plugins {
 		vici {
-			socket = unix://$WORK/$role/vici
+			socket = unix://$vici
 		}
 		hnbtre {
 $(printf '\t\t\t%s\n' "$@")
@@ -104,6 +103,20 @@ swanctl {
 	load = pem pkcs1 pkcs8 x509 gmp random sha1 sha2
 }
 EOC
+}
+
+# charon_conf ROLE PLUGIN(yes|no) [EXTRA hnbtre settings, one per line]:
+# the strongswan.conf of ROLE's test charon (REVOKE as strongswan_conf).
+charon_conf() {
+	local role=$1 with_plugin=$2 load
+	shift 2
+	load="random nonce aes sha1 sha2 hmac kdf pem pkcs1 pkcs8 x509 pubkey
+	      revocation constraints curl openssl gmp curve25519 kernel-netlink
+	      socket-default vici"
+	[ "$with_plugin" = yes ] && load="$load hnbtre"
+	mkdir -p "$WORK/$role"
+	strongswan_conf "$WORK/$role/strongswan.conf" "$WORK/$role/vici" \
+		"$WORK/$role/charon.log" 3 "$load" "$@"
 }
 
 # charon_start ROLE: start ROLE's charon and wait for its vici socket.
@@ -172,41 +185,64 @@ swanctl_dir() {
 	mkdir -p "$WORK/$1"/swanctl/{x509,x509ca,x509ocsp,private,x509crl}
 }
 
-# swanctl_segw [REVOCATION [CERT [ID]]]: the SeGW's connection; device
-# certificates chain to the operator root, REVOCATION (relaxed) is
-# remote.revocation; the SeGW presents CERT (segw) and claims ID
-# (segw.hnbtre.test) whether or not CERT carries it.
-swanctl_segw() {
-	local cert=${2:-segw}
-	swanctl_dir segw
-	cp "$PKI/root.pem" "$WORK/segw/swanctl/x509ca/"
-	cp "$PKI/$cert.pem" "$WORK/segw/swanctl/x509/"
-	cp "$PKI/$cert.key" "$WORK/segw/swanctl/private/"
-	cat > "$WORK/segw/swanctl/swanctl.conf" <<EOC
+# indent N TEXT: TEXT's lines (none if TEXT is empty) N tabs deep.
+indent() {
+	[ -n "$2" ] && printf '%s\n' "$2" | sed "s/^/$(printf '%*s' "$1" '' | tr ' ' '\t')/"
+}
+
+# swanctl_connection NAME ADDRS LOCAL REMOTE CHILD TS: a swanctl.conf of
+# one connection NAME with the tests' proposals (IKE aes128-sha256-x25519,
+# ESP aes128gcm16) and public key authentication both ways, and its
+# CHILD_SA CHILD.  ADDRS (local_addrs or remote_addrs), LOCAL, REMOTE (of
+# the local and remote sections) and TS (traffic selectors) are settings,
+# one per line.
+swanctl_connection() {
+	cat <<EOC
 connections {
-	hnb {
+	$1 {
 		version = 2
-		local_addrs = $SEGW_ADDR
+$(indent 2 "$2")
 		proposals = aes128-sha256-x25519
 		local {
 			auth = pubkey
-			certs = $cert.pem
-			id = ${3:-segw.hnbtre.test}
+$(indent 3 "$3")
 		}
 		remote {
 			auth = pubkey
-			revocation = ${1:-relaxed}
+$(indent 3 "$4")
 		}
 		children {
-			net {
-				local_ts = $SEGW_ADDR/32
-				remote_ts = $DEV_ADDR/32
+			$5 {
+$(indent 4 "$6")
 				esp_proposals = aes128gcm16
 			}
 		}
 	}
 }
 EOC
+}
+
+# segw_credentials CERT: an empty swanctl directory for the SeGW with the
+# operator root, CERT and its key.
+segw_credentials() {
+	swanctl_dir segw
+	cp "$PKI/root.pem" "$WORK/segw/swanctl/x509ca/"
+	cp "$PKI/$1.pem" "$WORK/segw/swanctl/x509/"
+	cp "$PKI/$1.key" "$WORK/segw/swanctl/private/"
+}
+
+# swanctl_segw [REVOCATION [CERT [ID]]]: the SeGW's connection; device
+# certificates chain to the operator root, REVOCATION (relaxed) is
+# remote.revocation; the SeGW presents CERT (segw) and claims ID
+# (segw.hnbtre.test) whether or not CERT carries it.
+swanctl_segw() {
+	local cert=${2:-segw}
+	segw_credentials "$cert"
+	swanctl_connection hnb "local_addrs = $SEGW_ADDR" \
+		"certs = $cert.pem
+id = ${3:-segw.hnbtre.test}" "revocation = ${1:-relaxed}" net \
+		"local_ts = $SEGW_ADDR/32
+remote_ts = $DEV_ADDR/32" > "$WORK/segw/swanctl/swanctl.conf"
 }
 
 # swanctl_dev REMOTE_ID REVOCATION [file]: the device's connection to
@@ -221,32 +257,10 @@ swanctl_dev() {
 		cp "$PKI/device.key" "$WORK/dev/swanctl/private/"
 		certs="certs = device.pem"
 	fi
-	cat > "$WORK/dev/swanctl/swanctl.conf" <<EOC
-connections {
-	segw {
-		version = 2
-		remote_addrs = $SEGW_ADDR
-		proposals = aes128-sha256-x25519
-		local {
-			auth = pubkey
-			id = "$ID_DEV"
-			$certs
-		}
-		remote {
-			auth = pubkey
-			id = $1
-			revocation = ${2:-relaxed}
-		}
-		children {
-			net {
-				local_ts = $DEV_ADDR/32
-				remote_ts = $SEGW_ADDR/32
-				esp_proposals = aes128gcm16
-			}
-		}
-	}
-}
-EOC
+	swanctl_connection segw "remote_addrs = $SEGW_ADDR" "id = \"$ID_DEV\"
+$certs" "id = $1
+revocation = ${2:-relaxed}" net "local_ts = $DEV_ADDR/32
+remote_ts = $SEGW_ADDR/32" > "$WORK/dev/swanctl/swanctl.conf"
 }
 
 # hnbtre settings of the device role: its certificate, the root the TrE

@@ -8,43 +8,16 @@
 # hnb-net with the H(e)MS (its TR-069 port and distress receiver) and
 # another host.  TAP 14; run as root in a VM.
 . "$(dirname "$0")/gate_lib.sh"
-tap_init 14
+. "$(dirname "$0")/boot_lib.sh"
+boot_init 14
 
-id=$(cat "$PKI/identity")
-D=$WORK/distress
-START=$TOP/policy/init/hnbtre-start
-HEMS="$TOP/build/bin/hnbtre-hems --db $WORK/hems.db"
-DEV=10.98.0.2
+DEV_ADDR=10.98.0.2
 HEMS_ADDR=10.98.0.1
 OTHER=10.98.0.3
-PORT=4447
-if [ -d $SFS ]; then
-	unload_pinned || exit 1
-fi
-
-mkdir -p "$D" "$WORK/state"
-make_components "$WORK/c" 2
-cp -a "$WORK/c/c1" "$WORK/c1.good"
-cp "$TOP/build/bin/hnbtre-distress" "$D/"
-cat > "$D/distress.conf" <<EOC
-{ "server": "$HEMS_ADDR", "port": $PORT, "transport": "tcp", "auth": "none",
-  "state_dir": "$WORK/state", "attempts": 5, "backoff_ms": 500, "timeout_ms": 2000 }
-EOC
-for f in "$D"/*; do sign_component "$f"; done
-"$HNBTRE" manifest build --version 1 "$WORK"/c/c* --class distress "$D"/* \
-	> "$WORK/m.body" &&
-"$HNBTRE" manifest sign --key "$PKI/signer.key" --cert "$PKI/signer.pem" \
-	"$WORK/m.body" "$WORK/m" || exit 1
-wrap_key "$PKI/device.key" "$WORK/device.wrapped"
-wrap_key "$PKI/attest.key" "$WORK/attest.wrapped"
+boot_image "$HEMS_ADDR" 5 500 || exit 1
 
 # The network: one veth pair, the H(e)MS and another host behind it.
-ip netns add hnb-net &&
-ip link add iso0 type veth peer name net0 netns hnb-net &&
-ip addr add $DEV/24 dev iso0 && ip link set iso0 up &&
-ip -n hnb-net addr add $HEMS_ADDR/24 dev net0 &&
-ip -n hnb-net addr add $OTHER/24 dev net0 &&
-ip -n hnb-net link set net0 up && ip -n hnb-net link set lo up || exit 1
+netns_pair net "$HEMS_ADDR" root && ip -n hnb-net addr add $OTHER/24 dev net0 || exit 1
 ip netns exec hnb-net $HEMS --listen $HEMS_ADDR --port 7547 \
 	--cert "$PKI/hems.pem" --key "$PKI/hems.key" --ca "$PKI/root.pem" \
 	--public-url https://hems.hnbtre.test:7547 --distress-tcp-port $PORT \
@@ -71,23 +44,7 @@ cleanup() {
 trap cleanup EXIT
 
 # start_conf ALLOW: the script's configuration.
-start_conf() {
-	cat > "$WORK/start.conf" <<EOC
-IDENTITY=$id
-MODULE=$MODULE
-MANIFEST=$WORK/m
-ROOT_CERTS="$PKI/signer.der $PKI/pkg-signer.der $PKI/ima.der"
-DEVICE_KEY=$WORK/device.wrapped
-ATTEST_KEY=$WORK/attest.wrapped
-ATTEST_CERT=$PKI/attest.der
-CLEAR_KEYS=yes
-DISTRESS=$D/hnbtre-distress
-HNBTRE=$HNBTRE
-ISOLATION_ALLOW="$1"
-ISOLATION_RECHECK=3
-WATCHER_PIDFILE=$WORK/watcher.pid
-EOC
-}
+start_conf() { write_start_conf "ISOLATION_ALLOW=\"$1\"" ISOLATION_RECHECK=3; }
 # boot: the script as init runs it, its status in $WORK/status.
 boot() {
 	"$START" "$WORK/start.conf" 2> "$WORK/start.log"

@@ -241,16 +241,26 @@ pcr_is() {
 	[ -n "$got" ] && [ "$got" = "$2" ] || { echo "$1 is ${got:-unreadable}, expected $2"; return 1; }
 }
 
-# netns_pair PEER PEER_ADDR: network namespaces hnb-dev (the device,
-# $DEV_ADDR on dev0) and hnb-PEER (PEER_ADDR on PEER0) joined by a veth
-# pair, loopbacks up.
+# netns_pair PEER PEER_ADDR [root]: the device ($DEV_ADDR on dev0) and
+# network namespace hnb-PEER (PEER_ADDR on PEER0) joined by a veth pair,
+# loopbacks up: the one network set-up of the IKE, TR-069, distress and
+# isolation tests.  The device is namespace hnb-dev, or with "root" this
+# (the root) namespace, where the TrE starts its usermode helpers and
+# sends its audit events.
 netns_pair() {
-	ip netns add hnb-dev && ip netns add "hnb-$1" &&
-	ip link add dev0 netns hnb-dev type veth peer name "${1}0" netns "hnb-$1" &&
-	ip -n hnb-dev addr add "$DEV_ADDR/24" dev dev0 &&
-	ip -n "hnb-$1" addr add "$2/24" dev "${1}0" &&
-	ip -n hnb-dev link set dev0 up && ip -n "hnb-$1" link set "${1}0" up &&
-	ip -n hnb-dev link set lo up && ip -n "hnb-$1" link set lo up
+	local dev=(ip -n hnb-dev)
+	ip netns add "hnb-$1" || return 1
+	if [ "${3:-}" = root ]; then
+		dev=(ip)
+		ip link add dev0 type veth peer name "${1}0" netns "hnb-$1" || return 1
+	else
+		ip netns add hnb-dev &&
+		ip link add dev0 netns hnb-dev type veth peer name "${1}0" netns "hnb-$1" &&
+		ip -n hnb-dev link set lo up || return 1
+	fi
+	"${dev[@]}" addr add "$DEV_ADDR/24" dev dev0 && "${dev[@]}" link set dev0 up &&
+	ip -n "hnb-$1" addr add "$2/24" dev "${1}0" && ip -n "hnb-$1" link set "${1}0" up &&
+	ip -n "hnb-$1" link set lo up
 }
 
 # ocsp_start NS [HASH]: an `openssl ocsp` responder for the test CA's

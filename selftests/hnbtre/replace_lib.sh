@@ -16,11 +16,7 @@ is() { [ "$1" = "$2" ] || { echo "'$1', not '$2'"; return 1; }; }
 
 # replace_net: the veth pair, the H(e)MS's name in /etc/hosts.
 replace_net() {
-	ip netns add hnb-hems &&
-	ip link add dev0 type veth peer name hems0 netns hnb-hems &&
-	ip addr add $DEV_ADDR/24 dev dev0 && ip link set dev0 up &&
-	ip -n hnb-hems addr add $HEMS_ADDR/24 dev hems0 &&
-	ip -n hnb-hems link set hems0 up && ip -n hnb-hems link set lo up || return 1
+	netns_pair hems "$HEMS_ADDR" root || return 1
 	grep -q "^$HEMS_ADDR hems.hnbtre.test" /etc/hosts ||
 		echo "$HEMS_ADDR hems.hnbtre.test" >> /etc/hosts
 }
