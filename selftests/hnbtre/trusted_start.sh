@@ -91,8 +91,10 @@ extends_pcr_16() {
 	pcr_is sha256:16 "$(extend_chain sha256 "$(zero 64)" "$first")" &&
 	pcr_is sha256:11 "$pcr11"
 }
-# Every PCR but IMA's own (10), which logging the event extends.
-not_ima_pcrs=0,1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23
+# Every PCR but IMA's own (10), which logging the event extends, and the
+# verdict PCR (12, verdict_pcr=), which every load extends with its first
+# verdict and caps whatever pcr= says (devkey.md, "Keys at rest").
+not_ima_pcrs=0,1,2,3,4,5,6,7,8,9,11,13,14,15,16,17,18,19,20,21,22,23
 all_pcrs() { tpm2_pcrread sha1:$not_ima_pcrs+sha256:$not_ima_pcrs; }
 no_pcr_extended() {
 	local pcrs first
