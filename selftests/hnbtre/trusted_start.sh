@@ -142,6 +142,6 @@ check "the IMA log holds the hnbtre critical data: trusted, this TIM" ima_log_ha
 check "tpm2_pcrread sha256:11 equals the extend chain of the logged events" pcr_matches_log
 check "the sha1 bank of PCR 11 holds the sha1 extend chain" sha1_bank_matches_log
 check "pcr=16 extends PCR 16 instead, PCR 11 untouched" extends_pcr_16
-check "pcr=-1 extends no PCR, the IMA log still gets the event" no_pcr_extended
+check "pcr=-1 extends no PCR but the verdict PCR, the IMA log still gets the event" no_pcr_extended
 rm -rf "$WORK"
 tap_done
