@@ -57,7 +57,8 @@ void *hnbtre_upload_open(atomic_t *busy, size_t size)
 void hnbtre_upload_release(atomic_t *busy, struct hnbtre_upload *upload)
 {
 	mutex_destroy(&upload->lock);
-	kvfree(upload->data);
+	/* uploads carry keys (device_key, distress_key, attest_key) */
+	kvfree_sensitive(upload->data, upload->size);
 	kfree(upload);
 	atomic_set(busy, 0);
 }
@@ -96,7 +97,7 @@ int hnbtre_upload_append(struct hnbtre_upload *upload, const char __user *buf,
 			return -ENOMEM;
 		if (upload->data)
 			memcpy(data, upload->data, upload->len);
-		kvfree(upload->data);
+		kvfree_sensitive(upload->data, upload->size);
 		upload->data = data;
 		upload->size = size;
 	}
