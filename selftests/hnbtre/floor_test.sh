@@ -33,8 +33,8 @@ loads_trusted() {
 	cat "$WORK/m$1" > $SFS/manifest && [ "$(state)" = trusted ]
 }
 # klog_has TEXT: the kernel log since the test started has TEXT.
-klog_has() { dmesg | tail -n +"$klog_start" | grep -q "$1" || { echo "no '$1' in the kernel log"; return 1; }; }
-klog_start=$(($(dmesg | wc -l) + 1))
+klog_has() { klog_since "$klog_start" | grep -q "$1" || { echo "no '$1' in the kernel log"; return 1; }; }
+klog_start=$(klog_mark)
 refused_load() {
 	! insmod "$MODULE" rollback_nv_index=$nv 2>/dev/null && [ ! -d $SFS ] &&
 	klog_has "$1"

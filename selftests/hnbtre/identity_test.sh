@@ -49,13 +49,13 @@ nv=0x1500016
 nvid="NV-$id"
 printf '%s' "$nvid" > "$WORK/nvid"
 printf 'NV-changed-%s' "$id" | head -c ${#nvid} > "$WORK/nvother"
-klog_start=$(($(dmesg | wc -l) + 1))
+klog_start=$(klog_mark)
 # refused_index REASON: loaded with the index, the identity stays unset,
 # the status says so and the kernel log has REASON.
 refused_index() {
 	insmod "$MODULE" identity_nv_index=$nv || return 1
 	! cat $SFS/identity 2>/dev/null && grep -qx 'identity -' $SFS/status &&
-	dmesg | tail -n +"$klog_start" | grep -q "identity NV index 0x01500016 refused: .*$1" ||
+	klog_since "$klog_start" | grep -q "identity NV index 0x01500016 refused: .*$1" ||
 		{ echo "identity $(cat $SFS/identity 2>&1), no '$1' in the kernel log"; return 1; }
 }
 # attested_source SOURCE: an attestation with the device key admitted

@@ -192,6 +192,15 @@ IMA_LOG=/sys/kernel/security/ima/ascii_runtime_measurements
 # ima_log_next: the line number of the next IMA log entry (a FIRST below).
 ima_log_next() { echo $(($(wc -l < $IMA_LOG) + 1)); }
 
+# klog_mark: write a unique line into the kernel log and print it;
+# klog_since MARK: what the kernel logged after it.  Counting dmesg lines
+# does not work once the ring buffer is full and old lines drop out.
+klog_mark() {
+	local mark="hnbtre selftest mark $$ $RANDOM $(date +%s%N)"
+	echo "$mark" > /dev/kmsg && echo "$mark"
+}
+klog_since() { dmesg | awk -v mark="$1" 'seen; index($0, mark) { seen = 1 }'; }
+
 # wait_for COMMAND...: COMMAND succeeds within 20 s.
 wait_for() {
 	local i

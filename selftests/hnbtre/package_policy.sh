@@ -21,8 +21,6 @@ kernel_says() {	# kernel_says ERRNO < DATA
 	got=$("$WRITE" $SFS/package)
 	[ "$got" = "$1" ] || { echo "expected $1, got $got"; return 1; }
 }
-# kmsg_lines: how many lines the kernel log has, to read only what follows
-kmsg_lines() { dmesg | wc -l; }
 
 check "module loads with the default policy" fresh_module
 check "package_allow_sha1 reads N" test "$(cat $PARAM)" = N
@@ -47,12 +45,14 @@ $tool splice "$WORK/p.unsigned" "$WORK/p.der" "$WORK/sha1.pkg"
 "$HNBTRE" pkg sign --digest sha256 --cert "$PKI/pkg-signer.pem" \
 	--key "$PKI/pkg-signer.key" -o "$WORK/both.pkg" "$WORK/sha1.pkg"
 
-before=$(kmsg_lines)
+before=$(klog_mark)
 check "a SHA-1-only signed part written to package: ENOPROTOOPT" \
 	kernel_says ENOPROTOOPT < <(signed_part "$WORK/sha1.pkg")
-check "... audited and logged as weak-hash" bash -c "
-	dmesg | tail -n +$((before + 1)) | grep -q 'op=hnbtre_package result=refused reason=weak-hash' &&
-	dmesg | tail -n +$((before + 1)) | grep -q 'hnbtre: package refused: weak-hash'"
+weak_hash_logged() {
+	klog_since "$before" | grep -q 'op=hnbtre_package result=refused reason=weak-hash' &&
+	klog_since "$before" | grep -q 'hnbtre: package refused: weak-hash'
+}
+check "... audited and logged as weak-hash" weak_hash_logged
 sha1_install_refused() {
 	if "$HNBTRE" pkg install --allow-sha1 --root "$R" --roots "$PKI/root.pem" \
 		"$WORK/sha1.pkg" > "$WORK/report" 2> "$WORK/stderr"; then
@@ -71,12 +71,12 @@ check "a SHA-1 and a SHA-256 software signer: accepted" \
 check "root cannot relax the policy at run time: the parameter is read-only, still N" bash -c "
 	! (echo Y > $PARAM) 2> /dev/null && test \"\$(cat $PARAM)\" = N"
 
-before=$(kmsg_lines)
+before=$(klog_mark)
 relaxed() {
 	fresh_module package_allow_sha1=1 || return 1
 	[ "$(cat $PARAM)" = Y ] &&
-	dmesg | tail -n +$((before + 1)) | grep -q 'op=hnbtre_package_policy allow_sha1=1' &&
-	dmesg | tail -n +$((before + 1)) | grep -q 'hnbtre: package policy relaxed'
+	klog_since "$before" | grep -q 'op=hnbtre_package_policy allow_sha1=1' &&
+	klog_since "$before" | grep -q 'hnbtre: package policy relaxed'
 }
 check "loaded with package_allow_sha1=1: logged and audited at load" relaxed
 check "... the TrE accepts the SHA-1-only signed part" \

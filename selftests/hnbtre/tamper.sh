@@ -14,13 +14,13 @@ tampered_by() {
 	local change=$1 reason=$2 target=$WORK/img/c2 before
 	restore || return 1
 	[ "$(state)" = trusted ] || { echo "not trusted before: $(state)"; return 1; }
-	before=$(dmesg | grep -c 'op=hnbtre_state')
+	before=$(klog_mark)
 	$change "$target" || return 1
 	# No sleep: the transition happens inside the changing syscall.
 	[ "$(state)" = tampered ] || { echo "state $(state)"; return 1; }
 	# The audit record is written from a work item just after.
 	for _ in $(seq 50); do
-		dmesg | grep 'op=hnbtre_state' | tail -n +$((before + 1)) |
+		klog_since "$before" |
 			grep -q "audit: type=1802 .*op=hnbtre_state old=trusted new=tampered reason=$reason path=\"$target\"" &&
 			return 0
 		sleep 0.1

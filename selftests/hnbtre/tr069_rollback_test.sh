@@ -31,10 +31,10 @@ tre_takes_back_only_the_previous() {
 	expect_errno OK $SFS/manifest < "$WORK/m2bad" && [ "$(state)" = failed ] || return 1
 	expect_errno ESTALE $SFS/manifest < "$WORK/m1other" &&
 	[ "$(state)" = failed ] && [ "$(version)" = "version 2" ] || return 1
-	before=$(dmesg | wc -l)
+	before=$(klog_mark)
 	expect_errno OK $SFS/manifest < "$WORK/m" && [ "$(state)" = trusted ] &&
 	[ "$(version)" = "version 1" ] &&
-	dmesg | tail -n +$((before + 1)) | grep -q 'state failed -> trusted (manifest-rollback)' ||
+	klog_since "$before" | grep -q 'state failed -> trusted (manifest-rollback)' ||
 	{ dmesg | tail -5; return 1; }
 	# a manifest that validated trusted cannot be left for an older one
 	expect_errno OK $SFS/manifest < "$WORK/m2" && [ "$(state)" = trusted ] &&
