@@ -16,21 +16,8 @@ if [ ! -e /dev/tpmrm0 ] || ! command -v tpm2_unseal > /dev/null; then
 fi
 
 parent=0x81000001
-# Verdict PCRs still at their reset value in this boot (every module load
-# caps its verdict PCR at its first validation, other tests' with the
-# default 12): this test needs 1.
-zero=$(printf '0%.0s' $(seq 64))
-free=()
-for p in 8 9 12 13 14 15 0 1 2 3 4 5 6 7; do
-	[ "$(pcr_value sha256:$p)" = "${zero^^}" ] && free+=("$p")
-done
-if [ ${#free[@]} -lt 1 ]; then
-	for i in $(seq $CHECKS); do
-		echo "ok $i # SKIP needs 1 PCR at their reset value, this boot has ${#free[@]}"
-	done
-	exit $KSFT_SKIP
-fi
-PE=${free[0]}
+need_reset_pcrs 1
+PE=${RESET_PCRS[0]}
 id=$(cat "$PKI/identity")
 seal_word() { sed -n "s/^$1 //p" $SFS/seal; }
 has_key() { keyctl search %:.hnbtre_device asymmetric "hnbtre:$1" > /dev/null 2>&1; }

@@ -18,24 +18,12 @@ fi
 
 parent=0x81000001
 id=$(cat "$PKI/identity")
-# Verdict PCRs still at their reset value in this boot (every module load
-# caps its verdict PCR at its first validation, other tests' with the
-# default 12): this test needs 4.
+need_reset_pcrs 4
+PA=${RESET_PCRS[0]}
+PB=${RESET_PCRS[1]}
+PC=${RESET_PCRS[2]}
+PD=${RESET_PCRS[3]}
 zero=$(printf '0%.0s' $(seq 64))
-free=()
-for p in 8 9 12 13 14 15 0 1 2 3 4 5 6 7; do
-	[ "$(pcr_value sha256:$p)" = "${zero^^}" ] && free+=("$p")
-done
-if [ ${#free[@]} -lt 4 ]; then
-	for i in $(seq $CHECKS); do
-		echo "ok $i # SKIP needs 4 PCRs at their reset value, this boot has ${#free[@]}"
-	done
-	exit $KSFT_SKIP
-fi
-PA=${free[0]}
-PB=${free[1]}
-PC=${free[2]}
-PD=${free[3]}
 # verdict WORD: SHA-256(HNBTRE_VERDICT_PREFIX WORD) in hex.
 verdict() { printf 'HNBTRE-VERDICT-1 %s' "$1" | sha256sum | cut -c1-64; }
 zero=$(printf '0%.0s' $(seq 64))
