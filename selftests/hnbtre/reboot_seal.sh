@@ -12,11 +12,7 @@
 . "$(dirname "$0")/gate_lib.sh"
 phase=${1:-}
 FIRST_CHECKS=3
-case $phase in
-first) checks=$FIRST_CHECKS ;;
-second) checks=$((FIRST_CHECKS + 5)) ;;
-*) echo "usage: $0 first|second" >&2; exit 2 ;;
-esac
+checks=$(reboot_plan "$phase" $FIRST_CHECKS 5) || exit 2
 tap_init $checks
 if [ -z "${HNBTRE_REBOOT_SHARE:-}" ] || [ ! -e /dev/tpm0 ]; then
 	for i in $(seq $checks); do
@@ -59,21 +55,7 @@ if [ "$phase" = first ]; then
 	tap_done
 fi
 
-if [ -f "$HNBTRE_REBOOT_SHARE/seal-first.tap" ]; then
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) tap_n=$((tap_n + 1)) ;;
-		"not ok "*) tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)) ;;
-		*) continue ;;
-		esac
-		echo "$line"
-	done < "$HNBTRE_REBOOT_SHARE/seal-first.tap"
-fi
-while [ $tap_n -lt $FIRST_CHECKS ]; do
-	tap_n=$((tap_n + 1))
-	tap_failed=$((tap_failed + 1))
-	echo "not ok $tap_n - first boot: no result"
-done
+replay_first_boot "$HNBTRE_REBOOT_SHARE/seal-first.tap" $FIRST_CHECKS
 check "after the reboot the verdict PCR is at its reset value" \
 	pcr_is sha256:12 "$(printf '0%.0s' $(seq 64))"
 fresh_module > /dev/null
