@@ -16,10 +16,8 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/atomic.h>
 #include <linux/crypto.h>
 #include <linux/err.h>
-#include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
@@ -271,126 +269,37 @@ int hnbtre_attest_sign(const u8 *digest, u8 *sig, size_t sig_size)
 	return ret;
 }
 
-/* attest_key and attest_cert: one writer at a time each. */
+/* attest_key and attest_cert: a wrapper and a certificate. */
 struct attest_file {
+	struct hnbtre_sized_file upload;
 	int (*load)(const u8 *data, size_t len);
-	size_t max;
-	atomic_t writer;
 };
 
+static int attest_submit(const struct hnbtre_sized_file *upload,
+			 const u8 *data, size_t len)
+{
+	const struct attest_file *af = container_of(upload, struct attest_file,
+						    upload);
+
+	return af->load(data, len);
+}
+
 static struct attest_file key_file = {
+	.upload = {
+		.max = HNBTRE_DEVKEY_WRAPPER_MAX,
+		.request_len = hnbtre_devkey_wrapper_len,
+		.submit = attest_submit,
+	},
 	.load = hnbtre_attest_key_load,
-	.max = HNBTRE_DEVKEY_WRAPPER_MAX,
-	.writer = ATOMIC_INIT(0),
 };
 
 static struct attest_file cert_file = {
+	.upload = {
+		.max = HNBTRE_ATTEST_CERT_MAX,
+		.request_len = hnbtre_der_sequence_announced,
+		.submit = attest_submit,
+	},
 	.load = attest_cert_load,
-	.max = HNBTRE_ATTEST_CERT_MAX,
-	.writer = ATOMIC_INIT(0),
-};
-
-struct attest_upload {
-	struct hnbtre_upload upload;
-	struct attest_file *file;
-};
-
-/* Bytes of a whole DER SEQUENCE (length of up to 2 bytes), 0 while unknown. */
-static ssize_t sequence_len(const u8 *p, size_t len)
-{
-	if (len < 2)
-		return 0;
-	if (p[0] != TAG_SEQUENCE)
-		return -EBADMSG;
-	if (p[1] < 0x80)
-		return 2 + p[1];
-	if (p[1] == 0x81)
-		return len < 3 ? 0 : 3 + p[2];
-	if (p[1] == 0x82)
-		return len < 4 ? 0 : 4 + ((p[2] << 8) | p[3]);
-	return -EBADMSG;
-}
-
-/*
- * Writes accumulate until the key or certificate is complete; that write
- * loads it and returns the result.  The buffer is wiped: it held a key.
- */
-static ssize_t attest_append(struct hnbtre_upload *upload,
-			     const char __user *buf, size_t count,
-			     loff_t *ppos)
-{
-	struct attest_upload *au = container_of(upload, struct attest_upload,
-						upload);
-	struct attest_file *af = au->file;
-	ssize_t need;
-	int ret;
-
-	ret = hnbtre_upload_append(upload, buf, count, ppos, af->max);
-	if (ret || !count)
-		return ret;
-	if (af == &key_file)
-		need = hnbtre_devkey_wrapper_len(upload->data, upload->len);
-	else
-		need = sequence_len(upload->data, upload->len);
-	if (need < 0 || (size_t)need > af->max) {
-		ret = -EBADMSG;
-		goto finished;
-	}
-	if (!need || upload->len < (size_t)need)
-		return count;
-	ret = upload->len > (size_t)need ? -EBADMSG :
-	      af->load(upload->data, upload->len);
-finished:
-	upload->finished = true;
-	memzero_explicit(upload->data, upload->size);
-	return ret ? ret : count;
-}
-
-static int attest_file_open(struct inode *inode, struct file *file)
-{
-	struct attest_file *af = inode->i_private;
-	struct attest_upload *au;
-
-	if (file->f_mode & FMODE_READ)
-		return -EINVAL;
-	au = hnbtre_upload_open(&af->writer, sizeof(*au));
-	if (IS_ERR(au))
-		return PTR_ERR(au);
-	au->file = af;
-	file->private_data = au;
-	return 0;
-}
-
-static ssize_t attest_file_write(struct file *file, const char __user *buf,
-				 size_t count, loff_t *ppos)
-{
-	return hnbtre_upload_write(file->private_data, buf, count, ppos,
-				   attest_append);
-}
-
-static int attest_file_flush(struct file *file, fl_owner_t id)
-{
-	return hnbtre_upload_flush(file->private_data);
-}
-
-static int attest_file_release(struct inode *inode, struct file *file)
-{
-	struct attest_upload *au = file->private_data;
-	struct hnbtre_upload *upload = &au->upload;
-
-	if (upload->data)
-		memzero_explicit(upload->data, upload->size);
-	hnbtre_upload_release(&au->file->writer, upload);
-	return 0;
-}
-
-static const struct file_operations attest_file_fops = {
-	.owner = THIS_MODULE,
-	.open = attest_file_open,
-	.write = attest_file_write,
-	.flush = attest_file_flush,
-	.llseek = no_llseek,
-	.release = attest_file_release,
 };
 
 /**
@@ -402,11 +311,11 @@ int hnbtre_attest_key_init(void)
 {
 	int ret;
 
-	ret = hnbtre_fs_add_data("attest_key", 0200, &attest_file_fops,
-				 &key_file);
+	ret = hnbtre_fs_add_data("attest_key", 0200, &hnbtre_sized_fops,
+				 &key_file.upload);
 	if (!ret)
 		ret = hnbtre_fs_add_data("attest_cert", 0200,
-					 &attest_file_fops, &cert_file);
+					 &hnbtre_sized_fops, &cert_file.upload);
 	return ret;
 }
 

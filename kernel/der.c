@@ -2,7 +2,8 @@
 /*
  * The little DER the module reads itself: PKCS#8 device keys
  * (devkey.c), certificate extensions (cert.c), the framing of
- * certificate lists and signatures (roots.c, package.c).
+ * certificate lists and signatures (roots.c, package.c), the length of
+ * keys and certificates written in pieces (devkey.c, attest_key.c).
  */
 
 #include <linux/errno.h>
@@ -55,33 +56,43 @@ int hnbtre_der_next(const u8 **pos, const u8 *end, u8 tag,
 }
 
 /**
+ * hnbtre_der_sequence_announced - length a DER SEQUENCE announces
+ * @p: its first bytes, perhaps not all of it
+ * @avail: bytes available at @p
+ *
+ * Definite lengths of up to two bytes: what the module reads here is
+ * below 64 KiB.  For requests written in pieces, whose header says how
+ * much is to come.
+ *
+ * Return: the length of the whole SEQUENCE with its tag and length, 0
+ * while its header is incomplete, or -EBADMSG if @p does not start one.
+ */
+ssize_t hnbtre_der_sequence_announced(const u8 *p, size_t avail)
+{
+	if (avail < 2)
+		return 0;
+	if (p[0] != 0x30)
+		return -EBADMSG;
+	if (p[1] < 0x80)
+		return 2 + p[1];
+	if (p[1] == 0x81)
+		return avail < 3 ? 0 : 3 + p[2];
+	if (p[1] == 0x82)
+		return avail < 4 ? 0 : 4 + ((p[2] << 8) | p[3]);
+	return -EBADMSG;
+}
+
+/**
  * hnbtre_der_sequence_len - length of a DER SEQUENCE
  * @p: the data
  * @avail: bytes available at @p
- *
- * Definite lengths of up to two bytes: certificates and signatures here
- * are below 64 KiB.
  *
  * Return: the length of the SEQUENCE at @p with its tag and length, or 0
  * if @p does not start with one that fits in @avail.
  */
 size_t hnbtre_der_sequence_len(const u8 *p, size_t avail)
 {
-	size_t len, hdr;
+	ssize_t len = hnbtre_der_sequence_announced(p, avail);
 
-	if (avail < 2 || p[0] != 0x30)
-		return 0;
-	if (p[1] < 0x80) {
-		hdr = 2;
-		len = p[1];
-	} else if (p[1] == 0x81 && avail >= 3) {
-		hdr = 3;
-		len = p[2];
-	} else if (p[1] == 0x82 && avail >= 4) {
-		hdr = 4;
-		len = (p[2] << 8) | p[3];
-	} else {
-		return 0;
-	}
-	return hdr + len <= avail ? hdr + len : 0;
+	return len > 0 && (size_t)len <= avail ? len : 0;
 }

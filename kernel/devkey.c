@@ -22,7 +22,6 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/atomic.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -35,7 +34,6 @@
 #include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
 #include <crypto/internal/rsa.h>
 #include <crypto/public_key.h>
 #include <keys/asymmetric-parser.h>
@@ -213,28 +211,23 @@ static int gated_verify_signature(const struct key *key,
 	return public_key_subtype.verify_signature(key, sig);
 }
 
-static struct asymmetric_key_subtype gated_subtype = {
-	.owner = THIS_MODULE,
-	.name = "hnbtre_gated",
-	.name_len = sizeof("hnbtre_gated") - 1,
-	.describe = gated_describe,
-	.destroy = gated_destroy,
-	.query = gated_query,
-	.eds_op = gated_eds_op,
-	.verify_signature = gated_verify_signature,
-};
+/* The gated operations, under a name per kind of key. */
+#define GATED_SUBTYPE(subtype_name) {				\
+	.owner = THIS_MODULE,					\
+	.name = subtype_name,					\
+	.name_len = sizeof(subtype_name) - 1,			\
+	.describe = gated_describe,				\
+	.destroy = gated_destroy,				\
+	.query = gated_query,					\
+	.eds_op = gated_eds_op,					\
+	.verify_signature = gated_verify_signature,		\
+}
 
-/* The same operations; a distinct object tells the two kinds apart. */
-static struct asymmetric_key_subtype distress_subtype = {
-	.owner = THIS_MODULE,
-	.name = "hnbtre_distress",
-	.name_len = sizeof("hnbtre_distress") - 1,
-	.describe = gated_describe,
-	.destroy = gated_destroy,
-	.query = gated_query,
-	.eds_op = gated_eds_op,
-	.verify_signature = gated_verify_signature,
-};
+static struct asymmetric_key_subtype gated_subtype =
+	GATED_SUBTYPE("hnbtre_gated");
+/* A distinct object tells the two kinds apart. */
+static struct asymmetric_key_subtype distress_subtype =
+	GATED_SUBTYPE("hnbtre_distress");
 
 static int devkey_parse(struct key_preparsed_payload *prep)
 {
@@ -328,34 +321,47 @@ static bool module_pinned;
 /*
  * Makes a key of @description from the wrapper @data and links it into
  * .hnbtre_device: the parser and the keyring's restriction decide what is
- * acceptable, as they do for keyctl.
+ * acceptable, as they do for keyctl.  Under admission_lock.
  */
+static struct key *link_new_key(const char *description, const u8 *data,
+				size_t len)
+{
+	struct key *key;
+	int ret;
+
+	key = key_alloc(&key_type_asymmetric, description, GLOBAL_ROOT_UID,
+			GLOBAL_ROOT_GID, current_cred(), ADMITTED_KEY_PERM,
+			KEY_ALLOC_NOT_IN_QUOTA | KEY_ALLOC_SET_KEEP, NULL);
+	if (IS_ERR(key))
+		return key;
+	ret = key_instantiate_and_link(key, data, len, device_keyring, NULL);
+	if (ret) {
+		key_put(key);
+		return ERR_PTR(ret);
+	}
+	return key;
+}
+
+/* The first key of @description from the wrapper @data. */
 static int admit(const char *description, const u8 *data, size_t len)
 {
 	bool device = !strcmp(description, HNBTRE_DEVICE_KEY_DESC);
 	bool *admitted = device ? &device_key_admitted : &distress_key_admitted;
 	struct key *key;
-	int ret;
+	int ret = -EEXIST;
 
 	mutex_lock(&admission_lock);
-	ret = -EEXIST;
 	if (*admitted)
 		goto out;
-	key = key_alloc(&key_type_asymmetric, description, GLOBAL_ROOT_UID,
-			GLOBAL_ROOT_GID, current_cred(), ADMITTED_KEY_PERM,
-			KEY_ALLOC_NOT_IN_QUOTA | KEY_ALLOC_SET_KEEP, NULL);
-	if (IS_ERR(key)) {
-		ret = PTR_ERR(key);
+	key = link_new_key(description, data, len);
+	ret = PTR_ERR_OR_ZERO(key);
+	if (ret)
 		goto out;
-	}
-	ret = key_instantiate_and_link(key, data, len, device_keyring, NULL);
-	if (!ret) {
-		*admitted = true;
-		if (device) {
-			/* Never put: only a reboot resets the TrE. */
-			__module_get(THIS_MODULE);
-			module_pinned = true;
-		}
+	*admitted = true;
+	if (device) {
+		/* Never put: only a reboot resets the TrE. */
+		__module_get(THIS_MODULE);
+		module_pinned = true;
 	}
 	key_put(key);
 out:
@@ -415,19 +421,12 @@ static int replace_device_key(const u8 *data, size_t len)
 		audit_replacement("refused", old, NULL);
 		goto put_old;
 	}
-	key = key_alloc(&key_type_asymmetric, HNBTRE_DEVICE_KEY_DESC,
-			GLOBAL_ROOT_UID, GLOBAL_ROOT_GID, current_cred(),
-			ADMITTED_KEY_PERM,
-			KEY_ALLOC_NOT_IN_QUOTA | KEY_ALLOC_SET_KEEP, NULL);
-	if (IS_ERR(key)) {
-		ret = PTR_ERR(key);
+	key = link_new_key(HNBTRE_DEVICE_KEY_DESC, data, len);
+	ret = PTR_ERR_OR_ZERO(key);
+	if (ret)
 		goto put_old;
-	}
-	ret = key_instantiate_and_link(key, data, len, device_keyring, NULL);
-	if (!ret) {
-		key_revoke(old);
-		audit_replacement("replaced", old, key);
-	}
+	key_revoke(old);
+	audit_replacement("replaced", old, key);
 	key_put(key);
 put_old:
 	key_put(old);
@@ -446,50 +445,6 @@ static int admit_unsealed_distress_key(const u8 *wrapper, size_t len)
 	return admit(HNBTRE_DISTRESS_KEY_DESC, wrapper, len);
 }
 
-/*
- * device_key, device_key_replace, distress_key: one writer at a time
- * each.  A sealed key is released by the verdict of the start-up
- * validation (seal.c): the device key by trusted, the distress credential
- * by failed; a replacement is never sealed (no release after start-up).
- */
-struct key_file {
-	const char *name;
-	const char *description;
-	bool replace;
-	enum hnbtre_state verdict;
-	hnbtre_unsealed_fn admit_unsealed;
-	atomic_t writer;
-};
-
-static struct key_file device_key_file = {
-	.name = "device_key",
-	.description = HNBTRE_DEVICE_KEY_DESC,
-	.verdict = HNBTRE_STATE_TRUSTED,
-	.admit_unsealed = admit_unsealed_device_key,
-	.writer = ATOMIC_INIT(0),
-};
-
-static struct key_file device_key_replace_file = {
-	.name = "device_key_replace",
-	.description = HNBTRE_DEVICE_KEY_DESC,
-	.replace = true,
-	.writer = ATOMIC_INIT(0),
-};
-
-static struct key_file distress_key_file = {
-	.name = "distress_key",
-	.description = HNBTRE_DISTRESS_KEY_DESC,
-	.verdict = HNBTRE_STATE_FAILED,
-	.admit_unsealed = admit_unsealed_distress_key,
-	.writer = ATOMIC_INIT(0),
-};
-
-/* A wrapper or sealed blob being written to one of them. */
-struct key_upload {
-	struct hnbtre_upload upload;
-	const struct key_file *file;
-};
-
 /**
  * hnbtre_devkey_wrapper_len - length of a wrapper being written
  * @p: its first bytes
@@ -501,111 +456,87 @@ struct key_upload {
  */
 ssize_t hnbtre_devkey_wrapper_len(const u8 *p, size_t len)
 {
-	size_t magic = sizeof(devkey_magic), hdr;
+	size_t magic = sizeof(devkey_magic);
+	ssize_t der;
 
 	if (memcmp(p, devkey_magic, min(len, magic)))
 		return -EBADMSG;
-	if (len < magic + 2)
+	if (len < magic)
 		return 0;
-	p += magic;
-	if (p[0] != 0x30)
-		return -EBADMSG;
-	if (p[1] < 0x80)
-		return magic + 2 + p[1];
-	hdr = p[1] == 0x81 ? 3 : p[1] == 0x82 ? 4 : 0;
-	if (!hdr)
-		return -EBADMSG;
-	if (len < magic + hdr)
-		return 0;
-	return magic + hdr + (hdr == 3 ? p[2] : (p[2] << 8) | p[3]);
+	der = hnbtre_der_sequence_announced(p + magic, len - magic);
+	return der > 0 ? magic + der : der;
 }
 
 /*
- * Writes accumulate until the wrapper or sealed blob is complete; that
- * write admits the key, or hands the blob to seal.c, and returns the
- * result.
+ * device_key, device_key_replace, distress_key: a wrapper, or a sealed
+ * blob that hnbtre_seal_blob_len() recognises.  A sealed key is released
+ * by the verdict of the start-up validation (seal.c): the device key by
+ * trusted, the distress credential by failed; a replacement is never
+ * sealed (no release after start-up).
  */
-static ssize_t key_append(struct hnbtre_upload *upload, const char __user *buf,
-			  size_t count, loff_t *ppos)
-{
-	struct key_upload *ku = container_of(upload, struct key_upload, upload);
-	const struct key_file *kf = ku->file;
-	ssize_t need;
-	bool sealed;
-	int ret;
+struct key_file {
+	struct hnbtre_sized_file upload;
+	const char *name;
+	const char *description;
+	bool replace;
+	enum hnbtre_state verdict;
+	hnbtre_unsealed_fn admit_unsealed;
+};
 
-	ret = hnbtre_upload_append(upload, buf, count, ppos,
-				   HNBTRE_SEALED_MAX);
-	if (ret || !count)
-		return ret;
-	need = hnbtre_devkey_wrapper_len(upload->data, upload->len);
-	sealed = need < 0;
-	if (sealed)
-		need = hnbtre_seal_blob_len(upload->data, upload->len);
-	if (need < 0 || (!sealed && (size_t)need > HNBTRE_DEVKEY_WRAPPER_MAX)) {
-		upload->finished = true;
-		return -EBADMSG;
-	}
-	if (!need || upload->len < (size_t)need)
-		return count;
-	upload->finished = true;
-	if (upload->len > (size_t)need)
-		return -EBADMSG;
+static ssize_t key_request_len(const u8 *data, size_t len)
+{
+	ssize_t need = hnbtre_devkey_wrapper_len(data, len);
+
+	if (need < 0)
+		return hnbtre_seal_blob_len(data, len);
+	return need > HNBTRE_DEVKEY_WRAPPER_MAX ? -EBADMSG : need;
+}
+
+/* Admits the key, or hands the sealed blob to seal.c. */
+static int key_submit(const struct hnbtre_sized_file *upload, const u8 *data,
+		      size_t len)
+{
+	const struct key_file *kf = container_of(upload, struct key_file,
+						 upload);
+	bool sealed = hnbtre_devkey_wrapper_len(data, len) < 0;
+
 	if (sealed && !kf->admit_unsealed)
-		ret = -EINVAL;
-	else if (sealed)
-		ret = hnbtre_seal_submit(kf->name, kf->verdict,
-					 kf->admit_unsealed, upload->data,
-					 upload->len);
-	else if (kf->replace)
-		ret = replace_device_key(upload->data, upload->len);
-	else
-		ret = admit(kf->description, upload->data, upload->len);
-	return ret ? ret : count;
-}
-
-static int key_open(struct inode *inode, struct file *file)
-{
-	struct key_file *kf = inode->i_private;
-	struct key_upload *ku;
-
-	if (file->f_mode & FMODE_READ)
 		return -EINVAL;
-	ku = hnbtre_upload_open(&kf->writer, sizeof(*ku));
-	if (IS_ERR(ku))
-		return PTR_ERR(ku);
-	ku->file = kf;
-	file->private_data = ku;
-	return 0;
+	if (sealed)
+		return hnbtre_seal_submit(kf->name, kf->verdict,
+					  kf->admit_unsealed, data, len);
+	if (kf->replace)
+		return replace_device_key(data, len);
+	return admit(kf->description, data, len);
 }
 
-static ssize_t key_write(struct file *file, const char __user *buf,
-			 size_t count, loff_t *ppos)
-{
-	return hnbtre_upload_write(file->private_data, buf, count, ppos,
-				   key_append);
+#define KEY_UPLOAD {					\
+	.max = HNBTRE_SEALED_MAX,			\
+	.request_len = key_request_len,			\
+	.submit = key_submit,				\
 }
 
-static int key_flush(struct file *file, fl_owner_t id)
-{
-	return hnbtre_upload_flush(file->private_data);
-}
+static struct key_file device_key_file = {
+	.upload = KEY_UPLOAD,
+	.name = "device_key",
+	.description = HNBTRE_DEVICE_KEY_DESC,
+	.verdict = HNBTRE_STATE_TRUSTED,
+	.admit_unsealed = admit_unsealed_device_key,
+};
 
-static int key_release(struct inode *inode, struct file *file)
-{
-	struct key_file *kf = inode->i_private;
+static struct key_file device_key_replace_file = {
+	.upload = KEY_UPLOAD,
+	.name = "device_key_replace",
+	.description = HNBTRE_DEVICE_KEY_DESC,
+	.replace = true,
+};
 
-	hnbtre_upload_release(&kf->writer, file->private_data);
-	return 0;
-}
-
-static const struct file_operations key_fops = {
-	.owner = THIS_MODULE,
-	.open = key_open,
-	.write = key_write,
-	.flush = key_flush,
-	.llseek = no_llseek,
-	.release = key_release,
+static struct key_file distress_key_file = {
+	.upload = KEY_UPLOAD,
+	.name = "distress_key",
+	.description = HNBTRE_DISTRESS_KEY_DESC,
+	.verdict = HNBTRE_STATE_FAILED,
+	.admit_unsealed = admit_unsealed_distress_key,
 };
 
 /*
@@ -614,13 +545,10 @@ static const struct file_operations key_fops = {
  * suite can reload the module in one boot.  A production build has no
  * such file, and no parameter or other switch brings it back.
  */
-static ssize_t test_release_write(struct file *file, const char __user *buf,
-				  size_t count, loff_t *ppos)
+static int release_device_keyring(void)
 {
-	int ret = hnbtre_trigger_check(buf, count, ppos);
+	int ret;
 
-	if (ret)
-		return ret;
 	mutex_lock(&admission_lock);
 	ret = keyring_clear(device_keyring);
 	if (!ret && module_pinned) {
@@ -628,13 +556,11 @@ static ssize_t test_release_write(struct file *file, const char __user *buf,
 		module_put(THIS_MODULE);
 	}
 	mutex_unlock(&admission_lock);
-	return ret ? ret : count;
+	return ret;
 }
 
-static const struct file_operations test_release_fops = {
-	.owner = THIS_MODULE,
-	.write = test_release_write,
-	.llseek = no_llseek,
+static struct hnbtre_trigger test_release_trigger = {
+	.fire = release_device_keyring,
 };
 
 /**
@@ -663,17 +589,21 @@ int hnbtre_devkey_init(void)
 		kfree(restriction);
 		return PTR_ERR(device_keyring);
 	}
-	ret = hnbtre_fs_add_data("device_key", 0200, &key_fops,
-				 &device_key_file);
+	ret = hnbtre_fs_add_data("device_key", 0200, &hnbtre_sized_fops,
+				 &device_key_file.upload);
 	if (!ret)
-		ret = hnbtre_fs_add_data("device_key_replace", 0200, &key_fops,
-					 &device_key_replace_file);
+		ret = hnbtre_fs_add_data("device_key_replace", 0200,
+					 &hnbtre_sized_fops,
+					 &device_key_replace_file.upload);
 	if (!ret)
-		ret = hnbtre_fs_add_data("distress_key", 0200, &key_fops,
-					 &distress_key_file);
+		ret = hnbtre_fs_add_data("distress_key", 0200,
+					 &hnbtre_sized_fops,
+					 &distress_key_file.upload);
 	if (!ret && IS_ENABLED(CONFIG_SECURITY_HNBTRE_TEST_HOOKS)) {
 		pr_warn("test build: .hnbtre_device can be emptied (test_release)\n");
-		ret = hnbtre_fs_add("test_release", 0200, &test_release_fops);
+		ret = hnbtre_fs_add_data("test_release", 0200,
+					 &hnbtre_trigger_fops,
+					 &test_release_trigger);
 	}
 	if (!ret)
 		ret = register_asymmetric_key_parser(&devkey_parser);

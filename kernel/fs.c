@@ -2,7 +2,8 @@
 /*
  * securityfs: the directory /sys/kernel/security/hnbtre/, adding files
  * to it, and the helpers shared by its files: transactions written in
- * pieces (hnbtre_upload_*) and trigger writes.  The files themselves live
+ * pieces (hnbtre_upload_*, and hnbtre_sized_fops for requests that
+ * announce their length) and trigger files (hnbtre_trigger_fops).  The files themselves live
  * with their concern (state_fs.c, manifest_fs.c, devkey.c, ...);
  * Documentation/ABI/testing/securityfs-hnbtre describes them.
  */
@@ -13,6 +14,7 @@
 #include <linux/module.h>
 #include <linux/security.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "hnbtre.h"
@@ -154,17 +156,95 @@ int hnbtre_upload_flush(struct hnbtre_upload *upload)
 	return ret;
 }
 
-/**
- * hnbtre_trigger_check - check a write of "1" (or "1\n") to a trigger file
- * @buf: the user buffer of the write
- * @count: its length
- * @ppos: the write's position
- *
- * Context: process context; may fault in @buf.
- * Return: 0 for a whole "1" written at offset 0 by CAP_SYS_ADMIN, -EPERM
- * without that capability, -EFAULT for a bad buffer, -EINVAL otherwise.
+/* The per-open state of a hnbtre_sized_fops file. */
+struct sized_upload {
+	struct hnbtre_upload upload;
+	const struct hnbtre_sized_file *file;
+};
+
+/*
+ * Writes accumulate until the request is as long as its first bytes
+ * announce; that write submits it and returns the result.  The buffer is
+ * wiped then: requests carry keys.
  */
-int hnbtre_trigger_check(const char __user *buf, size_t count, loff_t *ppos)
+static ssize_t sized_append(struct hnbtre_upload *upload,
+			    const char __user *buf, size_t count, loff_t *ppos)
+{
+	const struct hnbtre_sized_file *sf =
+		container_of(upload, struct sized_upload, upload)->file;
+	ssize_t need;
+	int ret;
+
+	ret = hnbtre_upload_append(upload, buf, count, ppos, sf->max);
+	if (ret || !count)
+		return ret;
+	need = sf->request_len(upload->data, upload->len);
+	if (need > 0 && (size_t)need > sf->max)
+		need = -EBADMSG;
+	if (!need || (need > 0 && upload->len < (size_t)need))
+		return count;
+	if (need < 0 || upload->len > (size_t)need)
+		ret = -EBADMSG;
+	else
+		ret = sf->submit(sf, upload->data, upload->len);
+	upload->finished = true;
+	memzero_explicit(upload->data, upload->size);
+	return ret ? ret : count;
+}
+
+static int sized_open(struct inode *inode, struct file *file)
+{
+	struct hnbtre_sized_file *sf = inode->i_private;
+	struct sized_upload *su;
+
+	if (file->f_mode & FMODE_READ)
+		return -EINVAL;
+	su = hnbtre_upload_open(&sf->busy, sizeof(*su));
+	if (IS_ERR(su))
+		return PTR_ERR(su);
+	su->file = sf;
+	file->private_data = su;
+	return 0;
+}
+
+static ssize_t sized_write(struct file *file, const char __user *buf,
+			   size_t count, loff_t *ppos)
+{
+	return hnbtre_upload_write(file->private_data, buf, count, ppos,
+				   sized_append);
+}
+
+static int sized_flush(struct file *file, fl_owner_t id)
+{
+	return hnbtre_upload_flush(file->private_data);
+}
+
+static int sized_release(struct inode *inode, struct file *file)
+{
+	struct hnbtre_sized_file *sf = inode->i_private;
+
+	hnbtre_upload_release(&sf->busy, file->private_data);
+	return 0;
+}
+
+/*
+ * The operations of a write-only file whose i_private is a struct
+ * hnbtre_sized_file: one request, whole when it is as long as it says.
+ */
+const struct file_operations hnbtre_sized_fops = {
+	.owner = THIS_MODULE,
+	.open = sized_open,
+	.write = sized_write,
+	.flush = sized_flush,
+	.llseek = no_llseek,
+	.release = sized_release,
+};
+
+/*
+ * A write of "1" (or "1\n") at offset 0 by CAP_SYS_ADMIN; else -EPERM
+ * without that capability, -EFAULT for a bad buffer, -EINVAL.
+ */
+static int trigger_check(const char __user *buf, size_t count, loff_t *ppos)
 {
 	char cmd[3] = {};
 
@@ -178,6 +258,27 @@ int hnbtre_trigger_check(const char __user *buf, size_t count, loff_t *ppos)
 		return -EINVAL;
 	return 0;
 }
+
+static ssize_t trigger_write(struct file *file, const char __user *buf,
+			     size_t count, loff_t *ppos)
+{
+	const struct hnbtre_trigger *trigger = file_inode(file)->i_private;
+	int ret = trigger_check(buf, count, ppos);
+
+	if (!ret)
+		ret = trigger->fire();
+	return ret ? ret : count;
+}
+
+/*
+ * The operations of a write-only file whose i_private is a struct
+ * hnbtre_trigger.
+ */
+const struct file_operations hnbtre_trigger_fops = {
+	.owner = THIS_MODULE,
+	.write = trigger_write,
+	.llseek = no_llseek,
+};
 
 /**
  * hnbtre_fs_add_data - add a file with private data to /sys/kernel/security/hnbtre/

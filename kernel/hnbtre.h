@@ -209,6 +209,7 @@ struct hnbtre_der_tlv {
 
 int hnbtre_der_next(const u8 **pos, const u8 *end, u8 tag,
 		    struct hnbtre_der_tlv *tlv);
+ssize_t hnbtre_der_sequence_announced(const u8 *p, size_t avail);
 size_t hnbtre_der_sequence_len(const u8 *p, size_t avail);
 
 /*
@@ -268,7 +269,46 @@ void hnbtre_upload_release(atomic_t *busy, struct hnbtre_upload *upload);
 int hnbtre_upload_append(struct hnbtre_upload *upload, const char __user *buf,
 			 size_t count, loff_t *ppos, size_t max);
 int hnbtre_upload_flush(struct hnbtre_upload *upload);
-int hnbtre_trigger_check(const char __user *buf, size_t count, loff_t *ppos);
+/**
+ * struct hnbtre_sized_file - a write-only securityfs file that takes one
+ *	request whose first bytes announce its length (hnbtre_sized_fops)
+ * @busy: one transaction at a time
+ * @max: the most a request may hold
+ * @request_len: the length of the request whose first @len bytes are at
+ *	@data: 0 while unknown, or -EBADMSG for none the file takes
+ * @submit: acts on the whole request; write() returns what it returns
+ *	(0 becomes the byte count).  @data is wiped after the call.
+ *
+ * A file is created with hnbtre_fs_add_data(name, mode,
+ * &hnbtre_sized_fops, file); a structure that embeds it reaches its own
+ * fields from @submit with container_of().
+ */
+struct hnbtre_sized_file {
+	atomic_t busy;
+	size_t max;
+	ssize_t (*request_len)(const u8 *data, size_t len);
+	int (*submit)(const struct hnbtre_sized_file *file, const u8 *data,
+		      size_t len);
+};
+
+extern const struct file_operations hnbtre_sized_fops;
+
+/**
+ * struct hnbtre_trigger - a write-only securityfs file that acts on a
+ *	write of "1" (hnbtre_trigger_fops)
+ * @fire: the action, in process context; write() returns its -errno, or
+ *	the byte count for 0
+ *
+ * The write is refused before @fire with -EPERM without CAP_SYS_ADMIN,
+ * -EFAULT for a bad buffer, -EINVAL for anything but "1" or "1\n" at
+ * offset 0.  A file is created with hnbtre_fs_add_data(name, mode,
+ * &hnbtre_trigger_fops, trigger).
+ */
+struct hnbtre_trigger {
+	int (*fire)(void);
+};
+
+extern const struct file_operations hnbtre_trigger_fops;
 int hnbtre_fs_add(const char *name, umode_t mode,
 		  const struct file_operations *fops);
 int hnbtre_fs_add_data(const char *name, umode_t mode,

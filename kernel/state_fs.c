@@ -153,22 +153,12 @@ static const struct file_operations components_fops = {
 	.release = single_release,
 };
 
-static ssize_t validate_write(struct file *file, const char __user *buf,
-			      size_t count, loff_t *ppos)
+static int validate_fire(void)
 {
-	int ret = hnbtre_trigger_check(buf, count, ppos);
-
-	if (ret)
-		return ret;
-	ret = hnbtre_validate("validate");
-	return ret ? ret : count;
+	return hnbtre_validate("validate");
 }
 
-static const struct file_operations validate_fops = {
-	.owner = THIS_MODULE,
-	.write = validate_write,
-	.llseek = no_llseek,
-};
+static struct hnbtre_trigger validate_trigger = { .fire = validate_fire };
 
 /**
  * hnbtre_state_fs_init - add the files of the state
@@ -189,6 +179,7 @@ int hnbtre_state_fs_init(void)
 	if (!ret)
 		ret = hnbtre_fs_add("components", 0444, &components_fops);
 	if (!ret)
-		ret = hnbtre_fs_add("validate", 0200, &validate_fops);
+		ret = hnbtre_fs_add_data("validate", 0200, &hnbtre_trigger_fops,
+					 &validate_trigger);
 	return ret;
 }
