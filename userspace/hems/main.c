@@ -94,6 +94,37 @@ static void audit(struct store *db, const char *operator, const char *identity,
 		identity, detail);
 }
 
+/* What an update and a release take from a package. */
+struct package_facts {
+	char *path; /* absolute: what the server later reads and serves */
+	char rim[HEMS_RIM_TEXT], patch[HEMS_RIM_TEXT];
+	char version[HNBTRE_PKG_TEXT_MAX + 1], mversion[24];
+};
+
+/*
+ * Fills @pf from the signed @package for the command @what; 1 after
+ * saying why not.  The caller frees pf->path.
+ */
+static int read_package(const char *package, const char *what, struct package_facts *pf)
+{
+	char err[HNBTRE_ERR_LEN];
+	struct hnbtre_pkg_reference ref;
+
+	pf->path = realpath(package, NULL);
+	if (!pf->path) {
+		fprintf(stderr, "hnbtre-hems: %s: %s\n", package, strerror(errno));
+		return 1;
+	}
+	if (hems_package_rims(pf->path, &ref, pf->rim, pf->patch, err)) {
+		fprintf(stderr, "hnbtre-hems: %s refused: %s\n", what, err);
+		free(pf->path);
+		return 1;
+	}
+	snprintf(pf->version, sizeof(pf->version), "%s", ref.package_version);
+	snprintf(pf->mversion, sizeof(pf->mversion), "%" PRIu64, ref.manifest_version);
+	return 0;
+}
+
 /*
  * TS 33.320 8.3.2.2 step 2: the expected platform RIM after the update and the RIM
  * of the patch, from the package; stored with the request.  The package's
@@ -104,42 +135,30 @@ static void audit(struct store *db, const char *operator, const char *identity,
 static int request_update(struct store *db, const char *operator, const char *identity,
 			  const char *package, bool repair)
 {
-	char detail[PATH_MAX + 256];
-	char err[HNBTRE_ERR_LEN], now[32], *path = realpath(package, NULL);
-	char rim[HEMS_RIM_TEXT], patch[HEMS_RIM_TEXT], version[HNBTRE_PKG_TEXT_MAX + 1], mversion[24];
-	struct hnbtre_pkg_reference ref;
+	char detail[PATH_MAX + 256], now[32];
+	struct package_facts pf;
 	long long id;
 	int ret;
 
-	if (!path) {
-		fprintf(stderr, "hnbtre-hems: %s: %s\n", package, strerror(errno));
+	if (read_package(package, "update", &pf))
 		return 1;
-	}
-	ret = hems_package_rims(path, &ref, rim, patch, err);
-	if (ret) {
-		fprintf(stderr, "hnbtre-hems: update refused: %s\n", err);
-		free(path);
-		return 1;
-	}
-	snprintf(version, sizeof(version), "%s", ref.package_version);
-	snprintf(mversion, sizeof(mversion), "%" PRIu64, ref.manifest_version);
 	hems_now(now, sizeof(now));
 	store_begin(db);
-	id = store_update_request(db, identity, path, now, version, mversion, rim, patch,
-				  repair);
+	id = store_update_request(db, identity, pf.path, now, pf.version, pf.mversion, pf.rim,
+				  pf.patch, repair);
 	ret = !id;
 	if (ret) {
 		fprintf(stderr, "hnbtre-hems: no device %s\n", identity);
 	} else {
-		snprintf(detail, sizeof(detail), "update %lld: %s, expected RIM %s", id, path,
-			 rim);
+		snprintf(detail, sizeof(detail), "update %lld: %s, expected RIM %s", id, pf.path,
+			 pf.rim);
 		audit(db, operator, identity, repair ? "repair" : "update", detail);
 		printf("%s %lld of %s requested: package version %s, manifest version %s,"
 		       " expected RIM %s, patch RIM %s\n", repair ? "repair update" : "update",
-		       id, identity, version, mversion, rim, patch);
+		       id, identity, pf.version, pf.mversion, pf.rim, pf.patch);
 	}
 	store_commit(db);
-	free(path);
+	free(pf.path);
 	return ret;
 }
 
@@ -183,34 +202,23 @@ static int queue_replacement(struct store *db, const char *operator, const char 
  */
 static int add_release(struct store *db, const char *operator, const char *package)
 {
-	char err[HNBTRE_ERR_LEN], now[32], *path = realpath(package, NULL);
-	char rim[HEMS_RIM_TEXT], patch[HEMS_RIM_TEXT], detail[PATH_MAX + 256];
-	char version[HNBTRE_PKG_TEXT_MAX + 1], mversion[24];
-	struct hnbtre_pkg_reference ref;
+	char now[32], detail[PATH_MAX + 256];
+	struct package_facts pf;
 	int ret;
 
-	if (!path) {
-		fprintf(stderr, "hnbtre-hems: %s: %s\n", package, strerror(errno));
+	if (read_package(package, "release", &pf))
 		return 1;
-	}
-	if (hems_package_rims(path, &ref, rim, patch, err)) {
-		fprintf(stderr, "hnbtre-hems: release refused: %s\n", err);
-		free(path);
-		return 1;
-	}
-	snprintf(version, sizeof(version), "%s", ref.package_version);
-	snprintf(mversion, sizeof(mversion), "%" PRIu64, ref.manifest_version);
 	hems_now(now, sizeof(now));
 	store_begin(db);
-	ret = store_release_add(db, rim, mversion, version, path, now);
+	ret = store_release_add(db, pf.rim, pf.mversion, pf.version, pf.path, now);
 	if (!ret) {
 		snprintf(detail, sizeof(detail), "%s: package version %s, manifest version %s, "
-			 "platform RIM %s", path, version, mversion, rim);
+			 "platform RIM %s", pf.path, pf.version, pf.mversion, pf.rim);
 		audit(db, operator, "*", "release", detail);
 		printf("release %s\n", detail);
 	}
 	store_commit(db);
-	free(path);
+	free(pf.path);
 	return ret ? 1 : 0;
 }
 
@@ -328,6 +336,26 @@ int hems_cli(const char *db_path, const char *operator, int argc, char **argv, i
 	return ret;
 }
 
+/*
+ * The index of @value among the NULL-terminated @words that @option
+ * takes; anything else ends the program with status 2 after saying so.
+ */
+static int option_word(const char *option, const char *value, const char *const *words)
+{
+	int i, n = 0;
+
+	while (words[n])
+		n++;
+	for (i = 0; i < n; i++)
+		if (!strcmp(value, words[i]))
+			return i;
+	fprintf(stderr, "hnbtre-hems: %s: ", option);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "%s%s", words[i], i == n - 1 ? "" : i == n - 2 ? " or " : ", ");
+	fprintf(stderr, ", not %s\n", value);
+	exit(2);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -386,34 +414,20 @@ int main(int argc, char **argv)
 		case 'D': config.distress_ca = optarg; break;
 		case 'I': config.distress_ike_listen = optarg; break;
 		case 'M':
-			if (strcmp(optarg, "mark") && strcmp(optarg, "reboot")) {
-				fprintf(stderr, "hnbtre-hems: --on-mismatch: mark or reboot, "
-					"not %s\n", optarg);
-				return 2;
-			}
-			config.reboot_on_mismatch = !strcmp(optarg, "reboot");
+			config.reboot_on_mismatch = option_word("--on-mismatch", optarg,
+						(const char *const[]){ "mark", "reboot", NULL });
 			break;
 		case 'N': config.no_attestation_check = true; break;
 		case 'R':
-			if (!strcmp(optarg, "ocsp")) {
-				config.revocation = REVOCATION_OCSP;
-			} else if (!strcmp(optarg, "crl")) {
-				config.revocation = REVOCATION_CRL;
-			} else if (!strcmp(optarg, "off")) {
-				config.revocation = REVOCATION_OFF;
-			} else {
-				fprintf(stderr, "hnbtre-hems: --revocation: off, ocsp or crl, "
-					"not %s\n", optarg);
-				return 2;
-			}
+			config.revocation = option_word("--revocation", optarg,
+					(const char *const[]){ [REVOCATION_OFF] = "off",
+							       [REVOCATION_OCSP] = "ocsp",
+							       [REVOCATION_CRL] = "crl",
+							       [REVOCATION_CRL + 1] = NULL });
 			break;
 		case 'Y':
-			if (strcmp(optarg, "strict") && strcmp(optarg, "soft")) {
-				fprintf(stderr, "hnbtre-hems: --revocation-policy: strict or "
-					"soft, not %s\n", optarg);
-				return 2;
-			}
-			config.revocation_soft = !strcmp(optarg, "soft");
+			config.revocation_soft = option_word("--revocation-policy", optarg,
+						(const char *const[]){ "strict", "soft", NULL });
 			break;
 		case 'o': config.ocsp_responder = optarg; break;
 		case 'L': config.crl_path = optarg; break;
