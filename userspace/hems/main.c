@@ -94,11 +94,12 @@ static void audit(struct store *db, const char *operator, const char *identity,
 		identity, detail);
 }
 
-/* What an update and a release take from a package. */
+/* What an update and a release record of a package. */
 struct package_facts {
 	char *path; /* absolute: what the server later reads and serves */
 	char rim[HEMS_RIM_TEXT], patch[HEMS_RIM_TEXT];
 	char version[HNBTRE_PKG_TEXT_MAX + 1], mversion[24];
+	char read_at[32]; /* when the operator's command read it */
 };
 
 /*
@@ -122,6 +123,7 @@ static int read_package(const char *package, const char *what, struct package_fa
 	}
 	snprintf(pf->version, sizeof(pf->version), "%s", ref.package_version);
 	snprintf(pf->mversion, sizeof(pf->mversion), "%" PRIu64, ref.manifest_version);
+	hems_now(pf->read_at, sizeof(pf->read_at));
 	return 0;
 }
 
@@ -135,17 +137,16 @@ static int read_package(const char *package, const char *what, struct package_fa
 static int request_update(struct store *db, const char *operator, const char *identity,
 			  const char *package, bool repair)
 {
-	char detail[PATH_MAX + 256], now[32];
+	char detail[PATH_MAX + 256];
 	struct package_facts pf;
 	long long id;
 	int ret;
 
 	if (read_package(package, "update", &pf))
 		return 1;
-	hems_now(now, sizeof(now));
 	store_begin(db);
-	id = store_update_request(db, identity, pf.path, now, pf.version, pf.mversion, pf.rim,
-				  pf.patch, repair);
+	id = store_update_request(db, identity, pf.path, pf.read_at, pf.version, pf.mversion,
+				  pf.rim, pf.patch, repair);
 	ret = !id;
 	if (ret) {
 		fprintf(stderr, "hnbtre-hems: no device %s\n", identity);
@@ -202,15 +203,14 @@ static int queue_replacement(struct store *db, const char *operator, const char 
  */
 static int add_release(struct store *db, const char *operator, const char *package)
 {
-	char now[32], detail[PATH_MAX + 256];
+	char detail[PATH_MAX + 256];
 	struct package_facts pf;
 	int ret;
 
 	if (read_package(package, "release", &pf))
 		return 1;
-	hems_now(now, sizeof(now));
 	store_begin(db);
-	ret = store_release_add(db, pf.rim, pf.mversion, pf.version, pf.path, now);
+	ret = store_release_add(db, pf.rim, pf.mversion, pf.version, pf.path, pf.read_at);
 	if (!ret) {
 		snprintf(detail, sizeof(detail), "%s: package version %s, manifest version %s, "
 			 "platform RIM %s", pf.path, pf.version, pf.mversion, pf.rim);
