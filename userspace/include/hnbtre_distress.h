@@ -16,6 +16,7 @@
 #include "hnbtre.h"
 
 #define HNBTRE_DISTRESS_FORMAT		"hnbtre-distress-1"
+#define HNBTRE_DISTRESS_MAGIC		"HNBTRE-DISTRESS 1 "	/* the header's start */
 #define HNBTRE_DISTRESS_HEADER_MAX	64
 #define HNBTRE_DISTRESS_MESSAGE_MAX	(64 << 10)
 #define HNBTRE_DISTRESS_AUTH_MAX	512

@@ -21,8 +21,6 @@
 
 #include "hnbtre_distress.h"
 
-#define HEADER_MAGIC	"HNBTRE-DISTRESS 1 "
-
 static const char *const auth_names[] = {
 	[HNBTRE_DISTRESS_AUTH_NONE] = "none",
 	[HNBTRE_DISTRESS_AUTH_PSK] = "psk",
@@ -161,7 +159,7 @@ int hnbtre_distress_encode(const struct hnbtre_distress_msg *msg,
 int hnbtre_distress_header(enum hnbtre_distress_auth auth, size_t message_len,
 			   size_t auth_len, char *out)
 {
-	return snprintf(out, HNBTRE_DISTRESS_HEADER_MAX, HEADER_MAGIC "%s %zu %zu\n",
+	return snprintf(out, HNBTRE_DISTRESS_HEADER_MAX, HNBTRE_DISTRESS_MAGIC "%s %zu %zu\n",
 			hnbtre_distress_auth_name(auth), message_len, auth_len);
 }
 
@@ -192,16 +190,16 @@ static int parse_header(const uint8_t *data, size_t len, size_t *line_len,
 {
 	const char *p = (const char *)data, *end;
 	const uint8_t *nl;
-	size_t magic = strlen(HEADER_MAGIC), i;
+	size_t magic = strlen(HNBTRE_DISTRESS_MAGIC), i;
 
 	nl = memchr(data, '\n', len < HNBTRE_DISTRESS_HEADER_MAX ?
 		    len : HNBTRE_DISTRESS_HEADER_MAX);
 	if (!nl)
 		return len < HNBTRE_DISTRESS_HEADER_MAX &&
-		       !memcmp(data, HEADER_MAGIC, len < magic ? len : magic) ?
+		       !memcmp(data, HNBTRE_DISTRESS_MAGIC, len < magic ? len : magic) ?
 		       -EAGAIN : -EBADMSG;
 	end = (const char *)nl;
-	if ((size_t)(end - p) < magic || memcmp(p, HEADER_MAGIC, magic))
+	if ((size_t)(end - p) < magic || memcmp(p, HNBTRE_DISTRESS_MAGIC, magic))
 		return -EBADMSG;
 	p += magic;
 	for (i = 0; i < sizeof(auth_names) / sizeof(*auth_names); i++) {

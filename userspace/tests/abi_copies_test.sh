@@ -1,9 +1,10 @@
 #!/bin/bash
 # One definition of the ABI: every magic, name, word and layout that the
 # kernel, libhnbtre and the selftests share is spelled in
-# kernel/uapi/linux/hnbtre.h only.  C code of the tree (kernel/,
-# userspace/, selftests/) includes it; this test fails on any copy left in
-# a C source or header.  Shell scripts and the documentation spell the ABI
+# kernel/uapi/linux/hnbtre.h only (the distress indication, between
+# userspace programs alone, in libhnbtre's hnbtre_distress.h).  C code of
+# the tree (kernel/, userspace/, selftests/) includes them; this test fails
+# on any copy left in a C source or header.  Shell scripts and the documentation spell the ABI
 # as a user of it does (keyctl descriptions, securityfs words) and are not
 # checked, except that none writes a manifest by hand.  TOP=DIR checks another checkout.
 set -u
@@ -12,10 +13,10 @@ uapi=kernel/uapi/linux/hnbtre.h
 n=0
 failed=0
 
-# Tracked C sources and headers, the uapi header excepted.
+# sources [HOME]: tracked C sources and headers but HOME (the uapi header).
 sources() {
 	git -C "$top" ls-files -- 'kernel/*.[ch]' 'userspace/*.[ch]' \
-		'selftests/*.[ch]' | grep -vx "$uapi"
+		'selftests/*.[ch]' | grep -vx "${1:-$uapi}"
 }
 
 # none_found WHAT HITS: one TAP result "no WHAT", failed by any HITS.
@@ -30,15 +31,15 @@ none_found() {
 	fi
 }
 
-# copies NAME ERE: failed by every line of code matching ERE; comments may
-# quote the ABI.
+# copies NAME ERE [HOME]: failed by every line of code outside HOME (the
+# uapi header) matching ERE; comments may quote the ABI.
 copies() {
-	none_found "copy of $1 outside the uapi header" "$(cd "$top" && sources |
+	none_found "copy of $1 outside ${3:-the uapi header}" "$(cd "$top" && sources "${3:-}" |
 		xargs -d '\n' grep -nE -- "$2" | grep -vE '^[^:]+:[0-9]+:[[:space:]]*(/?\*|//)')"
 }
 
 echo "TAP version 13"
-echo "1..15"
+echo "1..17"
 if [ ! -f "$top/$uapi" ]; then
 	# The checkout has no uapi header: everything it spells is a copy.
 	uapi=/nonexistent
@@ -57,6 +58,10 @@ copies "the state words" '"(unvalidated|tampered)"'
 copies "the package and distress words" \
 	'"(accepted signed=|unknown-signer|bad-signature|too-long|refused tre-failed|refused not-designated|refused corrupted)'
 copies "the attestation offsets" '#define[[:space:]]+[A-Z_]*OFF_[A-Z_]+[[:space:]]+[0-9]'
+copies "the distress indication header" 'HNBTRE-DISTRESS 1' \
+	userspace/include/hnbtre_distress.h
+copies "the distress message format" 'hnbtre-distress-1' \
+	userspace/include/hnbtre_distress.h
 copies "the attestation flags" '#define[[:space:]]+[A-Z_]*FLAG_(VALIDATED|HAS_MANIFEST)[[:space:]]'
 
 # Shell tests and scripts build manifests with `hnbtre manifest build`

@@ -7,8 +7,7 @@
 # outside the tree builds and runs with.  Needs $HNBTRE and $PKI.
 . "$(dirname "$0")/tap.sh"
 
-echo "TAP version 13"
-echo "1..8"
+tap_plan 8
 
 src=$(cd "$(dirname "$0")/.." && pwd)
 O=$(cd "$(dirname "$HNBTRE")/.." && pwd)

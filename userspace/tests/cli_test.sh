@@ -4,8 +4,7 @@
 # fake securityfs directory.  Needs $HNBTRE (the CLI) and $PKI (scripts/mkpki).
 . "$(dirname "$0")/tap.sh"
 
-echo "TAP version 13"
-echo "1..22"
+tap_plan 22
 
 mkdir -p "$tmp/img/usr/bin" "$tmp/img/etc"
 echo one > "$tmp/img/usr/bin/b"

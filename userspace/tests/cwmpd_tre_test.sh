@@ -9,8 +9,7 @@ CWMPD=$(dirname "$HNBTRE")/hnbtre-cwmpd
 R=$tmp/root
 live=$R/current
 
-echo "TAP version 13"
-echo "1..3"
+tap_plan 3
 
 mkdir -p "$tmp/v1/bin" "$tmp/sfs" "$tmp/state" "$R"
 echo "app 1" > "$tmp/v1/bin/app"

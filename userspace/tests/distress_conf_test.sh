@@ -22,8 +22,7 @@ invalid() {
 }
 long=$(printf 'd%.0s' $(seq 100))
 
-echo "TAP version 13"
-echo "1..5"
+tap_plan 5
 check "ike without ike_dir: invalid" invalid "\"state_dir\": \"$tmp/state\""
 check "ike_child not a string: invalid" \
 	invalid "\"state_dir\": \"$tmp/state\", \"ike_dir\": \"ike\", \"ike_child\": 1"

@@ -97,17 +97,40 @@ static uint8_t *make_frame(enum hnbtre_distress_auth auth, uint64_t seq,
 	return frame;
 }
 
-/* Parse and verify: the verdict, or -1 if the frame is malformed. */
-static int verdict_of(const uint8_t *frame, size_t len, uint64_t last)
+/*
+ * Parse and verify with the receiver's @key (PSK) and @ca: the verdict,
+ * or -1 if the frame is malformed.
+ */
+static int verdict_with(const uint8_t *frame, size_t len, const uint8_t *key,
+			size_t key_len, const char *ca, uint64_t last)
 {
 	struct hnbtre_distress_msg msg;
 	char err[HNBTRE_ERR_LEN];
 	int v = -1;
 
 	if (!hnbtre_distress_parse(frame, len, &msg, err))
-		v = hnbtre_distress_verify(&msg, psk, sizeof(psk),
-					   pki_path("root.pem"), last);
+		v = hnbtre_distress_verify(&msg, key, key_len, ca, last);
 	hnbtre_distress_free(&msg);
+	return v;
+}
+
+/* The verdict with the device's PSK and the test CA. */
+static int verdict_of(const uint8_t *frame, size_t len, uint64_t last)
+{
+	return verdict_with(frame, len, psk, sizeof(psk), pki_path("root.pem"),
+			    last);
+}
+
+/* The verdict on a new frame @seq signed by @key_name with @cert_name. */
+static int signed_verdict(uint64_t seq, const char *key_name,
+			  const char *cert_name)
+{
+	size_t len;
+	uint8_t *frame = make_frame(HNBTRE_DISTRESS_AUTH_SIG, seq, key_name,
+				    cert_name, &len);
+	int v = verdict_of(frame, len, 0);
+
+	free(frame);
 	return v;
 }
 
@@ -142,7 +165,7 @@ static int parses(const char *text)
 }
 
 /* A message's members; a member repeated after it replaces it (json-c). */
-#define MINIMAL "\"format\":\"hnbtre-distress-1\",\"identity\":\"x\"," \
+#define MINIMAL "\"format\":\"" HNBTRE_DISTRESS_FORMAT "\",\"identity\":\"x\"," \
 		"\"sequence\":1,\"time\":1,\"state\":\"failed\",\"failed\":[]"
 
 /* @json as the message of an unauthenticated frame. */
@@ -150,7 +173,7 @@ static int message_parses(const char *json)
 {
 	char text[512];
 
-	snprintf(text, sizeof(text), "HNBTRE-DISTRESS 1 none %zu 0\n%s",
+	snprintf(text, sizeof(text), HNBTRE_DISTRESS_MAGIC "none %zu 0\n%s",
 		 strlen(json), json);
 	return parses(text);
 }
@@ -184,16 +207,14 @@ int main(void)
 	       "PSK: the same message again (sequence not above the last) is a replay");
 	tap_ok(all_flips_refused(frame, len, 0, len),
 	       "PSK: a flipped byte anywhere (header, message, HMAC) is refused");
-	ret = hnbtre_distress_parse(frame, len, &msg, NULL);
 	psk[0] ^= 1;
-	tap_ok(!ret && hnbtre_distress_verify(&msg, psk, sizeof(psk), "/dev/null",
-					      0) == HNBTRE_DISTRESS_BAD_AUTH,
+	tap_ok(verdict_with(frame, len, psk, sizeof(psk), "/dev/null", 0) ==
+	       HNBTRE_DISTRESS_BAD_AUTH,
 	       "PSK: another key gives a bad authenticator");
 	psk[0] ^= 1;
-	tap_ok(!ret && hnbtre_distress_verify(&msg, NULL, 0, "/dev/null", 0) ==
+	tap_ok(verdict_with(frame, len, NULL, 0, "/dev/null", 0) ==
 	       HNBTRE_DISTRESS_UNKNOWN_CREDENTIAL,
 	       "PSK: no key provisioned for the identity: unknown credential");
-	hnbtre_distress_free(&msg);
 	free(frame);
 
 	frame = make_frame(HNBTRE_DISTRESS_AUTH_SIG, 20, "distress.key",
@@ -204,23 +225,16 @@ int main(void)
 	       "signed: a flipped byte anywhere (header, message, certificate, signature) is refused");
 	tap_ok(verdict_of(frame, len, 20) == HNBTRE_DISTRESS_REPLAY,
 	       "signed: replay refused");
-	ret = hnbtre_distress_parse(frame, len, &msg, NULL);
-	tap_ok(!ret && hnbtre_distress_verify(&msg, NULL, 0,
-					      pki_path("evil-root.pem"), 0) ==
+	tap_ok(verdict_with(frame, len, NULL, 0, pki_path("evil-root.pem"), 0) ==
 	       HNBTRE_DISTRESS_UNKNOWN_CREDENTIAL,
 	       "signed: a credential that does not chain to the CA is unknown");
-	hnbtre_distress_free(&msg);
 	free(frame);
-	frame = make_frame(HNBTRE_DISTRESS_AUTH_SIG, 21, "distress-other.key",
-			   "distress-other.der", &len);
-	tap_ok(verdict_of(frame, len, 0) == HNBTRE_DISTRESS_WRONG_IDENTITY,
+	tap_ok(signed_verdict(21, "distress-other.key", "distress-other.der") ==
+	       HNBTRE_DISTRESS_WRONG_IDENTITY,
 	       "signed: another device's credential is refused for this identity");
-	free(frame);
-	frame = make_frame(HNBTRE_DISTRESS_AUTH_SIG, 22, "device.key",
-			   "distress.der", &len);
-	tap_ok(verdict_of(frame, len, 0) == HNBTRE_DISTRESS_BAD_AUTH,
+	tap_ok(signed_verdict(22, "device.key", "distress.der") ==
+	       HNBTRE_DISTRESS_BAD_AUTH,
 	       "signed: a signature by another key is refused");
-	free(frame);
 
 	frame = make_frame(HNBTRE_DISTRESS_AUTH_NONE, 30, NULL, NULL, &len);
 	tap_ok(verdict_of(frame, len, 0) == HNBTRE_DISTRESS_UNAUTHENTICATED,
@@ -232,12 +246,12 @@ int main(void)
 	       "truncated frame is malformed");
 	free(frame);
 
-	tap_ok(!parses("HNBTRE-DISTRESS 1 none 2 0\n{}") &&
+	tap_ok(!parses(HNBTRE_DISTRESS_MAGIC "none 2 0\n{}") &&
 	       !parses("HNBTRE-DISTRESS 2 none 2 0\n{}") &&
-	       !parses("HNBTRE-DISTRESS 1 psk 2 0\n{}") &&
-	       !parses("HNBTRE-DISTRESS 1 none 02 0\n{}") &&
-	       !parses("HNBTRE-DISTRESS 1 none 99999999999999999999 0\n{}") &&
-	       !parses("HNBTRE-DISTRESS 1 nonex 2 0\n{}"),
+	       !parses(HNBTRE_DISTRESS_MAGIC "psk 2 0\n{}") &&
+	       !parses(HNBTRE_DISTRESS_MAGIC "none 02 0\n{}") &&
+	       !parses(HNBTRE_DISTRESS_MAGIC "none 99999999999999999999 0\n{}") &&
+	       !parses(HNBTRE_DISTRESS_MAGIC "nonex 2 0\n{}"),
 	       "bad header lines are refused");
 	tap_ok(message_parses("{" MINIMAL "}"), "a minimal message parses");
 	tap_ok(!message_parses("{" MINIMAL ",\"identity\":\"x\\u0000y\"}"),

@@ -21,8 +21,7 @@ if [ "${1:-}" != in-netns ]; then
 fi
 . "$(dirname "$0")/tap.sh"
 HEMS=$(dirname "$HNBTRE")/hnbtre-hems
-echo "TAP version 13"
-echo "1..$PLAN"
+tap_plan $PLAN
 ip link set lo up
 
 # The test CA's database: device good, device-revoked revoked.
@@ -35,11 +34,7 @@ responder_start() {
 		-rsigner "$PKI/ocsp.pem" -rkey "$PKI/ocsp.key" -rmd sha256 -ignore_err \
 		"$@" > "$tmp/ocsp.log" 2>&1 &
 	responder=$!
-	for i in $(seq 50); do
-		bash -c 'echo > /dev/tcp/127.0.0.1/8888' 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_port 8888
 }
 responder_stop() {
 	[ -n "${responder:-}" ] && kill "$responder" 2>/dev/null && wait "$responder" 2>/dev/null
@@ -54,11 +49,7 @@ hems_start() {
 		--cert "$PKI/hems.pem" --key "$PKI/hems.key" --ca "$PKI/root.pem" \
 		--public-url https://hems.hnbtre.test:7547 "$@" >> "$tmp/hems.log" 2>&1 &
 	hems=$!
-	for i in $(seq 50); do
-		bash -c 'echo > /dev/tcp/127.0.0.1/7547' 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_port 7547
 }
 hems_stop() {
 	[ -n "${hems:-}" ] && kill "$hems" 2>/dev/null && wait "$hems" 2>/dev/null
@@ -137,10 +128,7 @@ s.bind(("127.0.0.1", 8889))
 s.listen(16)
 time.sleep(120)' &
 silent=$!
-for i in $(seq 50); do
-	bash -c 'echo > /dev/tcp/127.0.0.1/8889' 2>/dev/null && break
-	sleep 0.1
-done
+wait_port 8889
 hems_start --revocation ocsp --ocsp-responder aia || exit 1
 session "$tmp/slow.pem" > "$tmp/slow.code" &
 slow=$!

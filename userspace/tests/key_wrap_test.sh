@@ -15,8 +15,7 @@ documented_bytes() {
 		cmp - "$tmp/w"
 }
 
-echo "TAP version 13"
-echo "1..8"
+tap_plan 8
 check "wrapper = magic + PKCS#8 DER" documented_bytes
 check "the wrapper file is private (0600)" test "$(stat -c %a "$tmp/w")" = 600
 check "never overwrites a file" fails "$HNBTRE" key wrap "$PKI/device.key" "$tmp/w"

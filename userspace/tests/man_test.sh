@@ -9,8 +9,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=$(dirname "$HNBTRE")
 man=$top/Documentation/man
 
-echo "TAP version 13"
-echo "1..10"
+tap_plan 10
 
 # options_of_page PAGE: long options in the sections that define them.
 options_of_page() {

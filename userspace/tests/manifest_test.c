@@ -13,6 +13,8 @@
 
 #define D "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define H HNBTRE_MANIFEST_HEADER "version 7\n"
+/* A manifest whose version line is "version " v, over one component. */
+#define VERSION(v) HNBTRE_MANIFEST_HEADER "version " v "\n/a sha256:" D " normal\n"
 
 static const struct {
 	const char *name;
@@ -24,21 +26,21 @@ static const struct {
 	{ "deep path", H "/usr/lib/x86_64-linux-gnu/libz.so.1 sha256:" D " normal\n", 1 },
 	{ "dots inside names", H "/a/.b/c..d/e. sha256:" D " normal\n", 1 },
 	{ "utf-8 path", H "/caf\xc3\xa9 sha256:" D " normal\n", 1 },
-	{ "max version", HNBTRE_MANIFEST_HEADER "version 18446744073709551615\n/a sha256:" D " normal\n", 1 },
+	{ "max version", VERSION("18446744073709551615"), 1 },
 	{ "sorted by bytes", H "/A sha256:" D " normal\n/B sha256:" D " normal\n/a sha256:" D " normal\n", 1 },
 	{ "empty", "", 0 },
 	{ "header only", HNBTRE_MANIFEST_HEADER, 0 },
 	{ "no components", H, 0 },
 	{ "format 2", "hnbtre-manifest 2\nversion 7\n/a sha256:" D " normal\n", 0 },
 	{ "header with space", "hnbtre-manifest  1\nversion 7\n/a sha256:" D " normal\n", 0 },
-	{ "version 0", HNBTRE_MANIFEST_HEADER "version 0\n/a sha256:" D " normal\n", 0 },
-	{ "version leading zero", HNBTRE_MANIFEST_HEADER "version 07\n/a sha256:" D " normal\n", 0 },
-	{ "version plus", HNBTRE_MANIFEST_HEADER "version +7\n/a sha256:" D " normal\n", 0 },
-	{ "version minus", HNBTRE_MANIFEST_HEADER "version -7\n/a sha256:" D " normal\n", 0 },
-	{ "version overflow", HNBTRE_MANIFEST_HEADER "version 18446744073709551616\n/a sha256:" D " normal\n", 0 },
-	{ "version hex", HNBTRE_MANIFEST_HEADER "version 0x7\n/a sha256:" D " normal\n", 0 },
-	{ "version empty", HNBTRE_MANIFEST_HEADER "version \n/a sha256:" D " normal\n", 0 },
-	{ "version trailing space", HNBTRE_MANIFEST_HEADER "version 7 \n/a sha256:" D " normal\n", 0 },
+	{ "version 0", VERSION("0"), 0 },
+	{ "version leading zero", VERSION("07"), 0 },
+	{ "version plus", VERSION("+7"), 0 },
+	{ "version minus", VERSION("-7"), 0 },
+	{ "version overflow", VERSION("18446744073709551616"), 0 },
+	{ "version hex", VERSION("0x7"), 0 },
+	{ "version empty", VERSION(""), 0 },
+	{ "version trailing space", VERSION("7 "), 0 },
 	{ "no final newline", H "/a sha256:" D " normal", 0 },
 	{ "CRLF", "hnbtre-manifest 1\r\nversion 7\r\n/a sha256:" D " normal\r\n", 0 },
 	{ "CR in component line", H "/a sha256:" D " normal\r\n", 0 },

@@ -8,8 +8,7 @@ tool="python3 $(dirname "$0")/pkgtool.py"
 R=$tmp/root
 live=$R/current
 
-echo "TAP version 13"
-echo "1..97"
+tap_plan 97
 
 # refused REASON FAULT COMMAND...: exit status 1 and the reason and fault
 # code on stderr.

@@ -9,8 +9,7 @@ tool="python3 $(dirname "$0")/pkgtool.py"
 R=$tmp/root
 live=$R/current
 
-echo "TAP version 13"
-echo "1..17"
+tap_plan 17
 
 sign() { "$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" -o "$1" "$1.unsigned"; }
 # raw OUT VERSION MANIFEST-DIR MANIFEST-VERSION COMMANDS...: a signed package
