@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Sourced by scripts/bench-core and scripts/bench-pkg: timing and the
-# medians and ratios they print, and scalar SHA-256 on both sides of a
-# comparison.  (Not named bench-*: scripts/bench runs those.)
+# Sourced by the scripts/bench-* scripts: timing and the medians and
+# ratios they print, and scalar SHA-256 on both sides of a comparison.
+# (Not named bench-*: scripts/bench runs those.)
 
 now_ns() { date +%s%N; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+now_us() { echo $(($(date +%s%N) / 1000)); }
+# median: of the numbers on stdin, one a line; of an even count the lower
+# of the two in the middle, so that integers stay integers.
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
 # OpenSSL's x86 capability mask (OPENSSL_ia32cap) without SSSE3, AVX,
