@@ -9,59 +9,21 @@
 # lifetime; and every response the device must refuse, after which the
 # certificate file and the TrE's key are unchanged.
 . "$(dirname "$0")/gate_lib.sh"
-tap_init 30
+tap_init 35
 
 DEV_ADDR=10.99.2.2
 CMP_ADDR=10.99.2.1
-SERVER=$TOP/build/tests/cmp_server
+. "$(dirname "$0")/enrol_lib.sh"
 id=$(cat "$PKI/identity")
-ring=%:.hnbtre_device
 cleanup() {
-	local f
-	for f in "$WORK"/cmp-*.pid; do stop_pidfile "$f"; done
+	cmp_stop_all
+	unload_with_keys > /dev/null 2>&1
 	ip netns del hnb-dev 2>/dev/null
 	ip netns del hnb-cmp 2>/dev/null
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-# cmp_start PORT [OPTION...]: the operator's CMP server, issuing from the
-# test root (evil-root with --evil-ca), answering as cmp.pem (evil-cmp.pem
-# with --evil-signer).
-cmp_start() {
-	local port=$1 signer=cmp ca=root i
-	shift
-	if [ "${1:-}" = --evil-signer ]; then signer=evil-cmp; shift; fi
-	if [ "${1:-}" = --evil-ca ]; then ca=evil-root; shift; fi
-	ip netns exec hnb-cmp "$SERVER" "$port" "$PKI/$ca.pem" "$PKI/$ca.key" \
-		"$PKI/$signer.pem" "$PKI/$signer.key" "$PKI/root.pem" "$@" \
-		> "$WORK/cmp-$port.log" 2>&1 &
-	echo $! > "$WORK/cmp-$port.pid"
-	for i in $(seq 100); do
-		ip netns exec hnb-cmp bash -c "echo > /dev/tcp/127.0.0.1/$port" 2>/dev/null &&
-			return 0
-		sleep 0.1
-	done
-	return 1
-}
-# enrol PORT ARGS...: hnbtre enrol from the device's namespace (nsenter:
-# `ip netns exec` would mount a /sys without securityfs).
-enrol() {
-	local port=$1
-	shift
-	nsenter --net=/run/netns/hnb-dev "$HNBTRE" enrol --server "http://$CMP_ADDR:$port/pkix/" \
-		--roots "$PKI/root.pem" "$@"
-}
-tre_key() { keyctl search $ring asymmetric hnbtre:device; }
-# signs_for CERT: the TrE's device key is the key of CERT.
-signs_for() {
-	local key
-	key=$(tre_key) &&
-	openssl x509 -in "$1" -pubkey -noout > "$WORK/pub" &&
-	keyctl pkey_sign "$key" 0 "$WORK/digest" enc=pkcs1 hash=sha256 > "$WORK/sig" &&
-	openssl pkeyutl -verify -pubin -inkey "$WORK/pub" -in "$WORK/digest" \
-		-sigfile "$WORK/sig" -pkeyopt digest:sha256 > /dev/null
-}
 names_identity() {
 	openssl x509 -in "$1" -noout -subject -ext subjectAltName |
 		grep -q "CN *= *$id" &&
@@ -95,7 +57,6 @@ refused() {
 	fi
 }
 
-head -c 32 /dev/zero > "$WORK/digest"
 check "module loads with the identity" fresh_module identity="$id"
 check "trusted" make_trusted
 vendor_key=$(load_device_key)
@@ -113,11 +74,58 @@ check "key update signed by the current TrE key" enrol 8829 --cert "$WORK/op.pem
 check "a new certificate for a new key in the TrE" \
 	sh -c "! cmp -s $WORK/op.pem $WORK/op1.pem && [ \"\$(keyctl search $ring asymmetric hnbtre:device)\" != $key1 ]"
 check "the TrE's key is the new certificate's" signs_for "$WORK/op.pem"
+
+# Output files are made with their final mode: not a file left at the
+# temporary name (readable by all, and held open by a reader), and not
+# one whose mode the umask decides.
+install -m 0666 /dev/null "$WORK/op.pem.tmp"
+install -m 0666 /dev/null "$WORK/dev.key.tmp"
+exec 7< "$WORK/dev.key.tmp"
+check "key update with --key-out, under umask 077, KEY.tmp left readable and open" \
+	eval '(umask 077 && enrol 8829 --cert "$WORK/op.pem" --key-out "$WORK/dev.key")'
+check "... the reader of the file left at KEY.tmp gets nothing of the key" \
+	eval '[ "$(wc -c <&7)" = 0 ]'
+exec 7<&-
+check "... KEY is 0600, the certificate 0644 (public, whatever the umask)" \
+	eval '[ "$(stat -c %a "$WORK/dev.key") $(stat -c %a "$WORK/op.pem")" = "600 644" ]'
+
+# With a TPM, --key-out stores the new key sealed (devkey.md, "Keys at
+# rest"), for a verdict PCR still at its reset value in this boot: the
+# next start-up (a fresh module with that verdict_pcr=, at the end)
+# admits it.
+zero=$(printf '0%.0s' $(seq 64))
+seal_pcr=
+if [ -e /dev/tpmrm0 ] && command -v tpm2_pcrread > /dev/null; then
+	for p in 8 9 13 14 15; do
+		[ "$(pcr_value sha256:$p)" = "${zero^^}" ] && { seal_pcr=$p; break; }
+	done
+fi
+# check_sealed NAME COMMAND...: check, or skipped without a TPM and a PCR.
+check_sealed() {
+	if [ -z "$seal_pcr" ]; then
+		tap_n=$((tap_n + 1))
+		echo "ok $tap_n # SKIP $1: needs a TPM 2.0, tpm2-tools and a PCR at its reset value"
+	else
+		check "$@"
+	fi
+}
+sealed_out() {
+	enrol 8829 --cert "$WORK/op.pem" --key-out "$WORK/dev.sealed" --verdict-pcr "$seal_pcr" &&
+	[ "$(head -c 15 "$WORK/dev.sealed")" = HNBTRE-SEALED-1 ] &&
+	! grep -qa HNBTRE-DEVKEY-1 "$WORK/dev.sealed" &&
+	[ "$(stat -c %a "$WORK/dev.sealed")" = 600 ] ||
+	{ head -c 16 "$WORK/dev.sealed" | od -c | head -2; return 1; }
+}
+check_sealed "key update with --key-out and a TPM: a sealed blob (HNBTRE-SEALED-1, 0600), no clear key" sealed_out
+cp "$WORK/op.pem" "$WORK/sealed-for.pem"
 snapshot
 not_renewed() { enrol 8829 --cert "$WORK/op.pem" --renew-below 0.5 | grep -q 'not renewed'; }
 check "--renew-below 0.5 with most of the lifetime left: not renewed" not_renewed
 check "... and nothing changed" unchanged
-check "CMP server issuing 20-second certificates" cmp_start 8830 --seconds 20
+# 40 s (from 60 s before issuance): 40% of the lifetime left at once, and
+# still valid after the next RSA key generation under TCG (20 s was not
+# always enough)
+check "CMP server issuing 40-second certificates" cmp_start 8830 --seconds 40
 check "a short-lived certificate" enrol 8830 --cert "$WORK/op.pem"
 cp "$WORK/op.pem" "$WORK/short.pem"
 check "--renew-below 0.5 renews the short-lived certificate" \
@@ -150,4 +158,12 @@ refused "does not chain to a root the TrE holds" \
 tamper
 refused "not trusted" "a key update while the TrE is tampered" 8829
 check "unloaded through the test-build hook" unload_with_keys
+next_start_admits() {
+	fresh_module identity="$id" verdict_pcr="$seal_pcr" &&
+	cat "$WORK/dev.sealed" > $SFS/device_key && make_trusted &&
+	grep -qx 'device_key admitted' $SFS/seal && keyctl link $ring @s > /dev/null &&
+	signs_for "$WORK/sealed-for.pem" || { cat $SFS/seal; return 1; }
+}
+check_sealed "the next start-up (verdict_pcr=$seal_pcr) unseals it: the TrE signs for the enrolled certificate" \
+	next_start_admits
 tap_done

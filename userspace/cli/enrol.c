@@ -3,17 +3,18 @@
  * hnbtre enrol: the device certificate from the operator's PKI over CMPv2
  * (RFC 4210 as TS 33.310 profiles it; Documentation/enrolment.md).  The
  * new key is generated here in memory, proves its possession by signing
- * the request, goes to the TrE and nowhere else (unless --key-out); the
- * request is protected by the current TrE key (vendor certificate or
- * current operator certificate) or by a pre-shared reference value.
+ * the request and goes to the TrE; storage gets it only with --key-out,
+ * sealed by the TPM for the next boot.  The request is protected by the
+ * current TrE key (vendor certificate or current operator certificate)
+ * or by a pre-shared reference value.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/cmp.h>
 #include <openssl/err.h>
@@ -24,11 +25,13 @@
 #include "cli.h"
 #include "hnbtre.h"
 #include "hnbtre_tls.h"
+#include "key.h"
 
 struct enrol {
 	const char *server, *roots, *cert_path, *vendor_cert, *secret_path,
 		   *reference, *key_out;
 	double renew_below;	/* < 0: renew unconditionally */
+	int verdict_pcr;	/* < 0: the running TrE's verdict_pcr= */
 	int initial;
 	/* during the transaction */
 	char *identity;
@@ -107,22 +110,6 @@ static X509 *read_cert(const char *path)
 	if (!cert)
 		die_msg("%s: no PEM certificate", path);
 	return cert;
-}
-
-/* The fraction of @cert's lifetime that is left now, 0 when expired. */
-static double lifetime_left(const X509 *cert)
-{
-	int days, secs;
-	double total, left;
-
-	if (!ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(cert),
-			    X509_get0_notAfter(cert)))
-		return 0;
-	total = days * 86400.0 + secs;
-	if (!ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert)))
-		return 0;
-	left = days * 86400.0 + secs;
-	return total > 0 && left > 0 ? left / total : 0;
 }
 
 /*
@@ -237,6 +224,66 @@ static int authenticate_by_tre(OSSL_CMP_CTX *ctx, X509 *cert)
 	return ok;
 }
 
+/* A module parameter of the running TrE, or @def. */
+static unsigned long tre_parameter(const char *name, unsigned long def)
+{
+	char path[128], *text = NULL, *end;
+	unsigned long value;
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "/sys/module/hnbtre/parameters/%s", name);
+	if (hnbtre_read_file(path, 64, (uint8_t **)&text, &len) || !len) {
+		free(text);
+		return def;
+	}
+	value = strtoul(text, &end, 0);
+	if (end == text)
+		value = def;
+	free(text);
+	return value;
+}
+
+/*
+ * The new key for the next boot, at --key-out: with a TPM sealed
+ * (Documentation/devkey.md, "Keys at rest") for the TrE's verdict PCR and
+ * storage parent and the boot PCRs of the blob it replaces; in clear
+ * (mode 0600) only on a board without a TPM.  Never in clear when the
+ * sealing fails.
+ */
+static int store_key(const struct enrol *e, const unsigned char *wrapper,
+		     size_t len)
+{
+	struct seal_options o = { .verdict = "trusted" };
+	unsigned char *blob = NULL, *old = NULL;
+	size_t blob_len = 0, old_len = 0;
+	int ret;
+
+	/* sysfs, not /dev: a sandbox that hides the TPM's device node makes
+	 * the sealing fail, never the key clear */
+	if (access("/sys/class/tpm/tpm0", F_OK)) {
+		fprintf(stderr, "WARNING: no TPM: %s holds the key in clear\n", e->key_out);
+		ret = hnbtre_write_atomic_mode(e->key_out, wrapper, len, 0600);
+		goto out;
+	}
+	o.verdict_pcr = e->verdict_pcr >= 0 ? e->verdict_pcr :
+			(int)tre_parameter("verdict_pcr", HNBTRE_VERDICT_PCR_DEFAULT);
+	o.parent = tre_parameter("seal_parent", HNBTRE_SEAL_PARENT_DEFAULT);
+	/* the boot PCRs the operator chose for the key it replaces */
+	if (!hnbtre_read_file(e->key_out, HNBTRE_SEALED_MAX, &old, &old_len) &&
+	    old_len >= HNBTRE_SEALED_HEADER_LEN &&
+	    !memcmp(old, HNBTRE_SEALED_MAGIC, HNBTRE_SEALED_MAGIC_LEN))
+		o.boot_pcr_mask = ((unsigned int)old[16] << 24 | old[17] << 16 |
+				   old[18] << 8 | old[19]) & ~(1u << o.verdict_pcr);
+	free(old);
+	ret = seal_blob(&o, wrapper, len, &blob, &blob_len) ? -EIO :
+	      hnbtre_write_atomic_mode(e->key_out, blob, blob_len, 0600);
+	free(blob);
+out:
+	if (ret)
+		die_msg("%s: %s", e->key_out, strerror(-ret));
+	return ret;
+}
+
 /*
  * The TrE takes the new key (replacing the device key if one is admitted),
  * then the certificate file is replaced by rename: after a crash the file
@@ -265,17 +312,12 @@ static int install(struct enrol *e, X509 *cert)
 			ret == -EKEYREJECTED ? " (the TrE state is not trusted)" : "");
 		goto out;
 	}
-	if (e->key_out) {
-		ret = hnbtre_write_atomic(e->key_out, wrapper, len);
-		if (ret)
-			die_msg("%s: %s (the TrE holds the new key; the old wrapper stays)",
-				e->key_out, strerror(-ret));
-	}
+	if (e->key_out && store_key(e, wrapper, len))
+		die_msg("%s: not replaced (the TrE holds the new key; the next boot loads the old one)",
+			e->key_out);
 	pem_len = BIO_get_mem_data(pem, &data);
-	ret = hnbtre_write_atomic(e->cert_path, data, pem_len);
 	/* a certificate is public: readable as the one it replaces */
-	if (!ret && chmod(e->cert_path, 0644))
-		ret = -errno;
+	ret = hnbtre_write_atomic_mode(e->cert_path, data, pem_len, 0644);
 	if (ret)
 		die_msg("%s: %s (the TrE already holds the new key)", e->cert_path,
 			strerror(-ret));
@@ -294,6 +336,7 @@ static int run_enrol(struct enrol *e)
 	BIO *out_bio;
 	int bits = 2048, ok = 0;
 	char status[256];
+	double left;
 
 	if (hnbtre_sysfs_line("identity", &e->identity)) {
 		die_msg("the TrE has no identity (securityfs identity)");
@@ -303,10 +346,10 @@ static int run_enrol(struct enrol *e)
 		current = read_cert(e->cert_path);
 		if (!current)
 			goto out;
-		if (e->renew_below >= 0 && lifetime_left(current) >= e->renew_below) {
+		left = hnbtre_cert_lifetime_left(current, time(NULL));
+		if (e->renew_below >= 0 && left >= e->renew_below) {
 			printf("%s: %.0f%% of its lifetime left, not renewed (below %.0f%%)\n",
-			       e->cert_path, lifetime_left(current) * 100,
-			       e->renew_below * 100);
+			       e->cert_path, left * 100, e->renew_below * 100);
 			ok = 1;
 			goto out;
 		}
@@ -390,9 +433,10 @@ static int enrol(int argc, char **argv)
 		{ "reference", required_argument, NULL, 'f' },
 		{ "renew-below", required_argument, NULL, 'b' },
 		{ "key-out", required_argument, NULL, 'k' },
+		{ "verdict-pcr", required_argument, NULL, 'V' },
 		{}
 	};
-	struct enrol e = { .renew_below = -1 };
+	struct enrol e = { .renew_below = -1, .verdict_pcr = -1 };
 	char *end;
 	int c;
 
@@ -406,6 +450,13 @@ static int enrol(int argc, char **argv)
 		case 'p': e.secret_path = optarg; break;
 		case 'f': e.reference = optarg; break;
 		case 'k': e.key_out = optarg; break;
+		case 'V':
+			e.verdict_pcr = seal_parse_verdict_pcr(optarg);
+			if (e.verdict_pcr < 0) {
+				die_msg("--verdict-pcr: a PCR 0-15, not %s", optarg);
+				return EXIT_ERROR;
+			}
+			break;
 		case 'b':
 			e.renew_below = strtod(optarg, &end);
 			if (*end || end == optarg || e.renew_below <= 0 || e.renew_below >= 1) {
@@ -420,7 +471,7 @@ static int enrol(int argc, char **argv)
 	if (optind != argc || !e.server || !e.roots || !e.cert_path ||
 	    (e.initial && !e.vendor_cert == !(e.secret_path && e.reference)) ||
 	    (!e.initial && (e.vendor_cert || e.secret_path || e.reference)) ||
-	    (e.initial && e.renew_below >= 0)) {
+	    (e.initial && e.renew_below >= 0) || (e.verdict_pcr >= 0 && !e.key_out)) {
 		die_msg("usage: enrol %s", enrol_commands[0].usage);
 		return EXIT_ERROR;
 	}
@@ -428,6 +479,6 @@ static int enrol(int argc, char **argv)
 }
 
 const struct command enrol_commands[] = {
-	{ NULL, "enrol", "--server URL --roots PEM --cert CERT [--initial --vendor-cert PEM | --initial --secret FILE --reference REF] [--renew-below FRACTION] [--key-out FILE]   CMP enrolment and key update", enrol },
+	{ NULL, "enrol", "--server URL --roots PEM --cert CERT [--initial --vendor-cert PEM | --initial --secret FILE --reference REF] [--renew-below FRACTION] [--key-out FILE [--verdict-pcr N]]   CMP enrolment and key update", enrol },
 	{}
 };

@@ -40,13 +40,6 @@ extern char **environ;
 #define TPM_ALG_SHA256		0x000b
 #define PCR_COUNT		24
 
-struct seal_options {
-	int verdict_pcr;
-	unsigned int boot_pcr_mask;
-	unsigned long parent;
-	const char *verdict;	/* "trusted" or "failed" */
-};
-
 /*
  * The wrapper of @key into a buffer to be freed with
  * OPENSSL_secure_clear_free(); @name for the messages.
@@ -258,10 +251,8 @@ static void remove_dir(const char *dir)
 	rmdir(dir);
 }
 
-/* Seal the clear wrapper @wrapper into @out (Documentation/devkey.md). */
-static int seal_wrapper(const struct seal_options *o,
-			const unsigned char *wrapper, size_t wrapper_len,
-			const char *out)
+int seal_blob(const struct seal_options *o, const unsigned char *wrapper,
+	      size_t wrapper_len, unsigned char **out, size_t *out_len)
 {
 	unsigned char kek[HNBTRE_SEALED_KEK_LEN], nonce[HNBTRE_SEALED_NONCE_LEN];
 	unsigned char policy[32], tag[HNBTRE_SEALED_TAG_LEN], *pub = NULL;
@@ -271,7 +262,7 @@ static int seal_wrapper(const struct seal_options *o,
 	unsigned int mask = o->boot_pcr_mask | (1u << o->verdict_pcr);
 	size_t pub_len = 0, priv_len = 0, off, total;
 	EVP_CIPHER_CTX *c = NULL;
-	int fd = -1, n, ret = -1;
+	int n, ret = -1;
 	FILE *f;
 
 	if (!mkdtemp(dir)) {
@@ -340,14 +331,9 @@ static int seal_wrapper(const struct seal_options *o,
 		goto out;
 	}
 	memcpy(blob + total - sizeof(tag), tag, sizeof(tag));
-	fd = strcmp(out, "-") ?
-	     open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) :
-	     STDOUT_FILENO;
-	if (fd < 0 || write_all(fd, blob, total) ||
-	    (fd != STDOUT_FILENO && close(fd))) {
-		die_msg("%s: %s", out, strerror(errno));
-		goto out;
-	}
+	*out = blob;
+	*out_len = total;
+	blob = NULL;
 	ret = 0;
 out:
 	OPENSSL_cleanse(kek, sizeof(kek));
@@ -357,6 +343,37 @@ out:
 	free(priv);
 	remove_dir(dir);
 	return ret;
+}
+
+/* Seal the clear wrapper @wrapper into a new file @out (or "-"). */
+static int seal_wrapper(const struct seal_options *o,
+			const unsigned char *wrapper, size_t wrapper_len,
+			const char *out)
+{
+	unsigned char *blob = NULL;
+	size_t len = 0;
+	int fd, ret = -1;
+
+	if (seal_blob(o, wrapper, wrapper_len, &blob, &len))
+		return -1;
+	fd = strcmp(out, "-") ?
+	     open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) :
+	     STDOUT_FILENO;
+	if (fd < 0 || write_all(fd, blob, len) ||
+	    (fd != STDOUT_FILENO && close(fd)))
+		die_msg("%s: %s", out, strerror(errno));
+	else
+		ret = 0;
+	free(blob);
+	return ret;
+}
+
+int seal_parse_verdict_pcr(const char *arg)
+{
+	char *end;
+	long pcr = strtol(arg, &end, 10);
+
+	return *arg && !*end && pcr >= 0 && pcr <= 15 ? (int)pcr : -1;
 }
 
 /* The PCR list "0,2,7" as a mask; -1 if it names anything else. */
@@ -402,8 +419,8 @@ static int seal_options_parse(int argc, char **argv, struct seal_options *o,
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			o->verdict_pcr = strtol(optarg, &end, 10);
-			if (*end || o->verdict_pcr < 0 || o->verdict_pcr > 15)
+			o->verdict_pcr = seal_parse_verdict_pcr(optarg);
+			if (o->verdict_pcr < 0)
 				goto bad;
 			break;
 		case 'b':

@@ -31,6 +31,8 @@ struct agent_config {
 	const char *boot_id_path;	/* tells a reboot: the kernel's boot_id */
 	const char *factory_reset_cmd;
 	const char *repair_cmd;		/* run instead of sessions while failed */
+	const char *renew_cmd;		/* renews the device certificate */
+	double renew_below;		/* lifetime fraction that runs it; 0 never */
 	unsigned int periodic_interval;	/* initial PeriodicInformInterval */
 	unsigned int poll_seconds;	/* active notification polling */
 	bool once;
@@ -107,6 +109,8 @@ int rpc_build_transfer_complete(struct agent *agent, json_object *transfer,
 
 /* log.c */
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* run @cmd with sh, logged as @what; 0 if it exited 0, else -1 */
+int run_command(const char *what, const char *cmd);
 
 /*
  * credential.c: "certificate-expired" or "certificate-revoked" (the
@@ -115,6 +119,9 @@ void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 const char *credential_failure(const struct agent_config *config, bool ask_responder,
 			       char *why, size_t len);
+
+/* renew.c: run --renew-cmd if the device certificate is due for renewal */
+void renew_if_due(const struct agent_config *config);
 
 /* clock.c: the last known-good time, kept in the state directory */
 time_t clock_restore(const char *state_dir);

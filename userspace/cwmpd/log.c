@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* hnbtre-cwmpd's log: one line per event on stderr (the service's journal). */
+/*
+ * hnbtre-cwmpd's log: one line per event on stderr (the service's
+ * journal), the commands it runs among them.
+ */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cwmpd.h"
 
@@ -14,4 +18,10 @@ void say(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+}
+
+int run_command(const char *what, const char *cmd)
+{
+	say("%s: %s", what, cmd);
+	return system(cmd) == 0 ? 0 : -1;
 }

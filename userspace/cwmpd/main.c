@@ -31,7 +31,7 @@ static void usage(FILE *f)
 		"                    [--install-root DIR] [--periodic SECONDS] [--poll SECONDS]\n"
 		"                    [--reboot-cmd CMD] [--factory-reset-cmd CMD] [--once]\n"
 		"                    [--restart-cmd CMD] [--boot-id-file FILE]\n"
-		"                    [--repair-cmd CMD]\n"
+		"                    [--repair-cmd CMD] [--renew-below FRACTION --renew-cmd CMD]\n"
 		"                    [--ocsp hard|soft|off] [--ocsp-url URL]\n"
 		"                    [--policy rollback|isolate]\n"
 		"The device key is the TrE's (keyctl link %%:.hnbtre_device @s first).\n"
@@ -42,6 +42,9 @@ static void usage(FILE *f)
 		"function) repairs, then the agent goes on if the TrE says trusted.  An\n"
 		"expired or revoked device certificate: no session, CMD runs with the\n"
 		"reason (certificate-expired, certificate-revoked) as its last arguments.\n"
+		"--renew-below, --renew-cmd: before a session, when less than FRACTION\n"
+		"(0 < FRACTION < 1) of the device certificate's lifetime is left, CMD\n"
+		"renews it (hnbtre enrol, then a reload of charon).\n"
 		"--restart-cmd: after an install without the Reboot command, CMD restarts\n"
 		"the services before TransferComplete; without it the agent reboots.\n"
 		"--policy: an update that fails the TrE's re-validation or the self-check\n"
@@ -428,8 +431,6 @@ static void run_downloads(struct agent *agent, const char *install_root)
 	}
 }
 
-static int run_command(const char *what, const char *cmd);
-
 /*
  * Installed transfers whose code does not run yet ("activate", persisted
  * with the result; Documentation/tr069.md, "Activation"): "reboot" (the
@@ -530,15 +531,6 @@ static void on_signal(int sig)
 	stopping = 1;
 }
 
-static int run_command(const char *what, const char *cmd)
-{
-	int status;
-
-	say("%s: %s", what, cmd);
-	status = system(cmd);
-	return status == 0 ? 0 : -1;
-}
-
 /*
  * Repair mode (TS 33.320 8.3.2.2, Documentation/tr069.md): with the TrE failed the
  * device key is closed, so no session can be had; the only way out is a
@@ -609,6 +601,8 @@ int main(int argc, char **argv)
 		{ "boot-id-file", required_argument, NULL, 'B' },
 		{ "factory-reset-cmd", required_argument, NULL, 'f' },
 		{ "repair-cmd", required_argument, NULL, 'R' },
+		{ "renew-cmd", required_argument, NULL, 'N' },
+		{ "renew-below", required_argument, NULL, 'b' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "ocsp", required_argument, NULL, 'O' },
 		{ "ocsp-url", required_argument, NULL, 'U' },
@@ -624,7 +618,8 @@ int main(int argc, char **argv)
 	struct agent agent = { .config = &config };
 	const char *install_root = NULL;
 	time_t next_periodic;
-	bool bad_ocsp = false, bad_policy = false, rebooting;
+	bool bad_ocsp = false, bad_policy = false, bad_renew = false, rebooting;
+	char *end;
 	int opt, ret;
 
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -641,6 +636,12 @@ int main(int argc, char **argv)
 		case 'B': config.boot_id_path = optarg; break;
 		case 'f': config.factory_reset_cmd = optarg; break;
 		case 'R': config.repair_cmd = optarg; break;
+		case 'N': config.renew_cmd = optarg; break;
+		case 'b':
+			config.renew_below = strtod(optarg, &end);
+			bad_renew = *end || end == optarg || config.renew_below <= 0 ||
+				    config.renew_below >= 1;
+			break;
 		case 'o': config.once = true; break;
 		case 'O':
 			if (!strcmp(optarg, "hard"))
@@ -664,7 +665,8 @@ int main(int argc, char **argv)
 	}
 	if (!config.acs_url || !config.cert_path || !config.ca_path ||
 	    !config.state_dir || !config.periodic_interval || !config.poll_seconds ||
-	    bad_ocsp || bad_policy || optind != argc) {
+	    bad_ocsp || bad_policy || bad_renew ||
+	    !config.renew_cmd != !config.renew_below || optind != argc) {
 		usage(stderr);
 		return 2;
 	}
@@ -702,11 +704,14 @@ int main(int argc, char **argv)
 	next_periodic = time(NULL) + config.periodic_interval;
 	while (!rebooting) {
 		ret = -1;
-		if (repaired(&agent) && !certificate_failed(&agent, false)) {
-			ret = run_session(&agent);
-			/* refused (or unreachable): was the certificate revoked? */
-			if (ret)
-				certificate_failed(&agent, true);
+		if (repaired(&agent)) {
+			renew_if_due(&config);
+			if (!certificate_failed(&agent, false)) {
+				ret = run_session(&agent);
+				/* refused (or unreachable): was the certificate revoked? */
+				if (ret)
+					certificate_failed(&agent, true);
+			}
 		}
 		if (!ret && agent.download_requested) {
 			agent.download_requested = false;

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
 
 /* The ABI shared with the kernel: names, formats, sizes, enumerations. */
 #include <linux/hnbtre.h>
@@ -211,10 +213,27 @@ int hnbtre_fsync_dir(const char *path);
  *
  * Writes and fsyncs the temporary file, renames it over @path and fsyncs
  * the directory: after a crash @path holds the old or the new contents.
+ * The file has mode 0600 (hnbtre_write_atomic_mode()).
  *
  * Return: 0 or -errno.
  */
 int hnbtre_write_atomic(const char *path, const void *data, size_t len);
+
+/**
+ * hnbtre_write_atomic_mode() - hnbtre_write_atomic() with the file's mode
+ * @path: the file; "<path>.tmp" is used on the way
+ * @data: the new contents
+ * @len: their length
+ * @mode: the new file's mode, exactly (not reduced by the umask)
+ *
+ * The temporary file is created anew (O_EXCL, after removing any left
+ * there) with @mode before a byte is written: no moment where the data is
+ * in a file of another mode or owner.
+ *
+ * Return: 0 or -errno.
+ */
+int hnbtre_write_atomic_mode(const char *path, const void *data, size_t len,
+			     mode_t mode);
 
 /**
  * hnbtre_securityfs() - the hnbtre securityfs directory
@@ -621,6 +640,16 @@ int hnbtre_verify_attestation_cert(const uint8_t *blob, size_t len,
 				   const uint8_t *nonce, size_t nonce_len,
 				   const uint8_t *expected_rim,
 				   struct hnbtre_attestation *out);
+
+/**
+ * hnbtre_cert_lifetime_left() - how much of a certificate's life is left
+ * @cert: the certificate
+ * @now: the time to measure from (the trusted time where there is one)
+ *
+ * Return: (notAfter - @now) / (notAfter - notBefore), between 0 (expired,
+ * or no valid period) and 1 (not valid yet counts as whole).
+ */
+double hnbtre_cert_lifetime_left(const struct x509_st *cert, time_t now);
 
 /**
  * hnbtre_cert_names_identity() - the certificate is for a device identity

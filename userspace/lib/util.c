@@ -162,17 +162,26 @@ int hnbtre_fsync_dir(const char *path)
 	return ret;
 }
 
-int hnbtre_write_atomic(const char *path, const void *data, size_t len)
+int hnbtre_write_atomic_mode(const char *path, const void *data, size_t len,
+			     mode_t mode)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX], *slash;
 	int fd, ret = 0;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/*
+	 * A new file, never one left there (by a crash, or by someone who
+	 * made it readable): O_TRUNC would keep that file's owner and mode.
+	 * Its mode is set before any data is in it (the umask aside).
+	 */
+	if (unlink(tmp) && errno != ENOENT)
+		return -errno;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd))
+	errno = 0;
+	if (fchmod(fd, mode) || write(fd, data, len) != (ssize_t)len || fsync(fd))
 		ret = errno ? -errno : -EIO;
 	if (close(fd) && !ret)
 		ret = -errno;
@@ -191,6 +200,11 @@ int hnbtre_write_atomic(const char *path, const void *data, size_t len)
 	else
 		strcpy(dir, ".");
 	return hnbtre_fsync_dir(dir);
+}
+
+int hnbtre_write_atomic(const char *path, const void *data, size_t len)
+{
+	return hnbtre_write_atomic_mode(path, data, len, 0600);
 }
 
 const char *hnbtre_securityfs(void)

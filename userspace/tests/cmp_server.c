@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/bn.h>
 #include <openssl/cmp.h>
 #include <openssl/crmf.h>
 #include <openssl/err.h>
@@ -41,8 +42,19 @@ struct server {
 	long seconds;
 	int other_identity, other_key;
 	const char *record, *replay;
-	long serial;
 };
+
+/* A random positive 64-bit serial, as a CA's (RFC 5280 4.1.2.2): unique
+ * across servers, so that a test can tell certificates apart by it. */
+static int random_serial(X509 *cert)
+{
+	BIGNUM *bn = BN_new();
+	int ok = bn && BN_rand(bn, 64, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) &&
+		 BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert));
+
+	BN_free(bn);
+	return ok;
+}
 
 static X509 *read_cert(const char *path)
 {
@@ -130,7 +142,7 @@ static X509 *issue(struct server *s, const OSSL_CRMF_MSG *crm)
 		subject = X509_NAME_dup(OSSL_CRMF_CERTTEMPLATE_get0_subject(tmpl));
 	}
 	if (!key || !subject || !X509_set_version(cert, 2) ||
-	    !ASN1_INTEGER_set(X509_get_serialNumber(cert), ++s->serial) ||
+	    !random_serial(cert) ||
 	    !X509_set_issuer_name(cert, X509_get_subject_name(s->ca)) ||
 	    !X509_set_subject_name(cert, subject) ||
 	    !X509_gmtime_adj(X509_getm_notBefore(cert), -60) ||
