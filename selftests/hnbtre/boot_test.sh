@@ -39,7 +39,7 @@ indications() {
 
 $HEMS --listen 127.0.0.1 --port 7547 --cert "$PKI/hems.pem" --key "$PKI/hems.key" \
 	--ca "$PKI/root.pem" --public-url https://hems.hnbtre.test:7547 \
-	--distress-tcp-port $PORT --trust-on-first-use --revocation off serve 2> "$WORK/hems.log" &
+	--distress-tcp-port $PORT --revocation off serve 2> "$WORK/hems.log" &
 hems_pid=$!
 trap 'kill $hems_pid 2>/dev/null; shutdown' EXIT
 for i in $(seq 100); do

@@ -139,7 +139,7 @@ ip -n hnb-segw addr add $HEMS_ADDR/32 dev lo
 ip netns exec hnb-segw "$HEMS" --db "$WORK/hems.db" --listen 127.0.0.1 --port 7547 \
 	--cert "$PKI/hems.pem" --key "$PKI/hems.key" --ca "$PKI/root.pem" \
 	--public-url https://hems.hnbtre.test:7547 \
-	--distress-ike-listen $HEMS_ADDR:$HEMS_PORT --trust-on-first-use --revocation off serve 2> "$WORK/hems.log" &
+	--distress-ike-listen $HEMS_ADDR:$HEMS_PORT --revocation off serve 2> "$WORK/hems.log" &
 hems_pid=$!
 for i in $(seq 100); do
 	grep -q "distress indications on $HEMS_ADDR:$HEMS_PORT (ike)" "$WORK/hems.log" && break

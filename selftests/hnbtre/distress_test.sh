@@ -183,7 +183,7 @@ cp "$PKI/distress.psk" "$WORK/psk/$id"
 "$TOP/build/bin/hnbtre-hems" --db "$WORK/hems.db" --listen 127.0.0.1 --port 7547 \
 	--cert "$PKI/hems.pem" --key "$PKI/hems.key" --ca "$PKI/root.pem" \
 	--public-url https://hems.hnbtre.test:7547 --distress-tcp-port $HEMS_PORT \
-	--distress-psk-dir "$WORK/psk" --trust-on-first-use --revocation off serve 2> "$WORK/hems.log" &
+	--distress-psk-dir "$WORK/psk" --revocation off serve 2> "$WORK/hems.log" &
 hems_pid=$!
 PORT=$HEMS_PORT wait_listening
 "$D/hnbtre-distress" --config "$D/hems.conf" 2> "$WORK/hems-send.log"

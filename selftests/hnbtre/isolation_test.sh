@@ -21,7 +21,7 @@ netns_pair net "$HEMS_ADDR" root && ip -n hnb-net addr add $OTHER/24 dev net0 ||
 ip netns exec hnb-net $HEMS --listen $HEMS_ADDR --port 7547 \
 	--cert "$PKI/hems.pem" --key "$PKI/hems.key" --ca "$PKI/root.pem" \
 	--public-url https://hems.hnbtre.test:7547 --distress-tcp-port $PORT \
-	--trust-on-first-use --revocation off serve 2> "$WORK/hems.log" &
+	--revocation off serve 2> "$WORK/hems.log" &
 hems_pid=$!
 mkdir -p "$WORK/www"
 ip netns exec hnb-net busybox httpd -f -p $OTHER:7547 -h "$WORK/www" &

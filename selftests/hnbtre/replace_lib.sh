@@ -31,7 +31,8 @@ replace_hems() {
 
 # replace_setup REBOOT: the distress function in its own directory $D
 # (PSK over TLS to the H(e)MS, image replacement into $R, "reboot": REBOOT),
-# image 1 signed as $WORK/m1, the replacement (a new image in $R and a
+# image 1 signed as $WORK/m1 and registered at the H(e)MS as the
+# operator's release, the replacement (a new image in $R and a
 # manifest, version 2, of it, the distress function's files and the tre
 # component) as the signed package $WORK/img.pkg, the wrapped device key.
 replace_setup() {
@@ -54,7 +55,8 @@ EOC
 	make_components "$WORK/c" 2
 	for f in "$D"/* "$WORK/t/tre1"; do sign_component "$f"; done
 	signed_manifest "$WORK/m1" 1 "$WORK"/c/c* --class distress "$D"/* \
-		--class tre "$WORK/t/tre1" || return 1
+		--class tre "$WORK/t/tre1" &&
+	register_release "$WORK/m1" image1 "$WORK"/c/c* "$D"/* "$WORK/t/tre1" || return 1
 
 	echo "replacement image" > "$WORK/img/bin/app"
 	sign_component "$WORK/img/bin/app"

@@ -29,12 +29,14 @@ net_setup() {
 }
 
 # hems_start [OPTIONS...]: the H(e)MS with its certificate (or another
-# one given as --cert/--key later in OPTIONS) on port 7547.
+# one given as --cert/--key later in OPTIONS) on port 7547.  A device's
+# first RIM is that of an operator's release (factory_release), not its
+# own word: trust on first use only where a test passes it.
 hems_start() {
 	hems_stop
 	ip netns exec hnb-hems "$HEMS" --db "$WORK/hems.db" --listen $HEMS_ADDR --port 7547 \
 		--cert "$PKI/hems.pem" --key "$PKI/hems.key" --ca "$PKI/root.pem" \
-		--public-url https://hems.hnbtre.test:7547 --trust-on-first-use --revocation off "$@" serve >> "$WORK/hems.log" 2>&1 &
+		--public-url https://hems.hnbtre.test:7547 --revocation off "$@" serve >> "$WORK/hems.log" 2>&1 &
 	echo $! > "$WORK/server.pid"
 	wait_port
 }
@@ -117,9 +119,32 @@ tr069_init() {
 # device's loopback; URL is the H(e)MS's.
 tr069_setup() {
 	net_setup && fresh_module identity="$IDENTITY" &&
-	load_device_key > /dev/null && make_trusted &&
+	load_device_key > /dev/null && make_trusted && factory_release &&
 	ca_database "$WORK/ca" "hems hems-badsan" hems-revoked && ocsp_start dev
 }
+
+# register_release MANIFEST NAME FILE...: what the device runs (FILEs,
+# all under $WORK, and MANIFEST over them) as the operator's signed
+# release package $WORK/NAME.pkg, registered at the H(e)MS as an operator
+# does (`hnbtre-hems release`), so that the device's first attestation is
+# checked against its platform RIM (tr069.md, "The first RIM").
+register_release() {
+	local manifest=$1 name=$2 tree=$WORK/$2.tree f
+	shift 2
+	rm -rf "$tree"
+	for f in "$@"; do
+		mkdir -p "$(dirname "$tree/${f#"$WORK"/}")" && cp "$f" "$tree/${f#"$WORK"/}" ||
+			return 1
+	done
+	"$HNBTRE" pkg build --dir "$tree" --prefix "$WORK" --version 1 --manifest "$manifest" \
+		-o "$WORK/$name.unsigned" > /dev/null &&
+	"$HNBTRE" pkg sign --cert "$PKI/pkg-signer.pem" --key "$PKI/pkg-signer.key" \
+		-o "$WORK/$name.pkg" "$WORK/$name.unsigned" &&
+	"$HEMS" --db "$WORK/hems.db" release "$WORK/$name.pkg" > /dev/null 2>&1
+}
+# factory_release: make_trusted's components and manifest.
+factory_release() { register_release "$WORK/m" factory "$WORK"/c/c*; }
+
 URL=https://hems.hnbtre.test:7547/
 
 # The update bench (tr069_update_test.sh, tr069_rollback_test.sh): the

@@ -45,11 +45,13 @@ check "the TrE takes back only the manifest a never-trusted one replaced; none a
 	tre_takes_back_only_the_previous
 
 # The device runs release 2 (manifest version 3) from the install root,
-# installed before the H(e)MS first sees it.
+# installed before the H(e)MS first sees it; the operator registered
+# that release, so its first attestation is that release's.
 base_release() {
 	release 2 && "$HNBTRE" pkg install --root "$WORK/root" --roots "$PKI/root.pem" \
 		"$WORK/release2.pkg" > /dev/null && [ "$(state)" = trusted ] &&
 	[ "$(version)" = "version 3" ] && [ "$(readlink "$WORK/root/current")" = slots/g1 ] &&
+	hems_cli release "$WORK/release2.pkg" > /dev/null 2>&1 &&
 	hems_start && cwmpd $URL && [ "$(last_verdict)" = valid ]
 }
 

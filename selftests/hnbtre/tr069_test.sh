@@ -4,16 +4,20 @@
 # TS 33.320 8.3.4 profile is one result (Documentation/tr069.md).
 . "$(dirname "$0")/gate_lib.sh"
 . "$(dirname "$0")/tr069_lib.sh"
-tr069_init 14
+tr069_init 16
 tr069_setup || exit 1
 
 # 1. A session with a trusted TrE: BOOTSTRAP Inform recorded under the
 # certificate's identity, with state and TIM, and a fresh attestation
 # verified by the H(e)MS (signature, nonce, identity, TIM = RIM): the
 # session attestation of the Inform, over the connection's TLS exporter,
-# so the H(e)MS asks for no other (no SetParameterValues).
+# so the H(e)MS asks for no other (no SetParameterValues).  The device's
+# first RIM is the operator's release it runs (factory_release), not its
+# own word.
 first_session() {
 	hems_start && cwmpd $URL && cwmpd_said "Inform delivered" &&
+	grep -q "first attestation of $IDENTITY: RIM $(cat $SFS/rim) is release $WORK/factory.pkg" \
+		"$WORK/hems.log" && ! grep -qi "trust on first use" "$WORK/hems.log" &&
 	grep -q "TLS session from $IDENTITY (TLSv1.3)" "$WORK/hems.log" &&
 	grep -q "attestation of $IDENTITY (Inform): valid" "$WORK/hems.log" &&
 	! grep -q "request SetParameterValues" "$WORK/cwmpd.out" &&
@@ -164,10 +168,43 @@ value_change() {
 	done
 	kill "$(cat "$WORK/cwmpd.pid")"
 	wait $runner
-	[ "$(informs '4 VALUE CHANGE')" = $((before + 1)) ] &&
+	# the new TIM is not the stored RIM: the H(e)MS refuses the session
+	# (with the reason), so the agent may report the change again
+	[ "$(informs '4 VALUE CHANGE')" -gt $before ] &&
+	cwmpd_said "the ACS refused (HTTP 403, fault 8001): attestation (Inform): TIM differs" &&
 	[ "$(sqlite3 "$WORK/hems.db" "SELECT last_tim FROM devices")" = "$new_tim" ] ||
 	{ cat "$WORK/cwmpd.out"; echo "new TIM $new_tim, before $before";
 	  sqlite3 "$WORK/hems.db" "SELECT * FROM events" "SELECT last_tim FROM devices"; return 1; }
 }
 check "TIM change: active notification, Inform with 4 VALUE CHANGE and the new TIM" value_change
+
+# 15. Issue 19: a device whose first attestation is no release of the
+# operator (the H(e)MS forgot its RIM; it runs a manifest no release
+# has) is not trusted on its word: refused, with the reason in the
+# device's log and the H(e)MS's audit trail, no RIM stored, marked.
+not_a_release() {
+	hems_cli reset "$IDENTITY" > /dev/null 2>&1 && : > "$WORK/hems.log" && hems_start &&
+	! cwmpd $URL &&
+	cwmpd_said "the ACS refused (HTTP 403, fault 8001): attestation (Inform): TIM is not the RIM of a release of the operator" &&
+	grep -q "first attestation of $IDENTITY: TIM $(cat $SFS/tim) is no release's platform RIM" \
+		"$WORK/hems.log" &&
+	[ "$(db "SELECT coalesce(rim, '-') || ' ' || status FROM devices")" = "- maintenance" ] &&
+	hems_cli audit | grep -q "hnbtre-hems.*$IDENTITY.*refused.*TIM is not the RIM of a release" ||
+	{ cat "$WORK/cwmpd.out" "$WORK/hems.log"; hems_cli audit; return 1; }
+}
+check "first attestation not a registered release: refused with the reason, audited, no RIM" \
+	not_a_release
+
+# 16. Trust on first use only when the operator says so, and logged: at
+# start and for each device it accepts.
+tofu_logged() {
+	: > "$WORK/hems.log" &&
+	hems_start --trust-on-first-use && cwmpd $URL &&
+	grep -q "TRUST ON FIRST USE (--trust-on-first-use)" "$WORK/hems.log" &&
+	grep -q "trust on first use: RIM $(cat $SFS/tim) of $IDENTITY accepted" "$WORK/hems.log" &&
+	[ "$(db "SELECT rim FROM devices")" = "$(cat $SFS/tim)" ] ||
+	{ cat "$WORK/cwmpd.out" "$WORK/hems.log"; return 1; }
+}
+check "--trust-on-first-use: the device's own RIM taken, logged at start and for the device" \
+	tofu_logged
 tap_done

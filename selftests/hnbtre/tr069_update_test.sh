@@ -80,17 +80,18 @@ check "TS 33.320 8.3.2.2 and TR 33.820 Annex A flow: PVE, Download, install, sel
 
 # 2. PVE fails (the device's TIM differs from the stored RIM): no
 # Download, the device is marked for maintenance, the update stays
-# requested.
+# requested; the device is refused and its log says why.
 pve_fails() {
 	release 2 && hems_cli update "$IDENTITY" "$WORK/release2.pkg" > /dev/null &&
 	db "UPDATE devices SET rim = 'sha256:$(printf '%064d' 0)'" &&
-	cwmpd $URL && ! cwmpd_said "request Download" > /dev/null &&
+	! cwmpd $URL && ! cwmpd_said "request Download" > /dev/null &&
+	cwmpd_said "the ACS refused (HTTP 403, fault 8001): attestation (GetParameterValues): TIM differs from the expected RIM; the device is marked for maintenance" &&
 	[ "$(last_verdict)" = "TIM differs from the expected RIM" ] &&
 	[ "$(db "SELECT status FROM devices")" = maintenance ] &&
 	[ "$(update_row state)" = requested ] &&
 	[ "$(sed -n 2p $SFS/manifest)" = "version 2" ] || { show_all; return 1; }
 }
-check "PVE fails before the update: no Download, device marked for maintenance" pve_fails
+check "PVE fails before the update: no Download, device marked for maintenance, refused with the reason" pve_fails
 
 # 3. The TIM after the update is not what the H(e)MS expects (its
 # expected value is not the package's): installed, TransferComplete 0,

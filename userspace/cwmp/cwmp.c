@@ -30,6 +30,7 @@ static const struct {
 	{ CWMP_FAULT_FILE_TRANSFER_INTERNAL, "Download failure: internal error" },
 	{ CWMP_FAULT_FILE_CORRUPTED, "File corrupted" },
 	{ CWMP_FAULT_FILE_AUTHENTICATION, "File authentication failure" },
+	{ CWMP_FAULT_ACS_REQUEST_DENIED, "Request denied (no reason specified)" },
 };
 
 const char *cwmp_fault_string(int code)
@@ -299,11 +300,13 @@ int cwmp_out_fault(struct cwmp_out *out, const char *id, int code,
 	snprintf(number, sizeof(number), "%d", code);
 	fault = xmlNewChild(out->body, soap, BAD_CAST "Fault", NULL);
 	/* faults of the CPE are the client's (9000-9799: "Client" except
-	 * internal errors and resource limits, which are the server's) */
+	 * internal errors and resource limits, which are the server's); the
+	 * ACS's request denied (8001) is the server's */
 	if (!fault ||
 	    !cwmp_add(fault, "faultcode",
 		      code == CWMP_FAULT_INTERNAL_ERROR ||
-		      code == CWMP_FAULT_RESOURCES_EXCEEDED ? "Server" : "Client") ||
+		      code == CWMP_FAULT_RESOURCES_EXCEEDED ||
+		      code == CWMP_FAULT_ACS_REQUEST_DENIED ? "Server" : "Client") ||
 	    !cwmp_add(fault, "faultstring", "CWMP fault") ||
 	    !(d = cwmp_add(fault, "detail", NULL)) ||
 	    !(out->method = xmlNewChild(d, cwmp, BAD_CAST "Fault", NULL)) ||

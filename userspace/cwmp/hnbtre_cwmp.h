@@ -40,6 +40,7 @@ enum cwmp_fault {
 	CWMP_FAULT_FILE_TRANSFER_INTERNAL = 9017,
 	CWMP_FAULT_FILE_CORRUPTED = 9018,
 	CWMP_FAULT_FILE_AUTHENTICATION = 9019,
+	CWMP_FAULT_ACS_REQUEST_DENIED = 8001,
 };
 
 /* A received envelope.  @method points at the one element of the Body. */

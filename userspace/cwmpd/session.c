@@ -411,6 +411,29 @@ static size_t send_built(char *buffer, size_t size, size_t nitems, void *userdat
 	return n;
 }
 
+/*
+ * An HTTP error of the ACS; a refusal carries its reason as a CWMP Fault
+ * (the H(e)MS: 8001 with the reason, tr069.md "Refusals"), which the
+ * device's log then shows.
+ */
+static void http_error(long code, const struct buffer *b, char *err, size_t err_len)
+{
+	char parse_err[CWMP_ERR_LEN], *text = NULL;
+	struct cwmp_msg msg;
+	int fault = -1;
+
+	if (b->len && !cwmp_parse(b->data, b->len, &msg, parse_err) && msg.is_fault)
+		fault = cwmp_fault_code(&msg, &text);
+	if (b->len)
+		cwmp_msg_free(&msg);
+	if (fault > 0)
+		snprintf(err, err_len, "the ACS refused (HTTP %ld, fault %d): %s", code, fault,
+			 text ? text : "");
+	else
+		snprintf(err, err_len, "HTTP status %ld from the ACS", code);
+	free(text);
+}
+
 /* The POST set up by session_post() or session_post_built(), and its answer. */
 static int post(struct session *s, char **resp, size_t *resp_len, char *err,
 		size_t err_len)
@@ -440,7 +463,7 @@ static int post(struct session *s, char **resp, size_t *resp_len, char *err,
 		return -EACCES;
 	}
 	if (code != 200 && code != 204) {
-		snprintf(err, err_len, "HTTP status %ld from the ACS", code);
+		http_error(code, &b, err, err_len);
 		free(b.data);
 		return -EPROTO;
 	}

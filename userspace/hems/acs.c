@@ -125,6 +125,29 @@ static void reply_out(struct acs_reply *r, struct cwmp_out *o)
 		reply(r, 200, body, len);
 }
 
+/*
+ * Issue 19: a refused device and its operator see why.  HTTP 403 keeps the
+ * refusal plain to any HTTP client; its body is the CWMP Fault an agent
+ * reads the reason from.  No session continues after it.
+ */
+void acs_refuse(struct store *db, const char *identity, const char *id, const char *reason,
+		struct acs_reply *r)
+{
+	struct cwmp_out o;
+	char now[32];
+
+	hems_log("refused %s: %s", identity, reason);
+	hems_now(now, sizeof(now));
+	store_audit(db, now, "hnbtre-hems", identity, "refused", reason);
+	if (cwmp_out_fault(&o, id, CWMP_FAULT_ACS_REQUEST_DENIED, reason)) {
+		reply(r, 403, NULL, 0);
+		return;
+	}
+	reply_out(r, &o);
+	if (r->code == 200)
+		r->code = 403;
+}
+
 static void record_event(struct store *db, struct acs_session *s,
 			 const char *code, const char *key)
 {
@@ -329,6 +352,9 @@ static int check_attestation(struct store *db, struct acs_session *s,
 	} else if (verdict != HNBTRE_ATTEST_VALID) {
 		store_device_mark(db, s->identity, NULL);
 	}
+	if (verdict != HNBTRE_ATTEST_VALID)
+		snprintf(s->refusal, sizeof(s->refusal), "attestation (%s): %s; the device is "
+			 "marked for maintenance", carrier, verdict_text);
 	snprintf(who, sizeof(who), "%s (%s)", s->identity, carrier);
 	hems_log("attestation of %s: %s", who, verdict_text);
 	free(blob);
@@ -351,8 +377,11 @@ static int on_inform(struct store *db, struct acs_session *s,
 	int ret = -1;
 
 	if (!serial || strcmp(serial, s->identity)) {
-		hems_log("Inform from %s claims serial number %s: refused", s->identity,
-			 serial ? serial : "(none)");
+		snprintf(s->refusal, sizeof(s->refusal), "the Inform's SerialNumber %.64s is not "
+			 "the certificate's identity", serial ? serial : "(none)");
+		acs_refuse(db, s->identity, msg->id, s->refusal, r);
+		s->step = DONE;
+		ret = 0;
 		goto out;
 	}
 	hems_now(now, sizeof(now));
@@ -378,8 +407,14 @@ static int on_inform(struct store *db, struct acs_session *s,
 	if (attestation && attestation[strspn(attestation, " \t\r\n")] && s->session_bound &&
 	    !s->no_attestation_check && !load_rims(db, s->identity, &rims) && !rims.expected &&
 	    !store_requested_update(db, s->identity, false)) {
-		check_attestation(db, s, &rims, attestation, s->session_nonce, "Inform");
 		s->attested = true;
+		if (!check_attestation(db, s, &rims, attestation, s->session_nonce, "Inform")) {
+			/* nothing queued for it (no update, no repair): refused */
+			acs_refuse(db, s->identity, msg->id, s->refusal, r);
+			s->step = DONE;
+			ret = 0;
+			goto out;
+		}
 	}
 	if (cwmp_out_new(&o, msg->id, "InformResponse") ||
 	    !cwmp_add(o.method, "MaxEnvelopes", "1")) {
@@ -574,6 +609,8 @@ void acs_handle(struct store *db, const char *public_url, struct acs_session *s,
 				 "repair command)", s->identity, "");
 		if (!valid && !update && s->update_mismatch && s->reboot_on_mismatch)
 			send_reboot(s, r);
+		else if (!valid && !update)
+			acs_refuse(db, s->identity, msg.id, s->refusal, r);
 		else if (!update || send_download(db, public_url, s, update, r))
 			reply(r, 204, NULL, 0);
 	} else if ((!strcmp(msg.name, "DownloadResponse") && s->step == DOWNLOAD_SENT) ||

@@ -205,6 +205,7 @@ struct acs_session {
 	long update_timeout;		/* serve --update-timeout */
 	bool no_attestation_check;	/* the session ends after the Inform */
 	bool update_mismatch;		/* this session found one */
+	char refusal[384];		/* why the last attestation check failed */
 };
 
 /* What to answer: HTTP status and body (malloc'ed, or NULL). */
@@ -215,6 +216,13 @@ struct acs_reply {
 };
 
 int acs_session_init(struct acs_session *s, X509 *peer, X509_STORE *roots);
+/*
+ * acs_refuse() - refuse @identity with @reason: an HTTP 403 whose body is a
+ * CWMP Fault 8001 (TR-069 Table 19) with @reason as FaultString, logged
+ * and audited (operator "hnbtre-hems", command "refused") in @db.
+ */
+void acs_refuse(struct store *db, const char *identity, const char *id, const char *reason,
+		struct acs_reply *r);
 void acs_session_free(struct acs_session *s);
 void acs_handle(struct store *db, const char *public_url, struct acs_session *s,
 		const char *body, size_t len, struct acs_reply *r);
@@ -237,6 +245,8 @@ struct revocation;
 struct revocation_query;
 struct revocation *revocation_new(const struct hems_config *config, X509_STORE *roots);
 void revocation_free(struct revocation *rv);
+/* what revocation_start() and revocation_finish() say of the certificate */
+#define REVOCATION_LINE_LEN	768
 /*
  * Whether the client certificate of @ssl (verified; CN @identity) may have
  * a session: not revoked, and a valid status unless the policy is soft.
@@ -246,12 +256,13 @@ void revocation_free(struct revocation *rv);
  * revocation_finish() in the caller's thread gives the verdict.
  */
 int revocation_start(struct revocation *rv, SSL *ssl, const char *identity,
-		     struct revocation_query **q);
+		     struct revocation_query **q, char line[REVOCATION_LINE_LEN]);
 void revocation_query_run(struct revocation_query *q);
 /* a query not run */
 void revocation_query_drop(struct revocation_query *q);
 /* caches the answer, logs, frees @q */
-bool revocation_finish(struct revocation *rv, struct revocation_query *q);
+bool revocation_finish(struct revocation *rv, struct revocation_query *q,
+		       char line[REVOCATION_LINE_LEN]);
 
 int hems_serve(const struct hems_config *config);
 int hems_cli(const char *db_path, const char *operator, int argc, char **argv, int json);

@@ -332,19 +332,18 @@ static void crl_status(struct revocation *rv, X509 *cert, X509 *issuer, time_t n
 	ERR_clear_error();
 }
 
-/* The verdict on @identity's certificate from @v, logged. */
-static bool decide(struct revocation *rv, const char *identity, const struct verdict *v)
+/* The verdict on @identity's certificate from @v, logged; @line says it. */
+static bool decide(struct revocation *rv, const char *identity, const struct verdict *v,
+		   char line[REVOCATION_LINE_LEN])
 {
-	char line[768];
-
 	if (v->status == V_OCSP_CERTSTATUS_GOOD) {
-		snprintf(line, sizeof(line), "certificate of %s: good (%s)", identity, v->source);
+		snprintf(line, REVOCATION_LINE_LEN, "certificate of %s: good (%s)", identity, v->source);
 	} else if (v->status == V_OCSP_CERTSTATUS_REVOKED) {
-		snprintf(line, sizeof(line), "certificate of %s is revoked (%s, reason %s): "
+		snprintf(line, REVOCATION_LINE_LEN, "certificate of %s is revoked (%s, reason %s): "
 			 "no session", identity, v->source,
 			 v->reason < 0 ? "unspecified" : OCSP_crl_reason_str(v->reason));
 	} else {
-		snprintf(line, sizeof(line), "%sno revocation status for the certificate of %s "
+		snprintf(line, REVOCATION_LINE_LEN, "%sno revocation status for the certificate of %s "
 			 "(%s: %s): %s", rv->config->revocation_soft ? "warning: " : "",
 			 identity, v->source, v->why, rv->config->revocation_soft ?
 			 "session continues (soft)" : "no session (strict)");
@@ -355,7 +354,7 @@ static bool decide(struct revocation *rv, const char *identity, const struct ver
 }
 
 int revocation_start(struct revocation *rv, SSL *ssl, const char *identity,
-		     struct revocation_query **q)
+		     struct revocation_query **q, char line[REVOCATION_LINE_LEN])
 {
 	STACK_OF(X509) *chain = SSL_get0_verified_chain(ssl);
 	struct verdict v = { .status = V_OCSP_CERTSTATUS_UNKNOWN, .reason = -1 };
@@ -381,7 +380,7 @@ int revocation_start(struct revocation *rv, SSL *ssl, const char *identity,
 		snprintf((*q)->identity, sizeof((*q)->identity), "%s", identity);
 		return -EINPROGRESS;
 	}
-	return decide(rv, identity, &v);
+	return decide(rv, identity, &v, line);
 }
 
 void revocation_query_drop(struct revocation_query *q)
@@ -390,14 +389,15 @@ void revocation_query_drop(struct revocation_query *q)
 		query_free(q);
 }
 
-bool revocation_finish(struct revocation *rv, struct revocation_query *q)
+bool revocation_finish(struct revocation *rv, struct revocation_query *q,
+		       char line[REVOCATION_LINE_LEN])
 {
 	bool admitted;
 
 	/* without nextUpdate an answer is about now only (RFC 6960 4.2.2.1) */
 	if (q->v.status != V_OCSP_CERTSTATUS_UNKNOWN && q->has_id && q->next_update > q->now)
 		cache_add(rv, q->id, q->v.status, q->v.reason, q->next_update);
-	admitted = decide(rv, q->identity, &q->v);
+	admitted = decide(rv, q->identity, &q->v, line);
 	query_free(q);
 	return admitted;
 }

@@ -58,6 +58,7 @@ struct pending {
 #define CHECKING_MAX	256
 
 static void handle(struct server *srv, struct evhttp_request *req, struct acs_session *s);
+static void send_reply(struct evhttp_request *req, struct acs_reply *r);
 
 static void connection_closed(struct evhttp_connection *conn, void *arg)
 {
@@ -76,6 +77,16 @@ static void connection_closed(struct evhttp_connection *conn, void *arg)
 static void reply_code(struct evhttp_request *req, int code)
 {
 	evhttp_send_reply(req, code, "Error", NULL);
+}
+
+/* A device refused before its session: it and the operator see @reason. */
+static void refuse(struct server *srv, struct evhttp_request *req, const char *identity,
+		   const char *reason)
+{
+	struct acs_reply r = { 0 };
+
+	acs_refuse(srv->db, identity, NULL, reason, &r);
+	send_reply(req, &r);
 }
 
 /* The session of @c becomes its connection's. */
@@ -106,6 +117,7 @@ static void *check_revocation(void *arg)
 static void revocation_answered(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *srv = arg;
+	char line[REVOCATION_LINE_LEN];
 	struct evhttp_connection *conn;
 	struct pending *p;
 
@@ -114,10 +126,10 @@ static void revocation_answered(evutil_socket_t fd, short what, void *arg)
 		return;
 	srv->checking--;
 	conn = evhttp_request_get_connection(p->req);
-	if (!revocation_finish(srv->revocation, p->q) || !conn) {
+	if (!revocation_finish(srv->revocation, p->q, line) || !conn) {
+		refuse(srv, p->req, p->c->session.identity, line);
 		acs_session_free(&p->c->session);
 		free(p->c);
-		reply_code(p->req, 403);
 	} else {
 		admit(srv, p->c, conn);
 		handle(srv, p->req, &p->c->session);
@@ -131,10 +143,11 @@ static void revocation_answered(evutil_socket_t fd, short what, void *arg)
  * signs into attestations) and the connection's session attestation
  * nonce, once the certificate's revocation status admits it (TS 33.320
  * 8.3.2.1: before anything of the device is looked at or stored).  NULL
- * with *@waiting: the request is answered once the status is known.
+ * with *@answered: the request is refused, or answered once the status is
+ * known.
  */
 static struct acs_session *session_of(struct server *srv, struct evhttp_request *req,
-				      bool *waiting)
+				      bool *answered)
 {
 	struct evhttp_connection *conn = evhttp_request_get_connection(req);
 	struct bufferevent *bev = evhttp_connection_get_bufferevent(conn);
@@ -142,11 +155,12 @@ static struct acs_session *session_of(struct server *srv, struct evhttp_request 
 	struct revocation_query *q;
 	struct connection *c;
 	struct pending *p;
+	char line[REVOCATION_LINE_LEN];
 	pthread_t thread;
 	X509 *peer;
 	int ret;
 
-	*waiting = false;
+	*answered = false;
 	for (c = srv->connections; c; c = c->next)
 		if (c->conn == conn)
 			return &c->session;
@@ -169,7 +183,7 @@ static struct acs_session *session_of(struct server *srv, struct evhttp_request 
 	if (!c)
 		return NULL;
 	hems_log("TLS session from %s (%s)", c->session.identity, SSL_get_version(ssl));
-	ret = revocation_start(srv->revocation, ssl, c->session.identity, &q);
+	ret = revocation_start(srv->revocation, ssl, c->session.identity, &q, line);
 	if (ret == -EINPROGRESS) {
 		p = calloc(1, sizeof(*p));
 		if (p && srv->checking < CHECKING_MAX) {
@@ -177,17 +191,19 @@ static struct acs_session *session_of(struct server *srv, struct evhttp_request 
 			if (!pthread_create(&thread, NULL, check_revocation, p)) {
 				pthread_detach(thread);
 				srv->checking++;
-				*waiting = true;
+				*answered = true;
 				return NULL;
 			}
 		}
 		free(p);
-		hems_log("no revocation check of %s: %s", c->session.identity,
-			 "too many under way: no session");
+		snprintf(line, sizeof(line), "no revocation check of the certificate of %s: "
+			 "too many under way, no session", c->session.identity);
 		revocation_query_drop(q);
 		ret = 0;
 	}
 	if (ret != 1) {
+		refuse(srv, req, c->session.identity, line);
+		*answered = true;
 		acs_session_free(&c->session);
 		free(c);
 		return NULL;
@@ -201,7 +217,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	struct server *srv = arg;
 	struct evkeyvalq *headers = evhttp_request_get_input_headers(req);
 	struct acs_session *s;
-	bool waiting;
+	bool answered;
 
 	if (evhttp_find_header(headers, "Authorization"))
 		hems_log("request with an Authorization header%s%s", "", "");
@@ -210,9 +226,9 @@ static void on_request(struct evhttp_request *req, void *arg)
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  srv->config->demand_auth);
 		reply_code(req, 401);
-	} else if ((s = session_of(srv, req, &waiting))) {
+	} else if ((s = session_of(srv, req, &answered))) {
 		handle(srv, req, s);
-	} else if (!waiting) {
+	} else if (!answered) {
 		reply_code(req, 403);
 	}
 }
@@ -223,7 +239,6 @@ static void handle(struct server *srv, struct evhttp_request *req, struct acs_se
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	struct acs_reply r = { .code = 400 };
 	size_t len = evbuffer_get_length(in);
-	struct evbuffer *out;
 
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
 		/* the package of a Download, over the same mutual TLS */
@@ -238,22 +253,29 @@ static void handle(struct server *srv, struct evhttp_request *req, struct acs_se
 			   (const char *)evbuffer_pullup(in, len), len, &r);
 		store_commit(srv->db);
 	}
-	out = evbuffer_new();
-	if (r.body && r.code != 200) {
-		free(r.body);
-		r.body = NULL;
+	send_reply(req, &r);
+}
+
+/* @r's status and body (kept only for 200 and a refusal's 403). */
+static void send_reply(struct evhttp_request *req, struct acs_reply *r)
+{
+	struct evbuffer *out = evbuffer_new();
+
+	if (r->body && r->code != 200 && r->code != 403) {
+		free(r->body);
+		r->body = NULL;
 	}
-	if (r.body && !evhttp_find_header(evhttp_request_get_output_headers(req),
+	if (r->body && !evhttp_find_header(evhttp_request_get_output_headers(req),
 					  "Content-Type")) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 				  "text/xml; charset=\"utf-8\"");
 	}
-	if (r.body)
-		evbuffer_add(out, r.body, r.len);
-	evhttp_send_reply(req, r.code, r.code == 200 ? "OK" : r.code == 204 ? "No Content" :
-			  "Error", out);
+	if (r->body)
+		evbuffer_add(out, r->body, r->len);
+	evhttp_send_reply(req, r->code, r->code == 200 ? "OK" : r->code == 204 ? "No Content" :
+			  r->code == 403 ? "Forbidden" : "Error", out);
 	evbuffer_free(out);
-	free(r.body);
+	free(r->body);
 }
 
 static struct bufferevent *new_tls_connection(struct event_base *base, void *arg)

@@ -58,11 +58,12 @@ hems_stop() {
 trap 'hems_stop; responder_stop; rm -rf "$tmp"' EXIT
 
 # session CERT [SECONDS]: the HTTP status of an empty POST as device CERT
-# ($PKI/CERT.pem, or a path), given SECONDS (default 20).
+# ($PKI/CERT.pem, or a path), given SECONDS (default 20); the answer's
+# body in $tmp/answer.
 session() {
 	local cert=$1
 	[ -f "$cert" ] || cert=$PKI/$1.pem
-	curl -s -o /dev/null -w '%{http_code}' --max-time "${2:-20}" \
+	curl -s -o "$tmp/answer" -w '%{http_code}' --max-time "${2:-20}" \
 		--resolve hems.hnbtre.test:7547:127.0.0.1 --cacert "$PKI/root.pem" \
 		--cert "$cert" --key "$PKI/device.key" -X POST --data-binary '' \
 		https://hems.hnbtre.test:7547/
@@ -75,12 +76,18 @@ admitted() {
 	[ "$code" = 204 ] && grep -q -- "$2" "$tmp/hems.log" ||
 		{ echo "HTTP $code"; cat "$tmp/hems.log"; false; }
 }
+# A refusal says why (issue 19): to the device, a CWMP Fault 8001 whose
+# FaultString is the log's line; to the operator, a row of the audit trail.
 refused() {
 	local code
 	code=$(session "$1")
 	[ "$code" = 403 ] && grep -q -- "$2" "$tmp/hems.log" &&
-		[ "$(sqlite3 "$tmp/hems.db" 'SELECT count(*) FROM devices')" = 0 ] ||
-		{ echo "HTTP $code"; cat "$tmp/hems.log"; false; }
+		[ "$(sqlite3 "$tmp/hems.db" 'SELECT count(*) FROM devices')" = 0 ] &&
+		grep -q "<FaultCode>8001</FaultCode>" "$tmp/answer" &&
+		grep -q -- "<FaultString>$2" "$tmp/answer" &&
+		sqlite3 "$tmp/hems.db" "SELECT operator || ' ' || command || ' ' || detail FROM audit
+			ORDER BY id DESC LIMIT 1" | grep -q -- "^hnbtre-hems refused $2" ||
+		{ echo "HTTP $code"; cat "$tmp/hems.log" "$tmp/answer"; false; }
 }
 ID=$(cat "$PKI/identity")
 

@@ -167,10 +167,11 @@ static const char *rim_text(uint8_t byte);
  * A session whose Inform carries a session attestation of @tim_byte over
  * @nonce, on a connection with session nonce @connection (none if NULL).
  * The statuses of the Inform and of the empty POST after it; the answer
- * to that in @answer.
+ * to that in @answer, the Inform's in @inform_answer (unless NULL).
  */
 static void attested_session(uint8_t tim_byte, const uint8_t *nonce, const uint8_t *connection,
-			     bool no_check, int *informed, int *next, char **answer)
+			     bool no_check, int *informed, int *next, char **answer,
+			     char **inform_answer)
 {
 	uint8_t tim[HNBTRE_DIGEST_LEN], blob[4096];
 	struct acs_session s;
@@ -191,7 +192,7 @@ static void attested_session(uint8_t tim_byte, const uint8_t *nonce, const uint8
 		s.session_bound = true;
 	}
 	s.no_attestation_check = no_check;
-	*informed = post(&s, inform, NULL);
+	*informed = post(&s, inform, inform_answer);
 	*next = post(&s, "", answer);
 	free(inform);
 	free(b64);
@@ -209,6 +210,27 @@ static const char *last_attestation(void)
 	snprintf(value, sizeof(value), "%s", v ? v : "");
 	free(v);
 	return value;
+}
+
+/*
+ * Issue 19: a refused device learns why.  @answer is a CWMP Fault 8001
+ * (TR-069 Table 19, request denied) whose FaultString has @reason, and
+ * the last row of the audit trail is the H(e)MS's refusal with it.
+ */
+static bool refused_for(const char *answer, const char *reason)
+{
+	char *audit = store_text(db, "SELECT operator || ' ' || identity || ' ' || command || "
+				 "' ' || detail FROM audit ORDER BY id DESC LIMIT 1", 0, NULL);
+	bool ok = answer && strstr(answer, "<FaultCode>8001</FaultCode>") &&
+		  strstr(answer, reason) && audit &&
+		  !strncmp(audit, "hnbtre-hems " IDENTITY " refused ", 21 + strlen(IDENTITY)) &&
+		  strstr(audit, reason) && logged("refused " IDENTITY ": ");
+
+	if (!ok)
+		printf("# answer %s\n# audit %s\n", answer ? answer : "(none)",
+		       audit ? audit : "(none)");
+	free(audit);
+	return ok;
 }
 
 static int session(uint8_t tim_byte, char **answer)
@@ -305,11 +327,14 @@ int main(void)
 
 	/* issue 19 section 3: the first RIM is an operator's release, not
 	 * whatever the device reports first */
-	code = session(0x11, NULL);
-	tap_ok(code == 204 && !*device("rim") && !strcmp(device("status"), "maintenance") &&
-	       !strncmp(last_attestation(), NO_RELEASE " ", strlen(NO_RELEASE " ")),
-	       "first attestation, its TIM no release of the operator: no RIM stored, "
-	       "maintenance (%s)", last_attestation());
+	code = session(0x11, &answer);
+	tap_ok(code == 403 && !*device("rim") && !strcmp(device("status"), "maintenance") &&
+	       !strncmp(last_attestation(), NO_RELEASE " ", strlen(NO_RELEASE " ")) &&
+	       refused_for(answer, NO_RELEASE),
+	       "first attestation, its TIM no release of the operator: refused with the "
+	       "reason (fault 8001, audited), no RIM stored, maintenance (%s)",
+	       last_attestation());
+	free(answer);
 	logged("");
 
 	trust_on_first_use = true;
@@ -354,9 +379,12 @@ int main(void)
 	tap_ok(!strcmp(device("rim"), rim_text(0x33)) && !strcmp(device("status"), "ok"),
 	       "then TIM = expected RIM: renewed, maintenance cleared");
 
-	code = session(0x44, NULL);
-	tap_ok(!strcmp(device("rim"), rim_text(0x33)) && !strcmp(device("status"), "maintenance"),
-	       "no expectation, TIM != stored RIM: maintenance");
+	code = session(0x44, &answer);
+	tap_ok(code == 403 && !strcmp(device("rim"), rim_text(0x33)) &&
+	       !strcmp(device("status"), "maintenance") &&
+	       refused_for(answer, "TIM differs from the expected RIM"),
+	       "no expectation, TIM != stored RIM: maintenance, refused with the reason");
+	free(answer);
 
 	store_exec(db, "UPDATE devices SET status = 'ok'", 0, NULL);
 	store_exec(db, "INSERT INTO updates (identity, package, requested, state) VALUES ('"
@@ -403,9 +431,11 @@ int main(void)
 	       "TransferComplete 0, then TIM != expected: mismatch, marked, measure reboot: Reboot");
 	free(answer);
 
-	code = session(0x77, NULL);
-	tap_ok(code == 204 && !strcmp(device("status"), "maintenance"),
-	       "the next session with the same TIM: still marked, no second Reboot");
+	code = session(0x77, &answer);
+	tap_ok(code == 403 && !strcmp(device("status"), "maintenance") &&
+	       refused_for(answer, "marked for maintenance"),
+	       "the next session with the same TIM: still marked, no second Reboot, refused");
+	free(answer);
 	reboot_measure = false;
 
 	store_exec(db, "UPDATE devices SET status = 'ok', expected_rim = NULL, "
@@ -486,21 +516,25 @@ int main(void)
 			snprintf(hex + 2 * i, 3, "%02x", connection[i]);
 		snprintf(expected, sizeof(expected), "valid %s %d", hex,
 			 atoi(device("(SELECT count(*) FROM attestations)")) + 1);
-		attested_session(0x55, connection, connection, false, &informed, &next, &answer);
+		attested_session(0x55, connection, connection, false, &informed, &next, &answer,
+				 NULL);
 		tap_ok(informed == 200 && next == 204 && !answer &&
 		       !strcmp(last_attestation(), expected) && !strcmp(device("status"), "ok"),
 		       "session attestation over the connection's nonce: checked in the Inform, "
 		       "recorded (%s), no nonce exchange", last_attestation());
 
-		attested_session(0x55, other, connection, false, &informed, &next, &answer);
-		tap_ok(informed == 200 && next == 204 && !answer &&
-		       !strncmp(last_attestation(), "wrong nonce ", 12) &&
-		       !strcmp(device("status"), "maintenance"),
-		       "session attestation made for another connection: %s, maintenance",
-		       last_attestation());
+		attested_session(0x55, other, connection, false, &informed, &next, NULL,
+				 &answer);
+		tap_ok(informed == 403 && !strncmp(last_attestation(), "wrong nonce ", 12) &&
+		       !strcmp(device("status"), "maintenance") &&
+		       refused_for(answer, "wrong nonce"),
+		       "session attestation made for another connection: %s, maintenance, "
+		       "the Inform refused with the reason", last_attestation());
+		free(answer);
 		store_exec(db, "UPDATE devices SET status = 'ok'", 0, NULL);
 
-		attested_session(0x55, connection, NULL, false, &informed, &next, &answer);
+		attested_session(0x55, connection, NULL, false, &informed, &next, &answer,
+				 NULL);
 		tap_ok(informed == 200 && next == 200 && answer &&
 		       strstr(answer, "<cwmp:SetParameterValues>") &&
 		       strstr(answer, "AttestationNonce"),
@@ -528,7 +562,8 @@ int main(void)
 		}
 
 		request_update(0x99, "10");
-		attested_session(0x55, connection, connection, false, &informed, &next, &answer);
+		attested_session(0x55, connection, connection, false, &informed, &next, &answer,
+				 NULL);
 		tap_ok(informed == 200 && next == 200 && answer &&
 		       strstr(answer, "<cwmp:SetParameterValues>"),
 		       "an update requested: the PVE check before it takes a fresh nonce of ours");
@@ -536,7 +571,8 @@ int main(void)
 		store_exec(db, "DELETE FROM updates WHERE state = 'requested'", 0, NULL);
 
 		snprintf(before, sizeof(before), "%s", last_attestation());
-		attested_session(0x55, connection, connection, true, &informed, &next, &answer);
+		attested_session(0x55, connection, connection, true, &informed, &next, &answer,
+				 NULL);
 		tap_ok(informed == 200 && next == 204 && !answer &&
 		       !strcmp(last_attestation(), before),
 		       "serve --no-attestation-check (benchmark baseline): the same Inform, "
@@ -545,13 +581,15 @@ int main(void)
 		/* forgeries: what root on the device signs with the device key */
 		signer = key;
 		signer_cert = cert;
-		attested_session(0x55, connection, connection, false, &informed, &next, &answer);
+		attested_session(0x55, connection, connection, false, &informed, &next, &answer,
+				 NULL);
 		tap_ok(!strncmp(last_attestation(), "not signed by an attestation key", 32),
 		       "a session attestation signed by the device key under the device "
 		       "certificate: rejected (%s)", last_attestation());
 		free(answer);
 		signer_cert = attest_cert;
-		attested_session(0x55, connection, connection, false, &informed, &next, &answer);
+		attested_session(0x55, connection, connection, false, &informed, &next, &answer,
+				 NULL);
 		tap_ok(!strncmp(last_attestation(), "bad signature", 13),
 		       "signed by the device key under the attestation certificate: "
 		       "rejected (%s)", last_attestation());
