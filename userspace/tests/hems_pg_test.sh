@@ -4,12 +4,14 @@
 # "Store"): a throwaway cluster (initdb, pg_ctl) in a temp dir, run by an
 # unprivileged user and reached over its Unix socket only; hems_test's
 # sessions on it, the CLI's commands with a connection string, and the
-# charon plugin's reader (references_read) on it and on SQLite.  Skipped
+# charon plugin's reader (references_read) on it and on SQLite, and the
+# distress receiver's records and replacements on it.  Skipped
 # only when PostgreSQL's programs are missing.  Needs $HNBTRE and $PKI.
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/distress_lib.sh"
 HEMS=$(dirname "$HNBTRE")/hnbtre-hems
 TESTS=$(dirname "$HNBTRE")/../tests
-PLAN=7
+PLAN=9
 echo "TAP version 13"
 echo "1..$PLAN"
 bin=$(dirname "$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -1)")
@@ -92,4 +94,45 @@ unreadable() {
 	[ $? = 1 ] && [ "$out" = "reference store unreadable" ]
 }
 check "plugin reader, database unreachable: refused as unreadable" unreadable
+
+# The distress receiver (hems/distress.c) on the shared store: indications
+# recorded, an authentic one answered with the replacement queued there.
+mkdir -p "$tmp/psk" && head -c 32 /dev/urandom > "$tmp/psk/$DEVICE"
+port=$((20000 + $$ % 20000))
+"$HEMS" --db "$store" replace "$DEVICE" "$tmp/p.pkg" > /dev/null 2>&1 || exit 1
+"$HEMS" --db "$store" --listen 127.0.0.1 --port $((port + 1)) --cert "$PKI/hems.pem" \
+	--key "$PKI/hems.key" --ca "$PKI/root.pem" --public-url https://127.0.0.1 \
+	--distress-tcp-port $port --distress-psk-dir "$tmp/psk" --revocation off serve \
+	> /dev/null 2> "$tmp/hems.log" &
+hems=$!
+trap 'kill $hems; as_owner "$bin/pg_ctl" -D "$cluster/data" -m immediate stop > /dev/null 2>&1; rm -rf "$cluster" "$tmp"' EXIT
+for i in $(seq 50); do
+	ss -Hltn "sport = :$port" | grep -q . && break
+	sleep 0.1
+done
+pg() { psql -X -A -t "$store" -c "$1"; }
+recorded() {
+	[ "$(distress_indicate $port "$DEVICE" "$tmp/psk/$DEVICE" none 1 normal)" = \
+	  "ACCEPTED recorded as unauthenticated" ] &&
+	[ "$(pg "SELECT count(*) || ' ' || max(authenticated) FROM distress
+		 WHERE identity = '$DEVICE'")" = "1 0" ] &&
+	[ "$(pg "SELECT state FROM replacements")" = requested ] ||
+	{ cat "$tmp/hems.log"; pg "SELECT * FROM distress"; false; }
+}
+check "distress receiver on PostgreSQL: an unauthenticated indication recorded, nothing sent" \
+	recorded
+replaced() {
+	{ printf 'REPLACE %d\n' "$(stat -c %s "$tmp/p.pkg")"; cat "$tmp/p.pkg"; } > "$tmp/expected" &&
+	distress_indicate $port "$DEVICE" "$tmp/psk/$DEVICE" psk 2 normal > "$tmp/answer" &&
+	cmp "$tmp/expected" "$tmp/answer" &&
+	[ "$(pg "SELECT state || ' ' || (distress = (SELECT max(id) FROM distress))
+		 FROM replacements")" = "sent true" ] &&
+	[ "$(pg "SELECT authenticated FROM distress ORDER BY id DESC LIMIT 1")" = 1 ] &&
+	[ "$(pg "SELECT status || ' ' || expected_rim || ' ' || expected_state FROM devices
+		 WHERE identity = '$DEVICE'")" = \
+	  "maintenance $("$HNBTRE" rim "$tmp/m") sent" ] ||
+	{ cat "$tmp/hems.log"; pg "SELECT * FROM distress"; pg "SELECT * FROM replacements"; false; }
+}
+check "distress receiver on PostgreSQL: an authentic one gets the queued replacement, recorded as sent" \
+	replaced
 exit $((failed > 0))

@@ -5,6 +5,7 @@
 # hnbtre_pkg_reference(), checked here against `hnbtre rim` of the
 # manifest and of the files the package installs; refusals queue nothing.  Needs $HNBTRE, $PKI.
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/distress_lib.sh"
 HEMS="$(dirname "$HNBTRE")/hnbtre-hems --db $tmp/hems.db"
 live=/opt/hnb/current
 
@@ -63,23 +64,9 @@ for i in $(seq 50); do
 	ss -Hltn "sport = :$port" | grep -q . && break
 	sleep 0.1
 done
-# indicate AUTH SEQUENCE CLASS: one frame, the whole answer in $tmp/answer.
-indicate() {
-	local msg head
-	msg="{\"format\":\"hnbtre-distress-1\",\"identity\":\"dev1\",\"sequence\":$2,\"time\":1,\"state\":\"failed\",\"failed\":[{\"path\":\"/x\",\"verdict\":\"mismatch\",\"class\":\"$3\"}]}"
-	if [ "$1" = psk ]; then
-		head="HNBTRE-DISTRESS 1 psk ${#msg} 32"
-		{ printf '%s\n%s' "$head" "$msg"
-		  printf '%s\n%s' "$head" "$msg" | openssl dgst -sha256 -binary \
-			-mac HMAC -macopt hexkey:"$(od -An -tx1 -v "$tmp/psk/dev1" | tr -d " \n")"; }
-	else
-		printf 'HNBTRE-DISTRESS 1 none %d 0\n%s' ${#msg} "$msg"
-	fi > "$tmp/frame"
-	perl -MIO::Socket::INET -e '
-		my $c = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => '$port') or die $!;
-		local $/; open(my $f, "<", $ARGV[0]); my $frame = <$f>; print $c $frame;
-		while (sysread($c, my $buf, 65536)) { print $buf }' "$tmp/frame" > "$tmp/answer"
-}
+# indicate AUTH SEQUENCE CLASS: one indication of dev1, the whole answer
+# in $tmp/answer.
+indicate() { distress_indicate $port dev1 "$tmp/psk/dev1" "$@" > "$tmp/answer"; }
 indicate none 1 normal
 check "unauthenticated indication: no package, still queued" \
 	bash -c "[ \"\$(cat '$tmp/answer')\" = 'ACCEPTED recorded as unauthenticated' ] && [ \"\$(sqlite3 '$tmp/hems.db' 'SELECT state FROM replacements')\" = requested ]"
