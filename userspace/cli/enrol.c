@@ -296,7 +296,7 @@ static int install(struct enrol *e, X509 *cert)
 	BIO *pem = BIO_new(BIO_s_mem());
 	char *data;
 	long pem_len;
-	int ret;
+	int ret, key_ret;
 
 	if (!pem || !PEM_write_bio_X509(pem, cert) ||
 	    wrap_device_key(e->new_key, &wrapper, &len)) {
@@ -312,7 +312,8 @@ static int install(struct enrol *e, X509 *cert)
 			ret == -EKEYREJECTED ? " (the TrE state is not trusted)" : "");
 		goto out;
 	}
-	if (e->key_out && store_key(e, wrapper, len))
+	key_ret = e->key_out ? store_key(e, wrapper, len) : 0;
+	if (key_ret)
 		die_msg("%s: not replaced (the TrE holds the new key; the next boot loads the old one)",
 			e->key_out);
 	pem_len = BIO_get_mem_data(pem, &data);
@@ -321,6 +322,8 @@ static int install(struct enrol *e, X509 *cert)
 	if (ret)
 		die_msg("%s: %s (the TrE already holds the new key)", e->cert_path,
 			strerror(-ret));
+	else
+		ret = key_ret;	/* the certificate is in place, the next boot's key is not */
 out:
 	OPENSSL_secure_clear_free(wrapper, len);
 	BIO_free(pem);
