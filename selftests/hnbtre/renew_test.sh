@@ -86,9 +86,9 @@ session() {
 
 setup() {
 	operator_net && fresh_module identity="$id" && load_device_key > /dev/null &&
-	make_trusted && expect_rim && keyctl link $ring @s > /dev/null
+	make_trusted && factory_release && expect_rim && keyctl link $ring @s > /dev/null
 }
-check "bench: namespaces, TrE trusted with the vendor key" setup
+check "bench: namespaces, TrE trusted with the vendor key, its release registered at the H(e)MS" setup
 check "CMP servers: 240-second certificates (8829), one-day (8830)" \
 	eval 'cmp_start 8829 --seconds 240 && cmp_start 8830'
 check "initial enrolment: a 240-second certificate" \
