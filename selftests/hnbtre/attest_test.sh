@@ -128,21 +128,17 @@ wrap_key "$PKI/device.key" "$WORK/device.wrapped"
 key=$(admit_key device "$WORK/device.wrapped")
 check "device key but no attestation key: ENOKEY" no_key
 wrap_key "$PKI/attest.key" "$WORK/attest.wrapped"
-check "attest_key: not a wrapper, EBADMSG" \
-	expect_errno EBADMSG $SFS/attest_key < "$PKI/attest.der"
-check "attest_cert: not DER, EBADMSG" \
-	expect_errno EBADMSG $SFS/attest_cert < "$PKI/attest.pem"
-check "attest_key: the wrapped attestation key is loaded" \
-	expect_errno OK $SFS/attest_key < "$WORK/attest.wrapped"
-check "attest_key: a second key, EEXIST" \
-	expect_errno EEXIST $SFS/attest_key < "$WORK/device.wrapped"
-check "attest_cert: the device certificate is not the key's, EKEYREJECTED" \
-	expect_errno EKEYREJECTED $SFS/attest_cert < "$PKI/device.der"
+check_write "attest_key: not a wrapper, EBADMSG" EBADMSG $SFS/attest_key "$PKI/attest.der"
+check_write "attest_cert: not DER, EBADMSG" EBADMSG $SFS/attest_cert "$PKI/attest.pem"
+check_write "attest_key: the wrapped attestation key is loaded" \
+	OK $SFS/attest_key "$WORK/attest.wrapped"
+check_write "attest_key: a second key, EEXIST" EEXIST $SFS/attest_key "$WORK/device.wrapped"
+check_write "attest_cert: the device certificate is not the key's, EKEYREJECTED" \
+	EKEYREJECTED $SFS/attest_cert "$PKI/device.der"
 check "attestation key without its certificate: ENOKEY" no_key
-check "attest_cert: the attestation certificate is loaded" \
-	expect_errno OK $SFS/attest_cert < "$PKI/attest.der"
-check "attest_cert: a second certificate, EEXIST" \
-	expect_errno EEXIST $SFS/attest_cert < "$PKI/attest.der"
+check_write "attest_cert: the attestation certificate is loaded" \
+	OK $SFS/attest_cert "$PKI/attest.der"
+check_write "attest_cert: a second certificate, EEXIST" EEXIST $SFS/attest_cert "$PKI/attest.der"
 # no keyctl route: the device keyring holds the device key alone
 check "the attestation key is in no keyring" \
 	test "$(keyctl rlist %:.hnbtre_device | wc -w)" = 1

@@ -45,24 +45,3 @@ EOC
 	wrap_key "$PKI/attest.key" "$WORK/attest.wrapped"
 }
 
-# write_start_conf SETTING...: policy/init/hnbtre-start's configuration
-# ($WORK/start.conf) for boot_image's image, with each SETTING
-# (NAME=value) after the common ones.
-write_start_conf() {
-	{
-		cat <<EOC
-IDENTITY=$id
-MODULE=$MODULE
-MANIFEST=$WORK/m
-ROOT_CERTS="$PKI/signer.der $PKI/pkg-signer.der $PKI/ima.der"
-DEVICE_KEY=$WORK/device.wrapped
-ATTEST_KEY=$WORK/attest.wrapped
-ATTEST_CERT=$PKI/attest.der
-CLEAR_KEYS=yes
-DISTRESS=$D/hnbtre-distress
-HNBTRE=$HNBTRE
-WATCHER_PIDFILE=$WORK/watcher.pid
-EOC
-		printf '%s\n' "$@"
-	} > "$WORK/start.conf"
-}

@@ -14,7 +14,7 @@ boot_init 14
 boot_image 127.0.0.1 3 200 tre || exit 1
 
 # start_conf [DISTRESS_BY_TRE [MORE]]: the script's configuration.
-start_conf() { write_start_conf "DISTRESS_BY_TRE=${1:-yes}" TAMPER_GRACE=1 "${2:-}"; }
+start_conf() { write_start_conf "MANIFEST=$WORK/m" "DISTRESS_BY_TRE=${1:-yes}" TAMPER_GRACE=1 "${2:-}"; }
 # boot: the script as init runs it, its status in $WORK/status.
 boot() {
 	"$START" "$WORK/start.conf" 2> "$WORK/start.log"

@@ -15,19 +15,18 @@ openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$WORK/
 wrap_key "$WORK/new.key" "$WORK/new.wrapped"
 openssl pkey -in "$WORK/new.key" -pubout -out "$WORK/new.pub"
 check "trusted" make_trusted
-check "no device key yet: replacement refused (ENOKEY)" \
-	expect_errno ENOKEY $SFS/device_key_replace < "$WORK/new.wrapped"
+check_write "no device key yet: replacement refused (ENOKEY)" \
+	ENOKEY $SFS/device_key_replace "$WORK/new.wrapped"
 check "the refused replacement admitted nothing" \
 	sh -c "keyctl link $ring @s && ! keyctl search $ring asymmetric hnbtre:device"
 old=$(load_device_key)
 check "device key admitted" test -n "$old"
-check "device_key still admits one key per load (EEXIST)" \
-	expect_errno EEXIST $SFS/device_key < "$WORK/new.wrapped"
+check_write "device_key still admits one key per load (EEXIST)" \
+	EEXIST $SFS/device_key "$WORK/new.wrapped"
 check "without CAP_SYS_ADMIN: EPERM" \
 	sh -c "capsh --drop=cap_sys_admin -- -c '$WRITE $SFS/device_key_replace < $WORK/new.wrapped' | grep -qx EPERM"
 head -c 40 "$WORK/new.wrapped" > "$WORK/short"
-check "a malformed wrapper: EBADMSG" \
-	expect_errno EBADMSG $SFS/device_key_replace < "$WORK/short"
+check_write "a malformed wrapper: EBADMSG" EBADMSG $SFS/device_key_replace "$WORK/short"
 current() { keyctl search $ring asymmetric hnbtre:device; }
 old_in_place() {
 	[ "$(current)" = "$old" ] &&
@@ -42,8 +41,7 @@ check "tampered: replacement refused (EKEYREJECTED)" tampered_refused
 check "still the old key" test "$(current)" = "$old"
 repaired() { repair && [ "$(state)" = trusted ]; }
 check "repaired: trusted again" repaired
-check "replacement while trusted succeeds" \
-	expect_errno OK $SFS/device_key_replace < "$WORK/new.wrapped"
+check_write "replacement while trusted succeeds" OK $SFS/device_key_replace "$WORK/new.wrapped"
 new=$(current)
 check "a new key is the device key" test -n "$new" -a "$new" != "$old"
 signed_by_new() {

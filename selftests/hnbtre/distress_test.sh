@@ -104,8 +104,8 @@ cat "$WORK/m" > $SFS/manifest
 check "trusted start-up: distress function not started" \
 	sh -c "[ \"\$(cat $SFS/state)\" = trusted ] && head -n 1 $SFS/distress | grep -qx idle"
 refuses "Key was rejected" "trusted: the distress credential is refused" sign_distress
-check "a second distress credential is refused with EEXIST" \
-	expect_errno EEXIST $SFS/distress_key < "$WORK/distress.wrapped"
+check_write "a second distress credential is refused with EEXIST" \
+	EEXIST $SFS/distress_key "$WORK/distress.wrapped"
 
 receive boot.frame
 echo tampered | rewrite_component "$WORK/c/c1"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Helpers of the gate_, identity_ and attest_ selftests on top of lib.sh:
-# the device key wrapper, the TrE states, expected refusals.  Sourced.
+# the device key wrapper, the TrE states, expected refusals, hnbtre-start's
+# configuration.  Sourced.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # A session keyring of our own: what we link there we possess.
@@ -12,26 +13,62 @@ fi
 # refuses TEXT NAME COMMAND...: one TAP result, ok when COMMAND fails and
 # its stderr contains TEXT (the strerror text that keyctl prints).
 refuses() {
-	local want=$1 name=$2 err
+	local want=$1 name=$2
 	shift 2
-	tap_n=$((tap_n + 1))
+	check "$name" fails_saying "$want" "$@"
+}
+
+# fails_saying TEXT COMMAND...: COMMAND fails and its stderr contains TEXT.
+fails_saying() {
+	local want=$1 err
+	shift
 	if err=$("$@" 2>&1 >/dev/null); then
-		echo "not ok $tap_n - $name"
-		echo "# succeeded"
-		tap_failed=$((tap_failed + 1))
-	elif [[ $err == *"$want"* ]]; then
-		echo "ok $tap_n - $name"
-	else
-		echo "not ok $tap_n - $name"
-		echo "$err" | sed 's/^/# /'
-		tap_failed=$((tap_failed + 1))
+		echo succeeded
+		return 1
 	fi
+	[[ $err == *"$want"* ]] || { echo "$err"; return 1; }
 }
 
 # wrap_key PKCS8_PEM OUT: the documented wrapper, built without project code.
 wrap_key() {
 	{ printf 'HNBTRE-DEVKEY-1\0'
 	  openssl pkcs8 -topk8 -nocrypt -in "$1" -outform DER; } > "$2"
+}
+
+# attestation_says LINE: an attestation signed with the device key (loaded
+# for it) has the field LINE, as verify-attestation prints the fields
+# whatever the verdict; the module is unloaded afterwards.
+attestation_says() {
+	local serial nonce=00112233445566778899aabbccddeeff ret=0
+	serial=$(load_device_key) &&
+	"$HNBTRE" attest --nonce $nonce > "$WORK/att" || return 1
+	"$HNBTRE" verify-attestation --cert "$PKI/device.pem" --roots "$PKI/root.pem" --nonce $nonce \
+		"$WORK/att" > "$WORK/att.out"
+	grep -qx "$1" "$WORK/att.out" || { grep "${1%% *}" "$WORK/att.out"; ret=1; }
+	unload_with_keys "$serial"
+	return $ret
+}
+
+# write_start_conf SETTING...: policy/init/hnbtre-start's configuration
+# ($WORK/start.conf) of a test image (boot_lib.sh, replace_lib.sh):
+# identity $id, the distress function in $D, the keys wrapped in $WORK;
+# then each SETTING (NAME=value), e.g. the manifest.
+write_start_conf() {
+	{
+		cat <<EOC
+IDENTITY=$id
+MODULE=$MODULE
+ROOT_CERTS="$PKI/signer.der $PKI/pkg-signer.der $PKI/ima.der"
+DEVICE_KEY=$WORK/device.wrapped
+ATTEST_KEY=$WORK/attest.wrapped
+ATTEST_CERT=$PKI/attest.der
+CLEAR_KEYS=yes
+DISTRESS=$D/hnbtre-distress
+HNBTRE=$HNBTRE
+WATCHER_PIDFILE=$WORK/watcher.pid
+EOC
+		printf '%s\n' "$@"
+	} > "$WORK/start.conf"
 }
 
 # admit_key device|distress WRAPPED: the key into .hnbtre_device through

@@ -64,14 +64,14 @@ refuses "Bad message" "trailing bytes refused with EBADMSG" \
 	keyctl padd asymmetric hnbtre:device @s < "$WORK/trailing.wrapped"
 refuses "Permission denied" "keyctl cannot add to .hnbtre_device, whatever the key" \
 	keyctl padd asymmetric hnbtre:device %:.hnbtre_device < "$WORK/device.wrapped"
-check "device_key: a truncated wrapper refused with EBADMSG" \
-	expect_errno EBADMSG $SFS/device_key < "$WORK/truncated.wrapped"
-check "device_key: trailing bytes refused with EBADMSG" \
-	expect_errno EBADMSG $SFS/device_key < "$WORK/trailing.wrapped"
-check "device_key: a 1024-bit key refused with EINVAL" \
-	expect_errno EINVAL $SFS/device_key < "$WORK/small.wrapped"
-check "device_key: not a wrapper, refused with EBADMSG" \
-	expect_errno EBADMSG $SFS/device_key < "$PKI/ima.der"
+check_write "device_key: a truncated wrapper refused with EBADMSG" \
+	EBADMSG $SFS/device_key "$WORK/truncated.wrapped"
+check_write "device_key: trailing bytes refused with EBADMSG" \
+	EBADMSG $SFS/device_key "$WORK/trailing.wrapped"
+check_write "device_key: a 1024-bit key refused with EINVAL" \
+	EINVAL $SFS/device_key "$WORK/small.wrapped"
+check_write "device_key: not a wrapper, refused with EBADMSG" \
+	EBADMSG $SFS/device_key "$PKI/ima.der"
 check "the keyring is still empty after the refusals" \
 	test -z "$(keyctl rdescribe %:.hnbtre_device >/dev/null && keyctl list %:.hnbtre_device | grep -v 'keyring is empty')"
 
@@ -108,8 +108,7 @@ check "300 mutated wrappers: accepted or EBADMSG/ENOPKG/EINVAL, no crash" \
 # Load once
 key=$(load_device_key)
 check "device key loaded into .hnbtre_device" test -n "$key"
-check "second device key refused with EEXIST" \
-	expect_errno EEXIST $SFS/device_key < "$WORK/big.wrapped"
+check_write "second device key refused with EEXIST" EEXIST $SFS/device_key "$WORK/big.wrapped"
 other=$(keyctl newring other @s)
 bigkey=$(keyctl padd asymmetric hnbtre:device "$other" < "$WORK/big.wrapped")
 check "3072-bit key accepted outside the device keyring" test -n "$bigkey"
@@ -117,8 +116,8 @@ refuses "Permission denied" "a user key cannot be linked into .hnbtre_device" \
 	keyctl link "$(keyctl add user hnbtre:device secret "$other")" %:.hnbtre_device
 modprobe pkcs8_key_parser
 openssl pkcs8 -topk8 -nocrypt -in "$PKI/device.key" -outform DER > "$WORK/device.pk8"
-check "the stock PKCS#8 parser's key cannot enter .hnbtre_device" \
-	expect_errno EBADMSG $SFS/distress_key < "$WORK/device.pk8"
+check_write "the stock PKCS#8 parser's key cannot enter .hnbtre_device" \
+	EBADMSG $SFS/distress_key "$WORK/device.pk8"
 stock=$(keyctl padd asymmetric stock "$other" < "$WORK/device.pk8")
 refuses "Permission denied" "linking an ungated key into .hnbtre_device refused" \
 	keyctl link "$stock" %:.hnbtre_device
@@ -160,8 +159,8 @@ refuses "Permission denied" "the device key cannot be unlinked" \
 	keyctl unlink "$key" %:.hnbtre_device
 refuses "Permission denied" "the device key cannot be revoked" keyctl revoke "$key"
 refuses "not permitted" "the device key cannot be invalidated (KEEP)" keyctl invalidate "$key"
-check "no second device key while the first exists" \
-	expect_errno EEXIST $SFS/device_key < "$WORK/device.wrapped"
+check_write "no second device key while the first exists" \
+	EEXIST $SFS/device_key "$WORK/device.wrapped"
 check "unload succeeds once every gated key is gone" \
 	unload_with_keys "$key" "$bigkey"
 tap_done

@@ -58,20 +58,6 @@ refused_index() {
 	klog_since "$klog_start" | grep -q "identity NV index 0x01500016 refused: .*$1" ||
 		{ echo "identity $(cat $SFS/identity 2>&1), no '$1' in the kernel log"; return 1; }
 }
-# attested_source SOURCE: an attestation with the device key admitted
-# names SOURCE (verify-attestation prints the fields whatever the
-# verdict); the module is unloaded afterwards.
-attested_source() {
-	local serial nonce=00112233445566778899aabbccddeeff ret
-	serial=$(load_device_key) &&
-	"$HNBTRE" attest --nonce $nonce > "$WORK/att" || return 1
-	"$HNBTRE" verify-attestation --cert "$PKI/device.pem" --roots "$PKI/root.pem" --nonce $nonce \
-		"$WORK/att" > "$WORK/att.out"
-	grep -qx "identity_source $1" "$WORK/att.out" ||
-		{ grep identity "$WORK/att.out"; ret=1; }
-	unload_with_keys "$serial"
-	return ${ret:-0}
-}
 define() {
 	tpm2_nvundefine $nv -C o >/dev/null 2>&1
 	tpm2_nvdefine $nv -C o -s "${#nvid}" -a "ownerread|ownerwrite|authread|authwrite$1" >/dev/null &&
@@ -94,7 +80,7 @@ if [ -e /dev/tpm0 ] && define ""; then
 		       ! tpm2_nvwrite $nv -C $nv -i '$WORK/nvother' 2>/dev/null &&
 		       [ \"\$(tpm2_nvread $nv -C $nv)\" = '$nvid' ]"
 	check "the attestation says the identity is the TPM's (flag bit 2)" \
-		attested_source tpm-nv
+		attestation_says "identity_source tpm-nv"
 	check "after a reload the identity is still the locked one" \
 		sh -c "insmod '$MODULE' identity_nv_index=$nv && [ \"\$(cat $SFS/identity)\" = '$nvid' ]"
 	rmmod hnbtre
@@ -102,7 +88,7 @@ if [ -e /dev/tpm0 ] && define ""; then
 		sh -c "insmod '$MODULE' identity='$id' identity_nv_index=$nv && [ \"\$(cat $SFS/identity)\" = '$id' ] &&
 		       grep -qx 'identity parameter' $SFS/status"
 	check "the attestation says the identity is the parameter's" \
-		attested_source parameter
+		attestation_says "identity_source parameter"
 	check "root without the owner authorization cannot undefine it to define another" \
 		undefine_refused_under_owner_auth $nv
 	check "a missing NV index leaves the identity unset" \

@@ -22,14 +22,9 @@ ike_prereqs() {
 # else the namespaces, a fresh module with the test identity, and teardown
 # at exit.
 ike_init() {
-	local i
 	tap_init "$1"
-	if ! ike_prereqs; then
-		for i in $(seq "$1"); do
-			echo "ok $i # SKIP needs strongSwan, busybox, veth, the plugin and ike_attest_shim.so"
-		done
-		exit $KSFT_SKIP
-	fi
+	ike_prereqs ||
+		skip_all "$1" "needs strongSwan, busybox, veth, the plugin and ike_attest_shim.so"
 	trap 'ike_teardown; unload_with_keys >/dev/null 2>&1' EXIT
 	net_setup && fresh_module identity="$(cat "$PKI/identity")" || exit 1
 }

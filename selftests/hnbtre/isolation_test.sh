@@ -44,7 +44,7 @@ cleanup() {
 trap cleanup EXIT
 
 # start_conf ALLOW: the script's configuration.
-start_conf() { write_start_conf "ISOLATION_ALLOW=\"$1\"" ISOLATION_RECHECK=3; }
+start_conf() { write_start_conf "MANIFEST=$WORK/m" "ISOLATION_ALLOW=\"$1\"" ISOLATION_RECHECK=3; }
 # boot: the script as init runs it, its status in $WORK/status.
 boot() {
 	"$START" "$WORK/start.conf" 2> "$WORK/start.log"

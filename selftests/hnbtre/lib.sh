@@ -24,16 +24,22 @@ WRITE=$TEST_BIN/hnbtre_write
 tap_n=0
 tap_failed=0
 
+# skip_all N REASON: all N results of the plan skipped for REASON, and
+# the test ends (kselftest's exit status for a skip).
+skip_all() {
+	local i
+	for i in $(seq "$1"); do
+		echo "ok $i # SKIP $2"
+	done
+	exit $KSFT_SKIP
+}
+
 tap_init() {
 	echo "TAP version 13"
 	echo "1..$1"
 	if [ -z "$TOP" ] || [ ! -f "$MODULE" ] || [ "$(id -u)" != 0 ] ||
 	   [ ! -d /sys/kernel/security ]; then
-		local i
-		for i in $(seq "$1"); do
-			echo "ok $i # SKIP needs root, securityfs and HNBTRE_TOP with a built hnbtre"
-		done
-		exit $KSFT_SKIP
+		skip_all "$1" "needs root, securityfs and HNBTRE_TOP with a built hnbtre"
 	fi
 	WORK=$(mktemp -d /tmp/hnbtre-test.XXXXXX)
 }
@@ -47,6 +53,14 @@ harness_init() {
 	fi
 	WORK=$(mktemp -d /tmp/hnbtre-test.XXXXXX)
 	fresh_module > /dev/null || exit 1
+}
+
+# tpm2_init N: tap_init N for a test that drives the TPM with tpm2-tools
+# itself; all of it skipped without them.
+tpm2_init() {
+	tap_init "$1"
+	[ -e /dev/tpmrm0 ] && command -v tpm2_unseal > /dev/null ||
+		skip_all "$1" "needs a TPM 2.0 and tpm2-tools"
 }
 
 # check NAME COMMAND...: one TAP result from COMMAND's exit status.
@@ -69,6 +83,10 @@ tap_done() {
 
 fails() { ! "$@"; }
 
+# check_write NAME ERRNO FILE DATA: one TAP result, that one write() of
+# the file DATA to FILE fails with ERRNO (OK: succeeds; expect_errno).
+check_write() { check "$1" expect_errno "$2" "$3" < "$4"; }
+
 # reboot_plan PHASE FIRST SECOND: the TAP plan of a two-boot test run by
 # scripts/run-reboot-test: FIRST results in phase first, FIRST + SECOND in
 # phase second (which prints both); fails on another PHASE.
@@ -78,6 +96,17 @@ reboot_plan() {
 	second) echo $(($2 + $3)) ;;
 	*) echo "usage: $0 first|second" >&2; return 2 ;;
 	esac
+}
+
+# reboot_init PHASE FIRST SECOND: tap_init with reboot_plan's plan, for a
+# two-boot test of one TPM state that keeps phase first's results in
+# $HNBTRE_REBOOT_SHARE; all of it skipped without those two.
+reboot_init() {
+	local checks
+	checks=$(reboot_plan "$1" "$2" "$3") || exit 2
+	tap_init "$checks"
+	[ -n "${HNBTRE_REBOOT_SHARE:-}" ] && [ -e /dev/tpm0 ] ||
+		skip_all "$checks" "needs a TPM and HNBTRE_REBOOT_SHARE (scripts/run-reboot-test)"
 }
 
 # replay_first_boot FILE FIRST: phase second's stream begins with phase
@@ -248,17 +277,14 @@ pcr_value() { tpm2_pcrread "$1" | sed -n 's/^ *[0-9]* *: 0x//p'; }
 # validation, other tests' with the default 12); with fewer than N every
 # check is skipped and the test exits.
 need_reset_pcrs() {
-	local zero p i
+	local zero p
 	zero=$(printf '0%.0s' $(seq 64))
 	RESET_PCRS=()
 	for p in 8 9 12 13 14 15 0 1 2 3 4 5 6 7; do
 		[ "$(pcr_value sha256:$p)" = "${zero^^}" ] && RESET_PCRS+=("$p")
 	done
-	[ ${#RESET_PCRS[@]} -ge "$1" ] && return 0
-	for i in $(seq $CHECKS); do
-		echo "ok $i # SKIP needs $1 PCRs at their reset value, this boot has ${#RESET_PCRS[@]}"
-	done
-	exit $KSFT_SKIP
+	[ ${#RESET_PCRS[@]} -ge "$1" ] ||
+		skip_all $CHECKS "needs $1 PCRs at their reset value, this boot has ${#RESET_PCRS[@]}"
 }
 
 # pcr_is BANK:PCR VALUE

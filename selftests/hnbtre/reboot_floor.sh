@@ -12,14 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 phase=${1:-}
 FIRST_CHECKS=3
-checks=$(reboot_plan "$phase" $FIRST_CHECKS 5) || exit 2
-tap_init $checks
-if [ -z "${HNBTRE_REBOOT_SHARE:-}" ] || [ ! -e /dev/tpm0 ]; then
-	for i in $(seq $checks); do
-		echo "ok $i # SKIP needs a TPM and HNBTRE_REBOOT_SHARE (scripts/run-reboot-test)"
-	done
-	exit $KSFT_SKIP
-fi
+reboot_init "$phase" $FIRST_CHECKS 5
 
 nv=0x1500021
 status_floor() { sed -n 's/^floor //p' $SFS/status; }

@@ -20,13 +20,9 @@ phase=${1:-}
 FIRST_CHECKS=4
 checks=$(reboot_plan "$phase" $FIRST_CHECKS 7) || exit 2
 tr069_init $checks
-if [ -z "${HNBTRE_REBOOT_DISK:-}" ]; then
-	# Never format a disk nobody named.
-	for i in $(seq $checks); do
-		echo "ok $i # SKIP needs HNBTRE_REBOOT_DISK (scripts/run-reboot-test)"
-	done
-	exit $KSFT_SKIP
-fi
+# Never format a disk nobody named.
+[ -n "${HNBTRE_REBOOT_DISK:-}" ] ||
+	skip_all $checks "needs HNBTRE_REBOOT_DISK (scripts/run-reboot-test)"
 
 P=/persist
 mkdir -p $P

@@ -75,19 +75,7 @@ replacement_rim() { "$HNBTRE" rim "$WORK/m2"; }
 
 # boot [START.CONF OPTIONS]: secure start-up as init runs it.
 boot() {
-	cat > "$WORK/start.conf" <<EOC
-IDENTITY=$id
-MODULE=$MODULE
-ROOT_CERTS="$PKI/signer.der $PKI/pkg-signer.der $PKI/ima.der"
-DEVICE_KEY=$WORK/device.wrapped
-ATTEST_KEY=$WORK/attest.wrapped
-ATTEST_CERT=$PKI/attest.der
-CLEAR_KEYS=yes
-DISTRESS=$D/hnbtre-distress
-HNBTRE=$HNBTRE
-WATCHER_PIDFILE=$WORK/watcher.pid
-$1
-EOC
+	write_start_conf "${1:-}"
 	"$START" "$WORK/start.conf" 2> "$WORK/start.log"
 	echo $? > "$WORK/status"
 	keyctl link %:.hnbtre_device @s > /dev/null

@@ -100,14 +100,9 @@ last_verdict() {
 # tr069_init N: the TAP plan; all N skipped (and exit) without the
 # programs or veth.
 tr069_init() {
-	local i
 	tap_init "$1"
-	if [ ! -x "$CWMPD" ] || [ ! -x "$HEMS" ] || ! modprobe veth 2>/dev/null; then
-		for i in $(seq "$1"); do
-			echo "ok $i # SKIP needs build/bin/hnbtre-cwmpd, hnbtre-hems and veth"
-		done
-		exit $KSFT_SKIP
-	fi
+	[ -x "$CWMPD" ] && [ -x "$HEMS" ] && modprobe veth 2>/dev/null ||
+		skip_all "$1" "needs build/bin/hnbtre-cwmpd, hnbtre-hems and veth"
 	IDENTITY=$(cat "$PKI/identity")
 	live=$WORK/root/current
 	trap teardown EXIT
