@@ -16,12 +16,8 @@
 . "$(dirname "$0")/tr069_lib.sh"
 CHECKS=12
 tap_init $CHECKS
-if ! ike_prereqs || [ ! -x "$CWMPD" ] || [ ! -x "$HEMS" ]; then
-	for i in $(seq $CHECKS); do
-		echo "ok $i # SKIP needs strongSwan, busybox, veth, the plugin, hnbtre-cwmpd and hnbtre-hems"
-	done
-	exit $KSFT_SKIP
-fi
+ike_prereqs && [ -x "$CWMPD" ] && [ -x "$HEMS" ] ||
+	skip_all $CHECKS "needs strongSwan, busybox, veth, the plugin, hnbtre-cwmpd and hnbtre-hems"
 # tr069_lib's addresses (the H(e)MS certificate names 10.99.1.1); the
 # SeGW and the CMP server are at the same address.
 SEGW_ADDR=$HEMS_ADDR

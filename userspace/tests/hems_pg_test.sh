@@ -106,10 +106,7 @@ port=$((20000 + $$ % 20000))
 	> /dev/null 2> "$tmp/hems.log" &
 hems=$!
 trap 'kill $hems; as_owner "$bin/pg_ctl" -D "$cluster/data" -m immediate stop > /dev/null 2>&1; rm -rf "$cluster" "$tmp"' EXIT
-for i in $(seq 50); do
-	ss -Hltn "sport = :$port" | grep -q . && break
-	sleep 0.1
-done
+wait_port $port
 pg() { psql -X -A -t "$store" -c "$1"; }
 recorded() {
 	[ "$(distress_indicate $port "$DEVICE" "$tmp/psk/$DEVICE" none 1 normal)" = \

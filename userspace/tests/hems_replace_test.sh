@@ -60,10 +60,7 @@ $HEMS --listen 127.0.0.1 --port $((port + 1)) --cert "$PKI/hems.pem" \
 	--distress-tcp-port $port --distress-psk-dir "$tmp/psk" --revocation off serve 2> "$tmp/hems.log" &
 hems=$!
 trap 'kill $hems; rm -rf "$tmp"' EXIT
-for i in $(seq 50); do
-	ss -Hltn "sport = :$port" | grep -q . && break
-	sleep 0.1
-done
+wait_port $port
 # indicate AUTH SEQUENCE CLASS: one indication of dev1, the whole answer
 # in $tmp/answer.
 indicate() { distress_indicate $port dev1 "$tmp/psk/dev1" "$@" > "$tmp/answer"; }
