@@ -8,10 +8,14 @@
  * by the operator CA with the attestation role, travels in every
  * attestation; the two must hold the same public key.
  *
- * securityfs attest_key takes the key (the device key's wrapper) and
- * attest_cert the certificate (DER), each once per load of the module.
- * Freeing the transform on unload frees the key's numbers with
- * kfree_sensitive() (lib/mpi).
+ * securityfs attest_key takes the key and attest_cert the certificate
+ * (DER), each once per load of the module.  The key comes sealed by the
+ * TPM (devkey.md, "Keys at rest"): a pair of sealed blobs, one released
+ * by each verdict of the start-up validation, so that a failed device
+ * attests too; or, for boards without a TPM, as the device key's clear
+ * wrapper.  It must not be a key of .hnbtre_device: whoever may use that
+ * through keyctl could sign attestations.  Freeing the transform on
+ * unload frees the key's numbers with kfree_sensitive() (lib/mpi).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -41,6 +45,22 @@ static u8 *attest_modulus;
 static size_t attest_modulus_len;
 static u8 *attest_cert;
 static size_t attest_cert_len;
+
+/*
+ * The moduli of the keys admitted into .hnbtre_device in this load (the
+ * device key, the latest after a replacement, and the distress
+ * credential), which the attestation key must not have.
+ */
+enum { EXCLUDED_DEVICE, EXCLUDED_DISTRESS, EXCLUDED_KEYS };
+static const char *const excluded_names[EXCLUDED_KEYS] = {
+	[EXCLUDED_DEVICE] = "device key",
+	[EXCLUDED_DISTRESS] = "distress credential",
+};
+
+static struct {
+	u8 *n;
+	size_t len;
+} excluded[EXCLUDED_KEYS];
 
 /* An RSA integer without its leading zero bytes. */
 static void strip_zeros(const u8 **p, size_t *len)
@@ -112,6 +132,53 @@ static int check_pair(const u8 *cert, size_t cert_len, const u8 *modulus,
 	return 0;
 }
 
+static bool modulus_equal(const u8 *a, size_t a_len, const u8 *b,
+			  size_t b_len)
+{
+	return a && a_len == b_len && !memcmp(a, b, a_len);
+}
+
+/**
+ * hnbtre_attest_key_exclude - a key is about to enter .hnbtre_device
+ * @description: HNBTRE_DEVICE_KEY_DESC or HNBTRE_DISTRESS_KEY_DESC
+ * @n: its modulus without leading zero bytes
+ * @n_len: its length
+ *
+ * Refuses the attestation key, and remembers the modulus so that the
+ * attestation key, if it comes later, cannot be this key (either order
+ * of loading).  devkey.c calls it under its admission lock, before the
+ * key is linked.
+ *
+ * Return: 0; -ENOTUNIQ it is the attestation key (kernel log says so);
+ * -ENOMEM.
+ */
+int hnbtre_attest_key_exclude(const char *description, const u8 *n,
+			      size_t n_len)
+{
+	unsigned int i = strcmp(description, HNBTRE_DISTRESS_KEY_DESC) ?
+			 EXCLUDED_DEVICE : EXCLUDED_DISTRESS;
+	int ret = -ENOTUNIQ;
+	u8 *copy;
+
+	mutex_lock(&attest_key_lock);
+	if (modulus_equal(attest_modulus, attest_modulus_len, n, n_len)) {
+		pr_err("%s refused: it is the attestation key\n",
+		       excluded_names[i]);
+		goto out;
+	}
+	ret = -ENOMEM;
+	copy = kmemdup(n, n_len, GFP_KERNEL);
+	if (!copy)
+		goto out;
+	kfree(excluded[i].n);
+	excluded[i].n = copy;
+	excluded[i].len = n_len;
+	ret = 0;
+out:
+	mutex_unlock(&attest_key_lock);
+	return ret;
+}
+
 /**
  * hnbtre_attest_key_load - make a key the attestation key
  * @wrapper: HNBTRE_DEVKEY_MAGIC and a PKCS#8 RSA key (devkey.md), in
@@ -119,39 +186,40 @@ static int check_pair(const u8 *cert, size_t cert_len, const u8 *modulus,
  * @len: its length
  *
  * Once per load of the module.  The key stays in the module's memory; the
- * caller wipes @wrapper.
+ * caller wipes @wrapper.  seal.c calls it at the release with the key it
+ * unsealed.
  *
  * Return: 0; -EBADMSG not a wrapper; -ENOPKG not RSA; -EINVAL not 2048 or
- * 3072 bits; -EEXIST a key is loaded; -EKEYREJECTED the loaded certificate
- * is not this key's; -ENOMEM or the crypto layer's -errno.  Nothing
- * changes on failure.
+ * 3072 bits; -EEXIST a key is loaded; -ENOTUNIQ it is the device key or
+ * the distress credential (kernel log says so); -EKEYREJECTED the loaded
+ * certificate is not this key's; -ENOMEM or the crypto layer's -errno.
+ * Nothing changes on failure.
  */
 int hnbtre_attest_key_load(const u8 *wrapper, size_t len)
 {
 	struct crypto_akcipher *tfm;
 	struct hnbtre_der_tlv key;
-	struct rsa_key rsa = {};
 	const u8 *n;
 	size_t n_len;
+	unsigned int i;
 	int ret;
 
-	if (len < HNBTRE_DEVKEY_MAGIC_LEN ||
-	    memcmp(wrapper, HNBTRE_DEVKEY_MAGIC, HNBTRE_DEVKEY_MAGIC_LEN))
-		return -EBADMSG;
-	ret = hnbtre_devkey_parse_pkcs8(wrapper + HNBTRE_DEVKEY_MAGIC_LEN,
-					len - HNBTRE_DEVKEY_MAGIC_LEN, &key);
+	ret = hnbtre_devkey_wrapper_modulus(wrapper, len, &key, &n, &n_len);
 	if (ret)
 		return ret;
-	if (rsa_parse_priv_key(&rsa, key.value, key.len))
-		return -EBADMSG;
-	n = rsa.n;
-	n_len = rsa.n_sz;
-	strip_zeros(&n, &n_len);
 
 	mutex_lock(&attest_key_lock);
 	ret = -EEXIST;
 	if (attest_tfm)
 		goto out;
+	ret = -ENOTUNIQ;
+	for (i = 0; i < EXCLUDED_KEYS; i++) {
+		if (modulus_equal(excluded[i].n, excluded[i].len, n, n_len)) {
+			pr_err("attestation key refused: it is the %s\n",
+			       excluded_names[i]);
+			goto out;
+		}
+	}
 	if (attest_cert) {
 		ret = check_pair(attest_cert, attest_cert_len, n, n_len);
 		if (ret)
@@ -269,7 +337,7 @@ int hnbtre_attest_sign(const u8 *digest, u8 *sig, size_t sig_size)
 	return ret;
 }
 
-/* attest_key and attest_cert: a wrapper and a certificate. */
+/* attest_key and attest_cert: a key (clear or sealed) and a certificate. */
 struct attest_file {
 	struct hnbtre_sized_file upload;
 	int (*load)(const u8 *data, size_t len);
@@ -284,11 +352,33 @@ static int attest_submit(const struct hnbtre_sized_file *upload,
 	return af->load(data, len);
 }
 
+/* A clear wrapper, or the pair of sealed blobs: its length, 0 while unknown. */
+static ssize_t attest_key_len(const u8 *data, size_t len)
+{
+	ssize_t need = hnbtre_devkey_wrapper_len(data, len);
+
+	if (need < 0)
+		return hnbtre_seal_pair_len(data, len);
+	return need > HNBTRE_DEVKEY_WRAPPER_MAX ? -EBADMSG : need;
+}
+
+/* Loads a clear key now; a sealed pair is loaded at the release (seal.c). */
+static int attest_key_submit(const struct hnbtre_sized_file *upload,
+			     const u8 *data, size_t len)
+{
+	if (hnbtre_devkey_wrapper_len(data, len) < 0)
+		return hnbtre_seal_submit_pair("attest_key_trusted",
+					       "attest_key_failed",
+					       hnbtre_attest_key_load, data,
+					       len);
+	return attest_submit(upload, data, len);
+}
+
 static struct attest_file key_file = {
 	.upload = {
-		.max = HNBTRE_DEVKEY_WRAPPER_MAX,
-		.request_len = hnbtre_devkey_wrapper_len,
-		.submit = attest_submit,
+		.max = 2 * HNBTRE_SEALED_MAX,
+		.request_len = attest_key_len,
+		.submit = attest_key_submit,
 	},
 	.load = hnbtre_attest_key_load,
 };
@@ -326,6 +416,8 @@ int hnbtre_attest_key_init(void)
  */
 void hnbtre_attest_key_exit(void)
 {
+	unsigned int i;
+
 	if (attest_tfm)
 		crypto_free_akcipher(attest_tfm);
 	attest_tfm = NULL;
@@ -333,4 +425,8 @@ void hnbtre_attest_key_exit(void)
 	attest_modulus = NULL;
 	kfree(attest_cert);
 	attest_cert = NULL;
+	for (i = 0; i < EXCLUDED_KEYS; i++) {
+		kfree(excluded[i].n);
+		excluded[i].n = NULL;
+	}
 }

@@ -51,8 +51,8 @@ static const u8 oid_rsa_encryption[] = {
 
 static struct key *device_keyring;
 
-/* Modulus size in bytes, without the sign byte. */
-static size_t rsa_modulus_size(const struct rsa_key *rsa)
+/* The modulus without its leading zero bytes; returns its size. */
+static size_t rsa_modulus(const struct rsa_key *rsa, const u8 **modulus)
 {
 	const u8 *n = rsa->n;
 	size_t len = rsa->n_sz;
@@ -61,6 +61,7 @@ static size_t rsa_modulus_size(const struct rsa_key *rsa)
 		n++;
 		len--;
 	}
+	*modulus = n;
 	return len;
 }
 
@@ -84,7 +85,7 @@ int hnbtre_devkey_parse_pkcs8(const u8 *data, size_t len,
 	const u8 *end = data + len, *pos = data, *inner_end;
 	struct hnbtre_der_tlv seq, version, algo;
 	struct rsa_key rsa = {};
-	const u8 *apos;
+	const u8 *apos, *n;
 	size_t bits;
 	int ret;
 
@@ -111,7 +112,7 @@ int hnbtre_devkey_parse_pkcs8(const u8 *data, size_t len,
 		return -EBADMSG;
 	if (rsa_parse_priv_key(&rsa, key->value, key->len))
 		return -EBADMSG;
-	bits = rsa_modulus_size(&rsa) * 8;
+	bits = rsa_modulus(&rsa, &n) * 8;
 	if (!HNBTRE_DEVKEY_BITS_VALID(bits))
 		return -EINVAL;
 	return 0;
@@ -229,6 +230,59 @@ static struct asymmetric_key_subtype gated_subtype =
 static struct asymmetric_key_subtype distress_subtype =
 	GATED_SUBTYPE("hnbtre_distress");
 
+/**
+ * hnbtre_devkey_wrapper_modulus - the key and modulus of a wrapper
+ * @wrapper: HNBTRE_DEVKEY_MAGIC, then what hnbtre_devkey_parse_pkcs8() takes
+ * @len: its length
+ * @key: receives the RSAPrivateKey (points into @wrapper)
+ * @n: receives the modulus without leading zero bytes (points into @wrapper)
+ * @n_len: receives its length
+ *
+ * The modulus tells keys apart: the attestation key must be none of the
+ * keys in .hnbtre_device (attest_key.c).
+ *
+ * Return: 0, or the -errno of hnbtre_devkey_parse_pkcs8() (-EBADMSG also
+ * without the magic).
+ */
+int hnbtre_devkey_wrapper_modulus(const u8 *wrapper, size_t len,
+				  struct hnbtre_der_tlv *key, const u8 **n,
+				  size_t *n_len)
+{
+	struct rsa_key rsa = {};
+	int ret;
+
+	if (len < sizeof(devkey_magic) ||
+	    memcmp(wrapper, devkey_magic, sizeof(devkey_magic)))
+		return -EBADMSG;
+	ret = hnbtre_devkey_parse_pkcs8(wrapper + sizeof(devkey_magic),
+					len - sizeof(devkey_magic), key);
+	if (ret)
+		return ret;
+	if (rsa_parse_priv_key(&rsa, key->value, key->len))
+		return -EBADMSG;
+	*n_len = rsa_modulus(&rsa, n);
+	return 0;
+}
+
+/*
+ * The key of the wrapper @data is to be @description in .hnbtre_device:
+ * not if it is the attestation key, whose holder could then sign
+ * attestations through keyctl.
+ */
+static int exclude_attest_key(const char *description, const u8 *data,
+			      size_t len)
+{
+	struct hnbtre_der_tlv key;
+	const u8 *n;
+	size_t n_len;
+	int ret;
+
+	ret = hnbtre_devkey_wrapper_modulus(data, len, &key, &n, &n_len);
+	if (!ret)
+		ret = hnbtre_attest_key_exclude(description, n, n_len);
+	return ret;
+}
+
 static int devkey_parse(struct key_preparsed_payload *prep)
 {
 	const u8 *data = prep->data;
@@ -321,7 +375,8 @@ static bool module_pinned;
 /*
  * Makes a key of @description from the wrapper @data and links it into
  * .hnbtre_device: the parser and the keyring's restriction decide what is
- * acceptable, as they do for keyctl.  Under admission_lock.
+ * acceptable, as they do for keyctl; never the attestation key.  Under
+ * admission_lock.
  */
 static struct key *link_new_key(const char *description, const u8 *data,
 				size_t len)
@@ -329,6 +384,9 @@ static struct key *link_new_key(const char *description, const u8 *data,
 	struct key *key;
 	int ret;
 
+	ret = exclude_attest_key(description, data, len);
+	if (ret)
+		return ERR_PTR(ret);
 	key = key_alloc(&key_type_asymmetric, description, GLOBAL_ROOT_UID,
 			GLOBAL_ROOT_GID, current_cred(), ADMITTED_KEY_PERM,
 			KEY_ALLOC_NOT_IN_QUOTA | KEY_ALLOC_SET_KEEP, NULL);

@@ -322,6 +322,9 @@ void hnbtre_fs_exit(void);
 ssize_t hnbtre_devkey_wrapper_len(const u8 *p, size_t len);
 int hnbtre_devkey_parse_pkcs8(const u8 *data, size_t len,
 			      struct hnbtre_der_tlv *key);
+int hnbtre_devkey_wrapper_modulus(const u8 *wrapper, size_t len,
+				  struct hnbtre_der_tlv *key, const u8 **n,
+				  size_t *n_len);
 int hnbtre_devkey_init(void);
 void hnbtre_devkey_exit(void);
 
@@ -376,8 +379,12 @@ int hnbtre_tpm2_unseal_locked(struct tpm_chip *chip, u32 object, u32 session,
  */
 typedef int (*hnbtre_unsealed_fn)(const u8 *plain, size_t len);
 ssize_t hnbtre_seal_blob_len(const u8 *data, size_t len);
+ssize_t hnbtre_seal_pair_len(const u8 *data, size_t len);
 int hnbtre_seal_submit(const char *name, enum hnbtre_state verdict,
 		       hnbtre_unsealed_fn admit, const u8 *blob, size_t len);
+int hnbtre_seal_submit_pair(const char *trusted_name, const char *failed_name,
+			    hnbtre_unsealed_fn admit, const u8 *pair,
+			    size_t len);
 void hnbtre_seal_release(enum hnbtre_state verdict);
 int hnbtre_seal_init(void);
 void hnbtre_seal_exit(void);
@@ -399,6 +406,8 @@ int hnbtre_attest_init(void);
 
 /* attest_key.c (Documentation/attestation.md, "The attestation key") */
 int hnbtre_attest_key_load(const u8 *wrapper, size_t len);
+int hnbtre_attest_key_exclude(const char *description, const u8 *n,
+			      size_t n_len);
 int hnbtre_attest_signer(const u8 **cert, size_t *cert_len);
 int hnbtre_attest_sign(const u8 *digest, u8 *sig, size_t sig_size);
 int hnbtre_attest_key_init(void);

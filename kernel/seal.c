@@ -24,7 +24,12 @@
  *      sealed to a verdict.
  *
  * Then it decrypts each key and hands the clear wrapper to the file it
- * came through (devkey.c admits it into .hnbtre_device), and wipes it.
+ * came through (devkey.c admits it into .hnbtre_device, attest_key.c
+ * makes it the attestation key), and wipes it.
+ *
+ * A key needed whatever the verdict (the attestation key) comes as a
+ * pair of blobs, one sealed to each verdict: the release unseals the one
+ * of the verdict it extends, and the PCR sequence stays the same.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -62,7 +67,10 @@ MODULE_PARM_DESC(seal_parent,
 #define TPMA_OBJECT_FIXEDTPM	BIT(1)
 #define TPMA_OBJECT_FIXEDPARENT	BIT(4)
 #define TPMA_OBJECT_USERWITHAUTH BIT(6)
-/* No more blobs than kinds of sealed keys. */
+/*
+ * No more blobs than kinds of sealed keys: device key, distress
+ * credential, the attestation key's pair.
+ */
 #define SEALED_SLOTS		4
 
 static const char *const verdict_words[HNBTRE_STATE_COUNT] = {
@@ -226,6 +234,82 @@ static void slot_free(struct sealed_slot *slot)
 }
 
 /**
+ * hnbtre_seal_pair_len - length of the pair of sealed blobs that @data starts
+ * @data: what has arrived so far
+ * @len: its length
+ *
+ * Two sealed blobs end to end (hnbtre_seal_submit_pair()).
+ *
+ * Return: the length of both, 0 while a header is incomplete, -EBADMSG
+ * if @data does not start such a pair.
+ */
+ssize_t hnbtre_seal_pair_len(const u8 *data, size_t len)
+{
+	ssize_t first = hnbtre_seal_blob_len(data, len), second;
+
+	if (first <= 0 || len <= (size_t)first)
+		return min_t(ssize_t, first, 0);
+	second = hnbtre_seal_blob_len(data + first, len - first);
+	if (second <= 0)
+		return second;
+	return first + second;
+}
+
+/* A blob the release can unseal: well formed, its release bound to the verdict. */
+static int sealed_blob_check(const u8 *blob, size_t len)
+{
+	struct sealed_blob b;
+	int ret;
+
+	ret = sealed_blob_parse(blob, len, &b);
+	if (!ret)
+		ret = sealed_object_check(&b);
+	return ret;
+}
+
+static bool slot_named(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_slots; i++)
+		if (!strcmp(slots[i].name, name))
+			return true;
+	return false;
+}
+
+/* A new slot for a checked blob; under seal_lock, a free slot exists. */
+static int slot_add_locked(const char *name, enum hnbtre_state verdict,
+			   hnbtre_unsealed_fn admit, const u8 *blob,
+			   size_t len)
+{
+	struct sealed_slot *slot = &slots[nr_slots];
+	int ret;
+
+	memset(slot, 0, sizeof(*slot));
+	slot->aead = crypto_alloc_aead("gcm(aes)", 0, 0);
+	if (IS_ERR(slot->aead)) {
+		ret = PTR_ERR(slot->aead);
+		slot->aead = NULL;
+		return ret;
+	}
+	ret = crypto_aead_setauthsize(slot->aead, HNBTRE_SEALED_TAG_LEN);
+	slot->blob = kmemdup(blob, len, GFP_KERNEL);
+	if (!ret && !slot->blob)
+		ret = -ENOMEM;
+	if (ret) {
+		slot_free(slot);
+		return ret;
+	}
+	slot->name = name;
+	slot->verdict = verdict;
+	slot->admit = admit;
+	slot->len = len;
+	slot->outcome = SLOT_PENDING;
+	nr_slots++;
+	return 0;
+}
+
+/**
  * hnbtre_seal_submit - keep a sealed key until the release
  * @name: the securityfs file it came through
  * @verdict: HNBTRE_STATE_TRUSTED or HNBTRE_STATE_FAILED: which verdict of
@@ -248,54 +332,84 @@ int hnbtre_seal_submit(const char *name, enum hnbtre_state verdict,
 		       hnbtre_unsealed_fn admit, const u8 *blob, size_t len)
 {
 	struct tpm_chip *chip = hnbtre_tpm2_chip();
-	struct sealed_slot *slot;
-	struct sealed_blob b;
-	unsigned int i;
 	int ret;
 
 	if (!chip)
 		return -ENODEV;
 	put_device(&chip->dev);
-	ret = sealed_blob_parse(blob, len, &b);
-	if (!ret)
-		ret = sealed_object_check(&b);
+	ret = sealed_blob_check(blob, len);
 	if (ret)
 		return ret;
 
 	mutex_lock(&seal_lock);
-	ret = -EKEYEXPIRED;
 	if (released)
-		goto out;
-	ret = -EEXIST;
-	for (i = 0; i < nr_slots; i++)
-		if (!strcmp(slots[i].name, name))
-			goto out;
-	ret = -ENOSPC;
-	if (nr_slots == SEALED_SLOTS)
-		goto out;
-	slot = &slots[nr_slots];
-	memset(slot, 0, sizeof(*slot));
-	slot->aead = crypto_alloc_aead("gcm(aes)", 0, 0);
-	if (IS_ERR(slot->aead)) {
-		ret = PTR_ERR(slot->aead);
-		slot->aead = NULL;
-		goto out;
+		ret = -EKEYEXPIRED;
+	else if (slot_named(name))
+		ret = -EEXIST;
+	else if (nr_slots == SEALED_SLOTS)
+		ret = -ENOSPC;
+	else
+		ret = slot_add_locked(name, verdict, admit, blob, len);
+	mutex_unlock(&seal_lock);
+	return ret;
+}
+
+/**
+ * hnbtre_seal_submit_pair - keep a key sealed to either verdict
+ * @trusted_name: its name in "seal" for the blob released by trusted
+ * @failed_name: the same for the blob released by failed
+ * @admit: called at the release with the clear key of the released
+ *	blob, which is wiped after it returns
+ * @pair: the blob sealed to trusted, then the one sealed to failed,
+ *	exactly hnbtre_seal_pair_len() bytes; copied
+ * @len: its length
+ *
+ * For a key the TrE needs whatever its verdict (the attestation key):
+ * each blob is kept as by hnbtre_seal_submit(), both or neither.  Which
+ * verdict a blob is sealed to is the TPM's business (its policy): a pair
+ * in the wrong order releases nothing.
+ *
+ * Return: as hnbtre_seal_submit(); nothing is kept on error.
+ */
+int hnbtre_seal_submit_pair(const char *trusted_name, const char *failed_name,
+			    hnbtre_unsealed_fn admit, const u8 *pair,
+			    size_t len)
+{
+	struct tpm_chip *chip = hnbtre_tpm2_chip();
+	ssize_t first = hnbtre_seal_blob_len(pair, len);
+	ssize_t total = hnbtre_seal_pair_len(pair, len);
+	int ret;
+
+	if (!chip)
+		return -ENODEV;
+	put_device(&chip->dev);
+	if (first <= 0 || total != (ssize_t)len)
+		return -EBADMSG;
+	ret = sealed_blob_check(pair, first);
+	if (!ret)
+		ret = sealed_blob_check(pair + first, len - first);
+	if (ret)
+		return ret;
+
+	mutex_lock(&seal_lock);
+	if (released) {
+		ret = -EKEYEXPIRED;
+	} else if (slot_named(trusted_name) || slot_named(failed_name)) {
+		ret = -EEXIST;
+	} else if (nr_slots + 2 > SEALED_SLOTS) {
+		ret = -ENOSPC;
+	} else {
+		ret = slot_add_locked(trusted_name, HNBTRE_STATE_TRUSTED,
+				      admit, pair, first);
+		if (!ret) {
+			ret = slot_add_locked(failed_name, HNBTRE_STATE_FAILED,
+					      admit, pair + first,
+					      len - first);
+			/* both or neither */
+			if (ret)
+				slot_free(&slots[--nr_slots]);
+		}
 	}
-	ret = crypto_aead_setauthsize(slot->aead, HNBTRE_SEALED_TAG_LEN);
-	slot->blob = kmemdup(blob, len, GFP_KERNEL);
-	if (!ret && !slot->blob)
-		ret = -ENOMEM;
-	if (ret) {
-		slot_free(slot);
-		goto out;
-	}
-	slot->name = name;
-	slot->verdict = verdict;
-	slot->admit = admit;
-	slot->len = len;
-	slot->outcome = SLOT_PENDING;
-	nr_slots++;
-out:
 	mutex_unlock(&seal_lock);
 	return ret;
 }

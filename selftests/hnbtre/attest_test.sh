@@ -7,7 +7,7 @@
 # userspace can do with the device key while the gate is open, and 10000
 # hostile writes.
 . "$(dirname "$0")/gate_lib.sh"
-tap_init 53
+tap_init 58
 HOSTILE=$(dirname "$(readlink -f "$0")")/attest_hostile
 
 id=$(cat "$PKI/identity")
@@ -130,6 +130,11 @@ check "device key but no attestation key: ENOKEY" no_key
 wrap_key "$PKI/attest.key" "$WORK/attest.wrapped"
 check_write "attest_key: not a wrapper, EBADMSG" EBADMSG $SFS/attest_key "$PKI/attest.der"
 check_write "attest_cert: not DER, EBADMSG" EBADMSG $SFS/attest_cert "$PKI/attest.pem"
+mark=$(klog_mark)
+check_write "attest_key: the device key's own key, ENOTUNIQ (keyctl users could forge attestations)" \
+	ENOTUNIQ $SFS/attest_key "$WORK/device.wrapped"
+check "the kernel log says why" \
+	eval "klog_since '$mark' | grep -q 'attestation key refused: it is the device key'"
 check_write "attest_key: the wrapped attestation key is loaded" \
 	OK $SFS/attest_key "$WORK/attest.wrapped"
 check_write "attest_key: a second key, EEXIST" EEXIST $SFS/attest_key "$WORK/device.wrapped"
@@ -272,4 +277,18 @@ check "tampered: the userspace sign is refused meanwhile" gated_sign
 repair
 check "10000 hostile writes: documented errnos, well-formed blobs, state unchanged" hostile
 check "the module unloads once the device key is gone" unload_with_keys "$key"
+# The other order: the attestation key first, then the same key as the
+# device key, by admission or by replacement.
+fresh_module identity="$id"
+mark=$(klog_mark)
+check "device_key: the attestation key's own key, ENOTUNIQ, no device key" \
+	eval "expect_errno OK $SFS/attest_key < $WORK/attest.wrapped &&
+	      expect_errno ENOTUNIQ $SFS/device_key < $WORK/attest.wrapped &&
+	      klog_since '$mark' | grep -q 'device key refused: it is the attestation key' &&
+	      keyctl link %:.hnbtre_device @s && ! keyctl search %:.hnbtre_device asymmetric hnbtre:device 2>/dev/null"
+key=$(admit_key device "$WORK/device.wrapped")
+check "device_key_replace with the attestation key while trusted: ENOTUNIQ, the device key stays" \
+	eval "make_trusted && expect_errno ENOTUNIQ $SFS/device_key_replace < $WORK/attest.wrapped &&
+	      [ \"\$(keyctl search %:.hnbtre_device asymmetric hnbtre:device)\" = $key ]"
+check "the module unloads" unload_with_keys "$key"
 tap_done

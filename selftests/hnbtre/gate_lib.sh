@@ -88,6 +88,20 @@ load_attest_key() {
 	cat "$PKI/attest.der" > "$SFS/attest_cert"
 }
 
+# attests [trusted|failed]: an attestation the TrE makes now verifies
+# for the test PKI's device certificate: valid, or (failed) rejected for
+# its state alone, so signed by an attestation key of the operator.
+attests() {
+	local n out want
+	n=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	"$HNBTRE" attest --nonce "$n" > "$WORK/att" || return 1
+	out=$("$HNBTRE" verify-attestation --cert "$PKI/device.pem" --roots "$PKI/root.pem" \
+		--nonce "$n" "$WORK/att" | tail -n 1)
+	want=valid
+	[ "${1:-trusted}" = trusted ] || want="rejected: state not trusted"
+	[ "$out" = "$want" ] || { echo "verify-attestation: $out"; return 1; }
+}
+
 # load_device_key: the test device key admitted, and the attestation key
 # with it; prints the device key's serial.
 load_device_key() {

@@ -1,12 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Keys at rest at start-up (Documentation/devkey.md, "Keys at rest"):
-# hnbtre-start with a sealed key, no key material on storage or in any
-# process's memory after it, and hnbtre-start's refusal of a clear key
-# without CLEAR_KEYS=yes.  One release: one verdict PCR still at its reset
+# hnbtre-start with a sealed device key and attestation key, no key
+# material of either on storage or in any process's memory after it, and
+# hnbtre-start's refusal of a clear key without CLEAR_KEYS=yes.  One release: one verdict PCR still at its reset
 # value.  TAP 13; run as root in a VM with a TPM.
 . "$(dirname "$0")/gate_lib.sh"
-CHECKS=5
+CHECKS=7
 tpm2_init $CHECKS
 
 parent=0x81000001
@@ -19,11 +19,11 @@ make_components "$WORK/c" 2
 signed_manifest "$WORK/m" 1 "$WORK"/c/c*
 keyctl new_session > /dev/null
 touch "$WORK/start"
-# --- hnbtre-start with a sealed key: no key material on storage or in
-# any process's memory after it.  A known key, in memory only
-# (/dev/shm), sealed and gone before hnbtre-start runs: the scans look for
-# slices of its primes and private exponent, masked so that the scanner
-# never holds them in clear.
+# --- hnbtre-start with sealed keys: no key material on storage or in
+# any process's memory after it.  Known keys (device and attestation),
+# in memory only (/dev/shm), sealed and gone before hnbtre-start runs:
+# the scans look for slices of their primes and private exponents,
+# masked so that the scanner never holds them in clear.
 [ ! -d $SFS ] || unload_pinned
 start_conf() {
 	cat > "$WORK/start.conf" <<EOC
@@ -32,6 +32,7 @@ MODULE=$MODULE
 MANIFEST=$WORK/m
 ROOT_CERTS="$PKI/signer.der $PKI/pkg-signer.der $PKI/ima.der"
 DEVICE_KEY=$1
+ATTEST_CERT=$WORK/ak.der
 VERDICT_PCR=$PE
 HNBTRE=$HNBTRE
 WATCHER_PIDFILE=$WORK/watcher.pid
@@ -40,32 +41,45 @@ EOC
 }
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out /dev/shm/k.pem 2>/dev/null
 openssl pkey -in /dev/shm/k.pem -pubout -out "$WORK/k.pub"
-python3 - /dev/shm/k.pem "$WORK/needles" <<'EOF'
+# the attestation key and its certificate from the test operator CA
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out /dev/shm/ak.pem 2>/dev/null
+printf '%s\n' "basicConstraints=critical,CA:FALSE" "subjectKeyIdentifier=hash" \
+	"authorityKeyIdentifier=keyid:always" "keyUsage=critical,digitalSignature" \
+	"extendedKeyUsage=2.25.133552708805364161004282974501280483023.1.4" \
+	"subjectAltName=URI:urn:hnbtre:identity:$id" > "$WORK/ak.ext"
+openssl req -new -key /dev/shm/ak.pem -subj "/O=hnbtre test operator/CN=$id" |
+	openssl x509 -req -CA "$PKI/root.pem" -CAkey "$PKI/root.key" -days 1 -sha256 \
+		-extfile "$WORK/ak.ext" -outform DER -out "$WORK/ak.der" 2>/dev/null
+python3 - /dev/shm/k.pem /dev/shm/ak.pem "$WORK/needles" <<'EOF'
 import subprocess, sys
-text = subprocess.run(['openssl', 'rsa', '-in', sys.argv[1], '-noout', '-text'],
-                      capture_output=True, text=True).stdout
-fields, cur = {}, None
-for line in text.splitlines():
-    if not line.startswith(' '):
-        cur = line.split(':')[0]
-        fields[cur] = ''
-    elif cur:
-        fields[cur] += line.strip().replace(':', '')
 out = []
-for name in ('privateExponent', 'prime1', 'prime2'):
-    raw = bytes.fromhex(fields[name])[-40:-8]
-    for form in (raw, raw.hex().encode(), raw.hex().upper().encode()):
-        out.append(bytes(b ^ 0x5a for b in form).hex())
-open(sys.argv[2], 'w').write('\n'.join(out) + '\n')
+for key in sys.argv[1:-1]:
+    text = subprocess.run(['openssl', 'rsa', '-in', key, '-noout', '-text'],
+                          capture_output=True, text=True).stdout
+    fields, cur = {}, None
+    for line in text.splitlines():
+        if not line.startswith(' '):
+            cur = line.split(':')[0]
+            fields[cur] = ''
+        elif cur:
+            fields[cur] += line.strip().replace(':', '')
+    for name in ('privateExponent', 'prime1', 'prime2'):
+        raw = bytes.fromhex(fields[name])[-40:-8]
+        for form in (raw, raw.hex().encode(), raw.hex().upper().encode()):
+            out.append(bytes(b ^ 0x5a for b in form).hex())
+open(sys.argv[-1], 'w').write('\n'.join(out) + '\n')
 EOF
 "$HNBTRE" key seal --verdict-pcr $PE /dev/shm/k.pem "$WORK/k.sealed"
-shred -u /dev/shm/k.pem
+"$HNBTRE" key seal --attest --verdict-pcr $PE /dev/shm/ak.pem "$WORK/ak.sealed"
+shred -u /dev/shm/k.pem /dev/shm/ak.pem
 check "hnbtre-start with the sealed key: trusted, unsealed, admitted, signing for its public key" \
-	eval "start_conf $WORK/k.sealed && $TOP/policy/init/hnbtre-start $WORK/start.conf 2> $WORK/start.log &&
+	eval "start_conf $WORK/k.sealed ATTEST_KEY=$WORK/ak.sealed && $TOP/policy/init/hnbtre-start $WORK/start.conf 2> $WORK/start.log &&
 	      [ \"\$(seal_word device_key)\" = admitted ] && grep -q 'sealed keys: verdict_pcr $PE' $WORK/start.log &&
 	      keyctl link %:.hnbtre_device @s && key=\$(keyctl search %:.hnbtre_device asymmetric hnbtre:device) &&
 	      head -c 32 /dev/urandom > $WORK/dg && keyctl pkey_sign \$key 0 $WORK/dg enc=pkcs1 hash=sha256 > $WORK/sig &&
 	      openssl pkeyutl -verify -pubin -inkey $WORK/k.pub -in $WORK/dg -sigfile $WORK/sig -pkeyopt digest:sha256"
+check "and the sealed attestation key: released by the trusted verdict, an attestation verifies" \
+	eval "[ \"\$(seal_word attest_key_trusted)\" = admitted ] && attests"
 # scan: every file written in this boot and the memory of every process.
 scan() {
 	python3 - "$WORK/needles" "$@" <<'EOF'
@@ -126,11 +140,23 @@ check "no key material in the memory of any process (/proc/*/mem)" scan mem
 
 unload_pinned
 wrap_key "$PKI/device.key" "$WORK/device.wrapped"
+wrap_key "$PKI/attest.key" "$WORK/attest.wrapped"
 check "hnbtre-start refuses a clear key unless CLEAR_KEYS=yes, and warns with it" \
 	eval "start_conf $WORK/device.wrapped && $TOP/policy/init/hnbtre-start $WORK/start.conf 2> $WORK/start.log;
 	      grep -q 'device key in clear refused' $WORK/start.log && ! has_key device && unload_pinned &&
 	      start_conf $WORK/device.wrapped CLEAR_KEYS=yes && $TOP/policy/init/hnbtre-start $WORK/start.conf 2> $WORK/start.log &&
 	      grep -q 'WARNING: device key in clear on storage' $WORK/start.log && keyctl link %:.hnbtre_device @s && has_key device"
+unload_pinned
+check "hnbtre-start refuses a clear attestation key unless CLEAR_KEYS=yes, and warns with it" \
+	eval "start_conf $WORK/device.wrapped 'ATTEST_KEY=$WORK/attest.wrapped
+CLEAR_KEYS=no
+ATTEST_CERT=$PKI/attest.der' && $TOP/policy/init/hnbtre-start $WORK/start.conf 2> $WORK/start.log;
+	      grep -q 'attestation key in clear refused' $WORK/start.log && ! $HNBTRE attest --nonce 00112233445566778899aabbccddeeff > /dev/null 2>&1 &&
+	      unload_pinned && start_conf $WORK/device.wrapped 'ATTEST_KEY=$WORK/attest.wrapped
+ATTEST_CERT=$PKI/attest.der
+CLEAR_KEYS=yes' && $TOP/policy/init/hnbtre-start $WORK/start.conf 2> $WORK/start.log &&
+	      grep -q 'WARNING: attestation key in clear on storage' $WORK/start.log &&
+	      $HNBTRE attest --nonce 00112233445566778899aabbccddeeff > /dev/null"
 unload_pinned
 rm -rf "$WORK"
 tap_done

@@ -7,7 +7,7 @@
 # gives one release per PCR.  The attacks are what root on the device can
 # do with tpm2-tools.  TAP 13; run as root in a VM with a TPM.
 . "$(dirname "$0")/gate_lib.sh"
-CHECKS=28
+CHECKS=36
 tpm2_init $CHECKS
 
 parent=0x81000001
@@ -56,6 +56,28 @@ root_unseal() {
 	tpm2_unseal -c "$d/obj.ctx" -p "" > /dev/null 2>&1 && return 0
 	return 1
 }
+# pair AK DIR: the two blobs of a sealed attestation key (the one
+# released by trusted, then the one released by failed) as DIR/ak.1
+# and DIR/ak.2.
+pair() {
+	python3 - "$1" "$2" <<'EOF'
+import struct, sys
+b = open(sys.argv[1], 'rb').read()
+for n in (1, 2):
+    assert b[:16] == b'HNBTRE-SEALED-1\0'
+    pub, priv, ct = struct.unpack('>HHH', b[20:26])
+    end = 26 + pub + priv + 12 + ct + 16
+    open('%s/ak.%d' % (sys.argv[2], n), 'wb').write(b[:end])
+    b = b[end:]
+assert not b
+EOF
+}
+# ak_unseal_refused AK PCR: after the cap, neither blob unseals.
+ak_unseal_refused() {
+	local d
+	d=$(mktemp -d "$WORK/p.XXXX")
+	pair "$1" "$d" && unseal_refused "$d/ak.1" "$2" && unseal_refused "$d/ak.2" "$2"
+}
 # unseal_refused BLOB PCR: it loads, and no route unseals it.
 unseal_refused() {
 	root_unseal "$@"
@@ -87,10 +109,21 @@ check "the CSR carries the identity (CN and URI) and verifies; key generate neve
 	      openssl req -in $WORK/dev$PA.csr -noout -subject | grep -qF 'CN = $id' &&
 	      openssl req -in $WORK/dev$PA.csr -noout -text | grep -qF 'URI:urn:hnbtre:identity:$id' &&
 	      ! $HNBTRE key generate --identity '$id' --verdict-pcr $PA $WORK/dev$PA $WORK/other.csr 2>/dev/null"
+check "key seal --attest: the attestation key sealed twice (to trusted, then to failed) in one file, no clear key" \
+	eval "$HNBTRE key seal --attest --verdict-pcr $PA $PKI/attest.key $WORK/ak$PA &&
+	      $HNBTRE key seal --attest --verdict-pcr $PB $PKI/attest.key $WORK/ak$PB &&
+	      [ \$(grep -aoF HNBTRE-SEALED-1 $WORK/ak$PA | wc -l) = 2 ] && pair $WORK/ak$PA $WORK &&
+	      ! grep -qa 'HNBTRE-DEVKEY-1' $WORK/ak$PA"
+check "key generate --attest: a sealed pair and a CSR with the identity that asks for the attestation role" \
+	eval "$HNBTRE key generate --attest --identity '$id' --verdict-pcr $PA $WORK/akgen $WORK/akgen.csr &&
+	      [ \$(grep -aoF HNBTRE-SEALED-1 $WORK/akgen | wc -l) = 2 ] &&
+	      openssl req -in $WORK/akgen.csr -verify -noout 2>&1 | grep -q 'verify OK' &&
+	      openssl req -in $WORK/akgen.csr -noout -subject | grep -qF 'CN = $id' &&
+	      openssl req -in $WORK/akgen.csr -noout -text | grep -qF '2.25.133552708805364161004282974501280483023.1.4'"
 check "a sealed blob holds no clear key" \
 	eval "! grep -qa 'HNBTRE-DEVKEY-1' $WORK/dev$PB &&
 	      ! grep -qaF \"\$(openssl pkcs8 -topk8 -nocrypt -in $PKI/device.key -outform DER | head -c 200 | tail -c 32)\" $WORK/dev$PB"
-fresh_module verdict_pcr=$PA > /dev/null
+fresh_module verdict_pcr=$PA identity="$id" > /dev/null
 check "a malformed blob: EBADMSG" \
 	eval "head -c 100 $WORK/dev$PA > $WORK/short && ! expect_errno OK $SFS/device_key < $WORK/short 2>/dev/null;
 	      { head -c 30 $WORK/dev$PA; printf 'x%.0s' \$(seq 200); } > $WORK/bad && expect_errno EBADMSG $SFS/device_key < $WORK/bad"
@@ -101,6 +134,10 @@ check "sealed device key and distress credential kept: seal says pending" \
 	      [ \"\$(seal_word release)\" = pending ] && [ \"\$(seal_word device_key)\" = pending ] &&
 	      ! has_key device"
 check_write "a second blob of the same kind: EEXIST" EEXIST $SFS/device_key "$WORK/dev$PA"
+check "sealed attestation key kept: both blobs pending, no attestation before the release" \
+	eval "expect_errno OK $SFS/attest_key < $WORK/ak$PA && expect_errno OK $SFS/attest_cert < $PKI/attest.der &&
+	      [ \"\$(seal_word attest_key_trusted)\" = pending ] && [ \"\$(seal_word attest_key_failed)\" = pending ] &&
+	      ! attests 2>/dev/null"
 check "trusted start-up: device key admitted, distress credential not released" \
 	eval "cat $WORK/m > $SFS/manifest && [ \$(state) = trusted ] &&
 	      [ \"\$(seal_word release)\" = trusted ] && [ \"\$(seal_word device_key)\" = admitted ] &&
@@ -111,7 +148,12 @@ check "the unsealed key is the generated one: its signature verifies with the CS
 	      head -c 32 /dev/urandom > $WORK/dg && keyctl pkey_sign \$key 0 $WORK/dg enc=pkcs1 hash=sha256 > $WORK/sig &&
 	      openssl req -in $WORK/dev$PA.csr -pubkey -noout > $WORK/pub.pem &&
 	      openssl pkeyutl -verify -pubin -inkey $WORK/pub.pem -in $WORK/dg -sigfile $WORK/sig -pkeyopt digest:sha256"
+check "trusted start-up: the attestation key's trusted blob released, the other not; an attestation verifies" \
+	eval "[ \"\$(seal_word attest_key_trusted)\" = admitted ] &&
+	      [ \"\$(seal_word attest_key_failed)\" = not-released ] && attests trusted"
 check "PCR $PA holds the trusted verdict and the cap" pcr_is sha256:$PA "$(capped trusted)"
+check "after the cap: tpm2_unseal fails for both blobs of the attestation key" \
+	ak_unseal_refused "$WORK/ak$PA" $PA
 check "after the cap: tpm2_unseal (PCR policy, password, empty) fails" \
 	unseal_refused "$WORK/dev$PA" $PA
 check "root extends PCR $PA with the trusted verdict after the module: tpm2_unseal still fails" \
@@ -121,14 +163,20 @@ check "a later validation releases nothing more" \
 	eval "echo 1 > $SFS/validate && [ \"\$(seal_word distress_key)\" = not-released ]"
 
 # --- PCR $PB: a failed start-up releases the distress credential only.
-fresh_module verdict_pcr=$PB > /dev/null
+fresh_module verdict_pcr=$PB identity="$id" > /dev/null
 check "failed start-up: distress credential admitted, device key never unsealed" \
 	eval "expect_errno OK $SFS/device_key < $WORK/dev$PB && expect_errno OK $SFS/distress_key < $WORK/dis$PB &&
+	      expect_errno OK $SFS/attest_key < $WORK/ak$PB && expect_errno OK $SFS/attest_cert < $PKI/attest.der &&
 	      cat $WORK/mf > $SFS/manifest; [ \$(state) = failed ] &&
 	      [ \"\$(seal_word release)\" = failed ] && [ \"\$(seal_word device_key)\" = not-released ] &&
 	      [ \"\$(seal_word distress_key)\" = admitted ] && keyctl link %:.hnbtre_device @s &&
 	      has_key distress && ! has_key device"
+check "failed start-up: the attestation key's failed blob released; the attestation, signed by it, says failed" \
+	eval "[ \"\$(seal_word attest_key_failed)\" = admitted ] &&
+	      [ \"\$(seal_word attest_key_trusted)\" = not-released ] && attests failed"
 check "PCR $PB holds the failed verdict and the cap" pcr_is sha256:$PB "$(capped failed)"
+check "after the cap: tpm2_unseal fails for both blobs of the attestation key" \
+	ak_unseal_refused "$WORK/ak$PB" $PB
 check "the device key sealed to trusted: root cannot unseal it either" \
 	unseal_refused "$WORK/dev$PB" $PB
 check "a repair and a trusted validation later release nothing" \
@@ -159,12 +207,16 @@ check "and the PCR is capped on top: root's unseal fails after the module too" \
 unload_pinned
 check "TPM2_Clear, a new parent at the same handle (a fresh TPM's)" \
 	eval "$HNBTRE key seal --verdict-pcr $PD $PKI/device.key $WORK/dev$PD &&
+	      $HNBTRE key seal --attest --verdict-pcr $PD $PKI/attest.key $WORK/ak$PD &&
 	      tpm2_clear -c l && ! tpm2_readpublic -c $parent > /dev/null 2>&1 &&
 	      $HNBTRE key seal --verdict-pcr $PD $PKI/distress.key $WORK/other$PD && tpm2_readpublic -c $parent > /dev/null"
 fresh_module verdict_pcr=$PD > /dev/null
 check "the copied blob is useless: TPM2_Load fails, no device key" \
-	eval "expect_errno OK $SFS/device_key < $WORK/dev$PD && cat $WORK/m > $SFS/manifest &&
+	eval "expect_errno OK $SFS/device_key < $WORK/dev$PD && expect_errno OK $SFS/attest_key < $WORK/ak$PD &&
+	      expect_errno OK $SFS/attest_cert < $PKI/attest.der && cat $WORK/m > $SFS/manifest &&
 	      [ \$(state) = trusted ] && seal_word device_key | grep -q '^failed ' && ! has_key device"
+check "the copied attestation key is useless too: not released, no attestation" \
+	eval "seal_word attest_key_trusted | grep -q '^failed ' && ! attests 2>/dev/null"
 check "and root cannot load it either" eval "root_unseal $WORK/dev$PD $PD; [ \$? = 2 ]"
 check "the kernel log names the key not released" \
 	eval "dmesg | grep -q 'device_key: sealed key not released'"

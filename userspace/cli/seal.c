@@ -10,6 +10,8 @@
  * KEK is cleansed.  tpm2-tools do the TPM side; the temporary directory
  * they write to receives only public data (the policy digest, the
  * object's public and private areas, which are encrypted by the TPM).
+ * The attestation key (--attest) is sealed twice, to trusted and to
+ * failed, into one file: the TrE needs it whatever its verdict.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -345,26 +347,40 @@ out:
 	return ret;
 }
 
-/* Seal the clear wrapper @wrapper into a new file @out (or "-"). */
-static int seal_wrapper(const struct seal_options *o,
+/*
+ * Seal the clear wrapper @wrapper into a new file @out (or "-"): one blob
+ * sealed to the verdict of @o, or for the attestation key (@attest) the
+ * one sealed to trusted and the one sealed to failed, end to end.
+ */
+static int seal_wrapper(const struct seal_options *o, bool attest,
 			const unsigned char *wrapper, size_t wrapper_len,
 			const char *out)
 {
-	unsigned char *blob = NULL;
-	size_t len = 0;
+	static const char *const both[] = { "trusted", "failed" };
+	unsigned char *blob[2] = { NULL, NULL };
+	size_t len[2] = { 0, 0 }, i, count = attest ? 2 : 1;
+	struct seal_options one = *o;
 	int fd, ret = -1;
 
-	if (seal_blob(o, wrapper, wrapper_len, &blob, &len))
-		return -1;
+	for (i = 0; i < count; i++) {
+		if (attest)
+			one.verdict = both[i];
+		if (seal_blob(&one, wrapper, wrapper_len, &blob[i], &len[i]))
+			goto out;
+	}
 	fd = strcmp(out, "-") ?
 	     open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) :
 	     STDOUT_FILENO;
-	if (fd < 0 || write_all(fd, blob, len) ||
-	    (fd != STDOUT_FILENO && close(fd)))
+	for (i = 0; fd >= 0 && i < count; i++)
+		if (write_all(fd, blob[i], len[i]))
+			break;
+	if (fd < 0 || i < count || (fd != STDOUT_FILENO && close(fd)))
 		die_msg("%s: %s", out, strerror(errno));
 	else
 		ret = 0;
-	free(blob);
+out:
+	free(blob[0]);
+	free(blob[1]);
 	return ret;
 }
 
@@ -394,15 +410,19 @@ static long parse_pcrs(const char *list)
 	return mask;
 }
 
-/* The options both commands take; returns optind or -1. */
+/*
+ * The options both commands take; returns optind or -1.  *@attest: the
+ * key is the attestation key (--attest), sealed to both verdicts.
+ */
 static int seal_options_parse(int argc, char **argv, struct seal_options *o,
-			      int *bits, const char **identity)
+			      bool *attest, int *bits, const char **identity)
 {
 	static const struct option opts[] = {
 		{ "verdict-pcr", required_argument, NULL, 'p' },
 		{ "boot-pcrs", required_argument, NULL, 'b' },
 		{ "parent", required_argument, NULL, 'P' },
 		{ "distress", no_argument, NULL, 'd' },
+		{ "attest", no_argument, NULL, 'a' },
 		{ "bits", required_argument, NULL, 'B' },
 		{ "identity", required_argument, NULL, 'i' },
 		{}
@@ -415,6 +435,7 @@ static int seal_options_parse(int argc, char **argv, struct seal_options *o,
 	o->boot_pcr_mask = 0;
 	o->parent = HNBTRE_SEAL_PARENT_DEFAULT;
 	o->verdict = "trusted";
+	*attest = false;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -437,6 +458,9 @@ static int seal_options_parse(int argc, char **argv, struct seal_options *o,
 		case 'd':
 			o->verdict = "failed";
 			break;
+		case 'a':
+			*attest = true;
+			break;
 		case 'B':
 			if (!bits)
 				goto bad;
@@ -453,6 +477,10 @@ static int seal_options_parse(int argc, char **argv, struct seal_options *o,
 			return -1;
 		}
 	}
+	if (*attest && strcmp(o->verdict, "trusted")) {
+		die_msg("--attest and --distress: a key is one or the other");
+		return -1;
+	}
 	return optind;
 bad:
 	die_msg("%s: invalid option value", optarg);
@@ -463,14 +491,15 @@ bad:
 static int seal(int argc, char **argv)
 {
 	struct seal_options o;
+	bool attest;
 	unsigned char *wrapper = NULL;
 	size_t wrapper_len = 0;
 	EVP_PKEY *key = NULL;
 	int i, ret = EXIT_ERROR;
 
-	i = seal_options_parse(argc, argv, &o, NULL, NULL);
+	i = seal_options_parse(argc, argv, &o, &attest, NULL, NULL);
 	if (i < 0 || argc - i != 2) {
-		die_msg("usage: key seal [--distress] [--verdict-pcr N] [--boot-pcrs LIST] [--parent HANDLE] IN.pk8 OUT|-");
+		die_msg("usage: key seal [--distress|--attest] [--verdict-pcr N] [--boot-pcrs LIST] [--parent HANDLE] IN.pk8 OUT|-");
 		return EXIT_ERROR;
 	}
 	key = key_read_pkcs8(argv[i]);
@@ -479,20 +508,24 @@ static int seal(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	if (!key_wrapper(key, argv[i], &wrapper, &wrapper_len) &&
-	    !seal_wrapper(&o, wrapper, wrapper_len, argv[i + 1]))
+	    !seal_wrapper(&o, attest, wrapper, wrapper_len, argv[i + 1]))
 		ret = EXIT_OK;
 	OPENSSL_secure_clear_free(wrapper, wrapper_len);
 	EVP_PKEY_free(key);
 	return ret;
 }
 
-/* A CSR for @key whose subject carries @identity (devkey.md). */
-static int write_csr(EVP_PKEY *key, const char *identity, const char *out)
+/*
+ * A CSR for @key whose subject carries @identity (devkey.md); for the
+ * attestation key it asks for the attestation role (attestation.md).
+ */
+static int write_csr(EVP_PKEY *key, const char *identity, bool attest,
+		     const char *out)
 {
 	char uri[sizeof(HNBTRE_IDENTITY_URI_PREFIX) + HNBTRE_IDENTITY_MAX];
 	X509_REQ *req = X509_REQ_new();
 	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
-	X509_EXTENSION *san = NULL;
+	X509_EXTENSION *san = NULL, *role = NULL;
 	X509_NAME *name;
 	int fd = -1, ret = -1;
 	FILE *f = NULL;
@@ -505,8 +538,17 @@ static int write_csr(EVP_PKEY *key, const char *identity, const char *out)
 	san = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, uri);
 	if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
 					(const unsigned char *)identity, -1, -1, 0) ||
-	    !san || !sk_X509_EXTENSION_push(exts, san) ||
-	    !X509_REQ_add_extensions(req, exts) ||
+	    !san || !sk_X509_EXTENSION_push(exts, san))
+		goto out;
+	san = NULL;
+	if (attest) {
+		role = X509V3_EXT_conf_nid(NULL, NULL, NID_ext_key_usage,
+					   HNBTRE_ATTEST_ROLE_OID);
+		if (!role || !sk_X509_EXTENSION_push(exts, role))
+			goto out;
+		role = NULL;
+	}
+	if (!X509_REQ_add_extensions(req, exts) ||
 	    !X509_REQ_set_pubkey(req, key) ||
 	    !X509_REQ_sign(req, key, EVP_sha256()))
 		goto out;
@@ -522,10 +564,9 @@ out:
 		close(fd);
 	if (ret)
 		die_msg("%s: cannot write the CSR", out);
-	if (exts)
-		sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-	else
-		X509_EXTENSION_free(san);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	X509_EXTENSION_free(san);
+	X509_EXTENSION_free(role);
 	X509_REQ_free(req);
 	return ret;
 }
@@ -537,13 +578,14 @@ static int generate(int argc, char **argv)
 	unsigned char *wrapper = NULL;
 	size_t wrapper_len = 0;
 	struct seal_options o;
+	bool attest;
 	int i, bits = HNBTRE_DEVKEY_BITS_MIN, ret = EXIT_ERROR;
 	EVP_PKEY *key;
 
-	i = seal_options_parse(argc, argv, &o, &bits, &identity);
+	i = seal_options_parse(argc, argv, &o, &attest, &bits, &identity);
 	if (i < 0 || argc - i != 2 || !identity || !*identity ||
 	    strlen(identity) > HNBTRE_IDENTITY_MAX) {
-		die_msg("usage: key generate --identity ID [--bits 2048|3072] [--distress] [--verdict-pcr N] [--boot-pcrs LIST] [--parent HANDLE] SEALED CSR");
+		die_msg("usage: key generate --identity ID [--bits 2048|3072] [--distress|--attest] [--verdict-pcr N] [--boot-pcrs LIST] [--parent HANDLE] SEALED CSR");
 		return EXIT_ERROR;
 	}
 	key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
@@ -552,8 +594,8 @@ static int generate(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	if (!key_wrapper(key, "generated key", &wrapper, &wrapper_len) &&
-	    !seal_wrapper(&o, wrapper, wrapper_len, argv[i]) &&
-	    !write_csr(key, identity, argv[i + 1]))
+	    !seal_wrapper(&o, attest, wrapper, wrapper_len, argv[i]) &&
+	    !write_csr(key, identity, attest, argv[i + 1]))
 		ret = EXIT_OK;
 	OPENSSL_secure_clear_free(wrapper, wrapper_len);
 	EVP_PKEY_free(key);
@@ -562,6 +604,6 @@ static int generate(int argc, char **argv)
 
 const struct command seal_commands[] = {
 	{ "key", "generate", "--identity ID [--bits N] [SEAL OPTIONS] SEALED CSR   new key, sealed to this TPM", generate },
-	{ "key", "seal", "[--distress] [--verdict-pcr N] [--boot-pcrs LIST] [--parent H] IN.pk8 OUT|-   seal a key to this TPM", seal },
+	{ "key", "seal", "[--distress|--attest] [--verdict-pcr N] [--boot-pcrs LIST] [--parent H] IN.pk8 OUT|-   seal a key to this TPM", seal },
 	{}
 };
