@@ -7,6 +7,7 @@
 # userspace can do with the device key while the gate is open, and 10000
 # hostile writes.
 . "$(dirname "$0")/gate_lib.sh"
+. "$(dirname "$0")/forge_lib.sh"
 tap_init 58
 HOSTILE=$(dirname "$(readlink -f "$0")")/attest_hostile
 
@@ -14,16 +15,6 @@ id=$(cat "$PKI/identity")
 fresh_module identity="$id" || exit 1
 openssl x509 -in "$PKI/attest.pem" -pubkey -noout > "$WORK/attpub.pem"
 
-# attest NONCE_HEX OUT: one transaction on one fd, as the docs describe.
-attest() {
-	local hex=$1 out=$2
-	exec 3<>$SFS/attest || return 1
-	printf "$(echo "$hex" | sed 's/../\\x&/g')" >&3 &&
-	cat <&3 > "$out"
-	local rc=$?
-	exec 3<&-
-	return $rc
-}
 # field BLOB OFFSET BYTES: big-endian unsigned integer
 field() { od -An -tu"$3" --endian=big -j "$2" -N "$3" "$1" | tr -d ' '; }
 hexat() { od -An -tx1 -v -j "$2" -N "$3" "$1" | tr -d ' \n'; }
@@ -179,70 +170,16 @@ check "hnbtre attest --nonce writes a valid attestation" cli_attest
 # Forgeries, while the gate is open (trusted): what root can do with the
 # device key.  Each takes the genuine blob, claims something else, and
 # signs with the device key by one of the routes keyctl offers.
-# forge_body BLOB FIELD CERT OUT: OUT = the body of BLOB with FIELD
-# claimed otherwise (state, tim, rim, counter, none), the certificate
-# replaced by CERT (DER) unless "-", lengths adjusted; prints nothing.
-forge_body() {
-	python3 - "$@" <<'EOP'
-import struct, sys
-blob, what, cert, out = sys.argv[1:5]
-b = bytearray(open(blob, 'rb').read())
-body_len = struct.unpack('>I', b[16:20])[0]
-nl, il = b[152], b[153]
-cl = struct.unpack('>H', b[154:156])[0]
-body = b[:body_len]
-if what == 'state':
-	body[22] = 2
-if what == 'tim':
-	body[64:96] = b'\x11' * 32
-if what == 'rim':
-	body[96:128] = b'\x22' * 32
-if what == 'counter':
-	body[32:40] = struct.pack('>Q', 1)
-if what == 'v1':
-	body[0:16] = b'HNBTRE-ATTEST-1\n'
-if cert != '-':
-	c = open(cert, 'rb').read()
-	body = body[:156 + nl + il] + c
-	body[154:156] = struct.pack('>H', len(c))
-body[16:20] = struct.pack('>I', len(body))
-body[20:22] = struct.pack('>H', 256)
-open(out, 'wb').write(body)
-EOP
-}
-# sign_pkcs1 BODY HASH OUT: keyctl pkey_sign with the device key
-sign_pkcs1() {
-	openssl dgst -"$2" -binary "$1" > "$1.dgst" &&
-	keyctl pkey_sign "$key" 0 "$1.dgst" enc=pkcs1 hash="$2" > "$3"
-}
-# sign_raw BODY OUT: EMSA-PKCS1-v1_5 of SHA-256 built here, then the
-# device key's raw RSA (pkey_decrypt enc=raw) over it
-sign_raw() {
-	{ printf '\x00\x01'; head -c 202 /dev/zero | tr '\0' '\377'; printf '\x00'
-	  printf '\x30\x31\x30\x0d\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x01\x05\x00\x04\x20'
-	  openssl dgst -sha256 -binary "$1"; } > "$1.em" &&
-	keyctl pkey_decrypt "$key" 0 "$1.em" enc=raw > "$2"
-}
-# forged_rejected WHAT CERT SIGN [HASH] REASON: a forgery that the device
+# forged_rejected WHAT CERT HOW REASON [HASH]: a forgery (forge) that the device
 # key did sign, refused by the verifier for REASON
 forged_rejected() {
 	local what=$1 cert=$2 how=$3 reason=$4 hash=${5:-sha256} f="$WORK/forged-$1-$3-$5"
-	forge_body "$WORK/a1" "$what" "$cert" "$f.body" || return 1
-	if [ "$how" = raw ]; then
-		sign_raw "$f.body" "$f.sig"
-	else
-		sign_pkcs1 "$f.body" "$hash" "$f.sig"
-	fi || { echo "the device key did not sign"; return 1; }
-	cat "$f.body" "$f.sig" > "$f"
+	forge "$key" "$WORK/a1" "$what" "$cert" "$how" "$f" "$hash" &&
 	rejected "$reason" --nonce $nonce "$f"
 }
 # control: the route works, the forgery is the device key's signature
 forged_ok() {
-	openssl x509 -in "$PKI/device.pem" -pubkey -noout > "$WORK/devpub.pem" &&
-	forge_body "$WORK/a1" tim - "$WORK/ctl.body" &&
-	sign_raw "$WORK/ctl.body" "$WORK/ctl.sig" &&
-	openssl dgst -sha256 -verify "$WORK/devpub.pem" -signature "$WORK/ctl.sig" \
-		"$WORK/ctl.body" | grep -qx 'Verified OK'
+	forge "$key" "$WORK/a1" tim - raw "$WORK/ctl" && signed_by "$PKI/device.pem" "$WORK/ctl"
 }
 check "control: the device key signs a forged body, openssl verifies it" \
 	forged_ok
