@@ -17,6 +17,10 @@
  *   wrongtype        the TrE's blob under another format identifier
  *   badstate         the TrE's blob with an undefined state byte
  *   random           600 random bytes
+ *   filter COMMAND   the TrE's blob through COMMAND (sh -c, without
+ *                    LD_PRELOAD): the blob on its stdin, the Notify from
+ *                    its stdout; what a forger in charon sends, made from
+ *                    this SA's genuine blob
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -25,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/random.h>
+#include <sys/wait.h>
 #include <linux/hnbtre.h>
 
 #define CTL_MAX		512
@@ -44,6 +50,60 @@ static int read_all(const char *path, uint8_t *buf, size_t max, size_t *len)
 	*len = fread(buf, 1, max, f);
 	fclose(f);
 	return 0;
+}
+
+/*
+ * @blob through "sh -c @command", its output in place of it.  The
+ * environment of the command lacks LD_PRELOAD: the plugin and this shim
+ * belong in charon only.
+ */
+static int filter(const char *command, uint8_t **blob, size_t *len)
+{
+	extern char **environ;
+	char in[] = "/tmp/ike_attest_shim.in.XXXXXX";
+	char out[] = "/tmp/ike_attest_shim.out.XXXXXX";
+	char *argv[] = { "sh", "-c", NULL, NULL }, **envp;
+	size_t n = 0, i;
+	int fd_in, fd_out, status, err = -EIO;
+	pid_t pid;
+
+	while (environ[n])
+		n++;
+	envp = calloc(n + 1, sizeof(*envp));
+	fd_in = mkstemp(in);
+	fd_out = mkstemp(out);
+	if (!envp || fd_in < 0 || fd_out < 0 ||
+	    write(fd_in, *blob, *len) != (ssize_t)*len ||
+	    lseek(fd_in, 0, SEEK_SET))
+		goto out;
+	for (i = n = 0; environ[i]; i++)
+		if (strncmp(environ[i], "LD_PRELOAD=", 11))
+			envp[n++] = environ[i];
+	argv[2] = (char *)command;
+	pid = fork();
+	if (!pid) {
+		if (dup2(fd_in, 0) < 0 || dup2(fd_out, 1) < 0)
+			_exit(127);
+		execve("/bin/sh", argv, envp);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status))
+		goto out;
+	free(*blob);
+	*blob = malloc(FILE_MAX);
+	err = *blob ? read_all(out, *blob, FILE_MAX, len) : -ENOMEM;
+out:
+	if (fd_in >= 0) {
+		close(fd_in);
+		unlink(in);
+	}
+	if (fd_out >= 0) {
+		close(fd_out);
+		unlink(out);
+	}
+	free(envp);
+	return err;
 }
 
 static int grow(uint8_t **blob, size_t *len, size_t extra)
@@ -102,6 +162,8 @@ int hnbtre_attest(const uint8_t *nonce, size_t nonce_len, uint8_t **blob,
 			err = -EIO;
 		if (f && fclose(f))
 			err = -EIO;
+	} else if (!strcmp(ctl, "filter") && arg) {
+		err = filter(arg, blob, len);
 	} else if (!strcmp(ctl, "truncate")) {
 		*len /= 2;
 	} else if (!strcmp(ctl, "oversize")) {
