@@ -8,6 +8,7 @@
  * else.  Plain TCP and TLS listeners share the event loop of serve.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,29 @@ out:
 	return fd;
 }
 
+#define NOT_GENUINE	"attestation not genuine"
+
+/* Signature, signer, nonce and identity of the attestation held. */
+static bool attestation_genuine(int av)
+{
+	return av == HNBTRE_ATTEST_VALID || av == HNBTRE_ATTEST_NOT_TRUSTED ||
+	       av == HNBTRE_ATTEST_TIM_NOT_RIM;
+}
+
+/*
+ * An attestation that parses but is not the TrE's statement about this
+ * indication: signed by another key (the device key, through keyctl, while
+ * the gate was open), by a certificate that is not an attestation key's,
+ * or made for another indication or identity.  The distress function
+ * sends the TrE's blob untouched, so such an indication is forged, even
+ * when its authenticator holds: root on the device reads the PSK.
+ */
+static bool attestation_forged(int av)
+{
+	return av == HNBTRE_ATTEST_BAD_SIGNATURE || av == HNBTRE_ATTEST_BAD_SIGNER ||
+	       av == HNBTRE_ATTEST_WRONG_NONCE || av == HNBTRE_ATTEST_WRONG_IDENTITY;
+}
+
 /*
  * Authenticates, records and answers one frame; returns the answer line.
  * @package is set to the descriptor of a replacement to send after it
@@ -128,6 +152,7 @@ static const char *handle_frame(struct distress_listener *l,
 	long long row = 0;
 	off_t size = 0;
 	int verdict, av;
+	bool forged;
 
 	*package = -1;
 	if (hnbtre_distress_parse(frame, len, &msg, err)) {
@@ -142,25 +167,33 @@ static const char *handle_frame(struct distress_listener *l,
 					 store_distress_last_sequence(l->db, msg.identity));
 	free(psk);
 	av = hnbtre_distress_attestation(&msg, config->ca_path, &att);
-	if (av >= 0 && av != HNBTRE_ATTEST_MALFORMED)
+	if (attestation_genuine(av))
 		attested = hnbtre_state_name(att.state);
+	forged = attestation_forged(av);
 	failed = failed_json(&msg);
 	hems_now(now, sizeof(now));
 	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)msg.sequence);
 	snprintf(sent, sizeof(sent), "%lld", (long long)msg.time);
-	authn[0] = verdict == HNBTRE_DISTRESS_AUTHENTIC ? '1' : '0';
+	authn[0] = verdict == HNBTRE_DISTRESS_AUTHENTIC && !forged ? '1' : '0';
 	authn[1] = '\0';
 	{
 		const char *p[] = {
 			msg.identity, now, peer, l->transport,
 			hnbtre_distress_auth_name(msg.auth),
-			hnbtre_distress_verdict_str(verdict), authn, seq, sent,
+			forged ? NOT_GENUINE : hnbtre_distress_verdict_str(verdict),
+			authn, seq, sent,
 			msg.state, failed,
 			av < 0 ? "not checked" : hnbtre_attest_verdict_str(av),
 			attested,
 		};
 
 		row = store_distress_record(l->db, p);
+	}
+	if (forged) {
+		hems_log("distress indication from %s: " NOT_GENUINE " (%s)",
+			 msg.identity, hnbtre_attest_verdict_str(av));
+		answer = "REJECTED " NOT_GENUINE "\n";
+		goto out;
 	}
 	if (verdict == HNBTRE_DISTRESS_AUTHENTIC) {
 		/*
@@ -169,8 +202,7 @@ static const char *handle_frame(struct distress_listener *l,
 		 * certificate the attestation just proved, so that it can be
 		 * marked.
 		 */
-		if (av == HNBTRE_ATTEST_NOT_TRUSTED || av == HNBTRE_ATTEST_VALID ||
-		    av == HNBTRE_ATTEST_TIM_NOT_RIM)
+		if (attestation_genuine(av))
 			store_device_add(l->db, msg.identity, msg.device_cert,
 					 (int)msg.device_cert_len);
 		/* 7.12.5 item 6: the device needs maintenance. */
@@ -191,6 +223,7 @@ static const char *handle_frame(struct distress_listener *l,
 	}
 	hems_log("distress indication from %s: %s", msg.identity,
 		 hnbtre_distress_verdict_str(verdict));
+out:
 	free(failed);
 	hnbtre_distress_free(&msg);
 	return answer;
