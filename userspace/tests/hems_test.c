@@ -315,7 +315,7 @@ int main(void)
 	char *answer = NULL;
 	int code;
 
-	tap_plan(29);
+	tap_plan(31);
 	make_device();
 	schema = cwmp_schema_load("tests/schema");
 	log_file = tmpfile();
@@ -594,6 +594,17 @@ int main(void)
 		       "signed by the device key under the attestation certificate: "
 		       "rejected (%s)", last_attestation());
 		free(answer);
+		/* the same forgeries answering the PVE check's own nonce */
+		signer_cert = cert;
+		session(0x55, NULL);
+		tap_ok(!strncmp(last_attestation(), "not signed by an attestation key", 32),
+		       "the PVE check answered by the device key under the device "
+		       "certificate: rejected (%s)", last_attestation());
+		signer_cert = attest_cert;
+		session(0x55, NULL);
+		tap_ok(!strncmp(last_attestation(), "bad signature", 13),
+		       "the PVE check answered by the device key under the attestation "
+		       "certificate: rejected (%s)", last_attestation());
 		signer = attest_key;
 	}
 
