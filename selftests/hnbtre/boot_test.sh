@@ -37,15 +37,8 @@ indications() {
 	return 1
 }
 
-$HEMS --listen 127.0.0.1 --port 7547 --cert "$PKI/hems.pem" --key "$PKI/hems.key" \
-	--ca "$PKI/root.pem" --public-url https://hems.hnbtre.test:7547 \
-	--distress-tcp-port $PORT --revocation off serve 2> "$WORK/hems.log" &
-hems_pid=$!
+distress_receiver $PORT
 trap 'kill $hems_pid 2>/dev/null; shutdown' EXIT
-for i in $(seq 100); do
-	[ -n "$(ss -Hltn "sport = :$PORT")" ] && break
-	sleep 0.1
-done
 
 start_conf
 boot

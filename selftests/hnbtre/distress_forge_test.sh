@@ -22,16 +22,8 @@ fresh_module identity="$id" || exit 1
 make_trusted && key=$(load_device_key)
 mkdir -p "$WORK/psk"
 cp "$PKI/distress.psk" "$WORK/psk/$id"
-"$HEMS" --db "$WORK/hems.db" --listen 127.0.0.1 --port 7547 \
-	--cert "$PKI/hems.pem" --key "$PKI/hems.key" --ca "$PKI/root.pem" \
-	--public-url https://hems.hnbtre.test:7547 --distress-tcp-port $PORT \
-	--distress-psk-dir "$WORK/psk" --revocation off serve 2> "$WORK/hems.log" &
-hems_pid=$!
+distress_receiver $PORT --distress-psk-dir "$WORK/psk"
 trap 'kill $hems_pid 2>/dev/null; unload_with_keys >/dev/null 2>&1' EXIT
-for _ in $(seq 100); do
-	[ -n "$(ss -Hltn "sport = :$PORT")" ] && break
-	sleep 0.1
-done
 
 # nonce SEQUENCE TIME: the attestation nonce of an indication (hex)
 nonce() {

@@ -180,12 +180,7 @@ check "retries back off, bounded (>= 300 ms, < 5 s)" \
 # The reference H(e)MS as the receiver.
 mkdir -p "$WORK/psk"
 cp "$PKI/distress.psk" "$WORK/psk/$id"
-"$TOP/build/bin/hnbtre-hems" --db "$WORK/hems.db" --listen 127.0.0.1 --port 7547 \
-	--cert "$PKI/hems.pem" --key "$PKI/hems.key" --ca "$PKI/root.pem" \
-	--public-url https://hems.hnbtre.test:7547 --distress-tcp-port $HEMS_PORT \
-	--distress-psk-dir "$WORK/psk" --revocation off serve 2> "$WORK/hems.log" &
-hems_pid=$!
-PORT=$HEMS_PORT wait_listening
+distress_receiver $HEMS_PORT --distress-psk-dir "$WORK/psk"
 "$D/hnbtre-distress" --config "$D/hems.conf" 2> "$WORK/hems-send.log"
 check "H(e)MS: PSK indication recorded as authentic, device marked for maintenance" \
 	sh -c "grep -q 'ACCEPTED recorded, device marked for maintenance' '$WORK/hems-send.log' &&

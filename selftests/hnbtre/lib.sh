@@ -294,6 +294,24 @@ pcr_is() {
 	[ -n "$got" ] && [ "$got" = "$2" ] || { echo "$1 is ${got:-unreadable}, expected $2"; return 1; }
 }
 
+# distress_receiver PORT [OPTIONS...]: hnbtre-hems with OPTIONS (store
+# $WORK/hems.db, log $WORK/hems.log) receiving distress indications over
+# TCP on 127.0.0.1:PORT; hems_pid is its pid; returns once it listens.
+distress_receiver() {
+	local port=$1 i
+	shift
+	"$TOP/build/bin/hnbtre-hems" --db "$WORK/hems.db" --listen 127.0.0.1 --port 7547 \
+		--cert "$PKI/hems.pem" --key "$PKI/hems.key" --ca "$PKI/root.pem" \
+		--public-url https://hems.hnbtre.test:7547 --distress-tcp-port "$port" \
+		--revocation off "$@" serve 2> "$WORK/hems.log" &
+	hems_pid=$!
+	for i in $(seq 100); do
+		[ -n "$(ss -Hltn "sport = :$port")" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # netns_pair PEER PEER_ADDR [root]: the device ($DEV_ADDR on dev0) and
 # network namespace hnb-PEER (PEER_ADDR on PEER0) joined by a veth pair,
 # loopbacks up: the one network set-up of the IKE, TR-069, distress and
