@@ -59,10 +59,9 @@ static int read_all(const char *path, uint8_t *buf, size_t max, size_t *len)
  */
 static int filter(const char *command, uint8_t **blob, size_t *len)
 {
-	extern char **environ;
 	char in[] = "/tmp/ike_attest_shim.in.XXXXXX";
 	char out[] = "/tmp/ike_attest_shim.out.XXXXXX";
-	char *argv[] = { "sh", "-c", NULL, NULL }, **envp;
+	char **envp;
 	size_t n = 0, i;
 	int fd_in, fd_out, status, err = -EIO;
 	pid_t pid;
@@ -79,12 +78,11 @@ static int filter(const char *command, uint8_t **blob, size_t *len)
 	for (i = n = 0; environ[i]; i++)
 		if (strncmp(environ[i], "LD_PRELOAD=", 11))
 			envp[n++] = environ[i];
-	argv[2] = (char *)command;
 	pid = fork();
 	if (!pid) {
 		if (dup2(fd_in, 0) < 0 || dup2(fd_out, 1) < 0)
 			_exit(127);
-		execve("/bin/sh", argv, envp);
+		execle("/bin/sh", "sh", "-c", command, (char *)NULL, envp);
 		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid ||
