@@ -78,6 +78,18 @@ ak_unseal_refused() {
 	d=$(mktemp -d "$WORK/p.XXXX")
 	pair "$1" "$d" && unseal_refused "$d/ak.1" "$2" && unseal_refused "$d/ak.2" "$2"
 }
+# released_and_capped VERDICT OTHER PCR: three checks after a start-up
+# that ended VERDICT: the attestation key's VERDICT blob admitted and the
+# OTHER one not, an attestation saying VERDICT; PCR holds VERDICT and the
+# cap; neither blob of the attestation key unseals any more.
+released_and_capped() {
+	check "$1 start-up: the attestation key's $1 blob released, the $2 one not; the attestation says $1" \
+		eval "[ \"\$(seal_word attest_key_$1)\" = admitted ] &&
+		      [ \"\$(seal_word attest_key_$2)\" = not-released ] && attests $1"
+	check "PCR $3 holds the $1 verdict and the cap" pcr_is sha256:$3 "$(capped $1)"
+	check "after the cap: tpm2_unseal fails for both blobs of the attestation key" \
+		ak_unseal_refused "$WORK/ak$3" $3
+}
 # unseal_refused BLOB PCR: it loads, and no route unseals it.
 unseal_refused() {
 	root_unseal "$@"
@@ -148,12 +160,7 @@ check "the unsealed key is the generated one: its signature verifies with the CS
 	      head -c 32 /dev/urandom > $WORK/dg && keyctl pkey_sign \$key 0 $WORK/dg enc=pkcs1 hash=sha256 > $WORK/sig &&
 	      openssl req -in $WORK/dev$PA.csr -pubkey -noout > $WORK/pub.pem &&
 	      openssl pkeyutl -verify -pubin -inkey $WORK/pub.pem -in $WORK/dg -sigfile $WORK/sig -pkeyopt digest:sha256"
-check "trusted start-up: the attestation key's trusted blob released, the other not; an attestation verifies" \
-	eval "[ \"\$(seal_word attest_key_trusted)\" = admitted ] &&
-	      [ \"\$(seal_word attest_key_failed)\" = not-released ] && attests trusted"
-check "PCR $PA holds the trusted verdict and the cap" pcr_is sha256:$PA "$(capped trusted)"
-check "after the cap: tpm2_unseal fails for both blobs of the attestation key" \
-	ak_unseal_refused "$WORK/ak$PA" $PA
+released_and_capped trusted failed $PA
 check "after the cap: tpm2_unseal (PCR policy, password, empty) fails" \
 	unseal_refused "$WORK/dev$PA" $PA
 check "root extends PCR $PA with the trusted verdict after the module: tpm2_unseal still fails" \
@@ -171,12 +178,7 @@ check "failed start-up: distress credential admitted, device key never unsealed"
 	      [ \"\$(seal_word release)\" = failed ] && [ \"\$(seal_word device_key)\" = not-released ] &&
 	      [ \"\$(seal_word distress_key)\" = admitted ] && keyctl link %:.hnbtre_device @s &&
 	      has_key distress && ! has_key device"
-check "failed start-up: the attestation key's failed blob released; the attestation, signed by it, says failed" \
-	eval "[ \"\$(seal_word attest_key_failed)\" = admitted ] &&
-	      [ \"\$(seal_word attest_key_trusted)\" = not-released ] && attests failed"
-check "PCR $PB holds the failed verdict and the cap" pcr_is sha256:$PB "$(capped failed)"
-check "after the cap: tpm2_unseal fails for both blobs of the attestation key" \
-	ak_unseal_refused "$WORK/ak$PB" $PB
+released_and_capped failed trusted $PB
 check "the device key sealed to trusted: root cannot unseal it either" \
 	unseal_refused "$WORK/dev$PB" $PB
 check "a repair and a trusted validation later release nothing" \
