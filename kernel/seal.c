@@ -155,9 +155,12 @@ ssize_t hnbtre_seal_blob_len(const u8 *data, size_t len)
 		return -EBADMSG;
 	if (len < HNBTRE_SEALED_HEADER_LEN)
 		return 0;
-	total = HNBTRE_SEALED_HEADER_LEN + get_unaligned_be16(data + 20) +
-		get_unaligned_be16(data + 22) + HNBTRE_SEALED_NONCE_LEN +
-		get_unaligned_be16(data + 24) + HNBTRE_SEALED_TAG_LEN;
+	total = HNBTRE_SEALED_HEADER_LEN +
+		get_unaligned_be16(data + HNBTRE_SEALED_OFF_PUBLIC_LEN) +
+		get_unaligned_be16(data + HNBTRE_SEALED_OFF_PRIVATE_LEN) +
+		HNBTRE_SEALED_NONCE_LEN +
+		get_unaligned_be16(data + HNBTRE_SEALED_OFF_CIPHERTEXT_LEN) +
+		HNBTRE_SEALED_TAG_LEN;
 	return total > HNBTRE_SEALED_MAX ? -EBADMSG : total;
 }
 
@@ -168,10 +171,10 @@ static int sealed_blob_parse(const u8 *data, size_t len, struct sealed_blob *b)
 
 	if (hnbtre_seal_blob_len(data, len) != len)
 		return -EBADMSG;
-	b->pcr_mask = get_unaligned_be32(data + 16);
-	b->public_len = get_unaligned_be16(data + 20);
-	b->private_len = get_unaligned_be16(data + 22);
-	b->ciphertext_len = get_unaligned_be16(data + 24);
+	b->pcr_mask = get_unaligned_be32(data + HNBTRE_SEALED_OFF_PCR_MASK);
+	b->public_len = get_unaligned_be16(data + HNBTRE_SEALED_OFF_PUBLIC_LEN);
+	b->private_len = get_unaligned_be16(data + HNBTRE_SEALED_OFF_PRIVATE_LEN);
+	b->ciphertext_len = get_unaligned_be16(data + HNBTRE_SEALED_OFF_CIPHERTEXT_LEN);
 	b->public = p;
 	b->private = p + b->public_len;
 	b->nonce = b->private + b->private_len;

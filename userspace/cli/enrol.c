@@ -269,11 +269,9 @@ static int store_key(const struct enrol *e, const unsigned char *wrapper,
 			(int)tre_parameter("verdict_pcr", HNBTRE_VERDICT_PCR_DEFAULT);
 	o.parent = tre_parameter("seal_parent", HNBTRE_SEAL_PARENT_DEFAULT);
 	/* the boot PCRs the operator chose for the key it replaces */
-	if (!hnbtre_read_file(e->key_out, HNBTRE_SEALED_MAX, &old, &old_len) &&
-	    old_len >= HNBTRE_SEALED_HEADER_LEN &&
-	    !memcmp(old, HNBTRE_SEALED_MAGIC, HNBTRE_SEALED_MAGIC_LEN))
-		o.boot_pcr_mask = ((unsigned int)old[16] << 24 | old[17] << 16 |
-				   old[18] << 8 | old[19]) & ~(1u << o.verdict_pcr);
+	if (!hnbtre_read_file(e->key_out, HNBTRE_SEALED_MAX, &old, &old_len))
+		o.boot_pcr_mask = seal_blob_pcr_mask(old, old_len) &
+				  ~(1u << o.verdict_pcr);
 	free(old);
 	ret = seal_blob(&o, wrapper, len, &blob, &blob_len) ? -EIO :
 	      hnbtre_write_atomic_mode(e->key_out, blob, blob_len, 0600);

@@ -25,5 +25,6 @@ int seal_blob(const struct seal_options *o, const unsigned char *wrapper,
 	      size_t wrapper_len, unsigned char **out, size_t *out_len);
 /* A verdict PCR (0-15) from its text, -1 if it is not one. */
 int seal_parse_verdict_pcr(const char *arg);
+unsigned int seal_blob_pcr_mask(const unsigned char *blob, size_t len);
 
 #endif

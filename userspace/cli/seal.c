@@ -307,13 +307,13 @@ int seal_blob(const struct seal_options *o, const unsigned char *wrapper,
 	if (!blob)
 		goto out;
 	memcpy(blob, HNBTRE_SEALED_MAGIC, HNBTRE_SEALED_MAGIC_LEN);
-	blob[16] = mask >> 24;
-	blob[17] = mask >> 16;
-	blob[18] = mask >> 8;
-	blob[19] = mask & 0xff;
-	put16(blob + 20, pub_len);
-	put16(blob + 22, priv_len);
-	put16(blob + 24, wrapper_len);
+	blob[HNBTRE_SEALED_OFF_PCR_MASK] = mask >> 24;
+	blob[HNBTRE_SEALED_OFF_PCR_MASK + 1] = mask >> 16;
+	blob[HNBTRE_SEALED_OFF_PCR_MASK + 2] = mask >> 8;
+	blob[HNBTRE_SEALED_OFF_PCR_MASK + 3] = mask & 0xff;
+	put16(blob + HNBTRE_SEALED_OFF_PUBLIC_LEN, pub_len);
+	put16(blob + HNBTRE_SEALED_OFF_PRIVATE_LEN, priv_len);
+	put16(blob + HNBTRE_SEALED_OFF_CIPHERTEXT_LEN, wrapper_len);
 	off = HNBTRE_SEALED_HEADER_LEN;
 	memcpy(blob + off, pub, pub_len);
 	off += pub_len;
@@ -382,6 +382,17 @@ out:
 	free(blob[0]);
 	free(blob[1]);
 	return ret;
+}
+
+/* The PCR mask of a sealed blob as seal_blob() writes it, 0 for anything else. */
+unsigned int seal_blob_pcr_mask(const unsigned char *blob, size_t len)
+{
+	const unsigned char *m = blob + HNBTRE_SEALED_OFF_PCR_MASK;
+
+	if (len < HNBTRE_SEALED_HEADER_LEN ||
+	    memcmp(blob, HNBTRE_SEALED_MAGIC, HNBTRE_SEALED_MAGIC_LEN))
+		return 0;
+	return (unsigned int)m[0] << 24 | m[1] << 16 | m[2] << 8 | m[3];
 }
 
 int seal_parse_verdict_pcr(const char *arg)
