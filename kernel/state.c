@@ -12,16 +12,18 @@
  * the component's inode locked: it must never wait for hnbtre_lock, which
  * is held while components are opened.
  *
- * A change during a validation must never be overwritten by its result.
- * The same atomic word therefore also carries STATE_CHANGED, "a watched
- * component changed since this validation started": the handler sets it
- * with a fully ordered RMW before anything else, a validation clears it
- * before it hashes, and the commit replaces state and flag in one
- * cmpxchg that fails, and is retried with the flag seen, if the handler
- * got there first.  A handler whose RMW comes after the commit sees the
- * committed state and the new active generation (written before the
- * cmpxchg, which is fully ordered), so it makes "trusted" "tampered"
- * itself.  Either way there is no moment in which a change is lost.
+ * A change during a validation must never be overwritten by its result,
+ * and a change of a trusted component must always pass through tampered.
+ * One 64-bit atomic word therefore carries the state, STATE_CHANGED ("a
+ * watched component changed since this validation started") and the
+ * generation of the active manifest.  The handler sets STATE_CHANGED and,
+ * if its mark belongs to the active generation of a trusted device, the
+ * tampered state in one compare-and-exchange; a validation clears
+ * STATE_CHANGED before it hashes; the commit replaces state, flag and
+ * generation in one compare-and-exchange, which fails, and is retried
+ * with what the handler wrote, if the handler got there first.  There is
+ * no moment in which a change is lost, or in which a trusted device fails
+ * over a change without the log showing it tampered first.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -41,10 +43,19 @@
 
 DEFINE_MUTEX(hnbtre_lock);
 
-/* The state in the low byte, and STATE_CHANGED (see above). */
-#define STATE_MASK	0xff
-#define STATE_CHANGED	0x100
-static atomic_t hnbtre_state = ATOMIC_INIT(HNBTRE_STATE_UNVALIDATED);
+/*
+ * The state in the low byte, STATE_CHANGED, and in the high half the
+ * generation whose marks make trusted tampered, 0 for none (see above).
+ */
+#define STATE_MASK		0xff
+#define STATE_CHANGED		0x100
+#define STATE_GENERATION_SHIFT	32
+static atomic64_t hnbtre_state = ATOMIC64_INIT(HNBTRE_STATE_UNVALIDATED);
+
+static u32 state_generation(s64 word)
+{
+	return (u64)word >> STATE_GENERATION_SHIFT;
+}
 
 /* Protected by hnbtre_lock. */
 static struct hnbtre_components *active;
@@ -61,10 +72,11 @@ static struct hnbtre_manifest *replaced;
 /* Told when a validation ends in failed; set once, hnbtre_state_on_failed(). */
 static hnbtre_failed_fn failed_handler;
 
-/* Generation whose marks make trusted tampered; 0 is none. */
-static atomic_t active_generation = ATOMIC_INIT(0);
-
-/* The change that made the state tampered, reported by tamper_work. */
+/*
+ * The change that made the state tampered, reported by tamper_work; the
+ * lock is held across the handler's transition, so whoever sees the
+ * tampered state finds its cause here once it has the lock.
+ */
 static DEFINE_SPINLOCK(tamper_lock);
 static struct {
 	u32 generation;
@@ -102,7 +114,7 @@ static const char *const verdict_names[HNBTRE_VERDICT_COUNT] =
  */
 enum hnbtre_state hnbtre_state_get(void)
 {
-	return atomic_read(&hnbtre_state) & STATE_MASK;
+	return atomic64_read(&hnbtre_state) & STATE_MASK;
 }
 
 /**
@@ -211,30 +223,36 @@ static void audit_transition(enum hnbtre_state old, enum hnbtre_state new,
  */
 static void component_changed(u32 generation, u32 index, u32 mask)
 {
-	int old;
+	s64 old, new;
+	bool tampered;
 
-	if (index == HNBTRE_WATCH_PATH_ENTRY)
-		generation = atomic_read(&active_generation);
-
-	/*
-	 * Of any manifest: a change of a component that a validation in
-	 * progress already hashed voids its result.  Stale marks of a
-	 * replaced manifest can only make a validation fail, never pass.
-	 */
-	old = atomic_fetch_or(STATE_CHANGED, &hnbtre_state) | STATE_CHANGED;
-	if (generation != (u32)atomic_read(&active_generation))
-		return;
-	do {
-		if ((old & STATE_MASK) != HNBTRE_STATE_TRUSTED)
-			return;
-	} while (!atomic_try_cmpxchg(&hnbtre_state, &old,
-				     (old & ~STATE_MASK) | HNBTRE_STATE_TAMPERED));
 	spin_lock(&tamper_lock);
-	tamper.generation = generation;
-	tamper.index = index;
-	tamper.mask = mask;
+	old = atomic64_read(&hnbtre_state);
+	do {
+		u32 active = state_generation(old);
+
+		/*
+		 * Of any manifest: a change of a component that a validation
+		 * in progress already hashed voids its result.  Stale marks
+		 * of a replaced manifest can only make a validation fail,
+		 * never pass.
+		 */
+		new = old | STATE_CHANGED;
+		tampered = active &&
+			   (generation == active ||
+			    index == HNBTRE_WATCH_PATH_ENTRY) &&
+			   (old & STATE_MASK) == HNBTRE_STATE_TRUSTED;
+		if (tampered)
+			new = (new & ~STATE_MASK) | HNBTRE_STATE_TAMPERED;
+	} while (!atomic64_try_cmpxchg(&hnbtre_state, &old, new));
+	if (tampered) {
+		tamper.generation = state_generation(old);
+		tamper.index = index;
+		tamper.mask = mask;
+	}
 	spin_unlock(&tamper_lock);
-	schedule_work(&tamper_work);
+	if (tampered)
+		schedule_work(&tamper_work);
 }
 
 static const char *change_name(u32 mask)
@@ -405,9 +423,9 @@ static int validate_manifest(struct hnbtre_components *cs,
 	unsigned int i;
 	int ret;
 
-	atomic_andnot(STATE_CHANGED, &hnbtre_state);
+	atomic64_andnot(STATE_CHANGED, &hnbtre_state);
 	/*
-	 * Pairs with the handler's atomic_fetch_or(): a change whose
+	 * Pairs with the handler's compare-and-exchange: a change whose
 	 * handler came before the clear is in the bytes hashed below.
 	 */
 	smp_mb__after_atomic();
@@ -432,16 +450,19 @@ static int validate_manifest(struct hnbtre_components *cs,
 /* Make @result the current status; its components are already active. */
 static void commit(struct hnbtre_status *result, const char *reason)
 {
-	int old = atomic_read(&hnbtre_state);
+	s64 word = atomic64_read(&hnbtre_state);
+	enum hnbtre_state old;
 
 	/* A change behind the validation's back voids a trusted result. */
 	do {
-		if ((old & STATE_CHANGED) && result->state == HNBTRE_STATE_TRUSTED) {
+		if ((word & STATE_CHANGED) && result->state == HNBTRE_STATE_TRUSTED) {
 			result->state = HNBTRE_STATE_FAILED;
 			reason = "changed-during-validation";
 		}
-	} while (!atomic_try_cmpxchg(&hnbtre_state, &old, result->state));
-	old &= STATE_MASK;
+	} while (!atomic64_try_cmpxchg(&hnbtre_state, &word,
+				       (s64)active->generation << STATE_GENERATION_SHIFT |
+				       result->state));
+	old = word & STATE_MASK;
 	/* The log must show the tampered state this result ends. */
 	if (old == HNBTRE_STATE_TAMPERED)
 		record_tamper();
@@ -549,7 +570,6 @@ int hnbtre_load_manifest(struct hnbtre_manifest *m)
 		goto fail;
 
 	active = cs;
-	atomic_set(&active_generation, cs->generation);
 	hnbtre_manifest_free(replaced);
 	replaced = NULL;
 	if (old) {
@@ -574,7 +594,9 @@ fail:
 static bool confirms_trusted(const struct hnbtre_status *result)
 {
 	return result->state == HNBTRE_STATE_TRUSTED &&
-	       atomic_read(&hnbtre_state) == HNBTRE_STATE_TRUSTED &&
+	       atomic64_read(&hnbtre_state) ==
+	       ((s64)active->generation << STATE_GENERATION_SHIFT |
+		HNBTRE_STATE_TRUSTED) &&
 	       !memcmp(result->tim, status.tim, sizeof(result->tim));
 }
 
@@ -656,7 +678,8 @@ int hnbtre_state_init(void)
 void hnbtre_state_exit(void)
 {
 	cancel_delayed_work_sync(&revalidate_work);
-	atomic_set(&active_generation, 0);
+	/* No change makes the state tampered from now on. */
+	atomic64_and(STATE_MASK | STATE_CHANGED, &hnbtre_state);
 	cancel_work_sync(&tamper_work);
 	mutex_lock(&hnbtre_lock);
 	components_free(active);
