@@ -38,7 +38,7 @@ static json_object *report(const struct hnbtre_distress_msg *msg,
 	json_object_object_add(o, "attestation", json_object_new_string(
 			       attested < 0 ? "not checked" :
 			       hnbtre_attest_verdict_str(attested)));
-	if (attested >= 0 && attested != HNBTRE_ATTEST_MALFORMED)
+	if (hnbtre_attest_genuine(attested))
 		json_object_object_add(o, "attested_state",
 				       json_object_new_string(
 				       hnbtre_state_name(a->state)));

@@ -300,6 +300,7 @@ static int check_attestation(struct store *db, struct acs_session *s,
 	const char *verdict_text;
 	int verdict = HNBTRE_ATTEST_MALFORMED, renewed = 0;
 	uint8_t *blob = NULL;
+	bool genuine;
 	size_t len, i;
 
 	if (b64 && !hnbtre_base64_decode(b64, strlen(b64), 8192, &blob, &len))
@@ -316,7 +317,9 @@ static int check_attestation(struct store *db, struct acs_session *s,
 				 HNBTRE_DIGEST_LEN))
 			verdict = HNBTRE_ATTEST_VALID;	/* not installed yet */
 	}
-	if (verdict > HNBTRE_ATTEST_MALFORMED || verdict == HNBTRE_ATTEST_VALID) {
+	/* a forger's claims are not recorded as the device's */
+	genuine = hnbtre_attest_genuine(verdict);
+	if (genuine) {
 		char hex[2 * HNBTRE_DIGEST_LEN + 1];
 
 		hnbtre_hex(att.tim, hex);
@@ -334,9 +337,11 @@ static int check_attestation(struct store *db, struct acs_session *s,
 	for (i = 0; i < sizeof(s->nonce); i++)
 		snprintf(nonce_hex + 2 * i, 3, "%02x", nonce[i]);
 	hems_now(now, sizeof(now));
+	/* NULL, not "", for what a forgery claimed: counter is an INTEGER */
 	store_record_attestation(db, s->identity, now, nonce_hex, verdict_text,
-				 verdict >= 0 && verdict != HNBTRE_ATTEST_MALFORMED ?
-				 hnbtre_state_name(att.state) : NULL, tim, rim, counter);
+				 genuine ? hnbtre_state_name(att.state) : NULL,
+				 genuine ? tim : NULL, genuine ? rim : NULL,
+				 genuine ? counter : NULL);
 	if (renewed) {
 		/* TS 33.320 8.3.2.2 step 6: the update is verified; the stored RIM and
 		 * manifest version become the package's */

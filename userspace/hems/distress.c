@@ -110,13 +110,6 @@ out:
 
 #define NOT_GENUINE	"attestation not genuine"
 
-/* Signature, signer, nonce and identity of the attestation held. */
-static bool attestation_genuine(int av)
-{
-	return av == HNBTRE_ATTEST_VALID || av == HNBTRE_ATTEST_NOT_TRUSTED ||
-	       av == HNBTRE_ATTEST_TIM_NOT_RIM;
-}
-
 /*
  * An attestation that parses but is not the TrE's statement about this
  * indication: signed by another key (the device key, through keyctl, while
@@ -167,7 +160,7 @@ static const char *handle_frame(struct distress_listener *l,
 					 store_distress_last_sequence(l->db, msg.identity));
 	free(psk);
 	av = hnbtre_distress_attestation(&msg, config->ca_path, &att);
-	if (attestation_genuine(av))
+	if (hnbtre_attest_genuine(av))
 		attested = hnbtre_state_name(att.state);
 	forged = attestation_forged(av);
 	failed = failed_json(&msg);
@@ -202,7 +195,7 @@ static const char *handle_frame(struct distress_listener *l,
 		 * certificate the attestation just proved, so that it can be
 		 * marked.
 		 */
-		if (attestation_genuine(av))
+		if (hnbtre_attest_genuine(av))
 			store_device_add(l->db, msg.identity, msg.device_cert,
 					 (int)msg.device_cert_len);
 		/* 7.12.5 item 6: the device needs maintenance. */

@@ -575,6 +575,21 @@ int hnbtre_check_attestation(const uint8_t *blob, size_t len,
  */
 const char *hnbtre_attest_verdict_str(int verdict);
 
+/**
+ * hnbtre_attest_genuine() - whether a rejected attestation's claims are
+ * still the TrE's word about this request
+ * @verdict: an enum hnbtre_attest_verdict
+ *
+ * True when the signature, the signer, the nonce and the identity held:
+ * the state, TIM, RIM and counter are what the TrE attested, even if the
+ * state or the TIM is not the one wanted.  Otherwise they are whatever
+ * the sender wrote (a forger with the device key, a replay), and a
+ * verifier must not record or report them as the device's.
+ *
+ * Return: true for HNBTRE_ATTEST_VALID, _NOT_TRUSTED and _TIM_NOT_RIM.
+ */
+bool hnbtre_attest_genuine(int verdict);
+
 /* OpenSSL's X509 and X509_STORE, without making every user include
  * OpenSSL. */
 struct x509_st;

@@ -373,6 +373,12 @@ int hnbtre_verify_attestation(const uint8_t *blob, size_t len,
 	return verdict;
 }
 
+bool hnbtre_attest_genuine(int verdict)
+{
+	return verdict == HNBTRE_ATTEST_VALID || verdict == HNBTRE_ATTEST_NOT_TRUSTED ||
+	       verdict == HNBTRE_ATTEST_TIM_NOT_RIM;
+}
+
 const char *hnbtre_attest_verdict_str(int verdict)
 {
 	switch (verdict) {

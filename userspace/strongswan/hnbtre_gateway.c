@@ -160,7 +160,7 @@ bool hnbtre_gateway_decide(ike_sa_t *ike_sa, chunk_t attestation,
 			verdict = HNBTRE_ATTEST_VALID;
 		}
 		reason = (char*)hnbtre_attest_verdict_str(verdict);
-		if (verdict != HNBTRE_ATTEST_MALFORMED && fields.validated)
+		if (hnbtre_attest_genuine(verdict) && fields.validated)
 		{
 			tim = chunk_create(fields.tim, sizeof(fields.tim));
 		}

@@ -212,6 +212,19 @@ static const char *last_attestation(void)
 	return value;
 }
 
+/* What the last attestation claimed, as recorded: "" when nothing was. */
+static const char *last_claims(void)
+{
+	static char value[256];
+	char *v = store_text(db, "SELECT coalesce(state, '') || coalesce(tim, '') || "
+			     "coalesce(rim, '') || coalesce(CAST(counter AS TEXT), '') FROM attestations "
+			     "ORDER BY id DESC LIMIT 1", 0, NULL);
+
+	snprintf(value, sizeof(value), "%s", v ? v : "");
+	free(v);
+	return value;
+}
+
 /*
  * Issue 19: a refused device learns why.  @answer is a CWMP Fault 8001
  * (TR-069 Table 19, request denied) whose FaultString has @reason, and
@@ -519,14 +532,15 @@ int main(void)
 		attested_session(0x55, connection, connection, false, &informed, &next, &answer,
 				 NULL);
 		tap_ok(informed == 200 && next == 204 && !answer &&
-		       !strcmp(last_attestation(), expected) && !strcmp(device("status"), "ok"),
+		       !strcmp(last_attestation(), expected) && *last_claims() &&
+		       !strcmp(device("status"), "ok"),
 		       "session attestation over the connection's nonce: checked in the Inform, "
-		       "recorded (%s), no nonce exchange", last_attestation());
+		       "recorded (%s) with its claims, no nonce exchange", last_attestation());
 
 		attested_session(0x55, other, connection, false, &informed, &next, NULL,
 				 &answer);
 		tap_ok(informed == 403 && !strncmp(last_attestation(), "wrong nonce ", 12) &&
-		       !strcmp(device("status"), "maintenance") &&
+		       !*last_claims() && !strcmp(device("status"), "maintenance") &&
 		       refused_for(answer, "wrong nonce"),
 		       "session attestation made for another connection: %s, maintenance, "
 		       "the Inform refused with the reason", last_attestation());
@@ -583,28 +597,33 @@ int main(void)
 		signer_cert = cert;
 		attested_session(0x55, connection, connection, false, &informed, &next, &answer,
 				 NULL);
-		tap_ok(!strncmp(last_attestation(), "not signed by an attestation key", 32),
+		tap_ok(!strncmp(last_attestation(), "not signed by an attestation key", 32) &&
+		       !*last_claims(),
 		       "a session attestation signed by the device key under the device "
-		       "certificate: rejected (%s)", last_attestation());
+		       "certificate: rejected (%s), none of its claims recorded",
+		       last_attestation());
 		free(answer);
 		signer_cert = attest_cert;
 		attested_session(0x55, connection, connection, false, &informed, &next, &answer,
 				 NULL);
-		tap_ok(!strncmp(last_attestation(), "bad signature", 13),
+		tap_ok(!strncmp(last_attestation(), "bad signature", 13) && !*last_claims(),
 		       "signed by the device key under the attestation certificate: "
-		       "rejected (%s)", last_attestation());
+		       "rejected (%s), none of its claims recorded", last_attestation());
 		free(answer);
 		/* the same forgeries answering the PVE check's own nonce */
 		signer_cert = cert;
 		session(0x55, NULL);
-		tap_ok(!strncmp(last_attestation(), "not signed by an attestation key", 32),
+		tap_ok(!strncmp(last_attestation(), "not signed by an attestation key", 32) &&
+		       !*last_claims(),
 		       "the PVE check answered by the device key under the device "
-		       "certificate: rejected (%s)", last_attestation());
+		       "certificate: rejected (%s), none of its claims recorded",
+		       last_attestation());
 		signer_cert = attest_cert;
 		session(0x55, NULL);
-		tap_ok(!strncmp(last_attestation(), "bad signature", 13),
+		tap_ok(!strncmp(last_attestation(), "bad signature", 13) && !*last_claims(),
 		       "the PVE check answered by the device key under the attestation "
-		       "certificate: rejected (%s)", last_attestation());
+		       "certificate: rejected (%s), none of its claims recorded",
+		       last_attestation());
 		signer = attest_key;
 	}
 
