@@ -13,7 +13,7 @@
 # run as root in a VM.
 . "$(dirname "$0")/gate_lib.sh"
 . "$(dirname "$0")/forge_lib.sh"
-tap_init 14
+tap_init $((8 + FORGERIES))
 
 id=$(cat "$PKI/identity")
 PORT=4447
@@ -104,19 +104,7 @@ forged() {
 	  "attestation not genuine|0|$4|none" ] &&
 	grep -q "distress indication from $id: attestation not genuine ($4)" "$WORK/hems.log"
 }
-check "forged state (failed), pkey_sign: rejected, bad signature" \
-	forged state - pkcs1 "bad signature"
-check "forged TIM, pkey_sign: rejected, bad signature" \
-	forged tim - pkcs1 "bad signature"
-check "forged RIM, pkey_sign: rejected, bad signature" \
-	forged rim - pkcs1 "bad signature"
-check "forged counter, pkey_decrypt enc=raw (hand-made PKCS#1): rejected, bad signature" \
-	forged counter - raw "bad signature"
-bad_signer="not signed by an attestation key of the operator for this identity"
-check "forged TIM, the device certificate as signer, pkey_sign: rejected, not an attestation key" \
-	forged tim "$PKI/device.der" pkcs1 "$bad_signer"
-check "forged state, the device certificate as signer, raw RSA: rejected, not an attestation key" \
-	forged state "$PKI/device.der" raw "$bad_signer"
+check_forgeries
 replayed() {
 	next_seq
 	frame $seq $now "$WORK/i-$good_seq.genuine" "$WORK/i-$seq.frame" &&

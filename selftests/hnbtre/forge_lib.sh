@@ -5,7 +5,7 @@
 # every verifier refuses them (attest_test.sh: hnbtre verify-attestation,
 # ike_forge_test.sh: the SeGW's plugin over IKE, distress_forge_test.sh:
 # the distress receiver).  Needs python3, openssl and keyctl; sourced on
-# its own as well (the forger ike_attest_shim.so runs in charon).
+# its own as well (by forger_script's forger).
 
 # attest NONCE_HEX OUT: one transaction on one fd of the TrE's attest
 # file, as attestation.md describes.  The nonce goes in one write (cat of
@@ -81,6 +81,44 @@ forge() {
 		sign_pkcs1 "$key" "$out.body" "$hash" "$out.sig"
 	fi || { echo "the device key did not sign" >&2; return 1; }
 	cat "$out.body" "$out.sig" > "$out"
+}
+
+# forger_script OUT KEY: OUT, the forger attest_shim.so runs in mode
+# filter (in charon or hnbtre-cwmpd) at each attestation: the genuine
+# blob on its stdin (kept as $WORK/genuine), the forgery ($WORK/forged,
+# its body and signature beside it) on its stdout.  OUT FIELD CERT HOW:
+# forge's, with KEY.
+forger_script() {
+	printf '%s\n' '#!/bin/bash' ". '$(readlink -f "${BASH_SOURCE[0]}")'" \
+		"cat > '$WORK/genuine' &&" \
+		"forge $2 '$WORK/genuine' \"\$1\" \"\$2\" \"\$3\" '$WORK/forged' &&" \
+		"cat '$WORK/forged'" > "$1" && chmod +x "$1"
+}
+
+# check_forgeries: what root on the device signs with the device key
+# while the gate is open, FORGERIES checks, each of the caller's
+# `forged WHAT CERT HOW REASON`: the forgery presented to its verifier is
+# rejected with REASON.
+FORGERIES=8
+check_forgeries() {
+	local bad_signer="not signed by an attestation key of the operator for this identity"
+
+	check "forged state (failed), pkey_sign: bad signature" \
+		forged state - pkcs1 "bad signature"
+	check "forged TIM, pkey_sign: bad signature" \
+		forged tim - pkcs1 "bad signature"
+	check "forged RIM, pkey_sign: bad signature" \
+		forged rim - pkcs1 "bad signature"
+	check "forged counter, pkey_decrypt enc=raw (hand-made PKCS#1): bad signature" \
+		forged counter - raw "bad signature"
+	check "forged TIM, raw RSA: bad signature" \
+		forged tim - raw "bad signature"
+	check "the genuine claims re-signed by the device key: bad signature" \
+		forged none - pkcs1 "bad signature"
+	check "forged TIM, the device certificate as signer, pkey_sign: not an attestation key" \
+		forged tim "$PKI/device.der" pkcs1 "$bad_signer"
+	check "forged state, the device certificate as signer, raw RSA: not an attestation key" \
+		forged state "$PKI/device.der" raw "$bad_signer"
 }
 
 # signed_by CERT_PEM FORGED: FORGED (from forge, SHA-256) carries a

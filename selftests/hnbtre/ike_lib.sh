@@ -6,7 +6,6 @@
 # after gate_lib.sh (session keyring, device key, TrE states).
 
 PLUGIN=$TOP/build/plugins/libstrongswan-hnbtre.so
-SHIM=$TEST_BIN/ike_attest_shim.so
 CHARON=/usr/lib/ipsec/charon
 DEV_ADDR=10.99.0.2
 SEGW_ADDR=10.99.0.1
@@ -15,7 +14,7 @@ ID_DEV="O=hnbtre test operator, CN=$(cat "$PKI/identity" 2>/dev/null)"
 # ike_prereqs: what these tests need besides the TrE.
 ike_prereqs() {
 	[ -x "$CHARON" ] && command -v swanctl >/dev/null && [ -f "$PLUGIN" ] &&
-	[ -f "$SHIM" ] && command -v busybox >/dev/null && modprobe veth 2>/dev/null
+	[ -f "$ATTEST_SHIM" ] && command -v busybox >/dev/null && modprobe veth 2>/dev/null
 }
 
 # ike_init PLAN: TAP plan, every result skipped without the prerequisites;
@@ -24,7 +23,7 @@ ike_prereqs() {
 ike_init() {
 	tap_init "$1"
 	ike_prereqs ||
-		skip_all "$1" "needs strongSwan, busybox, veth, the plugin and ike_attest_shim.so"
+		skip_all "$1" "needs strongSwan, busybox, veth, the plugin and attest_shim.so"
 	trap 'ike_teardown; unload_with_keys >/dev/null 2>&1' EXIT
 	net_setup && fresh_module identity="$(cat "$PKI/identity")" || exit 1
 }
@@ -115,19 +114,19 @@ charon_conf() {
 }
 
 # charon_start ROLE: start ROLE's charon and wait for its vici socket.
-# ATTACKER=yes preloads ike_attest_shim.so before the plugin (device only):
+# ATTACKER=yes preloads attest_shim.so before the plugin (device only):
 # the attestation Notify then carries what $WORK/shim.ctl says.
 charon_start() {
 	local role=$1 preload= i
 	grep -q hnbtre "$WORK/$role/strongswan.conf" && preload=$PLUGIN
-	[ "${ATTACKER:-}" = yes ] && preload="$SHIM $preload"
+	[ "${ATTACKER:-}" = yes ] && preload="$ATTEST_SHIM $preload"
 	: > "$WORK/$role/charon.log"
 	echo 0 > "$WORK/$role/mark"
 	# ip netns exec mounts a sysfs of the namespace: securityfs again
 	ip netns exec "hnb-$role" unshare -m sh -c \
 		'mount -t tmpfs tmpfs /run &&
 		 mount -t securityfs securityfs /sys/kernel/security &&
-		 exec env STRONGSWAN_CONF="$1" LD_PRELOAD="$2" IKE_SHIM_CTL="$3" "$4"' \
+		 exec env STRONGSWAN_CONF="$1" LD_PRELOAD="$2" ATTEST_SHIM_CTL="$3" "$4"' \
 		sh "$WORK/$role/strongswan.conf" "$preload" "$WORK/shim.ctl" \
 		"$CHARON" > "$WORK/$role/charon.out" 2>&1 &
 	echo $! > "$WORK/$role/pid"

@@ -80,7 +80,7 @@ notify_missing() {
 }
 check "Notify missing, require: rejected" notify_missing
 
-# --- an attacker on the device: what reaches the Notify (ike_attest_shim)
+# --- an attacker on the device: what reaches the Notify (attest_shim)
 ATTACKER=yes dev_with_plugin > /dev/null
 replayed() {
 	echo "capture $WORK/captured" > "$WORK/shim.ctl" && attaches &&

@@ -13,13 +13,14 @@ TOP=${HNBTRE_TOP:-}
 MODULE=$TOP/kernel/hnbtre.ko
 HNBTRE=$TOP/build/bin/hnbtre
 PKI=$TOP/build/pki
-# The programs the selftests build (hnbtre_write, ike_attest_shim.so):
+# The programs the selftests build (hnbtre_write, attest_shim.so):
 # next to the test in the kselftest install; for a script of the checkout
 # that sources this file (scripts/bench-*, scripts/demo), in
 # build/kselftest.
 TEST_BIN=$(dirname "$(readlink -f "$0")")
 [ -x "$TEST_BIN/hnbtre_write" ] || TEST_BIN=$TOP/build/kselftest/hnbtre
 WRITE=$TEST_BIN/hnbtre_write
+ATTEST_SHIM=$TEST_BIN/attest_shim.so
 . "$(dirname "${BASH_SOURCE[0]}")/pki_lib.sh"
 tap_n=0
 tap_failed=0

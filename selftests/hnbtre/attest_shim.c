@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * ike_attest_shim.so: the attacker of the ike_ selftests.  Preloaded into
- * the device's charon before the hnbtre plugin, it interposes
- * hnbtre_attest(), so that what goes into the attestation Notify is what
- * an attacker on the device would send; charon, the plugin on both ends
- * and the TrE stay the real ones.  The mode is read from the file named by
- * IKE_SHIM_CTL at each call (no restart between cases):
+ * attest_shim.so: the attacker of the ike_ and tr069_forge selftests.
+ * Preloaded into the device's charon before the hnbtre plugin, or into
+ * hnbtre-cwmpd, it interposes hnbtre_attest(), so that what goes into the
+ * attestation Notify or the Inform is what an attacker on the device
+ * would send; charon, the plugin on both ends, the agent, the H(e)MS and
+ * the TrE stay the real ones.  The mode is read from the file named by
+ * ATTEST_SHIM_CTL at each call (no restart between cases):
  *
  *   pass             the TrE's blob unchanged (also: no or empty file)
  *   capture FILE     the TrE's blob, and a copy of it into FILE
@@ -18,9 +19,9 @@
  *   badstate         the TrE's blob with an undefined state byte
  *   random           600 random bytes
  *   filter COMMAND   the TrE's blob through COMMAND (sh -c, without
- *                    LD_PRELOAD): the blob on its stdin, the Notify from
- *                    its stdout; what a forger in charon sends, made from
- *                    this SA's genuine blob
+ *                    LD_PRELOAD): the blob on its stdin, the attestation from
+ *                    its stdout; what a forger in charon or the agent
+ *                    sends, made from this SA's or session's genuine blob
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -59,8 +60,8 @@ static int read_all(const char *path, uint8_t *buf, size_t max, size_t *len)
  */
 static int filter(const char *command, uint8_t **blob, size_t *len)
 {
-	char in[] = "/tmp/ike_attest_shim.in.XXXXXX";
-	char out[] = "/tmp/ike_attest_shim.out.XXXXXX";
+	char in[] = "/tmp/attest_shim.in.XXXXXX";
+	char out[] = "/tmp/attest_shim.out.XXXXXX";
 	char **envp;
 	size_t n = 0, i;
 	int fd_in, fd_out, status, err = -EIO;
@@ -121,7 +122,7 @@ int hnbtre_attest(const uint8_t *nonce, size_t nonce_len, uint8_t **blob,
 {
 	attest_fn *real = (attest_fn *)dlsym(RTLD_NEXT, "hnbtre_attest");
 	char ctl[CTL_MAX] = "pass", *arg;
-	const char *ctl_path = getenv("IKE_SHIM_CTL");
+	const char *ctl_path = getenv("ATTEST_SHIM_CTL");
 	size_t ctl_len = 0;
 	FILE *f;
 	int err;
@@ -134,7 +135,7 @@ int hnbtre_attest(const uint8_t *nonce, size_t nonce_len, uint8_t **blob,
 	arg = strchr(ctl, ' ');
 	if (arg)
 		*arg++ = '\0';
-	fprintf(stderr, "ike_attest_shim: %s\n", ctl);
+	fprintf(stderr, "attest_shim: %s\n", ctl);
 
 	if (!strcmp(ctl, "replay") && arg) {
 		*blob = malloc(FILE_MAX);
