@@ -34,6 +34,7 @@ struct agent_config {
 	const char *renew_cmd;		/* renews the device certificate */
 	double renew_below;		/* lifetime fraction that runs it; 0 never */
 	unsigned int periodic_interval;	/* initial PeriodicInformInterval */
+	unsigned int retry_min_wait;	/* initial CWMPRetryMinimumWaitInterval */
 	unsigned int poll_seconds;	/* active notification polling */
 	bool once;
 	bool isolate_failed_update;	/* --policy isolate: no rollback */
@@ -49,8 +50,9 @@ struct agent_config {
  *                 "fault", "fault_string", "start", "complete"}]
  *   attributes: {"name": notification (0, 1, 2)}
  *   notified:   {"name": "last value the ACS has seen"}
- *   settings:   {"periodic_enable", "periodic_interval", "parameter_key",
- *                "nonce", "self_check", "boot_id", "bootstrapped"}
+ *   settings:   {"periodic_enable", "periodic_interval", "retry_min_wait",
+ *                "retry_multiplier", "parameter_key", "nonce", "self_check",
+ *                "boot_id", "bootstrapped"}
  */
 struct agent {
 	const struct agent_config *config;

@@ -33,6 +33,8 @@ static const struct {
 } writable[] = {
 	{ "Device.ManagementServer.PeriodicInformEnable", "periodic_enable", "true" },
 	{ "Device.ManagementServer.PeriodicInformInterval", "periodic_interval", NULL },
+	{ "Device.ManagementServer.CWMPRetryMinimumWaitInterval", "retry_min_wait", NULL },
+	{ "Device.ManagementServer.CWMPRetryIntervalMultiplier", "retry_multiplier", "2000" },
 	{ TRE_PREFIX "AttestationNonce", "nonce", "" },
 };
 
@@ -206,13 +208,14 @@ int dm_snapshot(struct agent *agent, struct dm_snapshot *snap, bool attest)
 	char *identity = dm_tre_read("identity"), *up = uptime();
 	char *att = NULL, *session_att = NULL;
 	char tim[8 + 2 * HNBTRE_DIGEST_LEN] = "", rim[8 + 2 * HNBTRE_DIGEST_LEN] = "";
-	char oui[7], interval[16], version[24] = "0";
+	char oui[7], interval[16], min_wait[16], version[24] = "0";
 	const char *state = "";
 	struct hnbtre_status st;
 	int ret;
 
 	memset(snap, 0, sizeof(*snap));
 	snprintf(interval, sizeof(interval), "%u", agent->config->periodic_interval);
+	snprintf(min_wait, sizeof(min_wait), "%u", agent->config->retry_min_wait);
 	/* One snapshot: state, TIM, RIM and version of the same validation. */
 	if (!hnbtre_status_read(&st)) {
 		state = hnbtre_state_name(st.state);
@@ -251,6 +254,12 @@ int dm_snapshot(struct agent *agent, struct dm_snapshot *snap, bool attest)
 		  setting(agent, "Device.ManagementServer.PeriodicInformEnable"), XSD_BOOL, true) ?:
 	      add(snap, "Device.ManagementServer.PeriodicInformInterval",
 		  setting(agent, "Device.ManagementServer.PeriodicInformInterval") ?: interval,
+		  XSD_UINT, true) ?:
+	      add(snap, "Device.ManagementServer.CWMPRetryMinimumWaitInterval",
+		  setting(agent, "Device.ManagementServer.CWMPRetryMinimumWaitInterval") ?:
+		  min_wait, XSD_UINT, true) ?:
+	      add(snap, "Device.ManagementServer.CWMPRetryIntervalMultiplier",
+		  setting(agent, "Device.ManagementServer.CWMPRetryIntervalMultiplier"),
 		  XSD_UINT, true) ?:
 	      add(snap, "Device.ManagementServer.ParameterKey",
 		  store_setting(agent, "parameter_key", ""), XSD_STRING, false) ?:
@@ -309,9 +318,24 @@ static bool is_hex(const char *s)
 	return true;
 }
 
+/* @value an unsignedInt in [@min, @max], else a fault. */
+static int check_uint(const char *value, unsigned long min, unsigned long max,
+		      char *err, size_t len)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(value, &end, 10);
+	if (!isdigit((unsigned char)value[0]) || *end || errno || n < min || n > max) {
+		snprintf(err, len, "an unsignedInt in [%lu, %lu]", min, max);
+		return CWMP_FAULT_INVALID_PARAMETER_VALUE;
+	}
+	return 0;
+}
+
 int dm_check_value(const char *name, const char *value, char *err, size_t len)
 {
-	char *end;
 	unsigned long n;
 
 	if (!strcmp(name, "Device.ManagementServer.PeriodicInformEnable")) {
@@ -322,15 +346,13 @@ int dm_check_value(const char *name, const char *value, char *err, size_t len)
 		}
 		return 0;
 	}
-	if (!strcmp(name, "Device.ManagementServer.PeriodicInformInterval")) {
-		errno = 0;
-		n = strtoul(value, &end, 10);
-		if (!isdigit((unsigned char)value[0]) || *end || errno || n < 1 || n > 0xffffffffUL) {
-			snprintf(err, len, "an unsignedInt of at least 1");
-			return CWMP_FAULT_INVALID_PARAMETER_VALUE;
-		}
-		return 0;
-	}
+	if (!strcmp(name, "Device.ManagementServer.PeriodicInformInterval"))
+		return check_uint(value, 1, 0xffffffffUL, err, len);
+	/* TR-181's ranges */
+	if (!strcmp(name, "Device.ManagementServer.CWMPRetryMinimumWaitInterval"))
+		return check_uint(value, 1, 65535, err, len);
+	if (!strcmp(name, "Device.ManagementServer.CWMPRetryIntervalMultiplier"))
+		return check_uint(value, 1000, 65535, err, len);
 	if (!strcmp(name, TRE_PREFIX "AttestationNonce")) {
 		n = strlen(value);
 		if (n && (n % 2 || n < 2 * HNBTRE_ATTEST_NONCE_MIN || n > 2 * HNBTRE_ATTEST_NONCE_MAX ||

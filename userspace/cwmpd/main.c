@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: hnbtre-cwmpd --acs URL --cert DEVICE.pem --ca ROOTS.pem --state-dir DIR\n"
 		"                    [--install-root DIR] [--periodic SECONDS] [--poll SECONDS]\n"
+		"                    [--retry-wait SECONDS]\n"
 		"                    [--reboot-cmd CMD] [--factory-reset-cmd CMD] [--once]\n"
 		"                    [--restart-cmd CMD] [--boot-id-file FILE]\n"
 		"                    [--repair-cmd CMD] [--renew-below FRACTION --renew-cmd CMD]\n"
@@ -38,6 +40,10 @@ static void usage(FILE *f)
 		"--ocsp: without an OCSP answer about the ACS certificate, hard (default)\n"
 		"refuses the session, soft continues with a warning; revoked always refuses.\n"
 		"--once: one session with the pending events, then exit (0 ok, 1 failed).\n"
+		"--retry-wait: the shortest wait after a failed session (default 5 s); it\n"
+		"grows with each further failure, randomised, to at most 1024 times that\n"
+		"(TR-069 3.2.1.1; the ACS may set CWMPRetryMinimumWaitInterval and\n"
+		"CWMPRetryIntervalMultiplier).\n"
 		"--repair-cmd: while the TrE says failed, no session; CMD (the distress\n"
 		"function) repairs, then the agent goes on if the TrE says trusted.  An\n"
 		"expired or revoked device certificate: no session, CMD runs with the\n"
@@ -517,12 +523,42 @@ static bool active_change(struct agent *agent)
 	return changed;
 }
 
-/* PeriodicInformInterval: the ACS's value, else the configured one. */
+/* A numeric setting: the ACS's value, else @configured. */
+static unsigned long setting_number(struct agent *agent, const char *name,
+				    unsigned long configured)
+{
+	const char *set = store_setting(agent, name, NULL);
+
+	return set ? strtoul(set, NULL, 10) : configured;
+}
+
 static unsigned long periodic_interval(struct agent *agent)
 {
-	const char *set = store_setting(agent, "periodic_interval", NULL);
+	return setting_number(agent, "periodic_interval", agent->config->periodic_interval);
+}
 
-	return set ? strtoul(set, NULL, 10) : agent->config->periodic_interval;
+/*
+ * TR-069 Amendment 6, 3.2.1.1 (session retry policy): after the n-th
+ * failed session in a row the next one starts a random time between
+ * m * (k/1000)^(n-1) and m * (k/1000)^n seconds later, m the
+ * CWMPRetryMinimumWaitInterval, k the CWMPRetryIntervalMultiplier, n
+ * counted up to 10 (Table 3's last row).  A refused or unreachable agent
+ * with something to report must not start a session at every poll.
+ */
+static unsigned long retry_wait(struct agent *agent, unsigned int failures)
+{
+	double low = setting_number(agent, "retry_min_wait", agent->config->retry_min_wait);
+	double factor = setting_number(agent, "retry_multiplier", 2000) / 1000.0;
+	double high;
+	unsigned int i;
+
+	for (i = 1; i < failures && i < 10; i++)
+		low *= factor;
+	/* the largest values the ACS may set reach beyond any clock */
+	high = low * factor < UINT32_MAX ? low * factor : UINT32_MAX;
+	if (low > high)
+		low = high;
+	return (unsigned long)low + arc4random_uniform((uint32_t)(high - low) + 1);
 }
 
 static void on_signal(int sig)
@@ -596,6 +632,7 @@ int main(int argc, char **argv)
 		{ "install-root", required_argument, NULL, 'i' },
 		{ "periodic", required_argument, NULL, 'p' },
 		{ "poll", required_argument, NULL, 'P' },
+		{ "retry-wait", required_argument, NULL, 'W' },
 		{ "reboot-cmd", required_argument, NULL, 'r' },
 		{ "restart-cmd", required_argument, NULL, 'S' },
 		{ "boot-id-file", required_argument, NULL, 'B' },
@@ -613,11 +650,12 @@ int main(int argc, char **argv)
 	struct agent_config config = {
 		.reboot_cmd = "/sbin/reboot", .factory_reset_cmd = "true",
 		.boot_id_path = "/proc/sys/kernel/random/boot_id",
-		.periodic_interval = 3600, .poll_seconds = 1,
+		.periodic_interval = 3600, .poll_seconds = 1, .retry_min_wait = 5,
 	};
 	struct agent agent = { .config = &config };
 	const char *install_root = NULL;
-	time_t next_periodic;
+	unsigned int failures = 0;
+	time_t next_periodic, retry_at;
 	bool bad_ocsp = false, bad_policy = false, bad_renew = false, rebooting;
 	char *end;
 	int opt, ret;
@@ -631,6 +669,7 @@ int main(int argc, char **argv)
 		case 'i': install_root = optarg; break;
 		case 'p': config.periodic_interval = strtoul(optarg, NULL, 10); break;
 		case 'P': config.poll_seconds = strtoul(optarg, NULL, 10); break;
+		case 'W': config.retry_min_wait = strtoul(optarg, NULL, 10); break;
 		case 'r': config.reboot_cmd = optarg; break;
 		case 'S': config.restart_cmd = optarg; break;
 		case 'B': config.boot_id_path = optarg; break;
@@ -665,6 +704,7 @@ int main(int argc, char **argv)
 	}
 	if (!config.acs_url || !config.cert_path || !config.ca_path ||
 	    !config.state_dir || !config.periodic_interval || !config.poll_seconds ||
+	    !config.retry_min_wait || config.retry_min_wait > 65535 ||
 	    bad_ocsp || bad_policy || bad_renew ||
 	    !config.renew_cmd != !config.renew_below || optind != argc) {
 		usage(stderr);
@@ -703,11 +743,14 @@ int main(int argc, char **argv)
 	rebooting = activate(&agent);
 	next_periodic = time(NULL) + config.periodic_interval;
 	while (!rebooting) {
+		bool session_ran = false;
+
 		ret = -1;
 		if (repaired(&agent)) {
 			renew_if_due(&config);
 			if (!certificate_failed(&agent, false)) {
 				ret = run_session(&agent);
+				session_ran = true;
 				/* refused (or unreachable): was the certificate revoked? */
 				if (ret)
 					certificate_failed(&agent, true);
@@ -721,6 +764,15 @@ int main(int argc, char **argv)
 			if (has_finished_transfer(&agent))
 				ret = run_session(&agent);
 		}
+		retry_at = 0;
+		if (session_ran && ret) {
+			unsigned long wait = retry_wait(&agent, ++failures);
+
+			retry_at = time(NULL) + wait;
+			say("session failed (%u in a row): the next in %lu s", failures, wait);
+		} else if (session_ran) {
+			failures = 0;
+		}
 		if (!ret && agent.factory_reset_requested) {
 			unlink(agent.state_path);
 			run_command("factory reset", config.factory_reset_cmd);
@@ -732,17 +784,30 @@ int main(int argc, char **argv)
 		}
 		if (config.once || stopping)
 			break;
-		/* wait for the periodic timer or an active notification */
+		/*
+		 * Wait for the periodic timer or an active notification; after
+		 * a failed session for the retry, which also carries them.
+		 */
 		while (!stopping) {
-			poll(NULL, 0, config.poll_seconds * 1000);
+			time_t now = time(NULL);
+			long timeout = config.poll_seconds;
+
+			if (retry_at && retry_at - now < timeout)
+				timeout = retry_at > now ? retry_at - now : 0;
+			poll(NULL, 0, timeout * 1000);
 			if (time(NULL) >= next_periodic &&
 			    !strcmp(store_setting(&agent, "periodic_enable", "true"), "true")) {
 				store_add_event(&agent, "2 PERIODIC", "");
 				next_periodic = time(NULL) + periodic_interval(&agent);
+				if (!retry_at)
+					break;
+			}
+			if (retry_at) {
+				if (time(NULL) >= retry_at)
+					break;
+			} else if (active_change(&agent) || has_finished_transfer(&agent)) {
 				break;
 			}
-			if (active_change(&agent) || has_finished_transfer(&agent))
-				break;
 		}
 		if (stopping)
 			break;

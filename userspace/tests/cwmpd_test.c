@@ -142,6 +142,30 @@ static void rpcs(void)
 	       !strcmp(store_setting(&agent, "periodic_interval", ""), "60") &&
 	       !strcmp(store_setting(&agent, "parameter_key", ""), "k2"),
 	       "valid SetParameterValues applied with its ParameterKey");
+	ask(ENV("<cwmp:SetParameterValues><ParameterList>"
+		PVS("Device.ManagementServer.CWMPRetryMinimumWaitInterval", "0")
+		PVS("Device.ManagementServer.CWMPRetryIntervalMultiplier", "999")
+		"</ParameterList><ParameterKey>k3</ParameterKey></cwmp:SetParameterValues>"));
+	check(has("CWMPRetryMinimumWaitInterval</ParameterName><FaultCode>9007") &&
+	       has("CWMPRetryIntervalMultiplier</ParameterName><FaultCode>9007") &&
+	       !strcmp(store_setting(&agent, "retry_min_wait", "none"), "none") &&
+	       !strcmp(store_setting(&agent, "retry_multiplier", "none"), "none"),
+	       "session retry policy: minimum wait 0, multiplier 999: 9007 each, nothing set");
+	ask(ENV("<cwmp:SetParameterValues><ParameterList>"
+		PVS("Device.ManagementServer.CWMPRetryMinimumWaitInterval", "65535")
+		PVS("Device.ManagementServer.CWMPRetryIntervalMultiplier", "1000")
+		"</ParameterList><ParameterKey>k4</ParameterKey></cwmp:SetParameterValues>"));
+	check(has("<Status>0</Status>") &&
+	       !strcmp(store_setting(&agent, "retry_min_wait", ""), "65535") &&
+	       !strcmp(store_setting(&agent, "retry_multiplier", ""), "1000"),
+	       "session retry policy at the ends of TR-181's ranges: applied");
+	ask(ENV("<cwmp:GetParameterValues><ParameterNames><string>Device.ManagementServer."
+		"</string></ParameterNames></cwmp:GetParameterValues>"));
+	check(has("<Name>Device.ManagementServer.CWMPRetryMinimumWaitInterval</Name>"
+		  "<Value xsi:type=\"xsd:unsignedInt\">65535</Value>") &&
+	       has("<Name>Device.ManagementServer.CWMPRetryIntervalMultiplier</Name>"
+		   "<Value xsi:type=\"xsd:unsignedInt\">1000</Value>"),
+	       "... and reported as set");
 
 	ask(ENV("<cwmp:GetParameterNames><ParameterPath>Device.X_HNBTRE_TrE.</ParameterPath>"
 		"<NextLevel>true</NextLevel></cwmp:GetParameterNames>"));
