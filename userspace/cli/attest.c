@@ -126,7 +126,8 @@ static int verify(int argc, char **argv)
 		free(blob);
 		return EXIT_ERROR;
 	}
-	if (verdict != HNBTRE_ATTEST_MALFORMED)
+	/* what a forger or a replay claims is not the TrE's word */
+	if (hnbtre_attest_genuine(verdict))
 		print_attestation(&a);
 	free(blob);
 	if (verdict != HNBTRE_ATTEST_VALID) {
