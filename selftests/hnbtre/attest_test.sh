@@ -88,11 +88,7 @@ second_write() {
 	[ "$(tail -c +157 "$WORK/a5" | head -c 18)" = BBBBBBBBBBBBBBBBBB ]
 }
 state3_verified() { state_is "$1" 3 && openssl_verifies "$1"; }
-# the TrE's own word, rejected for its state: its fields are printed
-not_trusted() {
-	rejected "state not trusted" --nonce $nonce "$1" &&
-	verify --nonce $nonce "$1" | grep -qx 'state tampered'
-}
+not_trusted() { rejected "state not trusted" --nonce $nonce "$1"; }
 gated_sign() {
 	openssl dgst -sha256 -binary /dev/null > "$WORK/d"
 	! keyctl pkey_sign "$key" 0 "$WORK/d" enc=pkcs1 hash=sha256 > /dev/null
@@ -175,13 +171,11 @@ check "hnbtre attest --nonce writes a valid attestation" cli_attest
 # device key.  Each takes the genuine blob, claims something else, and
 # signs with the device key by one of the routes keyctl offers.
 # forged_rejected WHAT CERT HOW REASON [HASH]: a forgery (forge) that the device
-# key did sign, refused by the verifier for REASON, none of its claims
-# printed as attested
+# key did sign, refused by the verifier for REASON
 forged_rejected() {
 	local what=$1 cert=$2 how=$3 reason=$4 hash=${5:-sha256} f="$WORK/forged-$1-$3-$5"
 	forge "$key" "$WORK/a1" "$what" "$cert" "$how" "$f" "$hash" &&
-	rejected "$reason" --nonce $nonce "$f" &&
-	! verify --nonce $nonce "$f" | grep -E '^(state|tim|rim|counter) '
+	rejected "$reason" --nonce $nonce "$f"
 }
 # control: the route works, the forgery is the device key's signature
 forged_ok() {
@@ -215,7 +209,7 @@ check "a second write on the fd replaces the nonce" second_write
 tamper
 check "attestation is available while tampered (gate closed)" attest $nonce "$WORK/a6"
 check "tampered attestation: state 3, verified by openssl" state3_verified "$WORK/a6"
-check "tampered attestation rejected: state not trusted, the TrE's fields printed" not_trusted "$WORK/a6"
+check "tampered attestation rejected: state not trusted" not_trusted "$WORK/a6"
 check "tampered: the userspace sign is refused meanwhile" gated_sign
 repair
 check "10000 hostile writes: documented errnos, well-formed blobs, state unchanged" hostile

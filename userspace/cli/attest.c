@@ -126,8 +126,7 @@ static int verify(int argc, char **argv)
 		free(blob);
 		return EXIT_ERROR;
 	}
-	/* what a forger or a replay claims is not the TrE's word */
-	if (hnbtre_attest_genuine(verdict))
+	if (verdict != HNBTRE_ATTEST_MALFORMED)
 		print_attestation(&a);
 	free(blob);
 	if (verdict != HNBTRE_ATTEST_VALID) {
