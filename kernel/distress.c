@@ -265,18 +265,7 @@ static int distress_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int distress_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, distress_show, NULL);
-}
-
-static const struct file_operations distress_fops = {
-	.owner = THIS_MODULE,
-	.open = distress_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
+DEFINE_SHOW_ATTRIBUTE(distress);
 
 /**
  * hnbtre_distress_init - add the securityfs file "distress" and start

@@ -653,18 +653,7 @@ static int seal_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int seal_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, seal_show, NULL);
-}
-
-static const struct file_operations seal_fops = {
-	.owner = THIS_MODULE,
-	.open = seal_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
+DEFINE_SHOW_ATTRIBUTE(seal);
 
 /**
  * hnbtre_seal_init - check the parameters, add the securityfs file "seal"

@@ -140,18 +140,7 @@ static int components_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int components_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, components_show, NULL);
-}
-
-static const struct file_operations components_fops = {
-	.owner = THIS_MODULE,
-	.open = components_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
+DEFINE_SHOW_ATTRIBUTE(components);
 
 static int validate_fire(void)
 {
