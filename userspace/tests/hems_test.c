@@ -199,30 +199,38 @@ static void attested_session(uint8_t tim_byte, const uint8_t *nonce, const uint8
 	acs_session_free(&s);
 }
 
+/*
+ * The first column of @sql's first row in @value (of @size bytes), "" if
+ * none or NULL: each caller has its own buffer, so that two of them can
+ * stand in one tap_ok().
+ */
+static const char *text_in(char *value, size_t size, const char *sql)
+{
+	char *v = store_text(db, sql, 0, NULL);
+
+	snprintf(value, size, "%s", v ? v : "");
+	free(v);
+	return value;
+}
+
 /* The last attestation's verdict and nonce, and how many there are. */
 static const char *last_attestation(void)
 {
 	static char value[160];
-	char *v = store_text(db, "SELECT verdict || ' ' || nonce || ' ' || (SELECT count(*) "
-			     "FROM attestations) FROM attestations ORDER BY id DESC LIMIT 1",
-			     0, NULL);
 
-	snprintf(value, sizeof(value), "%s", v ? v : "");
-	free(v);
-	return value;
+	return text_in(value, sizeof(value), "SELECT verdict || ' ' || nonce || ' ' || "
+		       "(SELECT count(*) FROM attestations) FROM attestations "
+		       "ORDER BY id DESC LIMIT 1");
 }
 
 /* What the last attestation claimed, as recorded: "" when nothing was. */
 static const char *last_claims(void)
 {
 	static char value[256];
-	char *v = store_text(db, "SELECT coalesce(state, '') || coalesce(tim, '') || "
-			     "coalesce(rim, '') || coalesce(CAST(counter AS TEXT), '') FROM attestations "
-			     "ORDER BY id DESC LIMIT 1", 0, NULL);
 
-	snprintf(value, sizeof(value), "%s", v ? v : "");
-	free(v);
-	return value;
+	return text_in(value, sizeof(value), "SELECT coalesce(state, '') || coalesce(tim, '') || "
+		       "coalesce(rim, '') || coalesce(CAST(counter AS TEXT), '') "
+		       "FROM attestations ORDER BY id DESC LIMIT 1");
 }
 
 /*
@@ -289,14 +297,11 @@ static void request_update(uint8_t expected_byte, const char *manifest_version)
 static const char *device(const char *column)
 {
 	static char value[128];
-	char sql[128], *v;
+	char sql[128];
 
 	snprintf(sql, sizeof(sql), "SELECT %s FROM devices WHERE identity = '" IDENTITY "'",
 		 column);
-	v = store_text(db, sql, 0, NULL);
-	snprintf(value, sizeof(value), "%s", v ? v : "");
-	free(v);
-	return value;
+	return text_in(value, sizeof(value), sql);
 }
 
 static const char *rim_text(uint8_t byte)
